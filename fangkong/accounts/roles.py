@@ -1,0 +1,60 @@
+"""Roles and what each may do. Scope (which units) is separate: see fangkong.core.scoping.
+
+System admin, security admin and auditor are three separate duties: the system admin runs the
+organisation tree and user accounts, the security admin grants roles and scopes and unlocks
+accounts, the auditor reads the audit log. None of the three sees people's personal data.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    SYSTEM_ADMIN = "system_admin", _("System administrator")
+    SECURITY_ADMIN = "security_admin", _("Security administrator")
+    AUDITOR = "auditor", _("Security auditor")
+    COMMITTEE_OFFICE = "committee_office", _("Committee office")
+    UNIT_LIAISON = "unit_liaison", _("Unit liaison")
+    BRANCH_SECRETARY = "branch_secretary", _("Branch secretary")
+    COMMUNITY_STAFF = "community_staff", _("Street/community staff")
+    CHECKPOINT_STAFF = "checkpoint_staff", _("Checkpoint staff")
+    INSPECTION_GROUP = "inspection_group", _("Inspection group")
+    DISCIPLINE_OFFICE = "discipline_office", _("Discipline office")
+
+
+R = Role
+ADMIN_ROLES = frozenset({R.SYSTEM_ADMIN, R.SECURITY_ADMIN, R.AUDITOR})
+"""Roles that must pass a TOTP second factor."""
+
+_DOMAIN = {
+    R.COMMITTEE_OFFICE, R.UNIT_LIAISON, R.BRANCH_SECRETARY, R.COMMUNITY_STAFF,
+    R.CHECKPOINT_STAFF, R.INSPECTION_GROUP, R.DISCIPLINE_OFFICE,
+}
+
+PERMISSIONS: dict[str, frozenset[str]] = {
+    # the organisation tree
+    "orgs.view": frozenset(_DOMAIN | {R.SYSTEM_ADMIN, R.SECURITY_ADMIN}),
+    "orgs.change": frozenset({R.SYSTEM_ADMIN, R.COMMITTEE_OFFICE}),
+    # people (staff and cadres)
+    "people.view": frozenset(_DOMAIN),
+    "people.change": frozenset({R.COMMITTEE_OFFICE, R.UNIT_LIAISON, R.COMMUNITY_STAFF}),
+    "people.reveal": frozenset({R.COMMITTEE_OFFICE, R.UNIT_LIAISON, R.COMMUNITY_STAFF, R.DISCIPLINE_OFFICE}),
+    "people.export": frozenset({R.COMMITTEE_OFFICE, R.UNIT_LIAISON, R.INSPECTION_GROUP, R.DISCIPLINE_OFFICE}),
+    # accounts
+    "accounts.view": frozenset({R.SYSTEM_ADMIN, R.SECURITY_ADMIN}),
+    "accounts.change": frozenset({R.SYSTEM_ADMIN}),
+    "accounts.grant": frozenset({R.SECURITY_ADMIN}),
+    # the audit log
+    "audit.view": frozenset({R.AUDITOR}),
+}
+
+# A role may only grant roles at or below its own rank; only the security admin grants at all.
+RANK: dict[str, int] = {
+    R.SECURITY_ADMIN: 100, R.SYSTEM_ADMIN: 100, R.AUDITOR: 100,
+    R.COMMITTEE_OFFICE: 50, R.DISCIPLINE_OFFICE: 50, R.INSPECTION_GROUP: 40,
+    R.UNIT_LIAISON: 20, R.BRANCH_SECRETARY: 20, R.COMMUNITY_STAFF: 20, R.CHECKPOINT_STAFF: 10,
+}
+
+
+def role_has_perm(role: str, perm: str) -> bool:
+    return role in PERMISSIONS.get(perm, frozenset())

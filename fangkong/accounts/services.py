@@ -1,0 +1,211 @@
+"""Accounts: login with lock-out, roles and scopes, passwords, API tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.sessions.models import Session
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fangkong.audit.choices import Action
+from fangkong.audit.services import audit_log
+from fangkong.core.scoping import unit_in_scope, user_has_perm
+from fangkong.core.text import clean_text
+from fangkong.orgs.models import Unit
+
+from .models import ApiToken, User, UserScope
+from .roles import RANK, Role
+
+
+class AccountLocked(Exception):
+    """The account is locked after too many failed logins."""
+
+    def __init__(self, until: dt.datetime) -> None:
+        super().__init__(str(until))
+        self.until = until
+
+
+def _window() -> dt.timedelta:
+    return dt.timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)
+
+
+@transaction.atomic
+def login_attempt(*, request: HttpRequest | None, username: str, password: str, ip: str | None) -> User | None:
+    """Check a username and password, counting failures and locking the account after too many.
+
+    Returns the user on success, None on a wrong password or unknown user, and raises
+    AccountLocked while a lock lasts (even for the right password).
+    """
+    now = timezone.now()
+    user = User.objects.select_for_update().filter(username=username).first()
+    if user is not None and user.locked_until and user.locked_until > now:
+        audit_log(actor=user, action=Action.LOGIN_FAILED, obj=user, detail="locked", ip=ip)
+        raise AccountLocked(user.locked_until)
+    authenticated = authenticate(request, username=username, password=password)
+    if authenticated is not None and user is not None:
+        User.objects.filter(pk=user.pk).update(failed_logins=0, first_failure_at=None, locked_until=None)
+        audit_log(actor=user, action=Action.LOGIN, obj=user, ip=ip)
+        authenticated.failed_logins = 0
+        return authenticated  # type: ignore[return-value]
+    if user is None:
+        audit_log(actor=None, action=Action.LOGIN_FAILED, object_repr=username[:150], detail="unknown user", ip=ip)
+        return None
+    if user.first_failure_at is None or now - user.first_failure_at > _window():
+        user.first_failure_at = now
+        user.failed_logins = 0
+    user.failed_logins += 1
+    audit_log(actor=user, action=Action.LOGIN_FAILED, obj=user, detail=f"{user.failed_logins}", ip=ip)
+    if user.failed_logins >= settings.LOGIN_FAILURE_LIMIT:
+        user.locked_until = now + dt.timedelta(seconds=settings.LOGIN_LOCK_SECONDS)
+        user.failed_logins = 0
+        user.first_failure_at = None
+        audit_log(actor=user, action=Action.LOCKED, obj=user, detail=user.locked_until.isoformat(), ip=ip)
+    user.save(update_fields=["failed_logins", "first_failure_at", "locked_until"])
+    return None
+
+
+@transaction.atomic
+def user_unlock(*, actor: User, user: User) -> None:
+    _require(actor, "accounts.grant")
+    User.objects.filter(pk=user.pk).update(failed_logins=0, first_failure_at=None, locked_until=None)
+    audit_log(actor=actor, action=Action.UNLOCKED, obj=user)
+
+
+def end_sessions(user: User, *, keep: str | None = None) -> int:
+    """Delete every stored session of the user (except ``keep``)."""
+    ended = 0
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        data = session.get_decoded()
+        if str(data.get("_auth_user_id")) == str(user.pk) and session.session_key != keep:
+            session.delete()
+            ended += 1
+    return ended
+
+
+def _require(actor: User, perm: str) -> None:
+    if not user_has_perm(actor, perm):
+        raise PermissionDenied(_("Your role may not do this."))
+
+
+def _check_grant(*, actor: User, target: User | None, role: str, units: Iterable[Unit]) -> list[Unit]:
+    _require(actor, "accounts.grant")
+    if target is not None and target.pk == actor.pk:
+        raise PermissionDenied(_("Nobody may change their own role or scope."))
+    if role and role not in Role.values:
+        raise ValidationError({"role": _("Unknown role.")})
+    if role and RANK.get(role, 0) > RANK.get(actor.role, 0):
+        raise PermissionDenied(_("You may not grant a role above your own."))
+    unit_list = list(units)
+    for unit in unit_list:
+        if not unit_in_scope(actor, unit.pk):
+            raise PermissionDenied(_("You may not grant a scope outside your own."))
+    return unit_list
+
+
+@transaction.atomic
+def user_create(
+    *, actor: User, username: str, full_name: str, password: str, role: str = "", units: Iterable[Unit] = (),
+    email: str = "",
+) -> User:
+    if not (user_has_perm(actor, "accounts.change") or user_has_perm(actor, "accounts.grant")):
+        raise PermissionDenied(_("Your role may not do this."))
+    username = clean_text(username, max_length=150)
+    full_name = clean_text(full_name, max_length=60)
+    unit_list = _check_grant(actor=actor, target=None, role=role, units=units) if (role or units) else []
+    user = User(username=username, full_name=full_name, email=email, role=role)
+    user.full_clean(exclude=["password"])
+    validate_password(password, user)
+    user.set_password(password)
+    user.is_staff = role == Role.SYSTEM_ADMIN
+    user.save()
+    UserScope.objects.bulk_create([UserScope(user=user, unit=u) for u in unit_list])
+    audit_log(actor=actor, action=Action.CREATE, obj=user, after={"username": username, "role": role})
+    if role:
+        audit_log(actor=actor, action=Action.ROLE_CHANGED, obj=user, before={"role": ""}, after={"role": role})
+    if unit_list:
+        audit_log(
+            actor=actor, action=Action.SCOPE_CHANGED, obj=user, before={"units": []},
+            after={"units": sorted(u.code for u in unit_list)},
+        )
+    return user
+
+
+@transaction.atomic
+def user_grant(*, actor: User, user: User, role: str, units: Iterable[Unit]) -> User:
+    """Set a user's role and scope (security admin only, never on themself, never above their own)."""
+    unit_list = _check_grant(actor=actor, target=user, role=role, units=units)
+    before_role = user.role
+    before_units = sorted(UserScope.objects.filter(user=user).values_list("unit__code", flat=True))
+    after_units = sorted(u.code for u in unit_list)
+    if role != before_role:
+        user.role = role
+        user.is_staff = role == Role.SYSTEM_ADMIN
+        user.save(update_fields=["role", "is_staff"])
+        audit_log(actor=actor, action=Action.ROLE_CHANGED, obj=user, before={"role": before_role}, after={"role": role})
+        end_sessions(user)
+    if after_units != before_units:
+        UserScope.objects.filter(user=user).delete()
+        UserScope.objects.bulk_create([UserScope(user=user, unit=u) for u in unit_list])
+        audit_log(
+            actor=actor, action=Action.SCOPE_CHANGED, obj=user,
+            before={"units": before_units}, after={"units": after_units},
+        )
+        end_sessions(user)
+    return user
+
+
+@transaction.atomic
+def user_set_active(*, actor: User, user: User, active: bool) -> User:
+    _require(actor, "accounts.change")
+    if user.pk == actor.pk:
+        raise PermissionDenied(_("You may not deactivate your own account."))
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    audit_log(actor=actor, action=Action.UPDATE, obj=user, after={"is_active": active})
+    if not active:
+        end_sessions(user)
+    return user
+
+
+@transaction.atomic
+def password_change(*, user: User, new_password: str, keep_session: str | None = None) -> None:
+    validate_password(new_password, user)
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    audit_log(actor=user, action=Action.PASSWORD_CHANGED, obj=user)
+    end_sessions(user, keep=keep_session)
+
+
+TOKEN_PREFIX = "fk_"
+
+
+@transaction.atomic
+def token_create(*, user: User, name: str = "") -> str:
+    """Create an API token and return it; only its hash is kept."""
+    key = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    ApiToken.objects.create(user=user, name=name[:60], key_hash=ApiToken.hash_key(key), prefix=key[:10])
+    audit_log(actor=user, action=Action.TOKEN_CREATED, obj=user, detail=key[:10])
+    return key
+
+
+def token_user(key: str) -> User | None:
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=ApiToken.hash_key(key), revoked=False, user__is_active=True)
+        .first()
+    )
+    if token is None:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=5):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user

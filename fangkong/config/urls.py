@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from fangkong.core.api import api
+
+urlpatterns = [
+    path("", include("fangkong.core.urls")),
+    path("orgs/", include("fangkong.orgs.urls")),
+    path("people/", include("fangkong.people.urls")),
+    path("accounts/", include("fangkong.accounts.urls")),
+    path("audit/", include("fangkong.audit.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+]

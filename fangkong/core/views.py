@@ -1,0 +1,99 @@
+"""The thin generic views every app's pages are built from, and the home page."""
+
+from typing import Any
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from django.views.generic import TemplateView
+
+from .scoping import user_has_perm
+
+MAX_PAGE_SIZE = 200
+
+
+def page_size_from(request: HttpRequest, default: int = 50) -> int:
+    try:
+        size = int(request.GET.get("page_size", default))
+    except ValueError:
+        return default
+    return min(max(size, 1), MAX_PAGE_SIZE)
+
+
+def is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+class ScopedMixin(LoginRequiredMixin):
+    """Requires the model's view permission and answers only from ``visible_to(user)``."""
+
+    model: type[Model]
+    required_perm = ""
+
+    def perm(self, action: str) -> str:
+        label = getattr(self.model, "scope_perm_label", self.model._meta.app_label)
+        return f"{label}.{action}"
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        if request.user.is_authenticated and not user_has_perm(request.user, self.required_perm or self.perm("view")):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return self.model.objects.visible_to(self.request.user)  # type: ignore[attr-defined]
+
+    def get_object(self) -> Any:
+        return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+
+    def require(self, action: str) -> None:
+        if not user_has_perm(self.request.user, self.perm(action)):  # type: ignore[attr-defined]
+            raise PermissionDenied
+
+
+class ScopedListView(ScopedMixin, TemplateView):
+    """A filtered, paginated list. HTMX requests get only the table partial."""
+
+    filterset_class: Any = None
+    partial_template = ""
+    paginate_by = 50
+
+    def filtered(self) -> Any:
+        return self.filterset_class(self.request.GET or None, queryset=self.get_queryset(), request=self.request)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        filterset = self.filtered()
+        qs = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
+        paginator = Paginator(qs, page_size_from(self.request, self.paginate_by))
+        page = paginator.get_page(self.request.GET.get("page"))
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context.update(filterset=filterset, page_obj=page, object_list=page.object_list, querystring=query.urlencode())
+        return context
+
+    def get_template_names(self) -> list[str]:
+        if is_htmx(self.request) and self.partial_template:
+            return [self.partial_template]
+        return super().get_template_names()
+
+
+class ScopedDetailView(ScopedMixin, TemplateView):
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["object"] = self.get_object()
+        return context
+
+
+class HomeView(LoginRequiredMixin, TemplateView):
+    template_name = "core/home.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        from .stats import as_of_default, scoped_counts
+
+        context = super().get_context_data(**kwargs)
+        as_of = as_of_default()
+        context.update(as_of=as_of, counts=scoped_counts(self.request.user, as_of))
+        return context

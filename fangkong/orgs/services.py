@@ -1,0 +1,153 @@
+"""Changes to the organisation tree. The closure table is kept in step here and nowhere else."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from fangkong.audit.services import audit_change, snapshot
+from fangkong.core.text import clean_text
+
+from .choices import ALLOWED_PARENTS, UnitKind
+from .models import Pairing, Unit, UnitLink
+
+if TYPE_CHECKING:
+    from fangkong.accounts.models import User
+
+
+def _check_parent(*, kind: str, parent: Unit | None) -> None:
+    allowed = ALLOWED_PARENTS.get(kind)
+    if allowed is None:
+        raise ValidationError({"kind": _("Unknown unit kind.")})
+    if parent is None:
+        if allowed:
+            raise ValidationError({"parent": _("This kind of unit needs a parent unit.")})
+        return
+    if parent.kind not in allowed:
+        raise ValidationError(
+            {"parent": _("A %(kind)s cannot be placed under a %(parent)s.")
+             % {"kind": UnitKind(kind).label, "parent": UnitKind(parent.kind).label}}
+        )
+
+
+def _clean_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    limits = {"code": 32, "name": 100, "short_name": 40, "contact_phone": 32, "address": 200}
+    cleaned = dict(fields)
+    errors: dict[str, Any] = {}
+    for name, limit in limits.items():
+        if name in cleaned and cleaned[name] is not None:
+            try:
+                cleaned[name] = clean_text(str(cleaned[name]), max_length=limit)
+            except ValidationError as exc:
+                errors[name] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+@transaction.atomic
+def unit_create(
+    *,
+    actor: User | None,
+    code: str,
+    name: str,
+    kind: str,
+    parent: Unit | None,
+    short_name: str = "",
+    opened_on: dt.date | None = None,
+    closed_on: dt.date | None = None,
+    contact_phone: str = "",
+    address: str = "",
+    audit: bool = True,
+) -> Unit:
+    fields = _clean_fields(
+        {"code": code, "name": name, "short_name": short_name, "contact_phone": contact_phone, "address": address}
+    )
+    _check_parent(kind=kind, parent=parent)
+    unit = Unit(
+        kind=kind, parent=parent, opened_on=opened_on, closed_on=closed_on,
+        level=(parent.level + 1) if parent else 0, **fields,
+    )
+    unit.full_clean()
+    unit.save()
+    links = [UnitLink(ancestor=unit, descendant=unit, depth=0)]
+    if parent is not None:
+        links += [
+            UnitLink(ancestor_id=link.ancestor_id, descendant=unit, depth=link.depth + 1)
+            for link in UnitLink.objects.filter(descendant=parent)
+        ]
+    UnitLink.objects.bulk_create(links)
+    if audit:
+        audit_change(actor=actor, obj=unit, before=None)
+    return unit
+
+
+def _move(unit: Unit, new_parent: Unit | None) -> None:
+    subtree = list(UnitLink.objects.filter(ancestor=unit).values_list("descendant_id", "depth"))
+    subtree_ids = [d for d, _ in subtree]
+    if new_parent is not None and new_parent.pk in subtree_ids:
+        raise ValidationError({"parent": _("A unit cannot be moved under itself or one of its own units.")})
+    # Cut the subtree loose from its old ancestors, then hang it under the new ones.
+    UnitLink.objects.filter(descendant_id__in=subtree_ids).exclude(ancestor_id__in=subtree_ids).delete()
+    if new_parent is not None:
+        above = list(UnitLink.objects.filter(descendant=new_parent).values_list("ancestor_id", "depth"))
+        UnitLink.objects.bulk_create(
+            [
+                UnitLink(ancestor_id=a, descendant_id=d, depth=a_depth + 1 + d_depth)
+                for a, a_depth in above
+                for d, d_depth in subtree
+            ]
+        )
+    base = (new_parent.level + 1) if new_parent else 0
+    for d, d_depth in subtree:
+        Unit.objects.filter(pk=d).update(level=base + d_depth)
+
+
+@transaction.atomic
+def unit_update(*, actor: User | None, unit: Unit, **changes: Any) -> Unit:
+    unit = Unit.objects.select_for_update().get(pk=unit.pk)
+    before = snapshot(unit)
+    changes = _clean_fields(changes)
+    new_parent = changes.pop("parent", unit.parent)
+    kind = changes.get("kind", unit.kind)
+    for name, value in changes.items():
+        setattr(unit, name, value)
+    _check_parent(kind=kind, parent=new_parent)
+    if (new_parent.pk if new_parent else None) != unit.parent_id:
+        _move(unit, new_parent)
+        unit.parent = new_parent
+        unit.level = (new_parent.level + 1) if new_parent else 0
+    unit.full_clean()
+    unit.save()
+    audit_change(actor=actor, obj=unit, before=before)
+    return unit
+
+
+@transaction.atomic
+def unit_delete(*, actor: User | None, unit: Unit) -> None:
+    if unit.children.exists():
+        raise ValidationError(_("This unit still has units under it; move or delete them first."))
+    from fangkong.people.models import Person
+
+    if Person.objects.filter(unit=unit).exists() or Person.objects.filter(branch=unit).exists():
+        raise ValidationError(_("People still belong to this unit; move them first."))
+    before = snapshot(unit)
+    audit_change(actor=actor, obj=unit, before=before, deleted=True)
+    unit.delete()
+
+
+@transaction.atomic
+def pairing_create(*, actor: User | None, department: Unit, community: Unit, since: dt.date | None = None) -> Pairing:
+    if department.kind != UnitKind.DEPARTMENT:
+        raise ValidationError({"department": _("Only a department can be paired with a community.")})
+    if community.kind != UnitKind.COMMUNITY:
+        raise ValidationError({"community": _("A department can only be paired with a community.")})
+    pairing = Pairing(department=department, community=community, since=since)
+    pairing.full_clean()
+    pairing.save()
+    audit_change(actor=actor, obj=pairing, before=None)
+    return pairing

@@ -1,0 +1,15 @@
+from django.contrib import admin
+
+from fangkong.core.admin import ScopedAdmin
+
+from .models import Person
+
+
+@admin.register(Person)
+class PersonAdmin(ScopedAdmin):
+    list_display = ("name", "masked_id_number", "masked_phone", "unit", "position", "is_cadre")
+    list_filter = ("position", "is_cadre", "is_party_member")
+    search_fields = ("name", "name_initials")
+    list_select_related = ("unit",)
+    exclude = ("id_number", "phone")
+    readonly_fields = ("masked_id_number", "masked_phone")

@@ -1,0 +1,39 @@
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from fangkong.orgs.choices import UnitKind
+from fangkong.orgs.models import Unit
+
+from .choices import Position
+
+
+class UnitChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.code} {obj.name}"
+
+
+class PersonForm(forms.Form):
+    """Parses the person form; the rules themselves live in people.services."""
+
+    name = forms.CharField(label=_("Name"), max_length=200)
+    id_number = forms.CharField(label=_("ID number"), max_length=40)
+    phone = forms.CharField(label=_("Mobile phone"), max_length=40, required=False)
+    unit = UnitChoiceField(label=_("Unit"), queryset=Unit.objects.none())
+    position = forms.ChoiceField(label=_("Position"), choices=Position.choices)
+    title = forms.CharField(label=_("Job title"), max_length=200, required=False)
+    is_cadre = forms.BooleanField(label=_("Cadre"), required=False)
+    is_party_member = forms.BooleanField(label=_("Party member"), required=False)
+    branch = UnitChoiceField(label=_("Party branch"), queryset=Unit.objects.none(), required=False)
+    photo = forms.ImageField(label=_("Photo"), required=False)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        visible = Unit.objects.visible_to(user)
+        self.fields["unit"].queryset = visible.exclude(  # type: ignore[attr-defined]
+            kind__in=[UnitKind.PARTY_COMMITTEE, UnitKind.GENERAL_BRANCH, UnitKind.BRANCH]
+        )
+        self.fields["branch"].queryset = Unit.objects.filter(kind=UnitKind.BRANCH)  # type: ignore[attr-defined]
+        if user is not None:
+            self.fields["branch"].queryset = visible.filter(kind=UnitKind.BRANCH)  # type: ignore[attr-defined]

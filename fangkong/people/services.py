@@ -1,0 +1,150 @@
+"""Writing people. Views, forms, the API, imports and the demo all come through here."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils.translation import gettext as _
+from pypinyin import Style, lazy_pinyin
+
+from fangkong.audit.choices import Action
+from fangkong.audit.services import audit_change, audit_log, snapshot
+from fangkong.core.idcard import normalize_phone, parse_id_number
+from fangkong.core.scoping import unit_in_scope, user_has_perm
+from fangkong.core.text import clean_text
+from fangkong.orgs.choices import UnitKind
+from fangkong.orgs.models import Unit
+
+from .models import Person
+
+if TYPE_CHECKING:
+    from fangkong.accounts.models import User
+
+EDITABLE = ("name", "id_number", "phone", "unit", "position", "title", "is_cadre", "is_party_member", "branch",
+            "photo", "is_active")
+
+
+def pinyin_initials(name: str) -> str:
+    letters = lazy_pinyin(name, style=Style.FIRST_LETTER, errors="default")
+    return "".join(letters).lower().replace(" ", "")[:60]
+
+
+def _validate(actor: User | None, data: dict[str, Any], *, instance: Person | None) -> dict[str, Any]:
+    errors: dict[str, list[str]] = {}
+    clean: dict[str, Any] = {}
+
+    def run(field: str, fn: Any) -> None:
+        try:
+            clean[field] = fn()
+        except ValidationError as exc:
+            errors.setdefault(field, []).extend(exc.messages)
+
+    if "name" in data:
+        run("name", lambda: clean_text(str(data["name"]), max_length=60))
+        if not errors.get("name") and not clean["name"]:
+            errors["name"] = [_("The name is required.")]
+    if "title" in data:
+        run("title", lambda: clean_text(str(data["title"] or ""), max_length=60))
+    if "id_number" in data:
+        run("id_number", lambda: parse_id_number(str(data["id_number"] or "")))
+    if "phone" in data:
+        run("phone", lambda: normalize_phone(str(data["phone"])) if data["phone"] else "")
+    for field in ("position", "is_cadre", "is_party_member", "is_active"):
+        if field in data:
+            clean[field] = data[field]
+    if "unit" in data:
+        unit = data["unit"]
+        if not isinstance(unit, Unit):
+            errors["unit"] = [_("Choose a unit.")]
+        elif actor is not None and not unit_in_scope(actor, unit.pk):
+            errors["unit"] = [_("This unit is outside your scope.")]
+        else:
+            clean["unit"] = unit
+    if "branch" in data:
+        branch = data["branch"]
+        if branch is not None and branch.kind != UnitKind.BRANCH:
+            errors["branch"] = [_("Choose a party branch.")]
+        else:
+            clean["branch"] = branch
+    if "photo" in data:
+        photo = data["photo"]
+        if isinstance(photo, UploadedFile) and photo.size and photo.size > settings.PHOTO_MAX_BYTES:
+            errors["photo"] = [_("The photo is larger than 2 MB.")]
+        else:
+            clean["photo"] = photo
+    info = clean.pop("id_number", None)
+    if info is not None:
+        clean["id_number"] = info.number
+        clean["sex"] = info.sex
+        clean["birth_date"] = info.birth_date
+        duplicate = Person.objects.filter(id_number=info.number)
+        if instance is not None:
+            duplicate = duplicate.exclude(pk=instance.pk)
+        if duplicate.exists():
+            errors["id_number"] = [_("A person with this ID number is already registered.")]
+    if errors:
+        raise ValidationError(errors)
+    return clean
+
+
+def _can_change(actor: User | None) -> None:
+    if actor is not None and not user_has_perm(actor, "people.change"):
+        raise PermissionDenied(_("Your role may not change people."))
+
+
+@transaction.atomic
+def person_create(*, actor: User | None, audit: bool = True, **data: Any) -> Person:
+    _can_change(actor)
+    for required in ("name", "id_number", "unit"):
+        data.setdefault(required, None if required == "unit" else "")
+    clean = _validate(actor, data, instance=None)
+    person = Person(**clean)
+    person.name_initials = pinyin_initials(person.name)
+    person.phone_tail = person.phone[-4:]
+    person.full_clean(exclude=["photo"])
+    person.save()
+    if audit:
+        audit_change(actor=actor, obj=person, before=None)
+    return person
+
+
+@transaction.atomic
+def person_update(*, actor: User | None, person: Person, **data: Any) -> Person:
+    _can_change(actor)
+    unknown = set(data) - set(EDITABLE)
+    if unknown:
+        raise ValidationError(_("Unknown fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    before = snapshot(person)
+    clean = _validate(actor, data, instance=person)
+    for name, value in clean.items():
+        setattr(person, name, value)
+    person.name_initials = pinyin_initials(person.name)
+    person.phone_tail = person.phone[-4:]
+    person.full_clean(exclude=["photo"])
+    person.save()
+    audit_change(actor=actor, obj=person, before=before)
+    return person
+
+
+@transaction.atomic
+def person_delete(*, actor: User | None, person: Person) -> None:
+    _can_change(actor)
+    before = snapshot(person)
+    audit_change(actor=actor, obj=person, before=before, deleted=True)
+    person.delete()
+
+
+def person_reveal(*, actor: User, person: Person, field: str) -> str:
+    """Return a masked field in clear and write the reveal to the audit log."""
+    if field not in {"id_number", "phone"}:
+        raise ValidationError(_("This field cannot be revealed."))
+    if not user_has_perm(actor, "people.reveal"):
+        raise PermissionDenied(_("Your role may not see this in full."))
+    audit_log(actor=actor, action=Action.REVEAL, obj=person, detail=field)
+    value: str = getattr(person, field)
+    return value

@@ -1,0 +1,155 @@
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import TemplateView
+
+from fangkong.audit.choices import Action
+from fangkong.audit.services import audit_log
+from fangkong.core.excel import write_xlsx
+from fangkong.core.scoping import user_has_perm
+from fangkong.core.views import ScopedDetailView, ScopedListView, ScopedMixin
+
+from . import services
+from .filtersets import PersonFilterSet
+from .forms import PersonForm
+from .models import Person
+from .tables import export_rows
+
+
+class PersonListView(ScopedListView):
+    model = Person
+    filterset_class = PersonFilterSet
+    template_name = "people/person_list.html"
+    partial_template = "people/_person_table.html"
+
+    def get_queryset(self) -> Any:
+        return super().get_queryset().select_related("unit")
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        context["can_change"] = user_has_perm(user, "people.change")
+        context["can_export"] = user_has_perm(user, "people.export")
+        return context
+
+
+class PersonDetailView(ScopedDetailView):
+    model = Person
+    template_name = "people/person_detail.html"
+
+    def get_queryset(self) -> Any:
+        return super().get_queryset().select_related("unit", "branch")
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        context["can_change"] = user_has_perm(user, "people.change")
+        context["can_reveal"] = user_has_perm(user, "people.reveal")
+        return context
+
+
+class PersonRevealView(ScopedMixin, View):
+    """Shows one masked field in clear (an HTMX swap) and audits it."""
+
+    model = Person
+
+    def post(self, request: HttpRequest, pk: int, field: str) -> HttpResponse:
+        person = self.get_object()
+        try:
+            value = services.person_reveal(actor=request.user, person=person, field=field)  # type: ignore[arg-type]
+        except ValidationError:
+            return HttpResponse(status=404)
+        return render(request, "people/_revealed.html", {"value": value})
+
+
+class PersonEditView(ScopedMixin, TemplateView):
+    model = Person
+    template_name = "people/person_form.html"
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        if request.user.is_authenticated and not user_has_perm(request.user, "people.change"):
+            # Outside scope still answers 404 before 403, so nothing leaks about other units.
+            if "pk" in kwargs:
+                self.kwargs = kwargs
+                self.get_object()
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def instance(self) -> Person | None:
+        return self.get_object() if "pk" in self.kwargs else None
+
+    def initial(self, person: Person | None) -> dict[str, Any]:
+        if person is None:
+            return {}
+        return {
+            "name": person.name, "id_number": person.id_number, "phone": person.phone, "unit": person.unit,
+            "position": person.position, "title": person.title, "is_cadre": person.is_cadre,
+            "is_party_member": person.is_party_member, "branch": person.branch,
+        }
+
+    def get(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        person = self.instance()
+        form = PersonForm(initial=self.initial(person), user=request.user)
+        return render(request, self.template_name, {"form": form, "object": person})
+
+    def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        person = self.instance()
+        form = PersonForm(request.POST, request.FILES, user=request.user)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            if not data.get("photo"):
+                data.pop("photo", None)
+            try:
+                if person is None:
+                    person = services.person_create(actor=request.user, **data)  # type: ignore[arg-type]
+                    messages.success(request, _("Person added."))
+                else:
+                    person = services.person_update(actor=request.user, person=person, **data)  # type: ignore[arg-type]
+                    messages.success(request, _("Changes saved."))
+                return redirect(person)
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+        return render(request, self.template_name, {"form": form, "object": person}, status=400)
+
+
+class PersonDeleteView(ScopedMixin, View):
+    model = Person
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        person = self.get_object()
+        self.require("change")
+        services.person_delete(actor=request.user, person=person)  # type: ignore[arg-type]
+        messages.success(request, _("Person deleted."))
+        return redirect("people:person_list")
+
+
+class PersonExportView(ScopedMixin, View):
+    """The filtered list as xlsx; ID and phone in clear only for roles that may see them."""
+
+    model = Person
+    required_perm = "people.export"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        filterset = PersonFilterSet(request.GET or None, queryset=self.get_queryset().select_related("unit", "branch"))
+        qs = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
+        clear = user_has_perm(request.user, "people.reveal")
+        headers, rows = export_rows(qs, clear=clear)
+        content, count = write_xlsx(headers, rows, sheet=_("People"))
+        audit_log(
+            actor=request.user,  # type: ignore[arg-type]
+            action=Action.EXPORT, object_type="people.person",
+            detail=f"rows={count} clear={clear} filter={request.GET.urlencode()[:300]}",
+        )
+        response = HttpResponse(
+            content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        response["Content-Disposition"] = f'attachment; filename="people-{stamp}.xlsx"'
+        return response
