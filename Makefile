@@ -1,0 +1,88 @@
+# fangkong — the two commands: `make run` and `make test`.
+SHELL := /bin/bash
+.ONESHELL:
+.SHELLFLAGS := -eu -o pipefail -c
+
+PYTHON ?= $(shell for p in python3.13 python3.12 python3.11; do command -v $$p >/dev/null && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' && echo $$p && break; done)
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+WORKERS ?= 2
+PG_URL ?= postgres://postgres@127.0.0.1:5432/fangkong
+export FANGKONG_DATA_DIR ?= $(CURDIR)/var
+
+.PHONY: run serve install install-test test lint check test-sqlite test-postgres chromium bench clean messages
+
+$(BIN)/python:
+	@test -n "$(PYTHON)" || { echo "fangkong needs Python 3.11 or newer on PATH"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e ".[test]"
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+## make run: set up, migrate, load the demo city when empty, serve with granian on http://$(HOST):$(PORT)
+run: install
+	$(BIN)/fangkong migrate --noinput -v0
+	$(BIN)/fangkong collectstatic --noinput -v0
+	$(BIN)/fangkong demo
+	$(BIN)/fangkong demo --logins
+	echo "Serving http://$(HOST):$(PORT)/  (Ctrl-C stops; data stays in $(FANGKONG_DATA_DIR))"
+	exec $(BIN)/granian --interface wsgi --host $(HOST) --port $(PORT) --workers $(WORKERS) \
+	  --blocking-threads 4 --no-access-log fangkong.config.wsgi:application
+
+## make test: lint, type-check, Django checks, migrations and OpenAPI drift, then the suite on SQLite and PostgreSQL
+test: install-test chromium lint check test-sqlite test-postgres
+	echo "make test: all checks and both database runs passed"
+
+chromium:
+	if [ ! -x /usr/bin/chromium ]; then
+	  if [ "$$(id -u)" = 0 ]; then
+	    export DEBIAN_FRONTEND=noninteractive
+	    apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
+	  else
+	    echo "Debian's chromium is missing and this is not root: browser tests cannot run"
+	    if [ "$${CI:-}" = "true" ]; then exit 1; fi
+	  fi
+	fi
+
+lint: install-test
+	$(BIN)/ruff check fangkong tests bench
+	$(BIN)/mypy fangkong
+
+check: install-test
+	$(BIN)/fangkong check --fail-level WARNING
+	DEBUG=0 FANGKONG_SECURE=1 SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(60))') \
+	  ALLOWED_HOSTS=fangkong.example.org $(BIN)/fangkong check --deploy --fail-level WARNING
+	$(BIN)/fangkong makemigrations --check --dry-run
+	$(BIN)/fangkong openapi --check
+	$(BIN)/python scripts/check_messages.py
+
+test-sqlite: install-test
+	$(BIN)/pytest -p no:randomly
+
+test-postgres: install-test
+	if ! $(BIN)/python scripts/pg_ready.py "$(PG_URL)"; then
+	  if [ "$${CI:-}" = "true" ]; then echo "PostgreSQL at $(PG_URL) is unreachable"; exit 1; fi
+	  echo "PostgreSQL unreachable: the PostgreSQL run is skipped (CI=true makes this a failure)"; exit 0
+	fi
+	DATABASE_URL="$(PG_URL)" $(BIN)/pytest
+
+## make bench: the benchmarks, with their figures printed
+bench: install-test
+	$(BIN)/python bench/run.py --database-url "$(PG_URL)_bench"
+
+messages: install-test
+	cd fangkong && ../$(BIN)/fangkong makemessages -l zh_Hans --no-obsolete && ../$(BIN)/fangkong compilemessages -l zh_Hans
+
+clean:
+	rm -rf $(VENV) var
