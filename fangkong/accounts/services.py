@@ -38,27 +38,37 @@ def _window() -> dt.timedelta:
     return dt.timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)
 
 
-@transaction.atomic
 def login_attempt(*, request: HttpRequest | None, username: str, password: str, ip: str | None) -> User | None:
     """Check a username and password, counting failures and locking the account after too many.
 
     Returns the user on success, None on a wrong password or unknown user, and raises
     AccountLocked while a lock lasts (even for the right password).
     """
+    with transaction.atomic():
+        user, locked_until = _login_attempt(request=request, username=username, password=password, ip=ip)
+    # Raised after the commit so the refused attempt stays in the audit log.
+    if locked_until is not None:
+        raise AccountLocked(locked_until)
+    return user
+
+
+def _login_attempt(
+    *, request: HttpRequest | None, username: str, password: str, ip: str | None
+) -> tuple[User | None, dt.datetime | None]:
     now = timezone.now()
     user = User.objects.select_for_update().filter(username=username).first()
     if user is not None and user.locked_until and user.locked_until > now:
         audit_log(actor=user, action=Action.LOGIN_FAILED, obj=user, detail="locked", ip=ip)
-        raise AccountLocked(user.locked_until)
+        return None, user.locked_until
     authenticated = authenticate(request, username=username, password=password)
     if authenticated is not None and user is not None:
         User.objects.filter(pk=user.pk).update(failed_logins=0, first_failure_at=None, locked_until=None)
         audit_log(actor=user, action=Action.LOGIN, obj=user, ip=ip)
         authenticated.failed_logins = 0
-        return authenticated  # type: ignore[return-value]
+        return authenticated, None  # type: ignore[return-value]
     if user is None:
         audit_log(actor=None, action=Action.LOGIN_FAILED, object_repr=username[:150], detail="unknown user", ip=ip)
-        return None
+        return None, None
     if user.first_failure_at is None or now - user.first_failure_at > _window():
         user.first_failure_at = now
         user.failed_logins = 0
@@ -70,7 +80,7 @@ def login_attempt(*, request: HttpRequest | None, username: str, password: str, 
         user.first_failure_at = None
         audit_log(actor=user, action=Action.LOCKED, obj=user, detail=user.locked_until.isoformat(), ip=ip)
     user.save(update_fields=["failed_logins", "first_failure_at", "locked_until"])
-    return None
+    return None, None
 
 
 @transaction.atomic

@@ -1,10 +1,10 @@
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
@@ -84,16 +84,11 @@ class UnitEditView(ScopedMixin, TemplateView):
     model = Unit
     template_name = "orgs/unit_form.html"
 
-    def get_queryset(self) -> Any:
-        return Unit.objects.visible_to(self.request.user)
-
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        if request.user.is_authenticated and not user_has_perm(request.user, "orgs.change"):
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
-
     def instance(self) -> Unit | None:
-        return self.get_object() if "pk" in self.kwargs else None
+        # Outside scope answers 404 before a missing change permission answers 403.
+        unit = self.get_object() if "pk" in self.kwargs else None
+        self.require("change")
+        return unit
 
     def get(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
         unit = self.instance()
@@ -154,6 +149,3 @@ class GroupListView(ScopedMixin, TemplateView):
         context["groups"] = self.get_queryset().select_related("unit").prefetch_related("members__person__unit")
         return context
 
-
-def unit_lookup(request: HttpRequest, pk: int) -> Unit:
-    return get_object_or_404(Unit.objects.visible_to(request.user), pk=pk)

@@ -4,7 +4,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from fangkong.core.pagination import PageParams, paginate
 from fangkong.core.scoping import user_has_perm
@@ -118,11 +118,11 @@ def get_person(request: HttpRequest, person_id: int) -> Person:
 
 
 @router.post("", response={201: PersonOut}, summary="Add a person")
-def create_person(request: HttpRequest, payload: PersonIn) -> tuple[int, Person]:
+def create_person(request: HttpRequest, payload: PersonIn) -> Status:
     if not user_has_perm(request.user, "people.change"):
         raise PermissionDenied("Your role may not change people.")
     data = _units(request, payload.dict())
-    return 201, services.person_create(actor=request.user, **data)  # type: ignore[arg-type]
+    return Status(201, services.person_create(actor=request.user, **data))  # type: ignore[arg-type]
 
 
 @router.patch("/{person_id}", response=PersonOut, summary="Change a person")
@@ -133,7 +133,7 @@ def update_person(request: HttpRequest, person_id: int, payload: PersonPatch) ->
 
 
 @router.delete("/{person_id}", response={204: None}, summary="Delete a person")
-def delete_person(request: HttpRequest, person_id: int) -> tuple[int, None]:
+def delete_person(request: HttpRequest, person_id: int) -> Status:
     person = _editable(request, person_id)
     services.person_delete(actor=request.user, person=person)  # type: ignore[arg-type]
-    return 204, None
+    return Status(204, None)

@@ -1,7 +1,7 @@
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -72,17 +72,11 @@ class PersonEditView(ScopedMixin, TemplateView):
     model = Person
     template_name = "people/person_form.html"
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        if request.user.is_authenticated and not user_has_perm(request.user, "people.change"):
-            # Outside scope still answers 404 before 403, so nothing leaks about other units.
-            if "pk" in kwargs:
-                self.kwargs = kwargs
-                self.get_object()
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
-
     def instance(self) -> Person | None:
-        return self.get_object() if "pk" in self.kwargs else None
+        # Outside scope answers 404 before a missing change permission answers 403.
+        person = self.get_object() if "pk" in self.kwargs else None
+        self.require("change")
+        return person
 
     def initial(self, person: Person | None) -> dict[str, Any]:
         if person is None:
