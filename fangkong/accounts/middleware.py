@@ -32,7 +32,7 @@ class SessionPolicyMiddleware:
                 return redirect(reverse("accounts:login") + "?expired=1")
             if (
                 getattr(user, "role", "") in ADMIN_ROLES
-                and not user.is_verified()  # type: ignore[union-attr]
+                and not user.is_verified()  # type: ignore[union-attr,attr-defined]
                 and not request.path.startswith(OTP_EXEMPT)
             ):
                 return redirect("accounts:otp")

@@ -29,14 +29,14 @@ class User(AbstractUser):
         "people.Person", verbose_name=_("person"), null=True, blank=True, on_delete=models.SET_NULL,
         related_name="accounts",
     )
-    scope_units = models.ManyToManyField(
+    scope_units = models.ManyToManyField(  # type: ignore[var-annotated]
         "orgs.Unit", verbose_name=_("scope"), through="UserScope", related_name="+", blank=True
     )
     failed_logins = models.PositiveSmallIntegerField(_("failed logins"), default=0)
     first_failure_at = models.DateTimeField(_("first failure at"), null=True, blank=True)
     locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
 
-    objects = ScopedUserManager()
+    objects = ScopedUserManager()  # type: ignore[misc]
     scope_perm_label = "accounts"
 
     class Meta:

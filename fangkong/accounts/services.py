@@ -65,7 +65,7 @@ def _login_attempt(
         User.objects.filter(pk=user.pk).update(failed_logins=0, first_failure_at=None, locked_until=None)
         audit_log(actor=user, action=Action.LOGIN, obj=user, ip=ip)
         authenticated.failed_logins = 0
-        return authenticated, None  # type: ignore[return-value]
+        return authenticated, None
     if user is None:
         audit_log(actor=None, action=Action.LOGIN_FAILED, object_repr=username[:150], detail="unknown user", ip=ip)
         return None, None

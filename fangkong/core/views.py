@@ -32,6 +32,8 @@ class ScopedMixin(LoginRequiredMixin):
 
     model: type[Model]
     required_perm = ""
+    request: HttpRequest
+    kwargs: dict[str, Any]
 
     def perm(self, action: str) -> str:
         label = getattr(self.model, "scope_perm_label", self.model._meta.app_label)

@@ -95,8 +95,8 @@ class UnitEditView(ScopedMixin, TemplateView):
         initial: dict[str, Any] = {}
         if unit is not None:
             initial = {f: getattr(unit, f) for f in UnitForm.base_fields}
-        elif request.GET.get("parent"):
-            parent = Unit.objects.visible_to(request.user).filter(pk=request.GET.get("parent")).first()
+        elif request.GET.get("parent", "").isdigit():
+            parent = Unit.objects.visible_to(request.user).filter(pk=int(request.GET["parent"])).first()
             initial = {"parent": parent}
         form = UnitForm(initial=initial, user=request.user)
         return render(request, self.template_name, {"form": form, "object": unit})

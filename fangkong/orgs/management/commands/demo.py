@@ -26,6 +26,7 @@ from django.contrib.sessions.models import Session
 from django.core.management.base import BaseCommand, CommandParser
 from django.core.management.color import no_style
 from django.db import connection, transaction
+from django.db.models import Model
 
 from fangkong.accounts.models import User, UserScope
 from fangkong.accounts.roles import Role
@@ -122,14 +123,15 @@ def wipe_all_data() -> None:
     and sessions go too because the reset id sequences would otherwise hand an old session's user
     id to a new user. Site settings survive: they describe the installation, not the data.
     """
-    models = [
+    models: list[type[Model]] = [
         model
         for config in apps.get_app_configs()
         if config.name.startswith("fangkong.")
         for model in config.get_models(include_auto_created=True)
         if model is not SiteSetting and model._meta.managed and not model._meta.proxy
     ]
-    tables = sorted({model._meta.db_table for model in [*models, Session]})
+    models.append(Session)
+    tables = sorted({model._meta.db_table for model in models})
     sql = connection.ops.sql_flush(no_style(), tables, reset_sequences=True, allow_cascade=True)
     connection.ops.execute_sql_flush(sql)
 
@@ -380,7 +382,10 @@ class DemoCity:
         return {
             "office": self.liaisons["WC"],
             "liaison": self.liaisons[data.DEMO_DEPARTMENT_CODE],
-            "secretary": Person.objects.filter(branch=secretary_branch).order_by("id").first(),
+            # A staff cadre rather than the head, who leads the whole department, not one branch.
+            "secretary": Person.objects.filter(branch=secretary_branch)
+            .order_by("-position", "id")  # "staff" sorts after "head" and "deputy"
+            .first(),
             "community": self.liaisons["S1-C01"],
             "street": Person.objects.filter(unit=units["S2"]).order_by("id").first(),
             "checkpoint": Person.objects.filter(unit=units["S1-C01-K1"]).order_by("id").first(),

@@ -1,0 +1,80 @@
+"""List pages run a fixed number of SQL queries, recorded in query_counts.json.
+
+A change that adds queries (an N+1 in a template, say) fails here; if the new count is
+intended, run with FANGKONG_UPDATE_BASELINE=1 and commit the file.
+"""
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from fangkong.accounts.services import token_create
+from fangkong.people import services as people_services
+
+from . import factories as f
+
+BASELINE = Path(__file__).with_name("query_counts.json")
+PAGES = {
+    "people:person_list": ("committee_office", "/people/?page_size=50"),
+    "people:person_list (htmx, subtree)": ("committee_office", "/people/?unit={street}"),
+    "people:person_list (community)": ("community_staff", "/people/"),
+    "orgs:unit_list": ("committee_office", "/orgs/units/?page_size=50"),
+    "orgs:unit_tree": ("committee_office", "/orgs/"),
+    "orgs:unit_detail": ("committee_office", "/orgs/units/{street}/"),
+    "accounts:user_list": ("system_admin", "/accounts/users/"),
+    "audit:entry_list": ("auditor", "/audit/"),
+    "api people": ("committee_office", "/api/v1/people?page_size=50"),
+    "api units": ("committee_office", "/api/v1/units?page_size=50"),
+}
+
+
+def count(client, url, headers):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url, **headers)
+    assert response.status_code == 200, url
+    return len(ctx.captured_queries)
+
+
+def grow(city):
+    for i in range(30):
+        people_services.person_create(
+            actor=None, name=f"扩充{i}", id_number=f.id_number(), unit=city.comm_1 if i % 2 else city.dept_a,
+            is_party_member=True, branch=city.branch_a if i % 2 == 0 else None,
+        )
+        f.unit("checkpoint", city.comm_2)
+        f.user("community_staff", city.comm_2)
+
+
+@pytest.fixture
+def clients(city, as_user):
+    scopes = {"community_staff": city.comm_1}
+    result = {}
+    for role in {role for role, _ in PAGES.values()}:
+        user = f.user(role, scopes.get(role, city.root))
+        result[role] = (as_user(user), {"HTTP_AUTHORIZATION": f"Bearer {token_create(user=user)}"})
+    return result
+
+
+def test_it_keeps_list_pages_at_a_fixed_number_of_queries(city, clients):
+    def measure():
+        counts = {}
+        for name, (role, url) in PAGES.items():
+            client, auth = clients[role]
+            headers = auth if url.startswith("/api/") else {}
+            if "htmx" in name:
+                headers = {"HTTP_HX_REQUEST": "true"}
+            counts[name] = count(client, url.format(street=city.street.pk), headers)
+        return counts
+
+    measure()  # warm up: first use of a token records its last use, once
+    small = measure()
+    grow(city)
+    large = measure()
+    assert large == small, "query count depends on the number of rows (N+1)"
+    if os.environ.get("FANGKONG_UPDATE_BASELINE"):
+        BASELINE.write_text(json.dumps(small, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    assert small == json.loads(BASELINE.read_text(encoding="utf-8"))
