@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from fangkong.core.scoping import subtree_query
 from fangkong.orgs import services
 from fangkong.orgs.choices import UnitKind as K
 from fangkong.orgs.models import Unit, UnitLink
@@ -15,12 +16,13 @@ from . import factories as f
 
 def test_it_answers_everything_under_a_unit_in_one_query(city):
     with CaptureQueriesContext(connection) as ctx:
-        names = set(Unit.objects.under(city.street.pk).values_list("name", flat=True))
+        names = set(Unit.objects.filter(id__in=subtree_query(city.street.pk)).values_list("name", flat=True))
     assert names == {"东兴街道", "红旗社区", "光明社区", "江北路卡点"}
     assert len(ctx.captured_queries) == 1
     with CaptureQueriesContext(connection) as ctx:
-        people = set(Person.objects.under(city.street.pk).values_list("name", flat=True))
+        people = set(Person.objects.filter(unit__in=subtree_query(city.street.pk)).values_list("name", flat=True))
     assert people == {"赵春兰", "钱大为", "孙二娥"} and len(ctx.captured_queries) == 1
+    assert set(Person.objects.under(city.street.pk).values_list("name", flat=True)) == people
 
 
 def test_it_uses_an_index_for_the_subtree_lookup(city):

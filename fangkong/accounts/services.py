@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.audit.choices import Action
 from fangkong.audit.services import audit_log
-from fangkong.core.scoping import unit_in_scope, user_has_perm
+from fangkong.core.scoping import forget_scope, unit_in_scope, user_has_perm
 from fangkong.core.text import clean_text
 from fangkong.orgs.models import Unit
 
@@ -163,6 +163,7 @@ def user_grant(*, actor: User, user: User, role: str, units: Iterable[Unit]) -> 
         audit_log(actor=actor, action=Action.ROLE_CHANGED, obj=user, before={"role": before_role}, after={"role": role})
         end_sessions(user)
     if after_units != before_units:
+        forget_scope(user)
         UserScope.objects.filter(user=user).delete()
         UserScope.objects.bulk_create([UserScope(user=user, unit=u) for u in unit_list])
         audit_log(

@@ -12,6 +12,7 @@ id sequences, so codes, names, ID numbers and even primary keys come out identic
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import random
 import time
 import unicodedata
@@ -272,22 +273,25 @@ class DemoCity:
                     )
                 )
         head_title, deputy_title = _title_by_suffix(name, data.HEAD_TITLES, data.DEFAULT_HEAD_TITLES)
-        # The head and deputies are always party members; most staff cadres are too.
+        # The head and deputies are always party members; most staff cadres are too. Members are
+        # dealt to the branches in turn (head to the first, deputies to the next ones) so that no
+        # branch is left empty and the leaders are spread over the branches.
+        next_branch = itertools.cycle(branches).__next__
         self.person(
             department, title=head_title, position=Position.HEAD, cadre=True,
-            party_branch=self.rng.choice(branches), born=(1965, 1972), male_share=0.8,
+            party_branch=next_branch(), born=(1965, 1972), male_share=0.8,
         )
         for _ in range(self.rng.randint(1, 3)):
             self.person(
                 department, title=deputy_title, position=Position.DEPUTY, cadre=True,
-                party_branch=self.rng.choice(branches), born=(1966, 1980), male_share=0.7,
+                party_branch=next_branch(), born=(1966, 1980), male_share=0.7,
             )
         for i in range(self.rng.randint(6, 9)):
             title = "办公室主任" if i == 0 else self.rng.choice(data.STAFF_TITLES)
-            in_party = i == 0 or self.rng.random() < 0.8
+            in_party = i == 0 or self.rng.random() < 0.85
             person = self.person(
                 department, title=title, cadre=True,
-                party_branch=self.rng.choice(branches) if in_party else None, born=(1968, 1998),
+                party_branch=next_branch() if in_party else None, born=(1968, 1998),
             )
             if i == 0:
                 self.liaisons[code] = person  # the office director is the unit's 专人
