@@ -70,7 +70,10 @@ def subtree_query(unit_id: int) -> models.QuerySet[Any]:
     return UnitLink.objects.filter(ancestor_id=unit_id).values("descendant_id")
 
 
-def subtree_ids(unit_id: int) -> list[int]:
+LITERAL_IDS_LIMIT = 300
+
+
+def subtree_ids(unit_id: int, limit: int | None = None) -> list[int] | None:
     """The ids of a unit and every unit below it (one index-only query on the closure table).
 
     Returned as literal ids rather than a sub-select so that PostgreSQL estimates the rows per
@@ -78,7 +81,11 @@ def subtree_ids(unit_id: int) -> list[int]:
     """
     from fangkong.orgs.models import UnitLink
 
-    return list(UnitLink.objects.filter(ancestor_id=unit_id).values_list("descendant_id", flat=True))
+    qs = UnitLink.objects.filter(ancestor_id=unit_id).values_list("descendant_id", flat=True)
+    if limit is None:
+        return list(qs)
+    ids = list(qs[: limit + 1])
+    return ids if len(ids) <= limit else None
 
 
 class ScopedQuerySet(models.QuerySet[_M]):
@@ -118,12 +125,13 @@ class ScopedQuerySet(models.QuerySet[_M]):
     def under(self, unit_id: int) -> ScopedQuerySet[_M]:
         """Rows attached to ``unit_id`` or anything below it (by the first scope field).
 
-        Two small indexed queries (the subtree's ids, then the rows): on 100,000 people this is
-        ten times faster on PostgreSQL than the single sub-select, which the planner hash-joins
-        against the whole table.
+        Small subtrees are passed as literal ids (PostgreSQL then estimates per unit and uses the
+        foreign-key index, ten times faster on 100,000 people than hash-joining a sub-select);
+        large ones stay a sub-select, which beats a long IN list.
         """
         field = self.model.scope_fields[0]  # type: ignore[attr-defined]
-        return self.filter(**{f"{field}__in": subtree_ids(unit_id)})
+        ids = subtree_ids(unit_id, limit=LITERAL_IDS_LIMIT)
+        return self.filter(**{f"{field}__in": ids if ids is not None else subtree_query(unit_id)})
 
 
 def unit_in_scope(user: User, unit_id: int | None) -> bool:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Count, Q, QuerySet
 
-from fangkong.core.scoping import subtree_ids
+from fangkong.core.scoping import subtree_query
 
 from .choices import UnitKind
 from .models import Unit, UnitLink
@@ -36,7 +36,7 @@ def unit_ancestors(unit: Unit) -> list[Unit]:
 
 
 def unit_subtree(unit_id: int) -> QuerySet[Unit]:
-    return Unit.objects.filter(id__in=subtree_ids(unit_id))
+    return Unit.objects.filter(id__in=subtree_query(unit_id))
 
 
 def visible_roots(user: User) -> list[Unit]:

@@ -41,7 +41,10 @@ class Person(models.Model):
         verbose_name = _("person")
         verbose_name_plural = _("people")
         ordering = ("name_initials", "id")
-        indexes = [models.Index(fields=["unit", "name_initials", "id"], name="person_unit_order")]
+        indexes = [
+            models.Index(fields=["unit", "name_initials", "id"], name="person_unit_order"),
+            models.Index(fields=["name_initials", "id"], name="person_order"),
+        ]
 
     def __str__(self) -> str:
         return self.name

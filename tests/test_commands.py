@@ -1,0 +1,74 @@
+"""The command line: demo city, stats, export with scope."""
+
+import io
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.test import Client
+from python_calamine import CalamineWorkbook
+
+from fangkong.accounts.models import User
+from fangkong.orgs.models import Unit
+from fangkong.people.models import Person
+
+from . import factories as f
+
+
+def run(*args):
+    out = io.StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+def test_it_loads_the_same_demo_city_of_the_source_shape_every_time(db):
+    """One test, since each load takes seconds: shape, figures, logins, keep without reset, determinism."""
+    run("demo")
+    stats = json.loads(run("stats", "--as-of", "2020-02-10", "--json"))
+    org = stats["org"]
+    assert stats["as_of"] == "2020-02-10"
+    assert (org["coordinating_bodies"], org["industry_units"], org["streets"], org["communities"], org["checkpoints"]) == (
+        4, 67, 7, 26, 99)
+    assert 90 <= org["departments"] <= 110
+    assert 900 <= org["cadres"] <= 1200
+    assert org["users"] >= 10
+    assert set(User.objects.values_list("role", flat=True)) >= {
+        "system_admin", "security_admin", "auditor", "committee_office", "unit_liaison", "branch_secretary",
+        "community_staff", "checkpoint_staff", "inspection_group", "discipline_office"}
+
+    # The printed logins work, and the community login sees only its community.
+    table = run("demo", "--logins")
+    assert "community" in table and "Fangkong@2020" in table
+    response = Client().post("/accounts/login/", {"username": "community", "password": "Fangkong@2020"})
+    assert response.status_code == 302
+    community = User.objects.get(username="community")
+    scope = community.scopes.get().unit
+    below = set(Unit.objects.under(scope.pk).values_list("id", flat=True))
+    visible = Person.objects.visible_to(community)
+    assert visible.exists() and all(p.unit_id in below for p in visible)
+
+    # Without --reset the data stays; with it the same city comes back.
+    people = list(Person.objects.order_by("id_number").values_list("id_number", "name", "unit__code"))
+    units = list(Unit.objects.order_by("code").values_list("code", "name", "parent__code"))
+    run("demo")
+    assert Person.objects.count() == len(people)
+    run("demo", "--reset")
+    assert list(Person.objects.order_by("id_number").values_list("id_number", "name", "unit__code")) == people
+    assert list(Unit.objects.order_by("code").values_list("code", "name", "parent__code")) == units
+
+
+def test_stats_refuses_a_bad_date(db):
+    with pytest.raises(CommandError):
+        run("stats", "--as-of", "2020-02-30", "--json")
+
+
+def test_export_people_applies_the_user_scope(city, tmp_path):
+    user = f.user("unit_liaison", city.dept_a, username="cli_liaison")
+    path = tmp_path / "people.xlsx"
+    run("export_people", str(path), "--user", "cli_liaison")
+    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
+    assert [r[0] for r in rows[1:]] == ["李爱丽"]
+    f.user("checkpoint_staff", city.checkpoint_1, username="cli_checkpoint")
+    with pytest.raises(CommandError):
+        run("export_people", str(path), "--user", "cli_checkpoint")
+    assert user.pk
