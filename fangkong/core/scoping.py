@@ -43,7 +43,7 @@ def scope_unit_ids(user: User) -> list[int] | None:
     from fangkong.accounts.models import UserScope
     from fangkong.orgs.models import Unit, UnitLink
 
-    cached: list[int] | None | bool = getattr(user, _CACHE_ATTR, False)
+    cached: list[int] | bool | None = getattr(user, _CACHE_ATTR, False)
     if cached is not False:
         return cached  # type: ignore[return-value]
     roots = UserScope.objects.filter(user_id=user.pk).values("unit_id")
