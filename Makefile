@@ -34,8 +34,8 @@ install-test: $(VENV)/.installed-test
 run: install
 	$(BIN)/fangkong migrate --noinput -v0
 	$(BIN)/fangkong collectstatic --noinput -v0
-	$(BIN)/fangkong demo
-	$(BIN)/fangkong demo --logins
+	# Loads the demo city (and prints its logins) only when the database is empty; otherwise reprints the logins.
+	if $(BIN)/fangkong demo | tee /dev/stderr | grep -q "nothing loaded"; then $(BIN)/fangkong demo --logins; fi
 	echo "Serving http://$(HOST):$(PORT)/  (Ctrl-C stops; data stays in $(FANGKONG_DATA_DIR))"
 	exec $(BIN)/granian --interface wsgi --host $(HOST) --port $(PORT) --workers $(WORKERS) \
 	  --blocking-threads 4 --no-access-log fangkong.config.wsgi:application

@@ -86,3 +86,21 @@ def test_it_derives_sex_birth_date_and_initials(city):
     assert city.alice.name_initials == "lal"
     assert city.alice.birth_date.year == 1985
     assert city.alice.sex in {"M", "F"}
+
+
+def test_it_serves_photos_only_inside_scope(city, as_user, settings, tmp_path):
+    import base64
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from fangkong.people import services
+
+    settings.MEDIA_ROOT = tmp_path
+    png = base64.b64decode(
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+    )
+    services.person_update(actor=None, person=city.alice, photo=SimpleUploadedFile("a.png", png, "image/png"))
+    inside = as_user(f.user("unit_liaison", city.dept_a)).get(f"/people/{city.alice.pk}/photo/")
+    assert inside.status_code == 200 and b"".join(inside.streaming_content) == png
+    outside = as_user(f.user("unit_liaison", city.dept_b)).get(f"/people/{city.alice.pk}/photo/")
+    assert outside.status_code == 404

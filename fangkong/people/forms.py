@@ -17,7 +17,7 @@ class UnitChoiceField(forms.ModelChoiceField):
 class PersonForm(forms.Form):
     """Parses the person form; the rules themselves live in people.services."""
 
-    name = forms.CharField(label=_("Name"), max_length=200)
+    name = forms.CharField(label=_("Full name"), max_length=200)
     id_number = forms.CharField(label=_("ID number"), max_length=40)
     phone = forms.CharField(label=_("Mobile phone"), max_length=40, required=False)
     unit = UnitChoiceField(label=_("Unit"), queryset=Unit.objects.none())

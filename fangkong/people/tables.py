@@ -10,7 +10,7 @@ from .models import Person
 Column = tuple[Any, Callable[[Person, bool], Any]]
 
 COLUMNS: list[Column] = [
-    (_("Name"), lambda p, clear: p.name),
+    (_("Full name"), lambda p, clear: p.name),
     (_("Sex"), lambda p, clear: p.get_sex_display()),
     (_("Birth date"), lambda p, clear: p.birth_date.isoformat()),
     (_("ID number"), lambda p, clear: p.id_number if clear else p.masked_id_number),

@@ -2,7 +2,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -147,3 +147,16 @@ class PersonExportView(ScopedMixin, View):
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         response["Content-Disposition"] = f'attachment; filename="people-{stamp}.xlsx"'
         return response
+
+
+class PersonPhotoView(ScopedMixin, View):
+    """Serves a person's photo to those who may see the person (media is never public)."""
+
+    model = Person
+
+    def get(self, request: HttpRequest, pk: int) -> FileResponse:
+        person = self.get_object()
+        if not person.photo:
+            raise Http404
+        return FileResponse(person.photo.open("rb"), content_type="image/jpeg" if person.photo.name.lower().endswith(
+            (".jpg", ".jpeg")) else "image/png")
