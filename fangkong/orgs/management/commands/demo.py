@@ -134,6 +134,11 @@ def wipe_all_data() -> None:
     models.append(Session)
     tables = sorted({model._meta.db_table for model in models})
     sql = connection.ops.sql_flush(no_style(), tables, reset_sequences=True, allow_cascade=True)
+    if connection.vendor == "postgresql":
+        # Writes earlier in the same transaction leave deferred foreign-key checks pending, and
+        # PostgreSQL refuses TRUNCATE while they are: run them now.
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     connection.ops.execute_sql_flush(sql)
 
 
