@@ -40,6 +40,16 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "people.change": frozenset({R.COMMITTEE_OFFICE, R.UNIT_LIAISON, R.COMMUNITY_STAFF}),
     "people.reveal": frozenset({R.COMMITTEE_OFFICE, R.UNIT_LIAISON, R.COMMUNITY_STAFF, R.DISCIPLINE_OFFICE}),
     "people.export": frozenset({R.COMMITTEE_OFFICE, R.UNIT_LIAISON, R.INSPECTION_GROUP, R.DISCIPLINE_OFFICE}),
+    # the returnee ledger
+    "returnees.view": frozenset(_DOMAIN - {R.CHECKPOINT_STAFF}),
+    "returnees.change": frozenset({R.COMMITTEE_OFFICE, R.UNIT_LIAISON, R.COMMUNITY_STAFF}),
+    "returnees.reveal": frozenset({R.COMMITTEE_OFFICE, R.UNIT_LIAISON, R.COMMUNITY_STAFF, R.DISCIPLINE_OFFICE}),
+    "returnees.export": frozenset(
+        {R.COMMITTEE_OFFICE, R.UNIT_LIAISON, R.COMMUNITY_STAFF, R.INSPECTION_GROUP, R.DISCIPLINE_OFFICE}
+    ),
+    "returnees.followup": frozenset({R.COMMITTEE_OFFICE, R.COMMUNITY_STAFF}),
+    "returnees.isolation": frozenset({R.COMMITTEE_OFFICE, R.COMMUNITY_STAFF}),
+    "returnees.merge": frozenset({R.COMMITTEE_OFFICE}),
     # accounts
     "accounts.view": frozenset({R.SYSTEM_ADMIN, R.SECURITY_ADMIN}),
     "accounts.change": frozenset({R.SYSTEM_ADMIN}),

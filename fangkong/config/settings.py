@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "fangkong.orgs",
     "fangkong.people",
     "fangkong.accounts",
+    "fangkong.returnees",
 ]
 
 MIDDLEWARE = [
@@ -181,6 +182,12 @@ PHOTO_MAX_BYTES = 2 * 1024 * 1024
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 OTP_TOTP_ISSUER = "fangkong"
+
+# Home isolation period per returnee category, in days (三隔离: 14 days unless set otherwise).
+ISOLATION_DAYS = {"outside": 14, "relative": 14, "fever": 14, "other": 14}
+# Ledger imports: files up to this size, and imports above this many rows run in the background.
+FANGKONG_IMPORT_MAX_BYTES = int(os.environ.get("FANGKONG_IMPORT_MAX_BYTES", 50 * 1024 * 1024))
+FANGKONG_IMPORT_BACKGROUND_ROWS = int(os.environ.get("FANGKONG_IMPORT_BACKGROUND_ROWS", 2000))
 
 LOGGING = {
     "version": 1,

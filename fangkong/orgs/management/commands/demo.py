@@ -241,8 +241,11 @@ class DemoCity:
         self._pairings(departments, communities)
         self._groups(committee)
         users = self._users()
+        from fangkong.returnees.demo import load_demo_ledger
+
+        ledger = load_demo_ledger(self)
         SiteSetting.objects.update_or_create(key=AS_OF_KEY, defaults={"value": STORY_DATE})
-        counts = self.counts()
+        counts = {**self.counts(), **ledger}
         # One line in the audit log says where all these records came from (they were created
         # with audit=False to keep the load fast).
         audit_log(

@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+
+
+class ReturneesConfig(AppConfig):
+    name = "fangkong.returnees"
+    label = "returnees"
+    verbose_name = "输入人员台账"
+
+    def ready(self) -> None:
+        from fangkong.core.stats import BLOCKS
+
+        from .stats import industry_block, organs_block
+
+        BLOCKS["organs"] = organs_block
+        BLOCKS["industry"] = industry_block

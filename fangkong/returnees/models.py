@@ -1,0 +1,249 @@
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from fangkong.core.idcard import mask_id_number, mask_phone
+from fangkong.core.scoping import ScopedQuerySet
+
+from .choices import Category, ChangeKind, ImportStatus, Line, Side
+
+
+class Returnee(models.Model):
+    """输入人员: one person coming back from outside the region, one record per outbreak.
+
+    ``unit_reported_at`` and ``community_reported_at`` hold the first registration of each side
+    (kept by the services) so that dual-report figures are one indexed aggregate.
+    """
+
+    name = models.CharField(_("name"), max_length=60)
+    id_number = models.CharField(_("ID number"), max_length=18, unique=True)
+    sex = models.CharField(_("sex"), max_length=1, editable=False)
+    birth_date = models.DateField(_("birth date"), editable=False)
+    phone = models.CharField(_("mobile phone"), max_length=11, blank=True)
+    unit = models.ForeignKey(
+        "orgs.Unit", verbose_name=_("employer unit"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="returnees",
+    )
+    community = models.ForeignKey(
+        "orgs.Unit", verbose_name=_("residential community"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="resident_returnees",
+    )
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    category = models.CharField(_("category"), max_length=10, choices=Category.choices, default=Category.OUTSIDE)
+    origin_code = models.CharField(_("origin division code"), max_length=6, blank=True)
+    origin_text = models.CharField(_("where from"), max_length=100, blank=True)
+    transport = models.CharField(_("transport"), max_length=40, blank=True)
+    return_date = models.DateField(_("return date"), null=True, blank=True)
+    line = models.CharField(_("screening line"), max_length=10, choices=Line.choices, blank=True, editable=False)
+    coordinating_body = models.ForeignKey(
+        "orgs.Unit", verbose_name=_("coordinating body"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+", editable=False,
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    unit_reported_at = models.DateTimeField(_("unit reported at"), null=True, blank=True, editable=False)
+    community_reported_at = models.DateTimeField(_("community registered at"), null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_fields = ("unit", "community")
+
+    class Meta:
+        verbose_name = _("returnee")
+        verbose_name_plural = _("returnees")
+        ordering = ("-return_date", "id")
+        indexes = [
+            models.Index(fields=["line", "unit_reported_at", "community_reported_at"], name="returnee_dual"),
+            models.Index(fields=["unit", "unit_reported_at"], name="returnee_unit_dual"),
+            models.Index(fields=["community", "community_reported_at"], name="returnee_comm_dual"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("returnees:returnee_detail", args=[self.pk])
+
+    @property
+    def masked_id_number(self) -> str:
+        return mask_id_number(self.id_number)
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone) if self.phone else ""
+
+    @property
+    def dual_state(self) -> str:
+        if self.unit_reported_at and self.community_reported_at:
+            return "both"
+        return "unit_only" if self.unit_reported_at else "community_only"
+
+
+class Registration(models.Model):
+    """One side's registration of a returnee: the unit reporting its employee to the committee,
+    or the community registering its resident (双报制)."""
+
+    returnee = models.ForeignKey(Returnee, on_delete=models.CASCADE, related_name="registrations")
+    side = models.CharField(_("side"), max_length=10, choices=Side.choices)
+    unit = models.ForeignKey(
+        "orgs.Unit", verbose_name=_("registering unit"), on_delete=models.PROTECT, related_name="registrations"
+    )
+    stated_employer = models.ForeignKey(
+        "orgs.Unit", verbose_name=_("employer named"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    registered_at = models.DateTimeField(_("registered at"), db_index=True)
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("registered by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    source_import = models.ForeignKey(
+        "LedgerImport", null=True, blank=True, on_delete=models.SET_NULL, related_name="registrations"
+    )
+
+    objects = ScopedQuerySet.as_manager()
+    scope_fields = ("unit", "returnee__unit", "returnee__community")
+    scope_perm_label = "returnees"
+
+    class Meta:
+        verbose_name = _("registration")
+        verbose_name_plural = _("registrations")
+        ordering = ("registered_at", "id")
+        constraints = [models.UniqueConstraint(fields=["returnee", "side", "unit"], name="registration_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.returnee} {self.side} {self.unit}"
+
+
+class IsolationOrder(models.Model):
+    """居家隔离: home isolation over the days [start_date, planned_end), released early or at the end."""
+
+    returnee = models.OneToOneField(Returnee, on_delete=models.CASCADE, related_name="isolation")
+    start_date = models.DateField(_("start date"))
+    period_days = models.PositiveSmallIntegerField(_("period (days)"))
+    planned_end = models.DateField(_("planned end"))
+    released_on = models.DateField(_("released on"), null=True, blank=True)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("released by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    release_note = models.CharField(_("release note"), max_length=200, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_fields = ("returnee__unit", "returnee__community")
+    scope_perm_label = "returnees"
+
+    class Meta:
+        verbose_name = _("isolation order")
+        verbose_name_plural = _("isolation orders")
+        constraints = [
+            models.CheckConstraint(condition=Q(planned_end__gt=models.F("start_date")), name="isolation_end_after_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.returnee} {self.start_date}–{self.planned_end}"
+
+    def last_day(self) -> dt.date:
+        """The last day a follow-up is due."""
+        end = self.planned_end
+        if self.released_on is not None and self.released_on < end:
+            end = self.released_on
+        return end - dt.timedelta(days=1)
+
+    def is_due(self, day: dt.date) -> bool:
+        return self.start_date <= day <= self.last_day()
+
+
+class IsolationChange(models.Model):
+    """An extension or shortening of an isolation order, with its reason and approver."""
+
+    order = models.ForeignKey(IsolationOrder, on_delete=models.CASCADE, related_name="changes")
+    kind = models.CharField(_("kind"), max_length=10, choices=ChangeKind.choices)
+    days = models.SmallIntegerField(_("days"))
+    old_end = models.DateField(_("old end"))
+    new_end = models.DateField(_("new end"))
+    reason = models.CharField(_("reason"), max_length=200)
+    approver = models.CharField(_("approver"), max_length=60)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changed_at = models.DateTimeField(_("changed at"))
+
+    class Meta:
+        verbose_name = _("isolation change")
+        verbose_name_plural = _("isolation changes")
+        ordering = ("changed_at", "id")
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.kind} {self.days}"
+
+
+class FollowUp(models.Model):
+    """One day's check on a person in home isolation."""
+
+    order = models.ForeignKey(IsolationOrder, on_delete=models.CASCADE, related_name="follow_ups")
+    day = models.DateField(_("day"))
+    temperature = models.DecimalField(_("temperature (°C)"), max_digits=3, decimal_places=1)
+    symptoms = models.CharField(_("symptoms"), max_length=200, blank=True)
+    at_home = models.BooleanField(_("at home"), default=True)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("checked by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    checked_at = models.DateTimeField(_("checked at"))
+
+    objects = ScopedQuerySet.as_manager()
+    scope_fields = ("order__returnee__unit", "order__returnee__community")
+    scope_perm_label = "returnees"
+
+    class Meta:
+        verbose_name = _("follow-up")
+        verbose_name_plural = _("follow-ups")
+        ordering = ("day", "id")
+        constraints = [models.UniqueConstraint(fields=["order", "day"], name="followup_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.day}"
+
+
+class LedgerImport(models.Model):
+    """One uploaded ledger: who, when, the file's SHA-256, the outcome and its counts."""
+
+    side = models.CharField(_("side"), max_length=10, choices=Side.choices)
+    file_name = models.CharField(_("file name"), max_length=200)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
+    stored_path = models.CharField(max_length=300, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    scope_unit = models.ForeignKey("orgs.Unit", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    status = models.CharField(_("status"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.QUEUED)
+    progress = models.PositiveSmallIntegerField(_("progress"), default=0)
+    message = models.CharField(_("message"), max_length=300, blank=True)
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    created = models.PositiveIntegerField(_("created"), default=0)
+    updated = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
+    error_count = models.PositiveIntegerField(_("errors"), default=0)
+    errors = models.JSONField(_("problems"), default=list, blank=True)
+    committed_at = models.DateTimeField(_("committed at"), null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_fields = ("scope_unit",)
+    scope_perm_label = "returnees"
+
+    class Meta:
+        verbose_name = _("ledger import")
+        verbose_name_plural = _("ledger imports")
+        ordering = ("-uploaded_at", "-id")
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_status_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("returnees:import_detail", args=[self.pk])

@@ -1,0 +1,127 @@
+"""Reads of the ledger: dual-report figures as of a moment, who must still act, concealment
+suspects, isolation and follow-up lists. All take an already scoped queryset."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from .models import FollowUp, IsolationOrder, Returnee
+
+
+def end_of_day(day: dt.date) -> dt.datetime:
+    """The moment a day ends in the platform's time zone: "as of 10 Feb" counts what was
+    registered before 11 Feb 00:00 Asia/Shanghai."""
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=timezone.get_current_timezone())
+
+
+def _filters(moment: dt.datetime) -> dict[str, Q]:
+    unit = Q(unit_reported_at__lt=moment)
+    community = Q(community_reported_at__lt=moment)
+    no_unit = Q(unit_reported_at__isnull=True) | Q(unit_reported_at__gte=moment)
+    no_community = Q(community_reported_at__isnull=True) | Q(community_reported_at__gte=moment)
+    return {
+        "returnees": unit | community,
+        "dual_reported": unit & community,
+        "unit_only": unit & no_community,
+        "community_only": community & no_unit,
+        # A community named the employer, and the employer has not reported the person.
+        "concealment_suspects": community & no_unit & Q(unit__isnull=False),
+    }
+
+
+def dual_figures(qs: QuerySet[Returnee], moment: dt.datetime) -> dict[str, Any]:
+    """Dual-report counts and rate = both sides ÷ all registered, as of ``moment``."""
+    figures: dict[str, Any] = qs.aggregate(**{k: Count("id", filter=f) for k, f in _filters(moment).items()})
+    figures["dual_report_rate"] = rate(figures["dual_reported"], figures["returnees"])
+    return figures
+
+
+def rate(part: int, whole: int) -> float:
+    return round(part / whole, 4) if whole else 1.0
+
+
+def dual_by(qs: QuerySet[Returnee], moment: dt.datetime, field: str) -> list[dict[str, Any]]:
+    """The same figures grouped by ``unit``, ``community``, ``coordinating_body`` or ``line``."""
+    filters = _filters(moment)
+    name = f"{field}__name" if field != "line" else "line"
+    rows = (
+        qs.filter(filters["returnees"])
+        .values(field, name)
+        .annotate(**{k: Count("id", filter=f) for k, f in filters.items()})
+        .order_by(name)
+    )
+    result = []
+    for row in rows:
+        row["dual_report_rate"] = rate(row["dual_reported"], row["returnees"])
+        row["key"], row["label"] = row.pop(field), row.pop(name) if name != field else row.get(field)
+        result.append(row)
+    return result
+
+
+def missing_side(qs: QuerySet[Returnee], moment: dt.datetime) -> QuerySet[Returnee]:
+    """People registered on one side only, oldest first (the ones waiting longest)."""
+    filters = _filters(moment)
+    return qs.filter(filters["unit_only"] | filters["community_only"]).select_related("unit", "community")
+
+
+def waiting_since(returnee: Returnee) -> dt.datetime | None:
+    stamps = [s for s in (returnee.unit_reported_at, returnee.community_reported_at) if s is not None]
+    return min(stamps) if stamps else None
+
+
+def isolation_figures(qs: QuerySet[Returnee], day: dt.date) -> dict[str, int]:
+    orders = IsolationOrder.objects.filter(returnee__in=qs.values("id"))
+    active = Q(start_date__lte=day, planned_end__gt=day) & (Q(released_on__isnull=True) | Q(released_on__gt=day))
+    return orders.aggregate(
+        in_isolation=Count("id", filter=active),
+        released=Count("id", filter=Q(released_on__lte=day)),
+        ended=Count("id", filter=Q(planned_end__lte=day) & (Q(released_on__isnull=True) | Q(released_on__gt=day))),
+    )
+
+
+def orders_due(orders: QuerySet[IsolationOrder], day: dt.date) -> QuerySet[IsolationOrder]:
+    """Isolations for which a follow-up is due on ``day`` (started, not ended, not released)."""
+    return orders.filter(start_date__lte=day, planned_end__gt=day).filter(
+        Q(released_on__isnull=True) | Q(released_on__gt=day)
+    )
+
+
+def follow_up_list(orders: QuerySet[IsolationOrder], day: dt.date) -> QuerySet[IsolationOrder]:
+    """Today's list for community staff: every isolation due today, with whether it is done and
+    how many earlier days are missing (overdue)."""
+    done_today = FollowUp.objects.filter(order=OuterRef("pk"), day=day)
+    return (
+        orders_due(orders, day)
+        .select_related("returnee", "returnee__community", "returnee__unit")
+        .annotate(done=Exists(done_today), recorded=Count("follow_ups", filter=Q(follow_ups__day__lt=day)))
+        .order_by("done", "returnee__community__name", "returnee__name")
+    )
+
+
+def overdue_days(order: IsolationOrder, recorded: int, day: dt.date) -> int:
+    """Days before ``day`` that were due and have no follow-up."""
+    last = min(order.last_day(), day - dt.timedelta(days=1))
+    due = (last - order.start_date).days + 1 if last >= order.start_date else 0
+    return max(due - recorded, 0)
+
+
+def possible_duplicates(qs: QuerySet[Returnee]) -> list[tuple[Returnee, Returnee]]:
+    """Pairs with the same name and birth date but different ID numbers (a mistyped ID)."""
+    keys = (
+        qs.values("name", "birth_date").annotate(n=Count("id")).filter(n__gt=1).values_list("name", "birth_date")[:200]
+    )
+    pairs = []
+    for name, birth in keys:
+        group = list(qs.filter(name=name, birth_date=birth).order_by("id")[:5])
+        pairs += [(group[0], other) for other in group[1:]]
+    return pairs
+
+
+def reported_by_several_units(qs: QuerySet[Returnee]) -> QuerySet[Returnee]:
+    return qs.annotate(
+        units=Count("registrations", filter=Q(registrations__side="unit"), distinct=True)
+    ).filter(units__gt=1)
