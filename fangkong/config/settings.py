@@ -185,9 +185,9 @@ OTP_TOTP_ISSUER = "fangkong"
 
 # Home isolation period per returnee category, in days (三隔离: 14 days unless set otherwise).
 ISOLATION_DAYS = {"outside": 14, "relative": 14, "fever": 14, "other": 14}
-# Ledger imports: files up to this size, and imports above this many rows run in the background.
+# Ledger imports: files up to this size; files larger than the second figure run in the background.
 FANGKONG_IMPORT_MAX_BYTES = int(os.environ.get("FANGKONG_IMPORT_MAX_BYTES", 50 * 1024 * 1024))
-FANGKONG_IMPORT_BACKGROUND_ROWS = int(os.environ.get("FANGKONG_IMPORT_BACKGROUND_ROWS", 2000))
+FANGKONG_IMPORT_BACKGROUND_BYTES = int(os.environ.get("FANGKONG_IMPORT_BACKGROUND_BYTES", 1024 * 1024))
 
 LOGGING = {
     "version": 1,

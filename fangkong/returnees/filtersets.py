@@ -1,0 +1,84 @@
+"""One FilterSet for the ledger list page, its export, the CLI export and the API."""
+
+import datetime as dt
+from typing import Any
+
+import django_filters
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from fangkong.core.idcard import normalize_id_number
+
+from .choices import Category, DualState, IsolationState, Line
+from .models import Returnee
+from .selectors import end_of_day
+
+ORDERINGS = {
+    "return_date": ("return_date", "id"),
+    "-return_date": ("-return_date", "-id"),
+    "name": ("name", "id"),
+    "unit": ("unit__code", "id"),
+    "community": ("community__code", "id"),
+}
+
+
+class ReturneeFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method="filter_q", max_length=50)
+    line = django_filters.ChoiceFilter(label=_("Screening line"), choices=Line.choices)
+    unit = django_filters.NumberFilter(label=_("Unit (with units below)"), method="filter_unit")
+    community = django_filters.NumberFilter(label=_("Community"), field_name="community_id")
+    coordinating_body = django_filters.NumberFilter(label=_("Coordinating body"), field_name="coordinating_body_id")
+    category = django_filters.ChoiceFilter(label=_("Category"), choices=Category.choices)
+    dual = django_filters.ChoiceFilter(label=_("Dual report"), choices=DualState.choices, method="filter_dual")
+    isolation = django_filters.ChoiceFilter(label=_("Isolation"), choices=IsolationState.choices,
+                                            method="filter_isolation")
+    returned_from = django_filters.DateFilter(label=_("Returned from"), field_name="return_date", lookup_expr="gte")
+    returned_to = django_filters.DateFilter(label=_("Returned until"), field_name="return_date", lookup_expr="lte")
+    ordering = django_filters.CharFilter(label=_("Ordering"), method="filter_ordering", max_length=20)
+
+    class Meta:
+        model = Returnee
+        fields = ["q", "line", "unit", "community", "coordinating_body", "category", "dual", "isolation",
+                  "returned_from", "returned_to"]
+
+    def filter_q(self, qs: QuerySet[Returnee], name: str, value: Any) -> QuerySet[Returnee]:
+        text = (value or "").strip()
+        if not text:
+            return qs
+        query = Q(name__icontains=text)
+        if text.isdigit() and len(text) == 4:
+            query |= Q(phone__endswith=text)
+        number = normalize_id_number(text)
+        if len(number) == 18:
+            query |= Q(id_number=number)
+        return qs.filter(query)
+
+    def filter_unit(self, qs: QuerySet[Returnee], name: str, value: Any) -> QuerySet[Returnee]:
+        return qs.under(int(value)) if value else qs  # type: ignore[attr-defined]
+
+    def filter_dual(self, qs: QuerySet[Returnee], name: str, value: Any) -> QuerySet[Returnee]:
+        unit, community = Q(unit_reported_at__isnull=False), Q(community_reported_at__isnull=False)
+        return {
+            DualState.BOTH: qs.filter(unit & community),
+            DualState.UNIT_ONLY: qs.filter(unit & ~community),
+            DualState.COMMUNITY_ONLY: qs.filter(community & ~unit),
+        }.get(value, qs)
+
+    def filter_isolation(self, qs: QuerySet[Returnee], name: str, value: Any) -> QuerySet[Returnee]:
+        day = timezone.localdate()
+        active = Q(isolation__start_date__lte=day, isolation__planned_end__gt=day) & (
+            Q(isolation__released_on__isnull=True) | Q(isolation__released_on__gt=day))
+        return {
+            IsolationState.NONE: qs.filter(isolation__isnull=True),
+            IsolationState.ACTIVE: qs.filter(active),
+            IsolationState.RELEASED: qs.filter(isolation__released_on__lte=day),
+            IsolationState.ENDED: qs.filter(isolation__planned_end__lte=day).exclude(isolation__released_on__lte=day),
+        }.get(value, qs)
+
+    def filter_ordering(self, qs: QuerySet[Returnee], name: str, value: Any) -> QuerySet[Returnee]:
+        return qs.order_by(*ORDERINGS.get(value or "", ORDERINGS["-return_date"]))
+
+
+def as_of_moment(day: dt.date | None) -> dt.datetime:
+    return end_of_day(day or timezone.localdate())
