@@ -37,7 +37,10 @@ run: install
 	# Loads the demo city (and prints its logins) only when the database is empty; otherwise reprints the logins.
 	if $(BIN)/fangkong demo | tee /dev/stderr | grep -q "nothing loaded"; then $(BIN)/fangkong demo --logins; fi
 	echo "Serving http://$(HOST):$(PORT)/  (Ctrl-C stops; data stays in $(FANGKONG_DATA_DIR))"
-	exec $(BIN)/granian --interface wsgi --host $(HOST) --port $(PORT) --workers $(WORKERS) \
+	# The background worker (large ledger imports) runs beside the web server and stops with it.
+	$(BIN)/fangkong db_worker --no-reload -v0 & worker=$$!
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM
+	$(BIN)/granian --interface wsgi --host $(HOST) --port $(PORT) --workers $(WORKERS) \
 	  --blocking-threads 4 --no-access-log fangkong.config.wsgi:application
 
 ## make test: lint, type-check, Django checks, migrations and OpenAPI drift, then the suite on SQLite and PostgreSQL
@@ -79,7 +82,10 @@ test-postgres: install-test
 
 ## make bench: the benchmarks, with their figures printed
 bench: install-test
+	$(BIN)/pip install -q -e ".[test,bench]"
 	$(BIN)/python bench/run.py --database-url "$(PG_URL)_bench"
+	$(BIN)/python bench/ledger.py --database-url "$(PG_URL)_bench" --million
+	$(BIN)/python bench/ledger.py
 
 messages: install-test
 	cd fangkong && ../$(BIN)/fangkong makemessages -l zh_Hans --no-obsolete && ../$(BIN)/fangkong compilemessages -l zh_Hans

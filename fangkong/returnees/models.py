@@ -58,6 +58,7 @@ class Returnee(models.Model):
         ordering = ("-return_date", "id")
         indexes = [
             models.Index(fields=["line", "unit_reported_at", "community_reported_at"], name="returnee_dual"),
+            models.Index(fields=["unit_reported_at", "community_reported_at", "unit"], name="returnee_dual_cover"),
             models.Index(fields=["unit", "unit_reported_at"], name="returnee_unit_dual"),
             models.Index(fields=["community", "community_reported_at"], name="returnee_comm_dual"),
         ]

@@ -1,0 +1,251 @@
+"""Ledger benchmarks: import end to end (parse, validate, reconcile, write), the same file through
+django-import-export, export, and dual-report figures over 1,000,000 persons.
+
+Run by `make bench` (PostgreSQL) and with --sqlite for the SQLite figure.
+"""
+
+import argparse
+import datetime as dt
+import os
+import random
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰红梅建国志文斌辉鹏飞宇浩然子涵欣怡雨轩"
+ORIGINS = ["湖北省武汉市", "北京市朝阳区", "上海市浦东新区", "吉林省长春市", "辽宁省沈阳市", "广东省深圳市", "浙江省杭州市"]
+
+
+def setup(database_url: str | None) -> None:
+    os.environ["DJANGO_SETTINGS_MODULE"] = "fangkong.config.test_settings"
+    os.environ["ALLOWED_HOSTS"] = "testserver,127.0.0.1"
+    if database_url:
+        from urllib.parse import urlsplit, urlunsplit
+
+        import psycopg
+
+        os.environ["DATABASE_URL"] = database_url
+        url = urlsplit(database_url)
+        name = url.path.lstrip("/")
+        admin = urlunsplit(("postgresql", url.netloc, "/postgres", "", ""))
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"')
+    else:
+        data = Path(tempfile.mkdtemp(prefix="fk-bench-"))
+        os.environ["FANGKONG_DATA_DIR"] = str(data)
+        os.environ.pop("DATABASE_URL", None)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def build_city() -> tuple[list[str], list[str]]:
+    from fangkong.orgs.choices import UnitKind as K
+    from tests import factories as f
+
+    root = f.unit(K.CITY, None, "基准市")
+    committee = f.unit(K.WORKING_COMMITTEE, root, "市直机关工委")
+    departments = [f.unit(K.DEPARTMENT, committee, f"市第{i}局").name for i in range(100)]
+    street = f.unit(K.STREET, root, "基准街道")
+    communities = [f.unit(K.COMMUNITY, street, f"第{i}社区").name for i in range(26)]
+    return departments, communities
+
+
+def write_ledger(path: Path, rows: int, departments: list[str], communities: list[str]) -> None:
+    import xlsxwriter
+
+    from fangkong.core.idcard import check_digit
+
+    rng = random.Random(3)
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    sheet = book.add_worksheet("台账")
+    headers = ["姓名", "身份证号", "联系电话", "工作单位", "居住社区", "居住地址", "人员类别", "来源地", "交通方式", "返回日期"]
+    for c, h in enumerate(headers):
+        sheet.write_string(0, c, h)
+    seen = set()
+    r = 0
+    while r < rows:
+        birth = dt.date(1950, 1, 1) + dt.timedelta(days=rng.randrange(60 * 365))
+        first17 = f"220602{birth:%Y%m%d}{rng.randrange(1000):03d}"
+        if first17 in seen:
+            continue
+        seen.add(first17)
+        r += 1
+        values = [
+            rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN), first17 + check_digit(first17),
+            f"139{r:08d}", rng.choice(departments), rng.choice(communities), f"幸福路{rng.randrange(1, 300)}号",
+            "外地返回", rng.choice(ORIGINS), "自驾", (dt.date(2020, 1, 24) + dt.timedelta(days=rng.randrange(17))).isoformat(),
+        ]
+        for c, v in enumerate(values):
+            sheet.write_string(r, c, v)
+    book.close()
+
+
+def peak_mb() -> float:
+    return max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+
+
+def ours(path: Path, user) -> tuple[float, int]:
+    from fangkong.returnees import imports
+
+    start = time.perf_counter()
+    li = imports.import_create(actor=user, side="unit", source=path, file_name=path.name)
+    li = imports.import_run(li, commit=True)
+    elapsed = time.perf_counter() - start
+    assert li.status == "committed", (li.status, li.message, li.errors[:3])
+    return elapsed, li.created
+
+
+def theirs(path: Path, rows: int) -> float:
+    """The same rows through a django-import-export resource (what a Django user would reach for)."""
+    import tablib
+    from import_export import resources, widgets
+    from import_export.fields import Field
+
+    from fangkong.core.idcard import parse_id_number
+    from fangkong.orgs.models import Unit
+    from fangkong.returnees.models import Returnee
+
+    class ReturneeResource(resources.ModelResource):
+        name = Field(attribute="name", column_name="姓名")
+        id_number = Field(attribute="id_number", column_name="身份证号")
+        phone = Field(attribute="phone", column_name="联系电话")
+        unit = Field(attribute="unit", column_name="工作单位", widget=widgets.ForeignKeyWidget(Unit, "name"))
+        community = Field(attribute="community", column_name="居住社区", widget=widgets.ForeignKeyWidget(Unit, "name"))
+        address = Field(attribute="address", column_name="居住地址")
+        origin_text = Field(attribute="origin_text", column_name="来源地")
+        transport = Field(attribute="transport", column_name="交通方式")
+        return_date = Field(attribute="return_date", column_name="返回日期", widget=widgets.DateWidget("%Y-%m-%d"))
+
+        class Meta:
+            model = Returnee
+            import_id_fields = ("id_number",)
+            fields = ("name", "id_number", "phone", "unit", "community", "address", "origin_text", "transport",
+                      "return_date")
+            use_bulk = True
+            batch_size = 2000
+
+        def before_save_instance(self, instance, row, **kwargs):
+            info = parse_id_number(instance.id_number)
+            instance.id_number, instance.sex, instance.birth_date = info.number, info.sex, info.birth_date
+
+    from python_calamine import CalamineWorkbook
+
+    grid = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
+    dataset = tablib.Dataset(*[tuple(str(v) for v in row) for row in grid[1 : rows + 1]], headers=grid[0])
+    Returnee.objects.all().delete()
+    start = time.perf_counter()
+    result = ReturneeResource().import_data(dataset, dry_run=False, raise_errors=True)
+    elapsed = time.perf_counter() - start
+    assert not result.has_errors()
+    return elapsed
+
+
+def export(user) -> tuple[float, int]:
+    from fangkong.core.excel import write_xlsx
+    from fangkong.returnees.models import Returnee
+    from fangkong.returnees.tables import export_rows
+
+    start = time.perf_counter()
+    headers, rows = export_rows(Returnee.objects.visible_to(user).order_by("id"), clear=False)
+    _content, count = write_xlsx(headers, rows)
+    return time.perf_counter() - start, count
+
+
+def figures_million() -> list[float]:
+    """Dual-report figures over 1,000,000 persons (rows generated in SQL)."""
+    from django.db import connection
+
+    from fangkong.returnees import selectors
+    from fangkong.returnees.models import Returnee
+
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM returnees_registration")
+        cursor.execute("DELETE FROM returnees_isolationorder")
+        cursor.execute("DELETE FROM returnees_returnee")
+        cursor.execute("SELECT min(id), max(id) FROM orgs_unit WHERE kind = 'department'")
+        lo, hi = cursor.fetchone()
+        cursor.execute(
+            """
+            INSERT INTO returnees_returnee (name, id_number, sex, birth_date, phone, unit_id, community_id, address,
+              category, origin_code, origin_text, transport, return_date, line, coordinating_body_id, notes,
+              unit_reported_at, community_reported_at, created_at, updated_at)
+            SELECT '某' || g, lpad(g::text, 18, '0'), 'M', DATE '1980-01-01', '', %s + (g %% (%s - %s + 1)), NULL, '',
+              'outside', '', '', '', DATE '2020-01-24' + (g %% 17), CASE WHEN g %% 3 = 0 THEN 'industry' ELSE 'organs' END,
+              NULL, '', TIMESTAMPTZ '2020-01-24 10:00+08' + (g %% 400) * INTERVAL '1 hour',
+              CASE WHEN g %% 10 = 0 THEN NULL ELSE TIMESTAMPTZ '2020-01-25 10:00+08' + (g %% 500) * INTERVAL '1 hour' END,
+              now(), now()
+            FROM generate_series(1, 1000000) AS g
+            """,
+            [lo, hi, lo],
+        )
+        # What autovacuum does after a bulk load: statistics and the visibility map (index-only scans).
+        cursor.execute("VACUUM ANALYZE returnees_returnee")
+    samples = []
+    for i in range(20):
+        moment = selectors.end_of_day(dt.date(2020, 2, 1) + dt.timedelta(days=i % 20))
+        start = time.perf_counter()
+        selectors.dual_figures(Returnee.objects.all(), moment)
+        samples.append((time.perf_counter() - start) * 1000)
+    return samples
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--database-url", default=None, help="PostgreSQL URL; SQLite in a temp dir without it")
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--compare-rows", type=int, default=10_000)
+    parser.add_argument("--million", action="store_true", help="also time dual-report figures over 1,000,000 persons")
+    args = parser.parse_args()
+    setup(args.database_url)
+    db = "PostgreSQL" if args.database_url else "SQLite"
+    departments, communities = build_city()
+    from fangkong.orgs.models import Unit
+    from tests import factories as f
+
+    office = f.user("committee_office", Unit.objects.get(name="基准市"))
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "ledger.xlsx"
+        small = Path(tmp) / "ledger-small.xlsx"
+        start = time.perf_counter()
+        write_ledger(path, args.rows, departments, communities)
+        write_ledger(small, args.compare_rows, departments, communities)
+        print(f"[{db}] generated a {args.rows:,}-row ledger ({path.stat().st_size / 1e6:.1f} MB) in "
+              f"{time.perf_counter() - start:.1f} s")
+        elapsed, created = ours(path, office)
+        print(f"[{db}] import {args.rows:,} rows end to end: {elapsed:.2f} s = {args.rows / elapsed:,.0f} rows/s "
+              f"({created:,} created), peak RSS {peak_mb():,.0f} MB")
+        again, _ = ours(path, office)
+        print(f"[{db}] the same ledger again (all unchanged): {again:.2f} s = {args.rows / again:,.0f} rows/s")
+        seconds, count = export(office)
+        print(f"[{db}] export {count:,} rows to xlsx: {seconds:.2f} s = {count / seconds:,.0f} rows/s")
+        from fangkong.returnees.models import Returnee
+
+        Returnee.objects.all().delete()
+        mine, _ = ours(small, office)
+        try:
+            other = theirs(small, args.compare_rows)
+        except ImportError:
+            print(f"[{db}] django-import-export is not installed (pip install '.[bench]')")
+        else:
+            print(f"[{db}] {args.compare_rows:,} rows: ours {mine:.2f} s ({args.compare_rows / mine:,.0f} rows/s), "
+                  f"django-import-export {other:.2f} s ({args.compare_rows / other:,.0f} rows/s): "
+                  f"ours is {other / mine:.1f}x faster")
+    if args.million and args.database_url:
+        samples = sorted(figures_million())
+        print(f"[{db}] dual-report figures over 1,000,000 persons: p50 {samples[len(samples) // 2]:.0f} ms, "
+              f"max {samples[-1]:.0f} ms")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,316 @@
+"""The ledger's API: list/filter/detail/register/update, follow-ups, isolation actions,
+dual-report figures and ledger imports. Every answer is limited to the caller's scope."""
+
+import datetime as dt
+import tempfile
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Field, File, Form, Query, Router, Schema, Status
+from ninja.errors import HttpError
+from ninja.files import UploadedFile
+
+from fangkong.core.pagination import PageParams, paginate
+from fangkong.core.scoping import user_has_perm
+from fangkong.core.stats import as_of_default
+from fangkong.orgs.models import Unit
+
+from . import imports, selectors, services
+from .filtersets import ReturneeFilterSet
+from .models import IsolationOrder, LedgerImport, Returnee
+
+router = Router(tags=["returnees"])
+
+
+class RegistrationOut(Schema):
+    side: str
+    unit_id: int
+    unit_name: str
+    registered_at: dt.datetime
+
+    @staticmethod
+    def resolve_unit_name(obj: Any) -> str:
+        return str(obj.unit.name)
+
+
+class IsolationOut(Schema):
+    start_date: dt.date
+    period_days: int
+    planned_end: dt.date
+    released_on: dt.date | None
+
+
+class ReturneeOut(Schema):
+    id: int
+    name: str
+    id_number: str = Field(description="Masked (220602********1234).")
+    phone: str = Field(description="Masked (139****1234).")
+    sex: str
+    birth_date: dt.date
+    unit_id: int | None
+    community_id: int | None
+    category: str
+    origin_code: str
+    origin_text: str
+    transport: str
+    return_date: dt.date | None
+    line: str
+    coordinating_body_id: int | None
+    dual_state: str
+    unit_reported_at: dt.datetime | None
+    community_reported_at: dt.datetime | None
+
+    @staticmethod
+    def resolve_id_number(obj: Returnee) -> str:
+        return obj.masked_id_number
+
+    @staticmethod
+    def resolve_phone(obj: Returnee) -> str:
+        return obj.masked_phone
+
+
+class ReturneeDetailOut(ReturneeOut):
+    address: str
+    notes: str
+    registrations: list[RegistrationOut]
+    isolation: IsolationOut | None
+
+    @staticmethod
+    def resolve_registrations(obj: Returnee) -> list[Any]:
+        return list(obj.registrations.select_related("unit"))
+
+    @staticmethod
+    def resolve_isolation(obj: Returnee) -> Any:
+        return getattr(obj, "isolation", None)
+
+
+class ReturneePage(Schema):
+    count: int
+    page: int
+    page_size: int
+    results: list[ReturneeOut]
+
+
+class ReturneeFilters(Schema):
+    q: str | None = Field(None, max_length=50)
+    line: str | None = None
+    unit: int | None = None
+    community: int | None = None
+    coordinating_body: int | None = None
+    category: str | None = None
+    dual: str | None = Field(None, description="both, unit_only or community_only")
+    isolation: str | None = Field(None, description="none, active, ended or released")
+    returned_from: dt.date | None = None
+    returned_to: dt.date | None = None
+    ordering: str | None = None
+
+
+class RegisterIn(Schema):
+    side: str = Field(description="unit or community")
+    name: str
+    id_number: str
+    phone: str = ""
+    unit_id: int | None = Field(None, description="Employer unit.")
+    community_id: int | None = Field(None, description="Residential community.")
+    address: str = ""
+    category: str = "outside"
+    origin_code: str = ""
+    origin_text: str = ""
+    transport: str = ""
+    return_date: dt.date | None = None
+    notes: str = ""
+
+
+class ReturneePatch(Schema):
+    name: str | None = None
+    phone: str | None = None
+    address: str | None = None
+    category: str | None = None
+    origin_text: str | None = None
+    transport: str | None = None
+    return_date: dt.date | None = None
+    notes: str | None = None
+
+
+class FollowUpIn(Schema):
+    day: dt.date
+    temperature: Decimal = Field(max_digits=3, decimal_places=1)
+    symptoms: str = ""
+    at_home: bool = True
+
+
+class FollowUpOut(Schema):
+    id: int
+    day: dt.date
+    temperature: Decimal
+    symptoms: str
+    at_home: bool
+
+
+class IsolationChangeIn(Schema):
+    days: int = Field(description="Positive to extend, negative to shorten.", ge=-60, le=60)
+    reason: str
+    approver: str
+
+
+class ReleaseIn(Schema):
+    day: dt.date
+    note: str = ""
+
+
+class Figures(Schema):
+    returnees: int
+    dual_reported: int
+    dual_report_rate: float
+    unit_only: int
+    community_only: int
+    concealment_suspects: int
+
+
+class GroupFigures(Figures):
+    key: Any
+    label: str | None
+
+
+class FiguresOut(Schema):
+    as_of: dt.datetime
+    city: Figures
+    lines: list[GroupFigures]
+    coordinating_bodies: list[GroupFigures]
+    units: list[GroupFigures]
+    communities: list[GroupFigures]
+
+
+class ImportOut(Schema):
+    id: int
+    side: str
+    file_name: str
+    sha256: str
+    status: str
+    progress: int
+    message: str
+    total_rows: int
+    created: int
+    updated: int
+    unchanged: int
+    error_count: int
+    errors: list[dict[str, Any]]
+
+
+def _visible(request: HttpRequest, returnee_id: int) -> Returnee:
+    return get_object_or_404(Returnee.objects.visible_to(request.user), pk=returnee_id)
+
+
+def _order(request: HttpRequest, returnee_id: int) -> IsolationOrder:
+    returnee = _visible(request, returnee_id)
+    return get_object_or_404(IsolationOrder, returnee=returnee)
+
+
+@router.get("", response=ReturneePage, summary="List returnees in your scope")
+def list_returnees(request: HttpRequest, filters: Query[ReturneeFilters], pages: Query[PageParams]) -> dict[str, Any]:
+    data = {k: v for k, v in filters.dict().items() if v is not None}
+    filterset = ReturneeFilterSet(data, queryset=Returnee.objects.visible_to(request.user))
+    qs = filterset.qs if filterset.is_valid() else Returnee.objects.none()
+    if "ordering" not in data:
+        qs = qs.order_by("-return_date", "-id")
+    return paginate(qs, pages)
+
+
+@router.get("/figures", response=FiguresOut, summary="Dual-report figures as of a date (end of day)")
+def figures(request: HttpRequest, as_of: dt.date | None = None) -> dict[str, Any]:
+    if not user_has_perm(request.user, "returnees.view"):
+        raise PermissionDenied("Your role may not see the ledger.")
+    moment = selectors.end_of_day(as_of or as_of_default())
+    qs = Returnee.objects.visible_to(request.user)
+    return {
+        "as_of": moment,
+        "city": selectors.dual_figures(qs, moment),
+        "lines": selectors.dual_by(qs, moment, "line"),
+        "coordinating_bodies": selectors.dual_by(qs.exclude(coordinating_body=None), moment, "coordinating_body"),
+        "units": selectors.dual_by(qs.exclude(unit=None), moment, "unit"),
+        "communities": selectors.dual_by(qs.exclude(community=None), moment, "community"),
+    }
+
+
+@router.get("/imports/{import_id}", response=ImportOut, summary="An import's status, counts and problems")
+def get_import(request: HttpRequest, import_id: int) -> LedgerImport:
+    return get_object_or_404(LedgerImport.objects.visible_to(request.user), pk=import_id)
+
+
+@router.post("/imports", response={201: ImportOut}, summary="Upload a ledger: preview, or commit when clean")
+def upload_import(
+    request: HttpRequest, side: Form[str], file: File[UploadedFile], commit: Form[bool] = False
+) -> Status[LedgerImport]:
+    if not user_has_perm(request.user, "returnees.change"):
+        raise PermissionDenied("Your role may not import ledgers.")
+    if side not in {"unit", "community"}:
+        raise HttpError(400, "side must be unit or community")
+    if file.size and file.size > settings.FANGKONG_IMPORT_MAX_BYTES:
+        raise HttpError(413, "The file is larger than the import limit.")
+    with tempfile.NamedTemporaryFile(suffix=".upload") as tmp:
+        for chunk in file.chunks():
+            tmp.write(chunk)
+        tmp.flush()
+        ledger_import = imports.import_create(
+            actor=request.user, side=side, source=Path(tmp.name), file_name=file.name or "ledger",  # type: ignore[arg-type]
+        )
+    return Status(201, imports.import_start(ledger_import, commit=commit))
+
+
+@router.post("/imports/{import_id}/commit", response=ImportOut, summary="Commit a previewed import")
+def commit_import(request: HttpRequest, import_id: int) -> LedgerImport:
+    ledger_import = get_object_or_404(LedgerImport.objects.visible_to(request.user), pk=import_id)
+    if ledger_import.uploaded_by_id != request.user.pk:
+        raise PermissionDenied("Only the uploader may commit this import.")
+    if ledger_import.status == "committed":
+        return ledger_import
+    return imports.import_start(ledger_import, commit=True)
+
+
+@router.get("/{returnee_id}", response=ReturneeDetailOut, summary="One returnee with registrations and isolation")
+def get_returnee(request: HttpRequest, returnee_id: int) -> Returnee:
+    return _visible(request, returnee_id)
+
+
+@router.post("", response={201: ReturneeDetailOut}, summary="Register a returnee from one side")
+def register(request: HttpRequest, payload: RegisterIn) -> Status[Returnee]:
+    data = payload.dict()
+    visible_units = Unit.objects.all()
+    unit_id, community_id = data.pop("unit_id"), data.pop("community_id")
+    data["unit"] = get_object_or_404(visible_units, pk=unit_id) if unit_id else None
+    data["community"] = get_object_or_404(visible_units, pk=community_id) if community_id else None
+    side = data.pop("side")
+    if side not in {"unit", "community"}:
+        raise HttpError(400, "side must be unit or community")
+    returnee = services.register(actor=request.user, side=side, **data)  # type: ignore[arg-type]
+    return Status(201, returnee)
+
+
+@router.patch("/{returnee_id}", response=ReturneeDetailOut, summary="Correct a returnee's details")
+def update_returnee(request: HttpRequest, returnee_id: int, payload: ReturneePatch) -> Returnee:
+    returnee = _visible(request, returnee_id)
+    return services.returnee_update(actor=request.user, returnee=returnee, **payload.dict(exclude_unset=True))  # type: ignore[arg-type]
+
+
+@router.post("/{returnee_id}/follow-ups", response={201: FollowUpOut}, summary="Record a day's follow-up")
+def add_follow_up(request: HttpRequest, returnee_id: int, payload: FollowUpIn) -> Status[Any]:
+    order = _order(request, returnee_id)
+    follow_up = services.follow_up_record(actor=request.user, order=order, **payload.dict())  # type: ignore[arg-type]
+    return Status(201, follow_up)
+
+
+@router.post("/{returnee_id}/isolation/change", response=IsolationOut, summary="Extend or shorten the isolation")
+def change_isolation(request: HttpRequest, returnee_id: int, payload: IsolationChangeIn) -> IsolationOrder:
+    order = _order(request, returnee_id)
+    return services.isolation_change(actor=request.user, order=order, **payload.dict())  # type: ignore[arg-type]
+
+
+@router.post("/{returnee_id}/isolation/release", response=IsolationOut, summary="Release from isolation")
+def release_isolation(request: HttpRequest, returnee_id: int, payload: ReleaseIn) -> IsolationOrder:
+    order = _order(request, returnee_id)
+    return services.isolation_release(actor=request.user, order=order, **payload.dict())  # type: ignore[arg-type]
