@@ -1,0 +1,157 @@
+"""Ledger imports end to end: preview writes nothing, commit is all-or-nothing and idempotent,
+a later ledger updates the same people, the uploader's scope applies, the CLI's exit codes."""
+
+import io
+import subprocess
+import sys
+
+import pytest
+import xlsxwriter
+from django.core.management import call_command
+
+from fangkong.audit.models import AuditEntry
+from fangkong.returnees import imports
+from fangkong.returnees.models import LedgerImport, Registration, Returnee
+from tests import factories as f
+
+HEADERS = ["姓名", "身份证号", "联系电话", "工作单位", "居住社区", "人员类别", "返回日期"]
+
+
+def write(path, rows, headers=HEADERS):
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet()
+    for c, h in enumerate(headers):
+        sheet.write_string(0, c, h)
+    for r, row in enumerate(rows, start=1):
+        for c, value in enumerate(row):
+            sheet.write_string(r, c, str(value))
+    book.close()
+    return path
+
+
+@pytest.fixture
+def liaison(city):
+    return f.user("unit_liaison", city.dept_a, username="imp_liaison")
+
+
+def rows_for(city, n=3, **override):
+    result = []
+    for i in range(n):
+        row = ["导入" + "甲乙丙丁戊己庚辛"[i], f.id_number(), f"1390000{i:04d}", city.dept_a.name, city.comm_1.name, "外地返回",
+               "2020-02-0" + str(i + 1)]
+        result.append(row)
+    return result
+
+
+def run(liaison, path, *, side="unit", commit=True):
+    li = imports.import_create(actor=liaison, side=side, source=path, file_name=path.name)
+    return imports.import_run(li, commit=commit)
+
+
+def test_it_previews_without_writing(city, liaison, tmp_path):
+    li = run(liaison, write(tmp_path / "a.xlsx", rows_for(city)), commit=False)
+    assert li.status == "preview" and li.total_rows == 3 and li.error_count == 0
+    assert not Returnee.objects.exists()
+
+
+def test_it_rejects_the_whole_ledger_for_one_bad_row_naming_row_and_column(city, liaison, tmp_path):
+    rows = rows_for(city)
+    rows[1][1] = rows[1][1][:-1] + ("0" if rows[1][1][-1] != "0" else "1")
+    li = run(liaison, write(tmp_path / "b.xlsx", rows))
+    assert li.status == "rejected" and li.error_count == 1
+    error = li.errors[0]
+    assert error["row"] == 3 and error["column"] == "身份证号" and "校验" in error["reason"]
+    assert not Returnee.objects.exists() and not Registration.objects.exists()
+
+
+def test_it_is_idempotent_and_a_later_ledger_updates_the_same_people(city, liaison, tmp_path):
+    rows = rows_for(city)
+    path = write(tmp_path / "c.xlsx", rows)
+    first = run(liaison, path)
+    assert (first.status, first.created, first.updated, first.unchanged) == ("committed", 3, 0, 0)
+    assert len(first.sha256) == 64
+    again = run(liaison, path)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 3)
+    assert Returnee.objects.count() == 3 and Registration.objects.count() == 3
+    rows[0][2] = "13911112222"
+    later = run(liaison, write(tmp_path / "d.xlsx", rows))
+    assert (later.created, later.updated, later.unchanged) == (0, 1, 2)
+    assert Returnee.objects.get(name="导入甲").phone == "13911112222"
+    assert AuditEntry.objects.filter(object_type="returnees.returnee", action="update").count() == 1
+    assert AuditEntry.objects.filter(object_type="returnees.ledgerimport").count() == 3
+
+
+def test_it_treats_rows_outside_the_scope_as_errors(city, liaison, tmp_path):
+    rows = rows_for(city, 2)
+    rows[1][3] = city.dept_b.name
+    li = run(liaison, write(tmp_path / "e.xlsx", rows))
+    assert li.status == "rejected" and li.errors[0]["row"] == 3 and "范围" in li.errors[0]["reason"]
+    assert not Returnee.objects.exists()
+
+
+def test_it_suggests_the_closest_unit_names(city, liaison, tmp_path):
+    rows = rows_for(city, 1)
+    rows[0][3] = "市民政"
+    li = run(liaison, write(tmp_path / "f.xlsx", rows))
+    assert "市民政局" in li.errors[0]["reason"]
+
+
+def test_the_community_side_completes_the_dual_report(city, liaison, tmp_path):
+    rows = rows_for(city, 2)
+    run(liaison, write(tmp_path / "u.xlsx", rows))
+    staff = f.user("community_staff", city.comm_1)
+    li = run(staff, write(tmp_path / "c.xlsx", rows), side="community")
+    assert li.status == "committed" and li.unchanged + li.updated == 2
+    assert all(r.dual_state == "both" for r in Returnee.objects.all())
+
+
+def test_it_runs_large_files_in_the_background(city, liaison, tmp_path, settings):
+    settings.FANGKONG_IMPORT_BACKGROUND_BYTES = 1
+    li = imports.import_create(actor=liaison, side="unit", source=write(tmp_path / "g.xlsx", rows_for(city)),
+                               file_name="g.xlsx")
+    li = imports.import_start(li, commit=True)
+    assert li.status == "queued" and not Returnee.objects.exists()
+    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+    li.refresh_from_db()
+    assert li.status == "committed" and li.progress == 100 and Returnee.objects.count() == 3
+
+
+def test_the_cli_exit_codes(city, liaison, tmp_path, capsys):
+    good = write(tmp_path / "ok.xlsx", rows_for(city))
+    bad_rows = rows_for(city)
+    bad_rows[0][1] = "123"
+    bad = write(tmp_path / "bad.xlsx", bad_rows)
+    junk = tmp_path / "junk.xlsx"
+    junk.write_bytes(b"\x00\x01\x02 not a spreadsheet" * 10)
+
+    def code(*args):
+        with pytest.raises(SystemExit) as exc:
+            call_command("import_ledger", *args)
+        return exc.value.code
+
+    call_command("import_ledger", str(good), "--side", "unit", "--user", "imp_liaison", "--dry-run")
+    assert not Returnee.objects.exists()
+    assert code(str(bad), "--side", "unit", "--user", "imp_liaison") == 1
+    assert "第2行" in capsys.readouterr().err
+    assert code(str(junk), "--side", "unit", "--user", "imp_liaison") == 2
+    call_command("import_ledger", str(good), "--side", "unit", "--user", "imp_liaison")
+    assert Returnee.objects.count() == 3
+    out = tmp_path / "out.xlsx"
+    call_command("export_ledger", str(out), "--user", "imp_liaison", "--dual", "unit_only")
+    from python_calamine import CalamineWorkbook
+
+    exported = CalamineWorkbook.from_path(str(out)).get_sheet_by_index(0).to_python()
+    assert len(exported) == 4 and exported[0][0] == "姓名"
+
+
+def test_the_cli_runs_as_a_real_process(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "fangkong", "import_ledger", "--help"], capture_output=True,
+                            text=True, check=False)
+    assert result.returncode == 0 and "--dry-run" in result.stdout
+
+
+def test_uploads_record_who_and_the_file_hash(city, liaison, tmp_path):
+    li = run(liaison, write(tmp_path / "h.xlsx", rows_for(city, 1)))
+    stored = LedgerImport.objects.get(pk=li.pk)
+    assert stored.uploaded_by == liaison and stored.file_name == "h.xlsx" and stored.committed_at is not None
+    assert io.BytesIO(open(stored.stored_path, "rb").read()).getbuffer().nbytes > 0
