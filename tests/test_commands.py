@@ -11,6 +11,7 @@ from python_calamine import CalamineWorkbook
 from fangkong.accounts.models import User
 from fangkong.orgs.models import Unit
 from fangkong.people.models import Person
+from fangkong.returnees.models import Returnee
 
 from . import factories as f
 
@@ -32,6 +33,16 @@ def test_it_loads_the_same_demo_city_of_the_source_shape_every_time(db):
     assert 90 <= org["departments"] <= 110
     assert 900 <= org["cadres"] <= 1200
     assert org["users"] >= 10
+    # The ledger reproduces the source: every returnee dual-reported by 10 February.
+    organs, industry = stats["organs"], stats["industry"]
+    assert (organs["units_with_returnees"], organs["returnees"], organs["dual_report_rate"]) == (62, 271, 1.0)
+    assert (industry["units_with_returnees"], industry["returnees"], industry["dual_report_rate"]) == (34, 194, 1.0)
+    assert (industry["units"], industry["coordinating_bodies"]) == (67, 4)
+    assert organs["in_isolation"] > 0 and organs["unit_only"] == organs["community_only"] == 0
+    earlier = json.loads(run("stats", "--as-of", "2020-02-01", "--json"))
+    assert earlier["organs"]["returnees"] < 271 and earlier["organs"]["dual_report_rate"] < 1.0
+    later = json.loads(run("stats", "--as-of", "2020-02-25", "--json"))
+    assert later["organs"]["concealment_suspects"] >= 1
     assert set(User.objects.values_list("role", flat=True)) >= {
         "system_admin", "security_admin", "auditor", "committee_office", "unit_liaison", "branch_secretary",
         "community_staff", "checkpoint_staff", "inspection_group", "discipline_office"}
@@ -50,11 +61,15 @@ def test_it_loads_the_same_demo_city_of_the_source_shape_every_time(db):
     # Without --reset the data stays; with it the same city comes back.
     people = list(Person.objects.order_by("id_number").values_list("id_number", "name", "unit__code"))
     units = list(Unit.objects.order_by("code").values_list("code", "name", "parent__code"))
+    ledger = list(Returnee.objects.order_by("id_number").values_list("id_number", "unit__code", "unit_reported_at",
+                                                                     "community_reported_at"))
     run("demo")
     assert Person.objects.count() == len(people)
     run("demo", "--reset")
     assert list(Person.objects.order_by("id_number").values_list("id_number", "name", "unit__code")) == people
     assert list(Unit.objects.order_by("code").values_list("code", "name", "parent__code")) == units
+    assert list(Returnee.objects.order_by("id_number").values_list(
+        "id_number", "unit__code", "unit_reported_at", "community_reported_at")) == ledger
 
 
 def test_stats_refuses_a_bad_date(db):

@@ -22,8 +22,9 @@ from django.utils.translation import gettext as _
 
 from fangkong.audit.choices import Action
 from fangkong.audit.models import AuditEntry
-from fangkong.audit.services import audit_change, audit_log, snapshot
-from fangkong.core.idcard import normalize_phone, parse_id_number
+from fangkong.audit.services import _request_ip, audit_change, audit_log, snapshot
+from fangkong.core.bulk import insert_rows
+from fangkong.core.idcard import mask_id_number, mask_phone, normalize_phone, parse_id_number
 from fangkong.core.scoping import scope_unit_ids, user_has_perm
 from fangkong.core.text import clean_text
 from fangkong.orgs.choices import UnitKind
@@ -184,6 +185,32 @@ def _lock() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
 
 
+RETURNEE_COLUMNS = (
+    "name", "id_number", "sex", "birth_date", "phone", "unit_id", "community_id", "address", "category",
+    "origin_code", "origin_text", "transport", "return_date", "line", "coordinating_body_id", "notes",
+    "unit_reported_at", "community_reported_at", "created_at", "updated_at",
+)
+# What a side's later registration may change, as columns of RETURNEE_COLUMNS.
+SIDE_COLUMNS = {
+    side: tuple(f"{name}_id" if name in {"unit", "community"} else name for name in names)
+    for side, names in SIDE_FIELDS.items()
+}
+AUDIT_COLUMNS = ("at", "actor_id", "actor_name", "action", "object_type", "object_id", "object_repr", "before",
+                 "after", "detail", "ip")
+
+
+def _audit_value(column: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if column == "id_number":
+        return mask_id_number(value)
+    if column == "phone":
+        return mask_phone(value) if value else ""
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return value
+
+
 def apply_rows(
     *,
     actor: User | None,
@@ -191,124 +218,146 @@ def apply_rows(
     rows: Sequence[dict[str, Any]],
     source_import: LedgerImport | None = None,
     registered_at: dt.datetime | None = None,
-    chunk: int = 5000,
+    chunk: int = 20000,
 ) -> ApplyResult:
     """Write validated rows: create or update each returnee (matched by ID number), add the
-    side's registration, open isolation orders. Must run inside a transaction."""
+    side's registration, open isolation orders, write the audit entries. Must run inside a
+    transaction. Rows go to the database as plain tuples (COPY on PostgreSQL): no model
+    instance per row."""
     if not connection.in_atomic_block:
         raise RuntimeError("apply_rows must run inside transaction.atomic()")
     _lock()
     now = registered_at or timezone.now()
     lines = _line_cache()
     result = ApplyResult()
-    audit: list[AuditEntry] = []
     actor_id = actor.pk if actor is not None else None
     actor_name = actor.get_username() if actor is not None else ""
-    fields = SIDE_FIELDS[Side(side)]
+    detail = f"import={source_import.pk}" if source_import else ""
+    stamp = "unit_reported_at" if side == Side.UNIT else "community_reported_at"
+    changeable = SIDE_COLUMNS[Side(side)]
+    index = {name: i for i, name in enumerate(RETURNEE_COLUMNS)}
+    ip = _request_ip.get()
+    touched: list[int] = []
     for start in range(0, len(rows), chunk):
         part = rows[start : start + chunk]
-        existing = {r.id_number: r for r in Returnee.objects.filter(id_number__in=[row["id_number"] for row in part])}
-        new: list[Returnee] = []
-        changed: list[Returnee] = []
-        touched_fields: set[str] = set()
+        numbers = [row["id_number"] for row in part]
+        existing: dict[str, tuple[Any, ...]] = {}
+        for found in _chunks(numbers, 5000):
+            for values in Returnee.objects.filter(id_number__in=found).values_list("id", *RETURNEE_COLUMNS):
+                existing[values[2]] = values
+        new_rows: list[tuple[Any, ...]] = []
+        updates: list[tuple[int, dict[str, Any], dict[str, Any]]] = []
+        seen: set[str] = set()
         for row in part:
+            number = row["id_number"]
+            if number in seen:
+                continue
+            seen.add(number)
             values = _row_values(row, lines)
-            current = existing.get(row["id_number"])
+            unit, community = values.pop("unit"), values.pop("community")
+            values["unit_id"] = unit.pk if unit is not None else None
+            values["community_id"] = community.pk if community is not None else None
+            current = existing.get(number)
             if current is None:
-                info = parse_id_number(row["id_number"])
-                returnee = Returnee(
-                    id_number=info.number, sex=info.sex, birth_date=info.birth_date,
-                    **{k: v for k, v in values.items()},
-                )
-                new.append(returnee)
-                existing[info.number] = returnee
+                info = parse_id_number(number)
+                values.update(id_number=info.number, sex=info.sex, birth_date=info.birth_date, created_at=now,
+                              updated_at=now, unit_reported_at=None, community_reported_at=None)
+                values[stamp] = now
+                new_rows.append(tuple(values[c] for c in RETURNEE_COLUMNS))
                 continue
-            before = snapshot(current)
-            for name in fields:
-                value = values[name]
-                if name in {"unit", "community"}:
-                    if value is not None and getattr(current, f"{name}_id") != value.pk:
-                        setattr(current, name, value)
-                        touched_fields.add(name)
-                        if name == "unit":
-                            current.line, current.coordinating_body_id = values["line"], values["coordinating_body_id"]
-                            touched_fields |= {"line", "coordinating_body"}
-                elif value not in ("", None) and getattr(current, name) != value:
-                    setattr(current, name, value)
-                    touched_fields.add(name)
-            after = snapshot(current)
-            if after != before:
-                changed.append(current)
-                diff = {k: v for k, v in after.items() if before.get(k) != v}
-                audit.append(AuditEntry(
-                    actor_id=actor_id, actor_name=actor_name, action=Action.UPDATE, object_type="returnees.returnee",
-                    object_id=str(current.pk), object_repr=current.name, before={k: before.get(k) for k in diff},
-                    after=diff, detail=f"import={source_import.pk}" if source_import else "",
-                ))
-        Returnee.objects.bulk_create(new, batch_size=2000)
-        if changed:
-            touched_fields.add("updated_at")
-            for r in changed:
-                r.updated_at = now
-            Returnee.objects.bulk_update(changed, sorted(touched_fields), batch_size=2000)
-        for r in new:
-            audit.append(AuditEntry(
-                actor_id=actor_id, actor_name=actor_name, action=Action.CREATE, object_type="returnees.returnee",
-                object_id=str(r.pk), object_repr=r.name, after=snapshot(r),
-                detail=f"import={source_import.pk}" if source_import else "",
-            ))
+            before: dict[str, Any] = {}
+            after: dict[str, Any] = {}
+            for column in changeable:
+                value = values[column]
+                if value in ("", None):
+                    continue  # a blank cell never erases what the other side registered
+                old = current[index[column] + 1]
+                if old != value:
+                    before[column], after[column] = old, value
+            if "unit_id" in after:
+                for column in ("line", "coordinating_body_id"):
+                    if values[column] != current[index[column] + 1]:
+                        before[column], after[column] = current[index[column] + 1], values[column]
+            if after:
+                updates.append((current[0], before, after))
+        insert_rows(Returnee, RETURNEE_COLUMNS, new_rows)
+        ids: dict[str, int] = {}
+        for found in _chunks([r[1] for r in new_rows], 5000):
+            ids.update(Returnee.objects.filter(id_number__in=found).values_list("id_number", "id"))
+        for number, values in existing.items():
+            ids[number] = values[0]
+        if updates:
+            with connection.cursor() as cursor:
+                for pk, _before, after in updates:
+                    assignments = ", ".join(f"{connection.ops.quote_name(c)} = %s" for c in after)
+                    cursor.execute(
+                        f"UPDATE returnees_returnee SET {assignments}, updated_at = %s WHERE id = %s",
+                        [*after.values(), now, pk],
+                    )
+        # Audit: a create with the new values, an update with before and after.
+        audit_rows: list[tuple[Any, ...]] = []
+        for values in new_rows:
+            after = {c.removesuffix("_id"): _audit_value(c, v) for c, v in zip(RETURNEE_COLUMNS, values, strict=True)
+                     if c not in {"created_at", "updated_at"}}
+            audit_rows.append((now, actor_id, actor_name, Action.CREATE, "returnees.returnee", str(ids[values[1]]),
+                               values[0], None, after, detail, ip))
+        names = {number: values[1] for number, values in existing.items()}
+        by_pk = {values[0]: number for number, values in existing.items()}
+        for pk, before, after in updates:
+            audit_rows.append((now, actor_id, actor_name, Action.UPDATE, "returnees.returnee", str(pk),
+                               names[by_pk[pk]],
+                               {c.removesuffix("_id"): _audit_value(c, v) for c, v in before.items()},
+                               {c.removesuffix("_id"): _audit_value(c, v) for c, v in after.items()}, detail, ip))
+        insert_rows(AuditEntry, AUDIT_COLUMNS, audit_rows)
         # The side's registration, once per registering unit; the first one of a side dates it.
-        people = [existing[row["id_number"]] for row in part]
-        registering = [
-            (row["employer"] if side == Side.UNIT else row["community"]) for row in part
-        ]
-        have = set(
-            Registration.objects.filter(returnee__in=[p.pk for p in people], side=side).values_list(
-                "returnee_id", "unit_id"
-            )
-        )
-        registrations = []
-        first_seen: list[Returnee] = []
-        for person, unit, row in zip(people, registering, part, strict=True):
-            if (person.pk, unit.pk) in have:
+        pids = [ids[n] for n in numbers]
+        have: set[tuple[int, int]] = set()
+        for found in _chunks(pids, 5000):
+            have.update(Registration.objects.filter(returnee_id__in=found, side=side).values_list(
+                "returnee_id", "unit_id"))
+        registrations: list[tuple[Any, ...]] = []
+        for row in part:
+            pid = ids[row["id_number"]]
+            unit = row["employer"] if side == Side.UNIT else row["community"]
+            if (pid, unit.pk) in have:
                 continue
-            have.add((person.pk, unit.pk))
-            registrations.append(Registration(
-                returnee=person, side=side, unit=unit, registered_at=now, registered_by_id=actor_id,
-                source_import=source_import, stated_employer=row["employer"] if side == Side.COMMUNITY else None,
-            ))
-            stamp = "unit_reported_at" if side == Side.UNIT else "community_reported_at"
-            if getattr(person, stamp) is None:
-                setattr(person, stamp, now)
-                first_seen.append(person)
-        Registration.objects.bulk_create(registrations, batch_size=2000)
-        if first_seen:
-            stamp = "unit_reported_at" if side == Side.UNIT else "community_reported_at"
-            Returnee.objects.bulk_update(first_seen, [stamp], batch_size=2000)
+            have.add((pid, unit.pk))
+            employer = row["employer"] if side == Side.COMMUNITY else None
+            registrations.append((pid, side, unit.pk, employer.pk if employer is not None else None, now, actor_id,
+                                  source_import.pk if source_import else None))
+        insert_rows(Registration, ("returnee_id", "side", "unit_id", "stated_employer_id", "registered_at",
+                                   "registered_by_id", "source_import_id"), registrations)
+        first_seen = [values[0] for values in existing.values() if values[index[stamp] + 1] is None]
+        for found in _chunks(first_seen, 5000):
+            Returnee.objects.filter(pk__in=found, **{f"{stamp}__isnull": True}).update(**{stamp: now})
         # Isolation for the three categories, from the return date (or today).
-        has_order = set(IsolationOrder.objects.filter(returnee__in=[p.pk for p in people]).values_list(
-            "returnee_id", flat=True))
-        orders = []
-        for person in {p.pk: p for p in people}.values():
-            if person.category in ISOLATED_CATEGORIES and person.pk not in has_order:
-                start = person.return_date or timezone.localdate(now)
-                days = isolation_days(person.category)
-                orders.append(IsolationOrder(returnee=person, start_date=start, period_days=days,
-                                             planned_end=start + dt.timedelta(days=days)))
-        IsolationOrder.objects.bulk_create(orders, batch_size=2000)
-        new_ids = {r.pk for r in new}
-        changed_ids = {r.pk for r in changed}
-        for person in {p.pk: p for p in people}.values():
-            if person.pk in new_ids:
-                result.created += 1
-            elif person.pk in changed_ids:
-                result.updated += 1
-            else:
-                result.unchanged += 1
+        has_order: set[int] = set()
+        for found in _chunks(pids, 5000):
+            has_order.update(IsolationOrder.objects.filter(returnee_id__in=found).values_list("returnee_id", flat=True))
+        orders: list[tuple[Any, ...]] = []
+        for row in part:
+            pid = ids[row["id_number"]]
+            category = row.get("category") or Category.OUTSIDE
+            if category in ISOLATED_CATEGORIES and pid not in has_order:
+                has_order.add(pid)
+                begin = row.get("return_date") or timezone.localdate(now)
+                days = isolation_days(category)
+                orders.append((pid, begin, days, begin + dt.timedelta(days=days), None, None, ""))
+        insert_rows(IsolationOrder, ("returnee_id", "start_date", "period_days", "planned_end", "released_on",
+                                     "released_by_id", "release_note"), orders)
+        result.created += len(new_rows)
+        result.updated += len(updates)
+        result.unchanged += len(seen) - len(new_rows) - len(updates)
         if len(rows) <= 50:
-            result.returnees.extend(people)
-    AuditEntry.objects.bulk_create(audit, batch_size=2000)
+            touched.extend(ids[n] for n in numbers)
+    if touched:
+        by_id = Returnee.objects.in_bulk(touched)
+        result.returnees = [by_id[pk] for pk in touched]
     return result
+
+
+def _chunks(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 def _require(actor: User | None, perm: str) -> None:
@@ -384,12 +433,25 @@ def returnee_update(*, actor: User | None, returnee: Returnee, **data: Any) -> R
         returnee.category = data["category"]
     if "return_date" in data:
         returnee.return_date = data["return_date"]
+    if "origin_code" in data:
+        returnee.origin_code = str(data["origin_code"] or "")[:6]
     if errors:
         raise ValidationError(errors)
     returnee.full_clean()
     returnee.save()
     audit_change(actor=actor, obj=returnee, before=before)
     return returnee
+
+
+def returnee_reveal(*, actor: User, returnee: Returnee, field: str) -> str:
+    """Return a masked field in clear and write the reveal to the audit log."""
+    if field not in {"id_number", "phone"}:
+        raise ValidationError(_("This field cannot be revealed."))
+    if not user_has_perm(actor, "returnees.reveal"):
+        raise PermissionDenied(_("Your role may not see this in full."))
+    audit_log(actor=actor, action=Action.REVEAL, obj=returnee, detail=field)
+    value: str = getattr(returnee, field)
+    return value
 
 
 # ---- isolation -------------------------------------------------------------------------
