@@ -4,6 +4,7 @@ A change that adds queries (an N+1 in a template, say) fails here; if the new co
 intended, run with FANGKONG_UPDATE_BASELINE=1 and commit the file.
 """
 
+import datetime as dt
 import json
 import os
 from pathlib import Path
@@ -11,9 +12,12 @@ from pathlib import Path
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from fangkong.accounts.services import token_create
 from fangkong.people import services as people_services
+from fangkong.returnees import services as returnee_services
+from fangkong.returnees.models import Returnee
 
 from . import factories as f
 
@@ -27,6 +31,12 @@ PAGES = {
     "orgs:unit_detail": ("committee_office", "/orgs/units/{street}/"),
     "accounts:user_list": ("system_admin", "/accounts/users/"),
     "audit:entry_list": ("auditor", "/audit/"),
+    "returnees:returnee_list": ("committee_office", "/returnees/?page_size=50"),
+    "returnees:returnee_list (htmx, filtered)": ("committee_office", "/returnees/?unit={committee}&dual=both"),
+    "returnees:returnee_list (community)": ("community_staff", "/returnees/"),
+    "returnees:returnee_detail": ("committee_office", "/returnees/{returnee}/"),
+    "returnees:followup_today": ("community_staff", "/returnees/follow-ups/"),
+    "returnees:reconciliation": ("committee_office", "/returnees/reconciliation/"),
     "api people": ("committee_office", "/api/v1/people?page_size=50"),
     "api units": ("committee_office", "/api/v1/units?page_size=50"),
 }
@@ -39,7 +49,29 @@ def count(client, url, headers):
     return len(ctx.captured_queries)
 
 
+def seed_ledger(city, start, count):
+    """Returnees of every kind the ledger pages show: dual-reported with follow-ups due, concealment
+    suspects, people reported by two units, possible duplicates."""
+    day = timezone.localdate() - dt.timedelta(days=2)
+    for i in range(start, start + count):
+        common = {"community": city.comm_1, "category": "outside", "return_date": day}
+        both = returnee_services.register(actor=None, side="unit", name=f"双报{i}", id_number=f.id_number(),
+                                          unit=city.dept_a, **common)
+        returnee_services.register(actor=None, side="community", name=both.name, id_number=both.id_number,
+                                   unit=city.dept_a, **common)
+        returnee_services.register(actor=None, side="community", name=f"瞒报{i}", id_number=f.id_number(),
+                                   unit=city.dept_b, **common)
+        several = returnee_services.register(actor=None, side="unit", name=f"两报{i}", id_number=f.id_number(),
+                                             unit=city.dept_a, **common)
+        returnee_services.register(actor=None, side="unit", name=several.name, id_number=several.id_number,
+                                   unit=city.dept_b, **common)
+        for _ in range(2):
+            returnee_services.register(actor=None, side="unit", name=f"重名{i}", id_number=f.id_number(),
+                                       unit=city.industry, **common)
+
+
 def grow(city):
+    seed_ledger(city, 1, 15)
     for i in range(30):
         people_services.person_create(
             actor=None, name=f"扩充{i}", id_number=f.id_number(), unit=city.comm_1 if i % 2 else city.dept_a,
@@ -60,6 +92,9 @@ def clients(city, as_user):
 
 
 def test_it_keeps_list_pages_at_a_fixed_number_of_queries(city, clients):
+    seed_ledger(city, 0, 1)
+    returnee = Returnee.objects.order_by("id").first()
+
     def measure():
         counts = {}
         for name, (role, url) in PAGES.items():
@@ -67,7 +102,8 @@ def test_it_keeps_list_pages_at_a_fixed_number_of_queries(city, clients):
             headers = auth if url.startswith("/api/") else {}
             if "htmx" in name:
                 headers = {"HTTP_HX_REQUEST": "true"}
-            counts[name] = count(client, url.format(street=city.street.pk), headers)
+            target = url.format(street=city.street.pk, committee=city.committee.pk, returnee=returnee.pk)
+            counts[name] = count(client, target, headers)
         return counts
 
     measure()  # warm up: first use of a token records its last use, once

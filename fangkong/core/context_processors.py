@@ -11,7 +11,7 @@ AREAS: list[tuple[Any, str | None, str | None]] = [
     (_("Home"), "core:home", None),
     (_("Organisation"), "orgs:unit_tree", "orgs.view"),
     (_("People"), "people:person_list", "people.view"),
-    (_("Returnee ledger"), None, None),
+    (_("Returnee ledger"), "returnees:returnee_list", "returnees.view"),
     (_("Daily reports"), None, None),
     (_("Cadres down"), None, None),
     (_("Passes"), None, None),

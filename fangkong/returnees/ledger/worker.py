@@ -1,0 +1,308 @@
+"""Read a ledger's cell grid in a child process with memory and CPU limits.
+
+A hostile or merely huge workbook can make any parser allocate without bound (calamine builds a
+dense grid from the first to the last used cell, so one value at XFD1048576 asks for 550 GB). The
+child runs `python -m fangkong.returnees.ledger.worker` under RLIMIT_AS and RLIMIT_CPU, the parent
+adds a wall-clock timeout, and whatever happens to the child the caller gets a LedgerFileError.
+
+The child only reads cells; it does not validate them. It keeps the first visible worksheet, cut to
+the columns that have something in the header search rows (a value far to the right has no header
+and would be ignored anyway). Hidden rows and columns cannot be seen through calamine: they are read
+like visible ones. The grid goes back as a pickle in a temporary file, loaded with an unpickler that
+accepts nothing but plain values and dates.
+"""
+
+import array
+import csv
+import datetime as dt
+import io
+import logging
+import os
+import pickle
+import re
+import subprocess
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from .sniff import CORRUPT, ENCRYPTED, LedgerFileError, Limits, Sniffed
+
+logger = logging.getLogger(__name__)
+
+MODULE = "fangkong.returnees.ledger.worker"
+TOO_COMPLEX = (
+    "文件过大或过于复杂，无法解析。请删除多余的工作表、行、列和格式后另存为xlsx，或拆分成几个文件再上传。"
+)
+TIMED_OUT = "文件过大或过于复杂，无法解析（解析超时）。请拆分成几个文件后再上传。"
+NO_SHEET = "文件中没有可见的工作表。"
+XML_ERROR = "文件内容已损坏或含有不安全的XML结构，无法解析。请用Excel打开后另存为xlsx，再上传。"
+RANGE_TOO_BIG = (
+    "表格的使用范围过大（{ref}，约{cells}个单元格），通常是远处的单元格里有内容或格式。"
+    "请删除数据区域以外的行和列（或把数据复制到一个新表格）后重新上传。"
+)
+CSV_ENCODING = (
+    "文件的文字编码前后不一致，无法按{encoding}读取。请用Excel打开后另存为“CSV UTF-8”或xlsx，再上传。"
+)
+CSV_ERROR = "CSV文件格式错误：{detail}。请用Excel打开后另存为xlsx，再上传。"
+
+# A column made only of text travels as one joined string, a date column as an array of day numbers:
+# far cheaper to pickle and unpickle than 100,000 objects.
+SEPARATOR = "\x00"
+# Exit status of a child that ran out of memory in Python code (rather than being killed).
+EXIT_MEMORY = 3
+# calamine holds a dense grid of 32-byte cells and to_python adds an 8-byte reference per cell.
+BYTES_PER_CELL = 64
+
+
+def read_columns(path: Path, sniffed: Sniffed, limits: Limits, *, header_rows: int) -> list[list[Any]]:
+    """Return the first visible sheet column by column, all columns of equal length.
+
+    Values are str, float (every number), int, bool, date/datetime, time or timedelta; empty cells are "".
+    """
+    with tempfile.TemporaryDirectory(prefix="fangkong-ledger-") as tmp:
+        out = Path(tmp) / "grid.pickle"
+        cmd = [
+            sys.executable,
+            "-m",
+            MODULE,
+            str(path),
+            sniffed.file_type,
+            sniffed.encoding or "",
+            sniffed.delimiter,
+            str(out),
+            str(limits.memory_bytes),
+            str(limits.cpu_seconds),
+            str(header_rows),
+        ]
+        root = str(Path(__file__).resolve().parents[3])
+        env = dict(os.environ, RUST_BACKTRACE="0")
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
+        try:
+            proc = subprocess.run(
+                cmd, capture_output=True, timeout=limits.timeout_seconds, env=env, check=False
+            )
+        except subprocess.TimeoutExpired:
+            logger.warning("ledger parse timed out after %ss: %s", limits.timeout_seconds, path)
+            raise LedgerFileError(TIMED_OUT) from None
+        if proc.returncode != 0 or not out.exists():
+            logger.warning(
+                "ledger parser exited with %s: %s",
+                proc.returncode,
+                proc.stderr[-2000:].decode("utf-8", "replace"),
+            )
+            if proc.returncode < 0 or proc.returncode == EXIT_MEMORY:
+                raise LedgerFileError(TOO_COMPLEX)
+            raise LedgerFileError(CORRUPT)
+        with out.open("rb") as fh:
+            status, payload = _ValuesUnpickler(fh).load()
+    if status != "ok":
+        raise LedgerFileError(str(payload))
+    return [_decode(kind, value) for kind, value in payload]
+
+
+def _decode(kind: str, value: Any) -> list[Any]:
+    if kind == "s":
+        return value.split(SEPARATOR)  # type: ignore[no-any-return]
+    if kind == "d":
+        ordinals = array.array("i")
+        ordinals.frombytes(value)
+        fromordinal = dt.date.fromordinal
+        return [fromordinal(o) if o else "" for o in ordinals]
+    return list(value)
+
+
+class _ValuesUnpickler(pickle.Unpickler):
+    """Builtins come back without find_class; the date types are the only classes allowed."""
+
+    ALLOWED = {
+        ("datetime", "date"),
+        ("datetime", "datetime"),
+        ("datetime", "time"),
+        ("datetime", "timedelta"),
+    }
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) in self.ALLOWED:
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a ledger grid")
+
+
+# --- the child --------------------------------------------------------------------------------
+
+
+class _Refused(Exception):
+    pass
+
+
+def _apply_limits(memory_bytes: int, cpu_seconds: int) -> None:
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    # SIGXCPU at the soft limit, SIGKILL one second later if it is ignored.
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
+
+
+def _read_spreadsheet(path: str, file_type: str, memory_bytes: int) -> list[list[Any]]:
+    import python_calamine as pc
+
+    try:
+        with pc.CalamineWorkbook.from_path(path) as book:
+            index = next(
+                (
+                    i
+                    for i, meta in enumerate(book.sheets_metadata)
+                    if meta.visible == pc.SheetVisibleEnum.Visible and meta.typ == pc.SheetTypeEnum.WorkSheet
+                ),
+                None,
+            )
+            if index is None:
+                raise _Refused(NO_SHEET)
+            if file_type == "xlsx":
+                _check_xlsx_dimension(path, index, memory_bytes)
+            sheet = book.get_sheet_by_index(index)
+            # skip_empty_area=False keeps row i of the grid at Excel row i + 1.
+            return sheet.to_python(skip_empty_area=False)  # type: ignore[return-value]
+    except pc.PasswordError:
+        raise _Refused(ENCRYPTED) from None
+    except pc.XmlError:
+        raise _Refused(XML_ERROR) from None
+    except (pc.ZipError, pc.CalamineError, pc.WorksheetNotFound):
+        raise _Refused(CORRUPT) from None
+
+
+_DIMENSION = re.compile(
+    rb"<(?:\w+:)?dimension\s+ref=\"\$?([A-Z]{1,3})\$?(\d{1,7})(?::\$?([A-Z]{1,3})\$?(\d{1,7}))?\""
+)
+
+
+def _check_xlsx_dimension(path: str, index: int, memory_bytes: int) -> None:
+    """Refuse, with a useful message, a sheet whose declared used range would not fit in memory."""
+    from defusedxml import DefusedXmlException
+
+    try:
+        head = _sheet_head(path, index)
+    except DefusedXmlException:
+        raise _Refused(XML_ERROR) from None
+    except (KeyError, ValueError, SyntaxError, zipfile.BadZipFile):
+        return  # calamine decides whether the file is readable at all
+    match = _DIMENSION.search(head)
+    if not match:
+        return
+    last_col, last_row = (
+        (match.group(3), match.group(4)) if match.group(3) else (match.group(1), match.group(2))
+    )
+    cells = _column_number(last_col.decode()) * int(last_row)
+    if cells * BYTES_PER_CELL > memory_bytes:
+        ref = match.group(0).split(b'"')[1].decode()
+        raise _Refused(RANGE_TOO_BIG.format(ref=ref, cells=cells))
+
+
+def _sheet_head(path: str, index: int) -> bytes:
+    """The first 64 KB of the index-th sheet's XML, found through the workbook and its relationships."""
+    from defusedxml import ElementTree
+
+    with zipfile.ZipFile(path) as zf:
+        workbook = ElementTree.fromstring(zf.read("xl/workbook.xml"))
+        sheets = [el for el in workbook.iter() if el.tag.rsplit("}", 1)[-1] == "sheet"]
+        if index >= len(sheets):
+            return b""
+        rel_id = next((v for k, v in sheets[index].attrib.items() if k.rsplit("}", 1)[-1] == "id"), None)
+        rels = ElementTree.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+        target = next((el.get("Target", "") for el in rels.iter() if el.get("Id") == rel_id), "")
+        part = target.lstrip("/") if target.startswith("/") else "xl/" + target
+        if not target or part not in zf.namelist():
+            return b""
+        with zf.open(part) as fh:
+            return fh.read(64 * 1024)
+
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for ch in letters:
+        number = number * 26 + ord(ch) - 64
+    return number
+
+
+def _read_csv(path: str, encoding: str, delimiter: str) -> list[list[Any]]:
+    try:
+        with open(path, encoding=encoding, newline="") as fh:
+            text = fh.read()
+    except UnicodeDecodeError:
+        raise _Refused(CSV_ENCODING.format(encoding=encoding.upper().replace("-SIG", ""))) from None
+    try:
+        return list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    except csv.Error as exc:
+        raise _Refused(CSV_ERROR.format(detail=exc)) from None
+
+
+def _columns(rows: list[list[Any]], header_rows: int) -> list[tuple[str, Any]]:
+    """Transpose, keeping only the columns that have a value somewhere in the header search rows."""
+    width = 0
+    for row in rows[:header_rows]:
+        for i in range(len(row) - 1, width - 1, -1):
+            value = row[i]
+            if value != "" and value is not None:
+                width = i + 1
+                break
+    if any(len(row) != width for row in rows):  # csv rows are ragged; a far-away cell has no header
+        rows = [row[:width] if len(row) >= width else [*row, *([""] * (width - len(row)))] for row in rows]
+    encoded: list[tuple[str, Any]] = []
+    for column in zip(*rows, strict=False) if rows else [() for _ in range(width)]:
+        try:
+            joined = SEPARATOR.join(column)
+        except TypeError:  # not all text
+            if set(map(type, column)) <= {dt.date, str}:
+                try:
+                    # A date column (blanks allowed) travels as day numbers, 0 for a blank.
+                    days = array.array("i", [0 if value == "" else value.toordinal() for value in column])
+                    encoded.append(("d", days.tobytes()))
+                    continue
+                except AttributeError:  # some text among the dates
+                    pass
+            encoded.append(("l", list(column)))
+            continue
+        if joined.count(SEPARATOR) == len(column) - 1:
+            encoded.append(("s", joined))
+        else:
+            encoded.append(("l", list(column)))
+    return encoded
+
+
+def main(argv: list[str]) -> int:
+    path, file_type, encoding, delimiter, out, memory, cpu, header_rows = argv
+    # Load the parser's code before the memory limit, so that a tight limit fails the parse, not the import.
+    import defusedxml.ElementTree  # noqa: F401
+    import python_calamine  # noqa: F401
+
+    _apply_limits(int(memory), int(cpu))
+    result: tuple[str, Any]
+    try:
+        if file_type == "csv":
+            grid = _read_csv(path, encoding, delimiter)
+        else:
+            grid = _read_spreadsheet(path, file_type, int(memory))
+        result = ("ok", _columns(grid, int(header_rows)))
+    except _Refused as exc:
+        result = ("error", str(exc))
+    except MemoryError:
+        return EXIT_MEMORY
+    except BaseException as exc:
+        # A Rust panic surfaces as pyo3's PanicException (a BaseException); under RLIMIT_AS most are
+        # failed allocations, the others are the parser giving up on a malformed file.
+        if type(exc).__name__ != "PanicException":
+            raise
+        if any(word in str(exc).lower() for word in ("mem", "alloc", "capacity")):
+            return EXIT_MEMORY
+        result = ("error", CORRUPT)
+    try:
+        with open(out, "wb") as fh:
+            pickle.dump(result, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    except MemoryError:
+        return EXIT_MEMORY
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

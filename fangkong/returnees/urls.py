@@ -1,0 +1,26 @@
+from django.urls import path
+
+from . import views
+
+app_name = "returnees"
+urlpatterns = [
+    path("", views.ReturneeListView.as_view(), name="returnee_list"),
+    path("export/", views.ReturneeExportView.as_view(), name="returnee_export"),
+    path("register/unit/", views.RegisterView.as_view(), name="register_unit"),
+    path("register/community/", views.CommunityRegisterView.as_view(), name="register_community"),
+    path("follow-ups/", views.FollowUpTodayView.as_view(), name="followup_today"),
+    path("reconciliation/", views.ReconciliationView.as_view(), name="reconciliation"),
+    path("imports/", views.ImportListView.as_view(), name="import_list"),
+    path("imports/new/", views.ImportCreateView.as_view(), name="import_create"),
+    path("imports/templates/<str:side>/", views.TemplateDownloadView.as_view(), name="template_download"),
+    path("imports/<int:pk>/", views.ImportDetailView.as_view(), name="import_detail"),
+    path("imports/<int:pk>/progress/", views.ImportProgressView.as_view(), name="import_progress"),
+    path("imports/<int:pk>/commit/", views.ImportCommitView.as_view(), name="import_commit"),
+    path("<int:pk>/", views.ReturneeDetailView.as_view(), name="returnee_detail"),
+    path("<int:pk>/edit/", views.ReturneeEditView.as_view(), name="returnee_update"),
+    path("<int:pk>/reveal/<str:field>/", views.ReturneeRevealView.as_view(), name="returnee_reveal"),
+    path("<int:pk>/isolation/change/", views.IsolationChangeView.as_view(), name="isolation_change"),
+    path("<int:pk>/isolation/release/", views.IsolationReleaseView.as_view(), name="isolation_release"),
+    path("<int:pk>/follow-ups/", views.FollowUpRecordView.as_view(), name="followup_record"),
+    path("<int:pk>/merge/", views.ReturneeMergeView.as_view(), name="returnee_merge"),
+]

@@ -1,0 +1,638 @@
+"""Pages of the returnee ledger: the list and its export, a person's timeline, registration from
+both sides, today's follow-ups, reconciliation of the two sides, and ledger imports."""
+
+import datetime as dt
+import tempfile
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import TemplateView
+
+from fangkong.audit.choices import Action
+from fangkong.audit.services import audit_log
+from fangkong.core.excel import write_xlsx
+from fangkong.core.scoping import user_has_perm
+from fangkong.core.stats import as_of_default
+from fangkong.core.views import ScopedDetailView, ScopedListView, ScopedMixin, is_htmx, page_size_from
+from fangkong.orgs.choices import UnitKind
+from fangkong.orgs.models import Unit
+
+from . import imports, selectors, services
+from .choices import ChangeKind, ImportStatus, Line, Side
+from .divisions import choices_for, match_origin
+from .filtersets import ReturneeFilterSet
+from .forms import (
+    EMPLOYER_FORM_KINDS,
+    FollowUpForm,
+    ImportForm,
+    IsolationChangeForm,
+    MergeForm,
+    RegistrationForm,
+    ReleaseForm,
+    ReturneeEditForm,
+    add_service_errors,
+)
+from .models import FollowUp, IsolationOrder, LedgerImport, Registration, Returnee
+from .tables import export_rows
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+RECONCILIATION_ROWS = 200
+FEVER = Decimal("37.3")
+
+
+def origin_options() -> list[str]:
+    """Provinces and cities for the "where from" suggestions (counties are typed)."""
+    options = []
+    for province in choices_for(None):
+        options.append(province.full_name)
+        options += [city.full_name for city in choices_for(province.code) if not city.is_placeholder]
+    return options
+
+
+def parse_day(value: str | None, default: dt.date) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value) if value else default
+    except ValueError:
+        return default
+
+
+# ---- the ledger --------------------------------------------------------------------------
+
+
+class ReturneeListView(ScopedListView):
+    model = Returnee
+    filterset_class = ReturneeFilterSet
+    template_name = "returnees/returnee_list.html"
+    partial_template = "returnees/_returnee_table.html"
+
+    def get_queryset(self) -> Any:
+        return super().get_queryset().select_related("unit", "community", "isolation")
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        context["can_change"] = user_has_perm(user, "returnees.change")
+        context["can_export"] = user_has_perm(user, "returnees.export")
+        if not is_htmx(self.request):
+            visible = Unit.objects.visible_to(user).only("id", "name", "kind").order_by("code")
+            context["unit_options"] = visible.filter(kind__in=[*EMPLOYER_FORM_KINDS, UnitKind.COORDINATING_BODY])
+            context["community_options"] = visible.filter(kind=UnitKind.COMMUNITY)
+        return context
+
+
+class ReturneeExportView(ScopedMixin, View):
+    """The filtered ledger as xlsx; ID and phone in clear only for roles that may see them."""
+
+    model = Returnee
+    required_perm = "returnees.export"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        filterset = ReturneeFilterSet(request.GET or None, queryset=self.get_queryset())
+        qs = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
+        clear = user_has_perm(request.user, "returnees.reveal")
+        headers, rows = export_rows(qs, clear=clear)
+        content, count = write_xlsx(headers, rows, sheet=_("Returnee ledger"))
+        audit_log(
+            actor=request.user,  # type: ignore[arg-type]
+            action=Action.EXPORT, object_type="returnees.returnee",
+            detail=f"rows={count} clear={clear} filter={request.GET.urlencode()[:300]}",
+        )
+        response = HttpResponse(content, content_type=XLSX)
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        response["Content-Disposition"] = f'attachment; filename="returnees-{stamp}.xlsx"'
+        return response
+
+
+class ReturneeDetailView(ScopedDetailView):
+    """A person's timeline: details, both sides' registrations, isolation, follow-ups, release."""
+
+    model = Returnee
+    template_name = "returnees/returnee_detail.html"
+
+    def get_queryset(self) -> Any:
+        return super().get_queryset().select_related(
+            "unit", "community", "coordinating_body", "isolation", "isolation__released_by"
+        )
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        returnee: Returnee = context["object"]
+        user = self.request.user
+        registrations = list(returnee.registrations.select_related(
+            "unit", "registered_by", "stated_employer", "source_import"))
+        order: IsolationOrder | None = getattr(returnee, "isolation", None)
+        changes = list(order.changes.select_related("changed_by")) if order else []
+        follow_ups = list(order.follow_ups.select_related("checked_by")) if order else []
+        today = timezone.localdate()
+        open_order = order is not None and order.released_on is None
+        context.update(
+            registrations=registrations, order=order, changes=changes, follow_ups=follow_ups,
+            timeline=self.timeline(returnee, registrations, order, changes, follow_ups),
+            can_change=user_has_perm(user, "returnees.change"),
+            can_reveal=user_has_perm(user, "returnees.reveal"),
+            can_isolation=open_order and user_has_perm(user, "returnees.isolation"),
+            can_followup=open_order and user_has_perm(user, "returnees.followup"),
+            change_form=IsolationChangeForm(),
+            release_form=ReleaseForm(initial={"day": today}),
+            followup_form=FollowUpForm(initial={"day": today if order and order.is_due(today) else None}),
+        )
+        return context
+
+    @staticmethod
+    def timeline(
+        returnee: Returnee, registrations: list[Registration], order: IsolationOrder | None, changes: list[Any],
+        follow_ups: list[Any],
+    ) -> list[dict[str, Any]]:
+        """Everything that happened to the person, oldest first."""
+
+        def day_start(day: dt.date) -> dt.datetime:
+            return dt.datetime.combine(day, dt.time(), tzinfo=timezone.get_current_timezone())
+
+        events: list[dict[str, Any]] = []
+        if returnee.return_date:
+            events.append({"at": day_start(returnee.return_date), "date_only": True, "kind": "return",
+                           "text": _("Returned from %(origin)s") % {"origin": returnee.origin_text or "—"}})
+        for r in registrations:
+            if r.side == Side.UNIT:
+                text = _("Reported by the unit %(unit)s") % {"unit": r.unit.name}
+            else:
+                text = _("Registered with the community %(unit)s") % {"unit": r.unit.name}
+            events.append({"at": r.registered_at, "kind": r.side, "text": text, "who": r.registered_by})
+        if order is not None:
+            events.append({"at": day_start(order.start_date), "date_only": True, "kind": "isolation",
+                           "text": _("Home isolation starts, %(days)d days planned") % {"days": order.period_days}})
+            for c in changes:
+                template = _("Extended by %(days)d days to %(end)s") if c.kind == ChangeKind.EXTEND else _(
+                    "Shortened by %(days)d days to %(end)s")
+                text = template % {"days": abs(c.days), "end": c.new_end.isoformat()}
+                events.append({"at": c.changed_at, "kind": "change", "who": c.changed_by,
+                               "text": f"{text} · {c.reason} · {_('approved by')} {c.approver}"})
+            # Only the follow-ups that call for attention; the table below lists them all.
+            for fu in follow_ups:
+                if fu.temperature < FEVER and not fu.symptoms and fu.at_home:
+                    continue
+                text = _("Follow-up for %(day)s: %(temperature)s °C") % {
+                    "day": fu.day.isoformat(), "temperature": fu.temperature}
+                extra = [fu.symptoms] if fu.symptoms else []
+                if not fu.at_home:
+                    extra.append(_("not at home"))
+                events.append({"at": fu.checked_at, "kind": "alert", "who": fu.checked_by,
+                               "text": " · ".join([text, *extra])})
+            if order.released_on:
+                events.append({"at": day_start(order.released_on), "date_only": True, "kind": "release",
+                               "who": order.released_by, "text": _("Released from home isolation")})
+        events.sort(key=lambda e: e["at"])
+        return events
+
+
+class ReturneeRevealView(ScopedMixin, View):
+    """Shows one masked field in clear (an HTMX swap) and audits it."""
+
+    model = Returnee
+
+    def post(self, request: HttpRequest, pk: int, field: str) -> HttpResponse:
+        returnee = self.get_object()
+        try:
+            value = services.returnee_reveal(actor=request.user, returnee=returnee, field=field)  # type: ignore[arg-type]
+        except ValidationError:
+            return HttpResponse(status=404)
+        return render(request, "people/_revealed.html", {"value": value})
+
+
+class ReturneeEditView(ScopedMixin, TemplateView):
+    model = Returnee
+    template_name = "returnees/returnee_form.html"
+
+    def instance(self) -> Returnee:
+        # Outside scope answers 404 before a missing change permission answers 403.
+        returnee: Returnee = self.get_object()
+        self.require("change")
+        return returnee
+
+    def get(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        returnee = self.instance()
+        initial = {name: getattr(returnee, name) for name in ReturneeEditForm.base_fields}
+        return self.show(ReturneeEditForm(initial=initial), returnee)
+
+    def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        returnee = self.instance()
+        form = ReturneeEditForm(request.POST)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            origin = match_origin(data["origin_text"]) if data["origin_text"] else None
+            data["origin_code"] = origin.code if origin else ""
+            try:
+                returnee = services.returnee_update(actor=request.user, returnee=returnee, **data)  # type: ignore[arg-type]
+                messages.success(request, _("Changes saved."))
+                return redirect(returnee)
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+        return self.show(form, returnee, status=400)
+
+    def show(self, form: ReturneeEditForm, returnee: Returnee, status: int = 200) -> HttpResponse:
+        context = {"form": form, "object": returnee, "origin_options": origin_options()}
+        return render(self.request, self.template_name, context, status=status)
+
+
+class RegisterView(ScopedMixin, TemplateView):
+    """Registration from one side. The unit's liaison reports an employee; community staff
+    register a resident. Both go through services.register and meet on the ID number."""
+
+    model = Returnee
+    required_perm = "returnees.change"
+    side = Side.UNIT
+
+    def get_template_names(self) -> list[str]:
+        return ["returnees/register_form.html"]
+
+    def make_form(self, data: Any = None) -> RegistrationForm:
+        form = RegistrationForm(data, user=self.request.user, side=self.side)
+        if data is None and self.side == Side.COMMUNITY:
+            communities = list(form.fields["community"].queryset[:2])  # type: ignore[attr-defined]
+            if len(communities) == 1:
+                form.initial["community"] = communities[0].pk
+        if data is None and self.side == Side.UNIT:
+            units = list(form.fields["unit"].queryset[:2])  # type: ignore[attr-defined]
+            if len(units) == 1:
+                form.initial["unit"] = units[0].pk
+        return form
+
+    def show(self, form: RegistrationForm, status: int = 200) -> HttpResponse:
+        context = {"form": form, "side": self.side, "origin_options": origin_options()}
+        return render(self.request, "returnees/register_form.html", context, status=status)
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return self.show(self.make_form())
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = self.make_form(request.POST)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            origin = match_origin(data["origin_text"]) if data["origin_text"] else None
+            data["origin_code"] = origin.code if origin else ""
+            try:
+                returnee = services.register(actor=request.user, side=self.side, **data)  # type: ignore[arg-type]
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                returnee.refresh_from_db()
+                if returnee.dual_state == "both":
+                    messages.success(request, _("%(name)s is registered and now reported on both sides.") % {
+                        "name": returnee.name})
+                else:
+                    messages.success(request, _("%(name)s is registered.") % {"name": returnee.name})
+                if "another" in request.POST:
+                    return redirect(request.path)
+                return redirect(returnee)
+        return self.show(form, status=400)
+
+
+class CommunityRegisterView(RegisterView):
+    side = Side.COMMUNITY
+
+
+# ---- isolation and follow-ups ------------------------------------------------------------
+
+
+class OrderActionView(ScopedMixin, View):
+    """Base of the POST actions on a returnee's isolation order (404 outside scope or without one)."""
+
+    model = Returnee
+    action = ""
+
+    def order(self) -> IsolationOrder:
+        returnee: Returnee = self.get_object()
+        self.require(self.action)
+        order = IsolationOrder.objects.filter(returnee=returnee).select_related("returnee").first()
+        if order is None:
+            raise Http404
+        return order
+
+    def done(self, request: HttpRequest, order: IsolationOrder) -> HttpResponse:
+        return redirect(order.returnee)
+
+
+def report_errors(request: HttpRequest, errors: Any) -> None:
+    for field_errors in errors.values():
+        for error in field_errors:
+            messages.error(request, error)
+
+
+class IsolationChangeView(OrderActionView):
+    action = "isolation"
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        order = self.order()
+        form = IsolationChangeForm(request.POST)
+        if not form.is_valid():
+            report_errors(request, form.errors)
+            return self.done(request, order)
+        try:
+            order = services.isolation_change(
+                actor=request.user, order=order, days=form.signed_days(),  # type: ignore[arg-type]
+                reason=form.cleaned_data["reason"], approver=form.cleaned_data["approver"],
+            )
+        except ValidationError as exc:
+            report_errors(request, {"": exc.messages})
+        else:
+            messages.success(request, _("The isolation now ends on %(day)s.") % {
+                "day": order.last_day().isoformat()})
+        return self.done(request, order)
+
+
+class IsolationReleaseView(OrderActionView):
+    action = "isolation"
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        order = self.order()
+        form = ReleaseForm(request.POST)
+        if not form.is_valid():
+            report_errors(request, form.errors)
+            return self.done(request, order)
+        try:
+            services.isolation_release(actor=request.user, order=order,  # type: ignore[arg-type]
+                                       day=form.cleaned_data["day"], note=form.cleaned_data["note"])
+        except ValidationError as exc:
+            report_errors(request, {"": exc.messages})
+        else:
+            messages.success(request, _("Released from home isolation."))
+        return self.done(request, order)
+
+
+class FollowUpRecordView(OrderActionView):
+    """Records one day's follow-up: a plain POST from the timeline, or an HTMX row swap from
+    today's list."""
+
+    action = "followup"
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        order = self.order()
+        form = FollowUpForm(request.POST)
+        error = ""
+        if form.is_valid():
+            try:
+                services.follow_up_record(actor=request.user, order=order, **form.cleaned_data)  # type: ignore[arg-type]
+            except ValidationError as exc:
+                error = " ".join(exc.messages)
+        else:
+            error = " ".join(str(e) for errors in form.errors.values() for e in errors)
+        if not is_htmx(request):
+            if error:
+                messages.error(request, error)
+            else:
+                messages.success(request, _("Follow-up recorded."))
+            return self.done(request, order)
+        day = form.cleaned_data.get("day") or timezone.localdate()
+        row = followup_list(IsolationOrder.objects.filter(pk=order.pk), day).first()
+        if row is None:
+            return HttpResponse(format_html('<tr><td colspan="6" class="errorlist">{}</td></tr>', error) if error else "")
+        context = {"row": followup_row(row, day), "day": day, "can_followup": True, "error": error}
+        return render(request, "returnees/_followup_row.html", context)
+
+
+def followup_list(orders: QuerySet[IsolationOrder], day: dt.date) -> QuerySet[IsolationOrder]:
+    """Today's list, with the temperature already recorded for the day (same single query)."""
+    recorded = FollowUp.objects.filter(order=OuterRef("pk"), day=day).values("temperature")[:1]
+    return selectors.follow_up_list(orders, day).annotate(temperature=Subquery(recorded))
+
+
+def followup_row(order: Any, day: dt.date) -> dict[str, Any]:
+    return {"order": order, "done": order.done, "overdue": selectors.overdue_days(order, order.recorded, day)}
+
+
+class FollowUpTodayView(ScopedMixin, TemplateView):
+    """Today's follow-ups for community staff: who is due, who is done, who is overdue."""
+
+    model = IsolationOrder
+    template_name = "returnees/followup_today.html"
+    paginate_by = 50
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        day = parse_day(self.request.GET.get("day"), as_of_default())
+        orders = followup_list(self.get_queryset(), day)
+        paginator = Paginator(orders, page_size_from(self.request, self.paginate_by))
+        page = paginator.get_page(self.request.GET.get("page"))
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context.update(
+            day=day, page_obj=page, rows=[followup_row(o, day) for o in page.object_list],
+            querystring=query.urlencode(), can_followup=user_has_perm(self.request.user, "returnees.followup"),
+        )
+        return context
+
+    def get_template_names(self) -> list[str]:
+        return ["returnees/_followup_table.html"] if is_htmx(self.request) else [self.template_name]
+
+
+# ---- reconciliation ----------------------------------------------------------------------
+
+
+class ReconciliationView(ScopedMixin, TemplateView):
+    """Who still has to act: the dual-report rate as of a moment, and the people behind it."""
+
+    model = Returnee
+    template_name = "returnees/reconciliation.html"
+
+    def moment(self) -> tuple[dt.date, str, dt.datetime]:
+        day = parse_day(self.request.GET.get("date"), as_of_default())
+        text = (self.request.GET.get("time") or "").strip()
+        try:
+            at = dt.time.fromisoformat(text) if text else None
+        except ValueError:
+            at, text = None, ""
+        if at is None:
+            return day, "", selectors.end_of_day(day)
+        return day, text, dt.datetime.combine(day, at, tzinfo=timezone.get_current_timezone())
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        qs: QuerySet[Returnee] = self.get_queryset()
+        day, time_text, moment = self.moment()
+        lines = dict(Line.choices)
+        by_line = selectors.dual_by(qs, moment, "line")
+        for row in by_line:
+            row["label"] = lines.get(row["key"], _("No line"))
+        missing = list(selectors.missing_side(qs, moment)[:RECONCILIATION_ROWS])
+        missing_rows = [
+            {"returnee": r, "missing": Side.COMMUNITY if r.unit_reported_at and r.unit_reported_at < moment
+             else Side.UNIT, "since": selectors.waiting_since(r)}
+            for r in missing
+        ]
+        community_regs = Prefetch(
+            "registrations", to_attr="community_registrations",
+            queryset=Registration.objects.filter(side=Side.COMMUNITY, registered_at__lt=moment).select_related(
+                "unit", "registered_by", "stated_employer"),
+        )
+        suspects = (
+            selectors.missing_side(qs, moment).filter(community_reported_at__lt=moment, unit__isnull=False)
+            .prefetch_related(community_regs)[:RECONCILIATION_ROWS]
+        )
+        unit_regs = Prefetch(
+            "registrations", to_attr="unit_registrations",
+            queryset=Registration.objects.filter(side=Side.UNIT).select_related("unit", "registered_by"),
+        )
+        several = (
+            selectors.reported_by_several_units(qs).select_related("community")
+            .prefetch_related(unit_regs).order_by("name", "id")[:RECONCILIATION_ROWS]
+        )
+        context.update(
+            day=day, time_text=time_text, moment=moment, figures=selectors.dual_figures(qs, moment),
+            moment_label=f"{day.isoformat()} {time_text[:5] or '24:00'}",
+            by_line=by_line,
+            by_body=[r for r in selectors.dual_by(qs, moment, "coordinating_body") if r["key"] is not None],
+            by_unit=[r for r in selectors.dual_by(qs, moment, "unit") if r["key"] is not None],
+            by_community=[r for r in selectors.dual_by(qs, moment, "community") if r["key"] is not None],
+            missing_rows=missing_rows, suspects=list(suspects), several=list(several),
+            duplicates=selectors.possible_duplicates(qs), limit=RECONCILIATION_ROWS,
+            can_merge=user_has_perm(self.request.user, "returnees.merge"),
+        )
+        return context
+
+
+class ReturneeMergeView(ScopedMixin, View):
+    """Merges another record into this one (committee office, from the possible duplicates)."""
+
+    model = Returnee
+    required_perm = "returnees.merge"
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        keep: Returnee = self.get_object()
+        form = MergeForm(request.POST)
+        if not form.is_valid():
+            raise Http404
+        remove = get_object_or_404(self.get_queryset(), pk=form.cleaned_data["other"])
+        try:
+            keep = services.returnee_merge(actor=request.user, keep=keep, remove=remove)  # type: ignore[arg-type]
+        except ValidationError as exc:
+            report_errors(request, {"": exc.messages})
+            return redirect("returnees:reconciliation")
+        messages.success(request, _("The two records are merged into this one."))
+        return redirect(keep)
+
+
+# ---- imports -----------------------------------------------------------------------------
+
+
+class ImportListView(ScopedMixin, TemplateView):
+    """The upload form, the template downloads and earlier imports."""
+
+    model = LedgerImport
+    template_name = "returnees/import_list.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        qs = self.get_queryset().select_related("uploaded_by").defer("errors")
+        page = Paginator(qs, page_size_from(self.request, 20)).get_page(self.request.GET.get("page"))
+        context.update(
+            page_obj=page, object_list=page.object_list, querystring="",
+            form=kwargs.get("form") or ImportForm(initial={"side": self.default_side()}),
+            can_change=user_has_perm(self.request.user, "returnees.change"),
+        )
+        return context
+
+    def default_side(self) -> str:
+        return Side.COMMUNITY if getattr(self.request.user, "role", "") == "community_staff" else Side.UNIT
+
+
+class ImportCreateView(ImportListView):
+    required_perm = "returnees.change"
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return redirect("returnees:import_list")
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = ImportForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form), status=400)
+        upload = form.cleaned_data["file"]
+        with tempfile.TemporaryDirectory() as folder:
+            source = Path(folder) / "upload"
+            with source.open("wb") as out:
+                for chunk in upload.chunks():
+                    out.write(chunk)
+            ledger_import = imports.import_create(
+                actor=request.user, side=form.cleaned_data["side"], source=source,  # type: ignore[arg-type]
+                file_name=upload.name or "ledger",
+            )
+        imports.import_start(ledger_import, commit=False)
+        return redirect(ledger_import)
+
+
+class ImportDetailView(ScopedDetailView):
+    model = LedgerImport
+    template_name = "returnees/import_detail.html"
+
+    def get_queryset(self) -> Any:
+        return super().get_queryset().select_related("uploaded_by")
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        li: LedgerImport = context["object"]
+        context["can_commit"] = (
+            li.status == ImportStatus.PREVIEW and li.error_count == 0 and li.total_rows > 0
+            and user_has_perm(self.request.user, "returnees.change")
+        )
+        context["running"] = li.status in (ImportStatus.QUEUED, ImportStatus.RUNNING)
+        context["more_errors"] = li.error_count - len(li.errors)
+        return context
+
+
+class ImportProgressView(ScopedMixin, View):
+    """The progress bar, polled every second while the import runs; when it has finished the
+    page reloads to show the outcome."""
+
+    model = LedgerImport
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        li: LedgerImport = get_object_or_404(self.get_queryset().defer("errors"), pk=pk)
+        if li.status in (ImportStatus.QUEUED, ImportStatus.RUNNING):
+            return render(request, "returnees/_import_progress.html", {"object": li, "running": True})
+        response = HttpResponse("")
+        response["HX-Refresh"] = "true"
+        return response
+
+
+class ImportCommitView(ScopedMixin, View):
+    model = LedgerImport
+    required_perm = "returnees.change"
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        li: LedgerImport = self.get_object()
+        if li.status != ImportStatus.PREVIEW or li.error_count:
+            messages.error(request, _("Only a clean preview can be committed."))
+            return redirect(li)
+        li = imports.import_start(li, commit=True)
+        if li.status == ImportStatus.COMMITTED:
+            messages.success(request, _("The ledger is committed: %(created)d new, %(updated)d updated, "
+                                        "%(unchanged)d unchanged.") % {
+                "created": li.created, "updated": li.updated, "unchanged": li.unchanged})
+        return redirect(li)
+
+
+class TemplateDownloadView(ScopedMixin, View):
+    """The empty ledger of one side, with Chinese headers, hints and drop-down lists."""
+
+    model = Returnee
+
+    def get(self, request: HttpRequest, side: str) -> HttpResponse:
+        if side not in Side.values:
+            raise Http404
+        from .ledger import build_template
+
+        response = HttpResponse(build_template(side), content_type=XLSX)
+        name = "输入人员台账（单位报送）.xlsx" if side == Side.UNIT else "输入人员台账（社区登记）.xlsx"
+        response["Content-Disposition"] = content_disposition_header(True, name) or "attachment"
+        return response
