@@ -106,10 +106,14 @@ def _decode(kind: str, value: Any) -> list[Any]:
     if kind == "s":
         return value.split(SEPARATOR)  # type: ignore[no-any-return]
     if kind == "d":
-        ordinals = array.array("i")
-        ordinals.frombytes(value)
+        packed, others = value
+        days = array.array("i")
+        days.frombytes(packed)
         fromordinal = dt.date.fromordinal
-        return [fromordinal(o) if o else "" for o in ordinals]
+        column: list[Any] = [fromordinal(day) if day else "" for day in days]
+        for i, other in others.items():
+            column[i] = other
+        return column
     return list(value)
 
 
@@ -253,15 +257,14 @@ def _columns(rows: list[list[Any]], header_rows: int) -> list[tuple[str, Any]]:
         try:
             joined = SEPARATOR.join(column)
         except TypeError:  # not all text
-            if set(map(type, column)) <= {dt.date, str}:
-                try:
-                    # A date column (blanks allowed) travels as day numbers, 0 for a blank.
-                    days = array.array("i", [0 if value == "" else value.toordinal() for value in column])
-                    encoded.append(("d", days.tobytes()))
-                    continue
-                except AttributeError:  # some text among the dates
-                    pass
-            encoded.append(("l", list(column)))
+            if dt.date in set(map(type, column)):
+                # Dates travel as day numbers (0 for anything else); the header and any other
+                # non-empty cell that is not a date go alongside, by position.
+                days = array.array("i", [v.toordinal() if v.__class__ is dt.date else 0 for v in column])
+                others = {i: v for i, v in enumerate(column) if v.__class__ is not dt.date and v != ""}
+                encoded.append(("d", (days.tobytes(), others)))
+            else:
+                encoded.append(("l", list(column)))
             continue
         if joined.count(SEPARATOR) == len(column) - 1:
             encoded.append(("s", joined))
