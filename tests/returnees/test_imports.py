@@ -1,7 +1,6 @@
 """Ledger imports end to end: preview writes nothing, commit is all-or-nothing and idempotent,
 a later ledger updates the same people, the uploader's scope applies, the CLI's exit codes."""
 
-import io
 import subprocess
 import sys
 
@@ -162,4 +161,8 @@ def test_uploads_record_who_and_the_file_hash(city, liaison, tmp_path):
     li = run(liaison, write(tmp_path / "h.xlsx", rows_for(city, 1)))
     stored = LedgerImport.objects.get(pk=li.pk)
     assert stored.uploaded_by == liaison and stored.file_name == "h.xlsx" and stored.committed_at is not None
-    assert io.BytesIO(open(stored.stored_path, "rb").read()).getbuffer().nbytes > 0
+    from pathlib import Path
+
+    from fangkong.returnees.imports import sha256_of
+
+    assert sha256_of(Path(stored.stored_path)) == stored.sha256 == sha256_of(tmp_path / "h.xlsx")

@@ -210,8 +210,21 @@ def id_numbers(raws: list[Any]) -> tuple[list[Any], list[str | None]]:
     expected = map(CHECK_CHARS.__getitem__, map(operator.mod, map((2).__mul__, sums), itertools.repeat(11)))
     checked = list(itertools.compress(canonical, map(operator.eq, expected, map(_CHECK, canonical))))
     valid = set(itertools.compress(checked, map(_birth_date_ok, map(_BIRTH, checked))))
-    results = [(raw, None) if raw in valid else id_number(raw) for raw in raws]
+    return _with_fallback(raws, valid, id_number)
+
+
+def _with_fallback(raws: list[Any], valid: set[Any], func: Normalizer) -> tuple[list[Any], list[str | None]]:
+    """Values already known to be valid and canonical stay as they are; the rest go through func."""
+    if len(valid) == len(raws):
+        return list(raws), [None] * len(raws)
+    results = [(raw, None) if raw in valid else func(raw) for raw in raws]
     return list(map(_first, results)), list(map(_second, results))
+
+
+def phones(raws: list[Any]) -> tuple[list[Any], list[str | None]]:
+    if not raws or set(map(type, raws)) != {str}:
+        return each(phone)(raws)
+    return _with_fallback(raws, set(itertools.compress(raws, map(_MOBILE.fullmatch, raws))), phone)
 
 
 def phone(raw: Any) -> Result:
@@ -352,7 +365,7 @@ def normalizers(default_year: int) -> dict[str, Batch]:
     return {
         "name": make_name_batch(),
         "id_number": id_numbers,
-        "phone": each(phone),
+        "phone": phones,
         "employer": make_text_batch(MAX_LENGTHS["employer"]),
         "community": make_text_batch(MAX_LENGTHS["community"]),
         "address": make_text_batch(MAX_LENGTHS["address"]),

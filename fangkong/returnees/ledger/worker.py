@@ -32,6 +32,7 @@ from .sniff import CORRUPT, ENCRYPTED, LedgerFileError, Limits, Sniffed
 logger = logging.getLogger(__name__)
 
 MODULE = "fangkong.returnees.ledger.worker"
+ROOT = Path(__file__).resolve().parents[3]  # the directory holding the fangkong package
 TOO_COMPLEX = (
     "文件过大或过于复杂，无法解析。请删除多余的工作表、行、列和格式后另存为xlsx，或拆分成几个文件再上传。"
 )
@@ -76,12 +77,21 @@ def read_columns(path: Path, sniffed: Sniffed, limits: Limits, *, header_rows: i
             str(limits.cpu_seconds),
             str(header_rows),
         ]
-        root = str(Path(__file__).resolve().parents[3])
-        env = dict(os.environ, RUST_BACKTRACE="0")
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
+        # A bare environment: a parser that a hostile file might subvert gets no secrets from ours.
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH", "")])),
+            "LANG": "C.UTF-8",
+            "RUST_BACKTRACE": "0",
+        }
         try:
             proc = subprocess.run(
-                cmd, capture_output=True, timeout=limits.timeout_seconds, env=env, check=False
+                cmd,
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                timeout=limits.timeout_seconds,
+                env=env,
+                check=False,
             )
         except subprocess.TimeoutExpired:
             logger.warning("ledger parse timed out after %ss: %s", limits.timeout_seconds, path)
@@ -143,9 +153,15 @@ class _Refused(Exception):
 def _apply_limits(memory_bytes: int, cpu_seconds: int) -> None:
     import resource
 
-    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    def cap(which: int, soft: int, hard: int) -> None:
+        current_hard = resource.getrlimit(which)[1]
+        if current_hard != resource.RLIM_INFINITY:  # an unprivileged process cannot raise a hard limit
+            soft, hard = min(soft, current_hard), min(hard, current_hard)
+        resource.setrlimit(which, (soft, hard))
+
+    cap(resource.RLIMIT_AS, memory_bytes, memory_bytes)
     # SIGXCPU at the soft limit, SIGKILL one second later if it is ignored.
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
+    cap(resource.RLIMIT_CPU, cpu_seconds, cpu_seconds + 1)
 
 
 def _read_spreadsheet(path: str, file_type: str, memory_bytes: int) -> list[list[Any]]:
