@@ -20,10 +20,16 @@ def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Iterabl
         if connection.vendor == "postgresql":
             raw = cursor.cursor  # the psycopg cursor under Django's wrapper
             with raw.copy(f"COPY {table} ({names}) FROM STDIN") as copy:  # type: ignore[attr-defined]
+                lines: list[str] = []
                 for row in rows:
-                    copy.write_row([json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v
-                                    for v in row])
-                    count += 1
+                    lines.append("\t".join([_copy_text(v) for v in row]))
+                    if len(lines) >= 5000:
+                        copy.write("\n".join(lines) + "\n")
+                        count += len(lines)
+                        lines = []
+                if lines:
+                    copy.write("\n".join(lines) + "\n")
+                    count += len(lines)
             return count
         ops = connection.ops
 
@@ -49,3 +55,24 @@ def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Iterabl
             cursor.executemany(sql, batch)
             count += len(batch)
     return count
+
+
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(value: Any) -> str:
+    """One value in PostgreSQL's COPY text format (writing whole lines is several times faster
+    than psycopg's per-row adaptation)."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, str):
+        return value.translate(_ESCAPES)
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False).translate(_ESCAPES)
+    return str(value).translate(_ESCAPES)

@@ -242,8 +242,8 @@ def apply_rows(
         part = rows[start : start + chunk]
         numbers = [row["id_number"] for row in part]
         existing: dict[str, tuple[Any, ...]] = {}
-        for found in _chunks(numbers, 5000):
-            for values in Returnee.objects.filter(id_number__in=found).values_list("id", *RETURNEE_COLUMNS):
+        for found in _where_in(Returnee.objects.all(), "id_number", numbers):
+            for values in found.values_list("id", *RETURNEE_COLUMNS):
                 existing[values[2]] = values
         new_rows: list[tuple[Any, ...]] = []
         updates: list[tuple[int, dict[str, Any], dict[str, Any]]] = []
@@ -259,9 +259,10 @@ def apply_rows(
             values["community_id"] = community.pk if community is not None else None
             current = existing.get(number)
             if current is None:
-                info = parse_id_number(number)
-                values.update(id_number=info.number, sex=info.sex, birth_date=info.birth_date, created_at=now,
-                              updated_at=now, unit_reported_at=None, community_reported_at=None)
+                # Validated already (ledger reader or register()): sex and birth date by position.
+                birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+                values.update(id_number=number, sex="M" if int(number[16]) % 2 else "F", birth_date=birth,
+                              created_at=now, updated_at=now, unit_reported_at=None, community_reported_at=None)
                 values[stamp] = now
                 new_rows.append(tuple(values[c] for c in RETURNEE_COLUMNS))
                 continue
@@ -282,8 +283,8 @@ def apply_rows(
                 updates.append((current[0], before, after))
         insert_rows(Returnee, RETURNEE_COLUMNS, new_rows)
         ids: dict[str, int] = {}
-        for found in _chunks([r[1] for r in new_rows], 5000):
-            ids.update(Returnee.objects.filter(id_number__in=found).values_list("id_number", "id"))
+        for found in _where_in(Returnee.objects.all(), "id_number", [r[1] for r in new_rows]):
+            ids.update(found.values_list("id_number", "id"))
         for number, values in existing.items():
             ids[number] = values[0]
         if updates:
@@ -297,8 +298,10 @@ def apply_rows(
         # Audit: a create with the new values, an update with before and after.
         audit_rows: list[tuple[Any, ...]] = []
         for values in new_rows:
-            after = {c.removesuffix("_id"): _audit_value(c, v) for c, v in zip(RETURNEE_COLUMNS, values, strict=True)
-                     if c not in {"created_at", "updated_at"}}
+            after = {"name": values[0], "id_number": mask_id_number(values[1]), "phone": mask_phone(values[4])
+                     if values[4] else "", "unit": values[5], "community": values[6], "category": values[8],
+                     "origin_text": values[10], "return_date": values[12].isoformat() if values[12] else None,
+                     "line": values[13]}
             audit_rows.append((now, actor_id, actor_name, Action.CREATE, "returnees.returnee", str(ids[values[1]]),
                                values[0], None, after, detail, ip))
         names = {number: values[1] for number, values in existing.items()}
@@ -312,9 +315,8 @@ def apply_rows(
         # The side's registration, once per registering unit; the first one of a side dates it.
         pids = [ids[n] for n in numbers]
         have: set[tuple[int, int]] = set()
-        for found in _chunks(pids, 5000):
-            have.update(Registration.objects.filter(returnee_id__in=found, side=side).values_list(
-                "returnee_id", "unit_id"))
+        for found in _where_in(Registration.objects.filter(side=side), "returnee_id", pids):
+            have.update(found.values_list("returnee_id", "unit_id"))
         registrations: list[tuple[Any, ...]] = []
         for row in part:
             pid = ids[row["id_number"]]
@@ -332,8 +334,8 @@ def apply_rows(
             Returnee.objects.filter(pk__in=found, **{f"{stamp}__isnull": True}).update(**{stamp: now})
         # Isolation for the three categories, from the return date (or today).
         has_order: set[int] = set()
-        for found in _chunks(pids, 5000):
-            has_order.update(IsolationOrder.objects.filter(returnee_id__in=found).values_list("returnee_id", flat=True))
+        for found in _where_in(IsolationOrder.objects.all(), "returnee_id", pids):
+            has_order.update(found.values_list("returnee_id", flat=True))
         orders: list[tuple[Any, ...]] = []
         for row in part:
             pid = ids[row["id_number"]]
@@ -354,6 +356,19 @@ def apply_rows(
         by_id = Returnee.objects.in_bulk(touched)
         result.returnees = [by_id[pk] for pk in touched]
     return result
+
+
+def _where_in(qs: Any, column: str, values: Sequence[Any]) -> list[Any]:
+    """``qs`` filtered to ``column`` in ``values``, as querysets to iterate. PostgreSQL gets one
+    ``= ANY(array)`` (psycopg would otherwise parse a query with thousands of placeholders);
+    SQLite gets chunks under its parameter limit."""
+    if not values:
+        return []
+    if connection.vendor == "postgresql":
+        # The column name is ours (never user input); the values travel as one bound array.
+        where = f"{connection.ops.quote_name(column)} = ANY(%s)"
+        return [qs.extra(where=[where], params=[list(values)])]  # noqa: S610
+    return [qs.filter(**{f"{column}__in": chunk}) for chunk in _chunks(values, 5000)]
 
 
 def _chunks(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
