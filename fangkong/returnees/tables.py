@@ -1,43 +1,42 @@
-"""Columns of the ledger, shared by the page, the xlsx export and the CLI export. The headers
-are the ledger template's, so an export can be edited and imported again."""
+"""Columns of the ledger, shared by the page export, the CLI export and the API. The headers are
+the ledger template's, so an export can be edited and imported again.
 
-from collections.abc import Callable, Iterator
+Rows are read as plain values (one query, no model instances): exports of 100,000 rows are
+bound by the writer, not by the ORM.
+"""
+
+import datetime as dt
+from collections.abc import Iterator
 from typing import Any
 
-from django.utils.timezone import localtime
+from django.utils import timezone
 
-from .models import Returnee
+from fangkong.core.idcard import mask_id_number, mask_phone
 
-Column = tuple[str, Callable[[Returnee, bool], Any]]
+from .choices import Category, Line
 
-
-def _date(value: Any) -> str:
-    return value.isoformat() if value else ""
-
-
-COLUMNS: list[Column] = [
-    ("姓名", lambda r, clear: r.name),
-    ("身份证号", lambda r, clear: r.id_number if clear else r.masked_id_number),
-    ("性别", lambda r, clear: "男" if r.sex == "M" else "女"),
-    ("联系电话", lambda r, clear: r.phone if clear else r.masked_phone),
-    ("工作单位", lambda r, clear: r.unit.name if r.unit else ""),
-    ("居住社区", lambda r, clear: r.community.name if r.community else ""),
-    ("居住地址", lambda r, clear: r.address),
-    ("人员类别", lambda r, clear: r.get_category_display()),
-    ("来源地", lambda r, clear: r.origin_text),
-    ("交通方式", lambda r, clear: r.transport),
-    ("返回日期", lambda r, clear: _date(r.return_date)),
-    ("调度线", lambda r, clear: r.get_line_display() if r.line else ""),
-    ("单位报告时间", lambda r, clear: localtime(r.unit_reported_at).strftime("%Y-%m-%d %H:%M")
-     if r.unit_reported_at else ""),
-    ("社区登记时间", lambda r, clear: localtime(r.community_reported_at).strftime("%Y-%m-%d %H:%M")
-     if r.community_reported_at else ""),
-    ("备注", lambda r, clear: r.notes),
-]
+HEADERS = ["姓名", "身份证号", "性别", "联系电话", "工作单位", "居住社区", "居住地址", "人员类别", "来源地", "交通方式",
+           "返回日期", "调度线", "单位报告时间", "社区登记时间", "备注"]
+FIELDS = ("name", "id_number", "sex", "phone", "unit__name", "community__name", "address", "category",
+          "origin_text", "transport", "return_date", "line", "unit_reported_at", "community_reported_at", "notes")
 
 
 def export_rows(qs: Any, *, clear: bool) -> tuple[list[str], Iterator[list[Any]]]:
-    headers = [label for label, _fn in COLUMNS]
-    rows = ([fn(r, clear) for _label, fn in COLUMNS] for r in qs.select_related("unit", "community").iterator(
-        chunk_size=5000))
-    return headers, rows
+    tz = timezone.get_current_timezone()
+    categories = {c.value: str(c.label) for c in Category}
+    lines = {c.value: str(c.label) for c in Line}
+
+    def stamp(value: dt.datetime | None) -> str:
+        return value.astimezone(tz).strftime("%Y-%m-%d %H:%M") if value else ""
+
+    def rows() -> Iterator[list[Any]]:
+        for (name, number, sex, phone, unit, community, address, category, origin, transport, returned, line,
+             unit_at, community_at, notes) in qs.values_list(*FIELDS).iterator(chunk_size=5000):
+            yield [
+                name, number if clear else mask_id_number(number), "男" if sex == "M" else "女",
+                (phone if clear else mask_phone(phone)) if phone else "", unit or "", community or "", address,
+                categories.get(category, category), origin, transport, returned.isoformat() if returned else "",
+                lines.get(line, ""), stamp(unit_at), stamp(community_at), notes,
+            ]
+
+    return list(HEADERS), rows()
