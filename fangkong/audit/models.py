@@ -36,8 +36,8 @@ class AuditEntry(models.Model):
         on_delete=models.PROTECT, related_name="+",
     )
     actor_name = models.CharField(_("user name"), max_length=150, blank=True)
-    action = models.CharField(_("action"), max_length=24, choices=Action.choices, db_index=True)
-    object_type = models.CharField(_("object type"), max_length=60, blank=True, db_index=True)
+    action = models.CharField(_("action"), max_length=24, choices=Action.choices)
+    object_type = models.CharField(_("object type"), max_length=60, blank=True)
     object_id = models.CharField(_("object id"), max_length=40, blank=True)
     object_repr = models.CharField(_("object"), max_length=200, blank=True)
     before = models.JSONField(_("before"), null=True, blank=True)
@@ -52,7 +52,11 @@ class AuditEntry(models.Model):
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit entries")
         ordering = ("-at", "-id")
-        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object")]
+        # Meta indexes, not db_index=True: PostgreSQL then gets no extra LIKE index per column.
+        indexes = [
+            models.Index(fields=["object_type", "object_id"], name="audit_object"),
+            models.Index(fields=["action", "at"], name="audit_action"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_name} {self.action} {self.object_repr}"

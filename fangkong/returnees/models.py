@@ -20,17 +20,18 @@ class Returnee(models.Model):
     """
 
     name = models.CharField(_("name"), max_length=60)
-    id_number = models.CharField(_("ID number"), max_length=18, unique=True)
+    id_number = models.CharField(_("ID number"), max_length=18)
     sex = models.CharField(_("sex"), max_length=1, editable=False)
     birth_date = models.DateField(_("birth date"), editable=False)
     phone = models.CharField(_("mobile phone"), max_length=11, blank=True)
+    # No single-column indexes on these two: the composite indexes below start with them.
     unit = models.ForeignKey(
         "orgs.Unit", verbose_name=_("employer unit"), null=True, blank=True, on_delete=models.PROTECT,
-        related_name="returnees",
+        related_name="returnees", db_index=False,
     )
     community = models.ForeignKey(
         "orgs.Unit", verbose_name=_("residential community"), null=True, blank=True, on_delete=models.PROTECT,
-        related_name="resident_returnees",
+        related_name="resident_returnees", db_index=False,
     )
     address = models.CharField(_("address"), max_length=200, blank=True)
     category = models.CharField(_("category"), max_length=10, choices=Category.choices, default=Category.OUTSIDE)
@@ -56,6 +57,9 @@ class Returnee(models.Model):
         verbose_name = _("returnee")
         verbose_name_plural = _("returnees")
         ordering = ("-return_date", "id")
+        # A constraint rather than unique=True: PostgreSQL then gets no extra LIKE index, which
+        # every imported row would otherwise have to update.
+        constraints = [models.UniqueConstraint(fields=["id_number"], name="returnee_id_number_unique")]
         indexes = [
             models.Index(fields=["line", "unit_reported_at", "community_reported_at"], name="returnee_dual"),
             models.Index(fields=["unit_reported_at", "community_reported_at", "unit"], name="returnee_dual_cover"),
