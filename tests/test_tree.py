@@ -97,3 +97,18 @@ def test_it_pairs_departments_with_communities_only(city):
     assert str(pairing)
     with pytest.raises(ValidationError):
         services.pairing_create(actor=None, department=city.comm_1, community=city.dept_a)
+
+
+def test_it_answers_under_the_root_and_under_large_subtrees(city, monkeypatch):
+    from fangkong.core import scoping
+
+    everyone = set(Person.objects.values_list("name", flat=True))
+    assert set(Person.objects.under(city.root.pk).values_list("name", flat=True)) == everyone
+    # Large subtrees use the sub-select instead of literal ids; the answer is the same.
+    monkeypatch.setattr(scoping, "LITERAL_IDS_LIMIT", 1)
+    assert set(Person.objects.under(city.root.pk).values_list("name", flat=True)) == everyone
+    assert set(Person.objects.under(city.street.pk).values_list("name", flat=True)) == {"赵春兰", "钱大为", "孙二娥"}
+    # With a second root, the first no longer covers everything.
+    other = f.unit(K.CITY, None, "邻市")
+    f.person(f.unit(K.STREET, other, "邻街"), "外市人")
+    assert "外市人" not in set(Person.objects.under(city.root.pk).values_list("name", flat=True))

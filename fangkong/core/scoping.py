@@ -131,7 +131,19 @@ class ScopedQuerySet(models.QuerySet[_M]):
         """
         field = self.model.scope_fields[0]  # type: ignore[attr-defined]
         ids = subtree_ids(unit_id, limit=LITERAL_IDS_LIMIT)
-        return self.filter(**{f"{field}__in": ids if ids is not None else subtree_query(unit_id)})
+        if ids is not None:
+            return self.filter(**{f"{field}__in": ids})
+        if _sole_root() == unit_id:
+            # Everything hangs under the one root: no filter, and counts need no join.
+            return self.filter(**{f"{field}__isnull": False})
+        return self.filter(**{f"{field}__in": subtree_query(unit_id)})
+
+
+def _sole_root() -> int | None:
+    from fangkong.orgs.models import Unit
+
+    roots = list(Unit.objects.filter(parent__isnull=True).values_list("id", flat=True)[:2])
+    return roots[0] if len(roots) == 1 else None
 
 
 def unit_in_scope(user: User, unit_id: int | None) -> bool:
