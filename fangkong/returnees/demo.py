@@ -70,7 +70,7 @@ class LedgerBuilder:
         return self.city._name(sex), self.city._id_number(sex, (1960, 2012)), self.city._phone()
 
     def add(self, unit: Unit, line: str, staff: list[Person], returned: dt.date, *, community_lag: int | None,
-            unit_reports: bool = True, category: str | None = None) -> Returnee:
+            unit_reports: bool = True, category: str | None = None, community: Unit | None = None) -> Returnee:
         rng = self.rng
         name, number, phone = self.identity(unit, staff)
         self.used.add(number)
@@ -78,7 +78,7 @@ class LedgerBuilder:
         roll = rng.random()
         category = category or (Category.OUTSIDE if roll < 0.84 else Category.RELATIVE if roll < 0.95 else Category.FEVER)
         code, origin = rng.choice(ORIGINS)
-        community = rng.choice(self.communities)
+        community = community or rng.choice(self.communities)
         unit_at = _moment(returned + dt.timedelta(days=rng.randrange(2)), rng)
         returnee = Returnee(
             name=name, id_number=number, sex=info.sex, birth_date=info.birth_date, phone=phone, unit=unit,
@@ -123,7 +123,9 @@ class LedgerBuilder:
             unit, line = (rng.choice(organs), Line.ORGANS) if i % 3 else (rng.choice(industry), Line.INDUSTRY)
             returned = dt.date(2020, 2, 11) + dt.timedelta(days=rng.randrange(13))
             lag = None if returned >= dt.date(2020, 2, 22) and i % 2 else rng.choice([1, 2, 3])
-            self.add(unit, line, [], returned, community_lag=lag)
+            # The demo community login has people in isolation on the story's last day.
+            home = self.communities[0] if i % 4 == 0 else None
+            self.add(unit, line, [], returned, community_lag=lag, community=home)
         # A resident registered by the community, naming an employer that never reported them.
         concealed = organs[7]
         self.add(concealed, Line.ORGANS, [], dt.date(2020, 2, 14), community_lag=0, unit_reports=False)
