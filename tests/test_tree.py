@@ -112,3 +112,8 @@ def test_it_answers_under_the_root_and_under_large_subtrees(city, monkeypatch):
     other = f.unit(K.CITY, None, "邻市")
     f.person(f.unit(K.STREET, other, "邻街"), "外市人")
     assert "外市人" not in set(Person.objects.under(city.root.pk).values_list("name", flat=True))
+    # Few units outside a large subtree: the answer comes from "not in those few".
+    monkeypatch.setattr(scoping, "LITERAL_IDS_LIMIT", 3)
+    names = set(Person.objects.under(city.root.pk).values_list("name", flat=True))
+    assert names == everyone and "外市人" not in names
+    assert set(Person.objects.under(other.pk).values_list("name", flat=True)) == {"外市人"}

@@ -133,17 +133,20 @@ class ScopedQuerySet(models.QuerySet[_M]):
         ids = subtree_ids(unit_id, limit=LITERAL_IDS_LIMIT)
         if ids is not None:
             return self.filter(**{f"{field}__in": ids})
-        if _sole_root() == unit_id:
-            # Everything hangs under the one root: no filter, and counts need no join.
-            return self.filter(**{f"{field}__isnull": False})
+        # A large subtree is usually most of the tree: "not in the few units outside it" lets
+        # PostgreSQL count from the foreign-key index without joining the closure table.
+        outside = _units_outside(unit_id, limit=LITERAL_IDS_LIMIT)
+        if outside is not None:
+            return self.filter(**{f"{field}__isnull": False}).exclude(**{f"{field}__in": outside})
         return self.filter(**{f"{field}__in": subtree_query(unit_id)})
 
 
-def _sole_root() -> int | None:
+def _units_outside(unit_id: int, limit: int) -> list[int] | None:
+    """The ids of the units not under ``unit_id``, or None when there are more than ``limit``."""
     from fangkong.orgs.models import Unit
 
-    roots = list(Unit.objects.filter(parent__isnull=True).values_list("id", flat=True)[:2])
-    return roots[0] if len(roots) == 1 else None
+    ids = list(Unit.objects.exclude(id__in=subtree_query(unit_id)).values_list("id", flat=True)[: limit + 1])
+    return ids if len(ids) <= limit else None
 
 
 def unit_in_scope(user: User, unit_id: int | None) -> bool:
