@@ -6,7 +6,6 @@ Run by `make bench` (PostgreSQL) and with --sqlite for the SQLite figure.
 
 import argparse
 import datetime as dt
-import os
 import random
 import resource
 import sys
@@ -19,34 +18,9 @@ sys.path.insert(0, str(ROOT))
 
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰红梅建国志文斌辉鹏飞宇浩然子涵欣怡雨轩"
+from bench.common import setup  # noqa: E402
+
 ORIGINS = ["湖北省武汉市", "北京市朝阳区", "上海市浦东新区", "吉林省长春市", "辽宁省沈阳市", "广东省深圳市", "浙江省杭州市"]
-
-
-def setup(database_url: str | None) -> None:
-    os.environ["DJANGO_SETTINGS_MODULE"] = "fangkong.config.test_settings"
-    os.environ["ALLOWED_HOSTS"] = "testserver,127.0.0.1"
-    if database_url:
-        from urllib.parse import urlsplit, urlunsplit
-
-        import psycopg
-
-        os.environ["DATABASE_URL"] = database_url
-        url = urlsplit(database_url)
-        name = url.path.lstrip("/")
-        admin = urlunsplit(("postgresql", url.netloc, "/postgres", "", ""))
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            conn.execute(f'CREATE DATABASE "{name}"')
-    else:
-        data = Path(tempfile.mkdtemp(prefix="fk-bench-"))
-        os.environ["FANGKONG_DATA_DIR"] = str(data)
-        os.environ.pop("DATABASE_URL", None)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
 
 def build_city() -> tuple[list[str], list[str]]:

@@ -6,7 +6,6 @@ and the API answer, p50/p95 over repeated requests through the full Django stack
 
 import argparse
 import datetime as dt
-import os
 import random
 import statistics
 import sys
@@ -16,28 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-
-def setup(database_url: str) -> None:
-    os.environ["DATABASE_URL"] = database_url
-    os.environ.setdefault("FANGKONG_DATA_DIR", str(ROOT / "var" / "bench"))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "fangkong.config.test_settings"
-    os.environ["ALLOWED_HOSTS"] = "testserver,127.0.0.1"
-    from urllib.parse import urlsplit, urlunsplit
-
-    import psycopg
-
-    url = urlsplit(database_url)
-    name = url.path.lstrip("/")
-    admin = urlunsplit(("postgresql", url.netloc, "/postgres", "", ""))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+from bench.common import setup  # noqa: E402
 
 
 def generate(n_people: int, n_departments: int) -> dict[str, list[int]]:

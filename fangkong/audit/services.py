@@ -107,3 +107,24 @@ def audit_change(
         actor=actor, action=Action.UPDATE, obj=obj,
         before={k: before.get(k) for k in changed}, after=changed,
     )
+
+
+REVEALABLE = frozenset({"id_number", "phone"})
+
+
+def reveal_field(*, actor: User, obj: models.Model, field: str) -> str:
+    """Return a masked field (ID number or phone) in clear and write the reveal to the audit log.
+    The role needs the ``<app>.reveal`` permission of the object's app."""
+    from django.core.exceptions import PermissionDenied, ValidationError
+    from django.utils.translation import gettext as _
+
+    from fangkong.core.scoping import user_has_perm
+
+    if field not in REVEALABLE:
+        raise ValidationError(_("This field cannot be revealed."))
+    label = getattr(obj, "scope_perm_label", obj._meta.app_label)
+    if not user_has_perm(actor, f"{label}.reveal"):
+        raise PermissionDenied(_("Your role may not see this in full."))
+    audit_log(actor=actor, action=Action.REVEAL, obj=obj, detail=field)
+    value: str = getattr(obj, field)
+    return value

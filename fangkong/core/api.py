@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import NinjaAPI, Schema
+from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
@@ -29,10 +29,6 @@ api = NinjaAPI(
     auth=BearerToken(),
     urls_namespace="api",
 )
-
-
-class ErrorOut(Schema):
-    detail: Any
 
 
 def _error(request: HttpRequest, status: int, detail: Any) -> HttpResponse:

@@ -78,3 +78,18 @@ def mask_phone(phone: str) -> str:
     if len(phone) < 7:
         return "*" * len(phone)
     return phone[:3] + "****" + phone[-4:]
+
+
+class MaskedContactMixin:
+    """``masked_id_number`` and ``masked_phone`` for a model with ``id_number`` and ``phone``."""
+
+    id_number: str
+    phone: str
+
+    @property
+    def masked_id_number(self) -> str:
+        return mask_id_number(self.id_number)
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone) if self.phone else ""

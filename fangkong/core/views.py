@@ -3,16 +3,19 @@
 from typing import Any
 
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Model, QuerySet
-from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.views import View
 from django.views.generic import TemplateView
 
 from .scoping import user_has_perm
 
 MAX_PAGE_SIZE = 200
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def page_size_from(request: HttpRequest, default: int = 50) -> int:
@@ -87,6 +90,51 @@ class ScopedDetailView(ScopedMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         context["object"] = self.get_object()
         return context
+
+
+class ScopedRevealView(ScopedMixin, View):
+    """Shows one masked field of a visible record in clear (an HTMX swap) and audits it."""
+
+    def post(self, request: HttpRequest, pk: int, field: str) -> HttpResponse:
+        from fangkong.audit.services import reveal_field
+
+        obj = self.get_object()
+        try:
+            value = reveal_field(actor=request.user, obj=obj, field=field)  # type: ignore[arg-type]
+        except ValidationError:
+            return HttpResponse(status=404)
+        return render(request, "core/_revealed.html", {"value": value})
+
+
+class ScopedExportView(ScopedMixin, View):
+    """The filtered list as xlsx: the same FilterSet as the page, ID and phone in clear only for
+    roles with the app's reveal permission, every export audited with its row count."""
+
+    filterset_class: Any = None
+    rows: Any = None  # (queryset, *, clear) -> (headers, rows), from the app's tables.py
+    sheet: Any = "Sheet1"
+    file_prefix = "export"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        from fangkong.audit.choices import Action
+        from fangkong.audit.services import audit_log
+
+        from .excel import write_xlsx
+
+        filterset = self.filterset_class(request.GET or None, queryset=self.get_queryset())
+        qs = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
+        clear = user_has_perm(request.user, self.perm("reveal"))
+        headers, rows = type(self).rows(qs, clear=clear)
+        content, count = write_xlsx(headers, rows, sheet=str(self.sheet))
+        audit_log(
+            actor=request.user,  # type: ignore[arg-type]
+            action=Action.EXPORT, object_type=self.model._meta.label_lower,
+            detail=f"rows={count} clear={clear} filter={request.GET.urlencode()[:300]}",
+        )
+        response = HttpResponse(content, content_type=XLSX)
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        response["Content-Disposition"] = f'attachment; filename="{self.file_prefix}-{stamp}.xlsx"'
+        return response
 
 
 class HomeView(LoginRequiredMixin, TemplateView):

@@ -7,8 +7,6 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Count, Q, QuerySet
 
-from fangkong.core.scoping import subtree_query
-
 from .choices import UnitKind
 from .models import Unit, UnitLink
 
@@ -33,10 +31,6 @@ def unit_ancestors(unit: Unit) -> list[Unit]:
     """The unit's ancestors from the root down (the breadcrumb), excluding the unit."""
     ids = UnitLink.objects.filter(descendant=unit, depth__gt=0).values("ancestor_id")
     return list(Unit.objects.filter(id__in=ids).order_by("level"))
-
-
-def unit_subtree(unit_id: int) -> QuerySet[Unit]:
-    return Unit.objects.filter(id__in=subtree_query(unit_id))
 
 
 def visible_roots(user: User) -> list[Unit]:

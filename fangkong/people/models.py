@@ -2,13 +2,13 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.core.idcard import mask_id_number, mask_phone
+from fangkong.core.idcard import MaskedContactMixin
 from fangkong.core.scoping import ScopedQuerySet
 
 from .choices import Position, Sex
 
 
-class Person(models.Model):
+class Person(MaskedContactMixin, models.Model):
     """A member of staff or a cadre of a unit, with their party membership."""
 
     name = models.CharField(_("name"), max_length=60)
@@ -51,11 +51,3 @@ class Person(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("people:person_detail", args=[self.pk])
-
-    @property
-    def masked_id_number(self) -> str:
-        return mask_id_number(self.id_number)
-
-    @property
-    def masked_phone(self) -> str:
-        return mask_phone(self.phone) if self.phone else ""

@@ -11,8 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from pypinyin import Style, lazy_pinyin
 
-from fangkong.audit.choices import Action
-from fangkong.audit.services import audit_change, audit_log, snapshot
+from fangkong.audit.services import audit_change, snapshot
 from fangkong.core.idcard import normalize_phone, parse_id_number
 from fangkong.core.scoping import unit_in_scope, user_has_perm
 from fangkong.core.text import clean_text
@@ -137,14 +136,3 @@ def person_delete(*, actor: User | None, person: Person) -> None:
     before = snapshot(person)
     audit_change(actor=actor, obj=person, before=before, deleted=True)
     person.delete()
-
-
-def person_reveal(*, actor: User, person: Person, field: str) -> str:
-    """Return a masked field in clear and write the reveal to the audit log."""
-    if field not in {"id_number", "phone"}:
-        raise ValidationError(_("This field cannot be revealed."))
-    if not user_has_perm(actor, "people.reveal"):
-        raise PermissionDenied(_("Your role may not see this in full."))
-    audit_log(actor=actor, action=Action.REVEAL, obj=person, detail=field)
-    value: str = getattr(person, field)
-    return value

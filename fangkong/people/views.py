@@ -4,16 +4,19 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views import View
 from django.views.generic import TemplateView
 
-from fangkong.audit.choices import Action
-from fangkong.audit.services import audit_log
-from fangkong.core.excel import write_xlsx
 from fangkong.core.scoping import user_has_perm
-from fangkong.core.views import ScopedDetailView, ScopedListView, ScopedMixin
+from fangkong.core.views import (
+    ScopedDetailView,
+    ScopedExportView,
+    ScopedListView,
+    ScopedMixin,
+    ScopedRevealView,
+)
 
 from . import services
 from .filtersets import PersonFilterSet
@@ -54,18 +57,8 @@ class PersonDetailView(ScopedDetailView):
         return context
 
 
-class PersonRevealView(ScopedMixin, View):
-    """Shows one masked field in clear (an HTMX swap) and audits it."""
-
+class PersonRevealView(ScopedRevealView):
     model = Person
-
-    def post(self, request: HttpRequest, pk: int, field: str) -> HttpResponse:
-        person = self.get_object()
-        try:
-            value = services.person_reveal(actor=request.user, person=person, field=field)  # type: ignore[arg-type]
-        except ValidationError:
-            return HttpResponse(status=404)
-        return render(request, "people/_revealed.html", {"value": value})
 
 
 class PersonEditView(ScopedMixin, TemplateView):
@@ -124,29 +117,16 @@ class PersonDeleteView(ScopedMixin, View):
         return redirect("people:person_list")
 
 
-class PersonExportView(ScopedMixin, View):
-    """The filtered list as xlsx; ID and phone in clear only for roles that may see them."""
-
+class PersonExportView(ScopedExportView):
     model = Person
     required_perm = "people.export"
+    filterset_class = PersonFilterSet
+    rows = staticmethod(export_rows)
+    sheet = _lazy("People")
+    file_prefix = "people"
 
-    def get(self, request: HttpRequest) -> HttpResponse:
-        filterset = PersonFilterSet(request.GET or None, queryset=self.get_queryset().select_related("unit", "branch"))
-        qs = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
-        clear = user_has_perm(request.user, "people.reveal")
-        headers, rows = export_rows(qs, clear=clear)
-        content, count = write_xlsx(headers, rows, sheet=_("People"))
-        audit_log(
-            actor=request.user,  # type: ignore[arg-type]
-            action=Action.EXPORT, object_type="people.person",
-            detail=f"rows={count} clear={clear} filter={request.GET.urlencode()[:300]}",
-        )
-        response = HttpResponse(
-            content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        )
-        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-        response["Content-Disposition"] = f'attachment; filename="people-{stamp}.xlsx"'
-        return response
+    def get_queryset(self) -> Any:
+        return super().get_queryset().select_related("unit", "branch")
 
 
 class PersonPhotoView(ScopedMixin, View):

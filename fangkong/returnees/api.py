@@ -280,10 +280,12 @@ def get_returnee(request: HttpRequest, returnee_id: int) -> Returnee:
 @router.post("", response={201: ReturneeDetailOut}, summary="Register a returnee from one side")
 def register(request: HttpRequest, payload: RegisterIn) -> Status[Returnee]:
     data = payload.dict()
-    visible_units = Unit.objects.all()
+    # Either side may name a unit outside its scope (the employer, the community); the service
+    # refuses a registering unit outside it.
+    units = Unit.objects.all()
     unit_id, community_id = data.pop("unit_id"), data.pop("community_id")
-    data["unit"] = get_object_or_404(visible_units, pk=unit_id) if unit_id else None
-    data["community"] = get_object_or_404(visible_units, pk=community_id) if community_id else None
+    data["unit"] = get_object_or_404(units, pk=unit_id) if unit_id else None
+    data["community"] = get_object_or_404(units, pk=community_id) if community_id else None
     side = data.pop("side")
     if side not in {"unit", "community"}:
         raise HttpError(400, "side must be unit or community")

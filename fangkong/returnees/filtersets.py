@@ -1,6 +1,5 @@
 """One FilterSet for the ledger list page, its export, the CLI export and the API."""
 
-import datetime as dt
 from typing import Any
 
 import django_filters
@@ -12,7 +11,6 @@ from fangkong.core.idcard import normalize_id_number
 
 from .choices import Category, DualState, IsolationState, Line
 from .models import Returnee
-from .selectors import end_of_day
 
 ORDERINGS = {
     "return_date": ("return_date", "id"),
@@ -78,7 +76,3 @@ class ReturneeFilterSet(django_filters.FilterSet):
 
     def filter_ordering(self, qs: QuerySet[Returnee], name: str, value: Any) -> QuerySet[Returnee]:
         return qs.order_by(*ORDERINGS.get(value or "", ORDERINGS["-return_date"]))
-
-
-def as_of_moment(day: dt.date | None) -> dt.datetime:
-    return end_of_day(day or timezone.localdate())

@@ -6,13 +6,13 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.core.idcard import mask_id_number, mask_phone
+from fangkong.core.idcard import MaskedContactMixin
 from fangkong.core.scoping import ScopedQuerySet
 
 from .choices import Category, ChangeKind, ImportStatus, Line, Side
 
 
-class Returnee(models.Model):
+class Returnee(MaskedContactMixin, models.Model):
     """输入人员: one person coming back from outside the region, one record per outbreak.
 
     ``unit_reported_at`` and ``community_reported_at`` hold the first registration of each side
@@ -72,14 +72,6 @@ class Returnee(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("returnees:returnee_detail", args=[self.pk])
-
-    @property
-    def masked_id_number(self) -> str:
-        return mask_id_number(self.id_number)
-
-    @property
-    def masked_phone(self) -> str:
-        return mask_phone(self.phone) if self.phone else ""
 
     @property
     def dual_state(self) -> str:

@@ -458,17 +458,6 @@ def returnee_update(*, actor: User | None, returnee: Returnee, **data: Any) -> R
     return returnee
 
 
-def returnee_reveal(*, actor: User, returnee: Returnee, field: str) -> str:
-    """Return a masked field in clear and write the reveal to the audit log."""
-    if field not in {"id_number", "phone"}:
-        raise ValidationError(_("This field cannot be revealed."))
-    if not user_has_perm(actor, "returnees.reveal"):
-        raise PermissionDenied(_("Your role may not see this in full."))
-    audit_log(actor=actor, action=Action.REVEAL, obj=returnee, detail=field)
-    value: str = getattr(returnee, field)
-    return value
-
-
 # ---- isolation -------------------------------------------------------------------------
 
 

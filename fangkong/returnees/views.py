@@ -17,15 +17,22 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views import View
 from django.views.generic import TemplateView
 
-from fangkong.audit.choices import Action
-from fangkong.audit.services import audit_log
-from fangkong.core.excel import write_xlsx
 from fangkong.core.scoping import user_has_perm
 from fangkong.core.stats import as_of_default
-from fangkong.core.views import ScopedDetailView, ScopedListView, ScopedMixin, is_htmx, page_size_from
+from fangkong.core.views import (
+    XLSX,
+    ScopedDetailView,
+    ScopedExportView,
+    ScopedListView,
+    ScopedMixin,
+    ScopedRevealView,
+    is_htmx,
+    page_size_from,
+)
 from fangkong.orgs.choices import UnitKind
 from fangkong.orgs.models import Unit
 
@@ -47,7 +54,6 @@ from .forms import (
 from .models import FollowUp, IsolationOrder, LedgerImport, Registration, Returnee
 from .tables import export_rows
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 RECONCILIATION_ROWS = 200
 FEVER = Decimal("37.3")
 
@@ -92,27 +98,13 @@ class ReturneeListView(ScopedListView):
         return context
 
 
-class ReturneeExportView(ScopedMixin, View):
-    """The filtered ledger as xlsx; ID and phone in clear only for roles that may see them."""
-
+class ReturneeExportView(ScopedExportView):
     model = Returnee
     required_perm = "returnees.export"
-
-    def get(self, request: HttpRequest) -> HttpResponse:
-        filterset = ReturneeFilterSet(request.GET or None, queryset=self.get_queryset())
-        qs = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
-        clear = user_has_perm(request.user, "returnees.reveal")
-        headers, rows = export_rows(qs, clear=clear)
-        content, count = write_xlsx(headers, rows, sheet=_("Returnee ledger"))
-        audit_log(
-            actor=request.user,  # type: ignore[arg-type]
-            action=Action.EXPORT, object_type="returnees.returnee",
-            detail=f"rows={count} clear={clear} filter={request.GET.urlencode()[:300]}",
-        )
-        response = HttpResponse(content, content_type=XLSX)
-        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-        response["Content-Disposition"] = f'attachment; filename="returnees-{stamp}.xlsx"'
-        return response
+    filterset_class = ReturneeFilterSet
+    rows = staticmethod(export_rows)
+    sheet = _lazy("Returnee ledger")
+    file_prefix = "returnees"
 
 
 class ReturneeDetailView(ScopedDetailView):
@@ -197,18 +189,8 @@ class ReturneeDetailView(ScopedDetailView):
         return events
 
 
-class ReturneeRevealView(ScopedMixin, View):
-    """Shows one masked field in clear (an HTMX swap) and audits it."""
-
+class ReturneeRevealView(ScopedRevealView):
     model = Returnee
-
-    def post(self, request: HttpRequest, pk: int, field: str) -> HttpResponse:
-        returnee = self.get_object()
-        try:
-            value = services.returnee_reveal(actor=request.user, returnee=returnee, field=field)  # type: ignore[arg-type]
-        except ValidationError:
-            return HttpResponse(status=404)
-        return render(request, "people/_revealed.html", {"value": value})
 
 
 class ReturneeEditView(ScopedMixin, TemplateView):

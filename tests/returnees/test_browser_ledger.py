@@ -1,53 +1,16 @@
 """The ledger's journeys in a real Chromium (Debian's), driven by Playwright against a live server:
 a community worker registering a person on a phone, a liaison importing a ledger with errors."""
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 import xlsxwriter
 
 from fangkong.returnees.models import Returnee
 from tests import factories as f
+from tests.conftest import log_in
 
-CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail("Debian's chromium is missing at /usr/bin/chromium; CI must run the browser tests")
-        pytest.skip("chromium is not installed (make test installs it when run as root)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        instance = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        )
-        yield instance
-        instance.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")  # a phone
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
-
-
-def log_in(page, live_server, username, password):
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("#login-submit")
-    page.wait_for_url(f"{live_server.url}/")
 
 
 def fits_the_screen(page):
@@ -57,7 +20,7 @@ def fits_the_screen(page):
 def test_a_community_worker_registers_a_person_on_a_phone(page, live_server, city):
     f.user("community_staff", city.comm_1, username="hongqi")
     number = f.id_number()
-    log_in(page, live_server, "hongqi", f.PASSWORD)
+    log_in(page, live_server, "hongqi", f.PASSWORD, wait=True)
     page.click("nav.areas >> text=输入人员台账")
     page.wait_for_url(f"{live_server.url}/returnees/")
     page.click("nav.tabs >> text=社区登记")
@@ -106,7 +69,7 @@ def test_a_liaison_imports_a_ledger_fixes_it_and_commits(page, live_server, city
         ["陈归来", broken, "13900002222", "市民政局", "光明社区", "外地返回", "湖北省孝感市", "2020-02-02"],
     ]
     bad_file = write_ledger(tmp_path / "民政局台账.xlsx", rows)
-    log_in(page, live_server, "minzheng", f.PASSWORD)
+    log_in(page, live_server, "minzheng", f.PASSWORD, wait=True)
     page.goto(f"{live_server.url}/returnees/imports/")
     page.select_option("#id_side", "unit")
     page.set_input_files("#id_file", str(bad_file))
