@@ -50,6 +50,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "returnees.followup": frozenset({R.COMMITTEE_OFFICE, R.COMMUNITY_STAFF}),
     "returnees.isolation": frozenset({R.COMMITTEE_OFFICE, R.COMMUNITY_STAFF}),
     "returnees.merge": frozenset({R.COMMITTEE_OFFICE}),
+    # thousand cadres down: secondments, checkpoint rosters, the report sent up
+    "deployment.view": frozenset(_DOMAIN),
+    "deployment.change": frozenset({R.COMMITTEE_OFFICE, R.UNIT_LIAISON}),
+    "deployment.roster": frozenset({R.COMMITTEE_OFFICE, R.COMMUNITY_STAFF, R.CHECKPOINT_STAFF}),
+    "deployment.checkin": frozenset({R.COMMITTEE_OFFICE, R.COMMUNITY_STAFF, R.CHECKPOINT_STAFF}),
+    "deployment.export": frozenset({R.COMMITTEE_OFFICE, R.INSPECTION_GROUP, R.DISCIPLINE_OFFICE}),
     # accounts
     "accounts.view": frozenset({R.SYSTEM_ADMIN, R.SECURITY_ADMIN}),
     "accounts.change": frozenset({R.SYSTEM_ADMIN}),

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "fangkong.people",
     "fangkong.accounts",
     "fangkong.returnees",
+    "fangkong.deployment",
 ]
 
 MIDDLEWARE = [

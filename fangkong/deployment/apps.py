@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class DeploymentConfig(AppConfig):
+    name = "fangkong.deployment"
+    label = "deployment"
+    verbose_name = "千人下沉"
+
+    def ready(self) -> None:
+        from fangkong.core.stats import BLOCKS
+
+        from .stats import deployment_block
+
+        BLOCKS["deployment"] = deployment_block

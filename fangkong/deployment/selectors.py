@@ -1,0 +1,103 @@
+"""Reads of secondments and rosters reused by pages, the API, the report and other apps
+(``passes`` asks whether a pass holder is still seconded)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+
+from fangkong.orgs.choices import UnitKind
+from fangkong.orgs.models import Unit, UnitLink
+from fangkong.people.models import Person
+
+from .models import Secondment
+
+TERRITORY_KINDS = (UnitKind.STREET, UnitKind.COMMUNITY, UnitKind.CHECKPOINT)
+
+
+def active_on(day: dt.date) -> Q:
+    """Secondments running on ``day`` (both ends inclusive)."""
+    return Q(starts_on__lte=day) & (Q(ends_on__isnull=True) | Q(ends_on__gte=day))
+
+
+def active_secondment(person_id: int, on: dt.date) -> Secondment | None:
+    """The person's secondment running on ``on``, or None when they are not seconded that day."""
+    return (
+        Secondment.objects.filter(active_on(on), person_id=person_id)
+        .select_related("department", "unit")
+        .order_by("-starts_on", "-id")
+        .first()
+    )
+
+
+def seconded_people(department_id: int, on: dt.date) -> QuerySet[Person]:
+    """The department's people away on secondment on ``on``."""
+    ids = Secondment.objects.filter(active_on(on), department_id=department_id).values("person_id")
+    return Person.objects.filter(id__in=ids)
+
+
+def secondments_on(qs: QuerySet[Secondment], day: dt.date) -> QuerySet[Secondment]:
+    return qs.filter(active_on(day))
+
+
+def territory_of(unit_ids: set[int]) -> dict[int, dict[str, int | None]]:
+    """For each placement unit: the street, community and checkpoint it is or lies under."""
+    links = (
+        UnitLink.objects.filter(descendant_id__in=unit_ids, ancestor__kind__in=TERRITORY_KINDS)
+        .values_list("descendant_id", "ancestor_id", "ancestor__kind")
+    )
+    result: dict[int, dict[str, int | None]] = {uid: dict.fromkeys(TERRITORY_KINDS) for uid in unit_ids}
+    for desc, anc, kind in links:
+        result[desc][kind] = anc
+    return result
+
+
+def deployment_figures(qs: QuerySet[Secondment], day: dt.date) -> dict[str, Any]:
+    """The report's counts as of ``day``: cadres, departments, territory covered, unplaced, and
+    rows by street, community, checkpoint and department."""
+    active = secondments_on(qs, day)
+    rows = list(active.values("unit_id", "department_id", "role").annotate(n=Count("person", distinct=True)))
+    placed_units = {r["unit_id"] for r in rows if r["unit_id"] is not None}
+    territory = territory_of(placed_units)
+    by: dict[str, dict[int, dict[str, int]]] = {kind: {} for kind in TERRITORY_KINDS}
+    by_department: dict[int, dict[str, int]] = {}
+    for row in rows:
+        dept = by_department.setdefault(row["department_id"], {"cadres": 0, "team_leaders": 0, "placed": 0})
+        dept["cadres"] += row["n"]
+        if row["role"] == "team_leader":
+            dept["team_leaders"] += row["n"]
+        if row["unit_id"] is None:
+            continue
+        dept["placed"] += row["n"]
+        for kind, uid in territory[row["unit_id"]].items():
+            if uid is not None:
+                entry = by[kind].setdefault(uid, {"cadres": 0, "team_leaders": 0})
+                entry["cadres"] += row["n"]
+                if row["role"] == "team_leader":
+                    entry["team_leaders"] += row["n"]
+    totals = active.aggregate(
+        cadres=Count("person", distinct=True),
+        departments=Count("department", distinct=True),
+        unplaced=Count("person", distinct=True, filter=Q(unit__isnull=True)),
+    )
+    names = dict(
+        Unit.objects.filter(id__in={*by_department, *[u for d in by.values() for u in d]}).values_list("id", "name")
+    )
+
+    def table(data: dict[int, dict[str, int]]) -> list[dict[str, Any]]:
+        return sorted(({"id": k, "name": names.get(k, ""), **v} for k, v in data.items()), key=lambda r: r["name"])
+
+    return {
+        "cadres_seconded": totals["cadres"],
+        "departments_sending": totals["departments"],
+        "streets": len(by[UnitKind.STREET]),
+        "communities": len(by[UnitKind.COMMUNITY]),
+        "checkpoints": len(by[UnitKind.CHECKPOINT]),
+        "unplaced": totals["unplaced"],
+        "by_street": table(by[UnitKind.STREET]),
+        "by_community": table(by[UnitKind.COMMUNITY]),
+        "by_checkpoint": table(by[UnitKind.CHECKPOINT]),
+        "by_department": table(by_department),
+    }
