@@ -6,13 +6,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 
 from fangkong.orgs.choices import UnitKind
 from fangkong.orgs.models import Unit, UnitLink
 from fangkong.people.models import Person
 
-from .models import Secondment
+from .models import Assignment, Secondment, Shift
 
 TERRITORY_KINDS = (UnitKind.STREET, UnitKind.COMMUNITY, UnitKind.CHECKPOINT)
 
@@ -101,3 +101,18 @@ def deployment_figures(qs: QuerySet[Secondment], day: dt.date) -> dict[str, Any]
         "by_checkpoint": table(by[UnitKind.CHECKPOINT]),
         "by_department": table(by_department),
     }
+
+
+def no_shows(qs: QuerySet[Assignment], at: dt.datetime) -> QuerySet[Assignment]:
+    """Assignments without a check-in whose shift started more than the grace period before
+    ``at`` (a missed shift stays missed after it ends)."""
+    from .services import no_show_grace
+
+    return qs.filter(checked_in_at__isnull=True, starts_at__lte=at - no_show_grace()).select_related(
+        "person", "checkpoint", "shift"
+    )
+
+
+def shifts_with_staffing(qs: QuerySet[Shift]) -> QuerySet[Shift]:
+    """Shifts with ``assigned`` and ``gap`` (staff still missing) annotated."""
+    return qs.annotate(assigned=Count("assignments")).annotate(gap=F("staff_needed") - F("assigned"))
