@@ -148,6 +148,7 @@ class SecondmentImport(models.Model):
     error_count = models.PositiveIntegerField(_("errors"), default=0)
     errors = models.JSONField(_("problems"), default=list, blank=True)
     rows = models.JSONField(default=list, blank=True, editable=False)
+    columns = models.JSONField(default=dict, blank=True, editable=False)
     committed_at = models.DateTimeField(_("committed at"), null=True, blank=True)
 
     objects = ScopedQuerySet.as_manager()
