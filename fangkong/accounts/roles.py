@@ -56,6 +56,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "deployment.roster": frozenset({R.COMMITTEE_OFFICE, R.COMMUNITY_STAFF, R.CHECKPOINT_STAFF}),
     "deployment.checkin": frozenset({R.COMMITTEE_OFFICE, R.COMMUNITY_STAFF, R.CHECKPOINT_STAFF}),
     "deployment.export": frozenset({R.COMMITTEE_OFFICE, R.INSPECTION_GROUP, R.DISCIPLINE_OFFICE}),
+    # staff and vehicle passes: the office issues and revokes, checkpoints verify
+    "passes.view": frozenset(_DOMAIN - {R.CHECKPOINT_STAFF}),
+    "passes.change": frozenset({R.COMMITTEE_OFFICE}),
+    "passes.verify": frozenset({R.COMMITTEE_OFFICE, R.COMMUNITY_STAFF, R.CHECKPOINT_STAFF}),
     # accounts
     "accounts.view": frozenset({R.SYSTEM_ADMIN, R.SECURITY_ADMIN}),
     "accounts.change": frozenset({R.SYSTEM_ADMIN}),

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "fangkong.accounts",
     "fangkong.returnees",
     "fangkong.deployment",
+    "fangkong.passes",
 ]
 
 MIDDLEWARE = [

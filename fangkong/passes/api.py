@@ -1,0 +1,207 @@
+"""The passes API: online verification with logging, the public keys and the revocation list,
+and the office's list, issue and revoke. Every list is limited to the caller's scope."""
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Field, Query, Router, Schema
+from ninja.errors import HttpError
+
+from fangkong.core.pagination import PageParams, paginate
+from fangkong.core.scoping import unit_in_scope, user_has_perm
+from fangkong.orgs.models import Unit
+from fangkong.people.models import Person
+
+from . import selectors, services
+from .choices import CheckSource, Direction, PassKind, Verdict
+from .keys import public_key_document
+from .models import Pass
+
+router = Router(tags=["passes"])
+
+
+class VerifyIn(Schema):
+    token: str = Field("", description="The text of the QR code (FK1:...). Either this or number.")
+    number: str = Field("", description="The pass number printed on the card, when the code cannot be scanned.")
+    checkpoint: str = Field("", description="Code of the checkpoint where the pass is checked (zone check and log).")
+    direction: Direction | None = None
+    log: bool = Field(True, description="Record the check in the passage log.")
+
+
+class VerifyOut(Schema):
+    verdict: Verdict
+    label: str = Field(description="The verdict in the user's language (有效, 已吊销, ...).")
+    valid: bool
+    pass_id: int | None
+    pass_number: str
+    kind: str
+    holder: str
+    unit: str
+    valid_from: dt.datetime | None
+    valid_until: dt.datetime | None
+    check_id: int | None
+
+
+def _require(request: HttpRequest, perm: str) -> None:
+    if not user_has_perm(request.user, perm):
+        raise PermissionDenied("Your role may not do this.")
+
+
+@router.post("/verify", response=VerifyOut, summary="Verify a pass at a checkpoint and log the check")
+def verify(request: HttpRequest, payload: VerifyIn) -> dict[str, Any]:
+    _require(request, "passes.verify")
+    checkpoint = None
+    if payload.checkpoint:
+        zone = selectors.checkpoint_zone(payload.checkpoint)
+        if zone is None or not unit_in_scope(request.user, zone[0]):  # type: ignore[arg-type]
+            raise HttpError(404, "No such checkpoint in your scope.")
+        checkpoint = zone[0]
+    token = payload.token
+    if not token and payload.number:
+        found = selectors.find_by_number(payload.number)
+        token = found.token if found else ""
+    if not token:
+        result = selectors.Verification(verdict=Verdict.NOT_FOUND, claims=None)
+    else:
+        result = selectors.verify_token(token, checkpoint_code=payload.checkpoint or None)
+    claims, p = result.claims, result.pass_obj
+    check_id = None
+    if payload.log:
+        check = services.record_check(
+            actor=request.user, checkpoint=Unit(pk=checkpoint) if checkpoint else None,  # type: ignore[arg-type]
+            verdict=result.verdict, pass_id=p.pk if p else None, pass_number=p.number if p else payload.number,
+            holder=claims.holder if claims else "", direction=payload.direction or "", confirmed=False,
+            source=CheckSource.API,
+        )
+        check_id = check.pk
+    return {
+        "verdict": result.verdict, "label": result.label, "valid": result.verdict == Verdict.VALID,
+        "pass_id": p.pk if p else None, "pass_number": p.number if p else "",
+        "kind": claims.kind if claims else "", "holder": claims.holder if claims else "",
+        "unit": claims.unit_name if claims else "",
+        "valid_from": claims.valid_from if claims else None, "valid_until": claims.valid_until if claims else None,
+        "check_id": check_id,
+    }
+
+
+class KeyOut(Schema):
+    kid: int
+    public_key: str = Field(description="Raw 32-byte Ed25519 public key, base64.")
+    retired: bool
+
+
+@router.get("/keys", response=list[KeyOut], summary="Public keys that verify pass tokens")
+def keys(request: HttpRequest) -> list[dict[str, object]]:
+    _require(request, "passes.verify")
+    return public_key_document()
+
+
+class RevocationOut(Schema):
+    kid: int
+    payload: str = Field(description='JSON text: {"version", "issued_at", "revoked", "suspended", "ended", "max_age"}.')
+    sig: str = Field(description="Ed25519 signature of the payload's UTF-8 bytes, base64.")
+
+
+@router.get("/revocations", response=RevocationOut, summary="The signed, versioned revocation list")
+def revocations(request: HttpRequest) -> dict[str, Any]:
+    _require(request, "passes.verify")
+    return selectors.revocation_document()
+
+
+class PassOut(Schema):
+    id: int
+    number: str
+    kind: str
+    status: str
+    holder: str
+    plate: str
+    unit_id: int
+    purpose: str
+    valid_from: dt.datetime
+    valid_until: dt.datetime
+    token: str
+    zone_ids: list[int]
+
+    @staticmethod
+    def resolve_holder(obj: Pass) -> str:
+        return obj.holder_display
+
+    @staticmethod
+    def resolve_zone_ids(obj: Pass) -> list[int]:
+        return [z.pk for z in obj.zones.all()]
+
+
+class PassFilter(Schema):
+    kind: PassKind | None = None
+    status: str | None = None
+    unit: int | None = None
+
+
+class PassPage(Schema):
+    count: int
+    page: int
+    page_size: int
+    results: list[PassOut]
+
+
+@router.get("/", response=PassPage, summary="Passes in your scope")
+def list_passes(request: HttpRequest, filters: Query[PassFilter], page: Query[PageParams]) -> dict[str, Any]:
+    qs = Pass.objects.visible_to(request.user).select_related("person").prefetch_related("zones").order_by("id")
+    if filters.kind:
+        qs = qs.filter(kind=filters.kind)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.unit:
+        qs = qs.under(filters.unit)
+    return paginate(qs, page)
+
+
+class IssueIn(Schema):
+    kind: PassKind
+    person_id: int | None = None
+    plate: str = ""
+    driver_name: str = ""
+    owner_name: str = ""
+    unit_id: int | None = None
+    zone_ids: list[int] = []
+    purpose: str = ""
+    valid_from: dt.date
+    valid_until: dt.date
+
+
+@router.post("/", response={201: PassOut}, summary="Issue a staff or vehicle pass")
+def issue(request: HttpRequest, payload: IssueIn) -> tuple[int, Pass]:
+    _require(request, "passes.change")
+    zones = list(Unit.objects.visible_to(request.user).filter(pk__in=payload.zone_ids))
+    if len(zones) != len(set(payload.zone_ids)):
+        raise HttpError(404, "A zone is not in your scope.")
+    start, end = services.day_bounds(payload.valid_from, payload.valid_until)
+    if payload.kind == PassKind.STAFF:
+        person = get_object_or_404(Person.objects.visible_to(request.user), pk=payload.person_id)
+        unit = get_object_or_404(Unit.objects.visible_to(request.user), pk=payload.unit_id) if payload.unit_id else None
+        p = services.issue_staff_pass(
+            actor=request.user, person=person, unit=unit, valid_from=start, valid_until=end,  # type: ignore[arg-type]
+            zones=zones, purpose=payload.purpose,
+        )
+    else:
+        unit = get_object_or_404(Unit.objects.visible_to(request.user), pk=payload.unit_id)
+        p = services.issue_vehicle_pass(
+            actor=request.user, plate=payload.plate, unit=unit, valid_from=start, valid_until=end,  # type: ignore[arg-type]
+            driver_name=payload.driver_name, owner_name=payload.owner_name, zones=zones, purpose=payload.purpose,
+        )
+    return 201, p
+
+
+class RevokeIn(Schema):
+    reason: str = ""
+
+
+@router.post("/{pass_id}/revoke", response=PassOut, summary="Revoke a pass (it goes on the revocation list)")
+def revoke(request: HttpRequest, pass_id: int, payload: RevokeIn) -> Pass:
+    p = get_object_or_404(Pass.objects.visible_to(request.user), pk=pass_id)
+    return services.revoke_pass(actor=request.user, p=p, reason=payload.reason)  # type: ignore[arg-type]
+
+

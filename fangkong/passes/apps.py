@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class PassesConfig(AppConfig):
+    name = "fangkong.passes"
+    label = "passes"
+    verbose_name = "出入证与车辆通行证"
+
+    def ready(self) -> None:
+        from fangkong.core.stats import BLOCKS
+
+        from .selectors import passes_block
+
+        BLOCKS["passes"] = passes_block

@@ -1,0 +1,158 @@
+"""Issuing passes from an xlsx list: the file is checked and parsed by the ledger's machinery
+(type sniffing, size and zip-bomb limits, parsing in a limited child process), every row is
+validated, and the passes are issued only when no row has a problem (all or nothing)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from fangkong.core.scoping import user_has_perm
+from fangkong.orgs.models import Unit
+from fangkong.people.models import Person
+from fangkong.returnees.ledger.sniff import LedgerFileError, Limits, sniff
+from fangkong.returnees.ledger.values import cell_text
+from fangkong.returnees.ledger.worker import read_columns
+
+from . import services
+from .models import Pass
+from .plates import validate_plate
+
+if TYPE_CHECKING:
+    from fangkong.accounts.models import User
+
+COLUMNS = {
+    "kind": "类型", "id_number": "身份证号", "plate": "车牌号", "driver": "驾驶人", "owner": "车主",
+    "unit": "单位编码", "zones": "通行区域编码", "purpose": "事由", "start": "起始日期", "end": "截止日期",
+}
+KIND_WORDS = {"人员": "staff", "出入证": "staff", "staff": "staff", "车辆": "vehicle", "车辆通行证": "vehicle", "vehicle": "vehicle"}
+
+
+@dataclass
+class RowError:
+    row: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"第{self.row}行 {self.column}：{self.message}"
+
+
+@dataclass
+class ImportResult:
+    passes: list[Pass] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+
+
+def _date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(cell_text(value).strip().replace("/", "-").replace(".", "-"))
+
+
+def import_passes(*, actor: User, path: Path) -> ImportResult:
+    """Validate every row, then issue them all in one transaction, or nothing."""
+    if not actor.role or not user_has_perm(actor, "passes.change"):
+        raise PermissionDenied(_("Your role may not do this."))
+    limits = Limits.from_settings()
+    result = ImportResult()
+    try:
+        columns = read_columns(path, sniff(path, limits), limits, header_rows=5)
+    except LedgerFileError as exc:
+        result.errors.append(RowError(0, "", exc.message))
+        return result
+    rows = list(zip(*columns, strict=True)) if columns else []
+    if not rows:
+        result.errors.append(RowError(0, "", _("The file has no rows.")))
+        return result
+    header = [cell_text(v).strip() for v in rows[0]]
+    index = {key: header.index(title) for key, title in COLUMNS.items() if title in header}
+    for key in ("kind", "unit", "start", "end"):
+        if key not in index:
+            result.errors.append(RowError(1, COLUMNS[key], _("This column is missing.")))
+    if result.errors:
+        return result
+    units = Unit.objects.visible_to(actor)
+    people = Person.objects.visible_to(actor)
+    plans: list[tuple[int, dict[str, Any]]] = []
+    for n, row in enumerate(rows[1:], start=2):
+        cells = {key: cell_text(row[i]).strip() if key not in ("start", "end") else row[i] for key, i in index.items()}
+        if not any(cell_text(v).strip() for v in cells.values()):
+            continue
+        errors_before = len(result.errors)
+
+        def err(key: str, message: str, n: int = n) -> None:
+            result.errors.append(RowError(n, COLUMNS[key], message))
+
+        kind = KIND_WORDS.get(cells["kind"])
+        if kind is None:
+            err("kind", _("Write 人员 or 车辆."))
+        unit = units.filter(code=cells["unit"]).first()
+        if unit is None:
+            err("unit", _("No such unit in your scope."))
+        zone_codes = [c for c in cells.get("zones", "").replace("，", "、").replace(",", "、").split("、") if c.strip()]
+        zones = list(units.filter(code__in=[c.strip() for c in zone_codes]))
+        if len(zones) != len(set(zone_codes)):
+            err("zones", _("A zone code is unknown or outside your scope."))
+        try:
+            start, end = _date(cells["start"]), _date(cells["end"])
+        except ValueError:
+            err("start", _("Dates are written 2020-02-15."))
+            start = end = None
+        plan: dict[str, Any] = {"unit": unit, "zones": zones, "purpose": cells.get("purpose", "")}
+        if kind == "staff":
+            person = people.filter(id_number=cells.get("id_number", "").upper()).first()
+            if person is None:
+                err("id_number", _("No person with this ID number in your scope."))
+            plan.update(kind=kind, person=person)
+        elif kind == "vehicle":
+            try:
+                plan.update(kind=kind, plate=validate_plate(cells.get("plate", "")))
+            except ValidationError as exc:
+                err("plate", exc.messages[0])
+            plan.update(driver=cells.get("driver", ""), owner=cells.get("owner", ""))
+        if start and end:
+            plan["window"] = services.day_bounds(start, end)
+            if end < start:
+                err("end", _("A pass must end after it starts."))
+        if len(result.errors) == errors_before:
+            plans.append((n, plan))
+    if result.errors:
+        return result
+    try:
+        with transaction.atomic():
+            for n, plan in plans:
+                try:
+                    result.passes.append(_issue(actor, plan))
+                except ValidationError as exc:
+                    result.errors.append(RowError(n, "", "；".join(exc.messages)))
+            if result.errors:
+                raise _Rollback
+    except _Rollback:
+        result.passes = []
+    return result
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _issue(actor: User, plan: dict[str, Any]) -> Pass:
+    start, end = plan["window"]
+    if plan["kind"] == "staff":
+        return services.issue_staff_pass(
+            actor=actor, person=plan["person"], unit=plan["unit"], valid_from=start, valid_until=end,
+            zones=plan["zones"], purpose=plan["purpose"],
+        )
+    return services.issue_vehicle_pass(
+        actor=actor, plate=plan["plate"], unit=plan["unit"], valid_from=start, valid_until=end,
+        driver_name=plan["driver"], owner_name=plan["owner"], zones=plan["zones"], purpose=plan["purpose"],
+    )

@@ -1,0 +1,350 @@
+// The checkpoint page: verifies pass tokens in the browser (WebCrypto Ed25519) against the cached
+// public keys and signed revocation list, so it works with no network; queues the logged checks
+// in localStorage and sends them when the network returns. Same algorithm as passes/tokens.py.
+(function () {
+  "use strict";
+  const cfg = JSON.parse(document.getElementById("fk-config").textContent);
+  const L = cfg.labels;
+  const PREFIX = "FK1:";
+  const B45 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";
+  const KINDS = { 1: "staff", 2: "vehicle" };
+  const store = {
+    get(name, fallback) {
+      try { const v = localStorage.getItem("fk." + name); return v === null ? fallback : JSON.parse(v); }
+      catch (e) { return fallback; }
+    },
+    set(name, value) { localStorage.setItem("fk." + name, JSON.stringify(value)); },
+  };
+  const $ = (sel) => document.querySelector(sel);
+  let keys = new Map();
+  let list = null; // {version, issued_at, revoked:Set, suspended:Set, ended:Set, max_age}
+  let current = null; // the last verification shown
+
+  // ---- decoding ----------------------------------------------------------------------------
+  function b45decode(text) {
+    const out = [];
+    for (let i = 0; i < text.length; i += 3) {
+      const chunk = [];
+      for (let j = i; j < Math.min(i + 3, text.length); j++) {
+        const v = B45.indexOf(text[j]);
+        if (v < 0) throw new Error("char");
+        chunk.push(v);
+      }
+      if (chunk.length === 3) {
+        const n = chunk[0] + chunk[1] * 45 + chunk[2] * 2025;
+        if (n > 0xffff) throw new Error("range");
+        out.push(n >> 8, n & 0xff);
+      } else if (chunk.length === 2) {
+        const n = chunk[0] + chunk[1] * 45;
+        if (n > 0xff) throw new Error("range");
+        out.push(n);
+      } else throw new Error("length");
+    }
+    return new Uint8Array(out);
+  }
+
+  const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+  function parse(text) {
+    text = (text || "").trim();
+    if (text.toUpperCase().indexOf(PREFIX) !== 0) throw new Error("prefix");
+    const raw = b45decode(text.slice(PREFIX.length).toUpperCase());
+    if (raw.length < 20 + 3 + 64) throw new Error("short");
+    const body = raw.slice(0, raw.length - 64);
+    const sig = raw.slice(raw.length - 64);
+    const dv = new DataView(body.buffer, body.byteOffset, body.byteLength);
+    if (dv.getUint8(0) !== 1 || !KINDS[dv.getUint8(1)]) throw new Error("version");
+    let pos = 20;
+    const texts = [];
+    for (let k = 0; k < 2; k++) {
+      const n = body[pos];
+      if (n === undefined || pos + 1 + n > body.length) throw new Error("text");
+      texts.push(utf8.decode(body.slice(pos + 1, pos + 1 + n)));
+      pos += 1 + n;
+    }
+    const count = body[pos];
+    if (count === undefined || pos + 1 + 4 * count !== body.length) throw new Error("zones");
+    const zones = [];
+    for (let k = 0; k < count; k++) zones.push(dv.getUint32(pos + 1 + 4 * k));
+    return {
+      body, sig,
+      claims: {
+        kid: dv.getUint16(2), pass_id: dv.getUint32(4), valid_from: dv.getUint32(8), valid_until: dv.getUint32(12),
+        unit_id: dv.getUint32(16), kind: KINDS[dv.getUint8(1)], holder: texts[0], unit: texts[1], zones,
+      },
+    };
+  }
+
+  function b64bytes(text) {
+    const bin = atob(text);
+    const out = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+    return out;
+  }
+
+  // ---- keys and the revocation list --------------------------------------------------------
+  async function loadKeys(doc) {
+    const next = new Map();
+    for (const k of doc.keys) {
+      next.set(k.kid, await crypto.subtle.importKey("raw", b64bytes(k.public_key), { name: "Ed25519" }, false, ["verify"]));
+    }
+    keys = next;
+  }
+
+  async function loadList(doc) {
+    const key = keys.get(doc.kid);
+    if (!key) throw new Error("list key");
+    const ok = await crypto.subtle.verify({ name: "Ed25519" }, key, b64bytes(doc.sig), new TextEncoder().encode(doc.payload));
+    if (!ok) throw new Error("list signature");
+    const p = JSON.parse(doc.payload);
+    if (list && p.version < list.version) throw new Error("older list");
+    list = {
+      version: p.version, issued_at: p.issued_at, max_age: p.max_age,
+      revoked: new Set(p.revoked), suspended: new Set(p.suspended), ended: new Set(p.ended || []),
+    };
+  }
+
+  async function refresh() {
+    try {
+      const [k, r] = await Promise.all([
+        fetch(cfg.urls.keys, { cache: "no-store", credentials: "same-origin" }),
+        fetch(cfg.urls.revocations, { cache: "no-store", credentials: "same-origin" }),
+      ]);
+      if (!k.ok || !r.ok) throw new Error("http");
+      const keyDoc = await k.json();
+      const listDoc = await r.json();
+      await loadKeys(keyDoc);
+      await loadList(listDoc);
+      // Only a list that verified is kept for offline use.
+      store.set("keys", keyDoc);
+      store.set("revocations", listDoc);
+    } catch (e) {
+      // Offline or the server is unreachable: keep what we have.
+    }
+    showAge();
+  }
+
+  async function restore() {
+    const keyDoc = store.get("keys", null);
+    const listDoc = store.get("revocations", null);
+    try {
+      if (keyDoc) await loadKeys(keyDoc);
+      if (listDoc) await loadList(listDoc);
+    } catch (e) { list = null; }
+  }
+
+  function ageText(seconds) {
+    const m = Math.floor(seconds / 60);
+    if (m < 1) return "不到1分钟";
+    if (m < 60) return m + "分钟";
+    const h = Math.floor(m / 60);
+    if (h < 48) return h + "小时" + (m % 60 ? (m % 60) + "分钟" : "");
+    return Math.floor(h / 24) + "天" + (h % 24 ? (h % 24) + "小时" : "");
+  }
+
+  function listAge() { return list ? Math.max(0, Date.now() / 1000 - list.issued_at) : null; }
+
+  function showAge() {
+    const el = $("#list-age");
+    const age = listAge();
+    if (age === null) {
+      el.className = "stale";
+      el.textContent = "没有吊销名单：请联网后刷新，否则无法判定有效";
+    } else if (age > list.max_age) {
+      el.className = "stale";
+      el.textContent = "吊销名单已过时" + ageText(age) + "（第" + list.version + "版），请尽快联网刷新";
+    } else {
+      el.className = "";
+      el.textContent = "吊销名单第" + list.version + "版，" + ageText(age) + "前更新";
+    }
+    $("#net").textContent = navigator.onLine ? "在线" : "离线";
+  }
+
+  // ---- verification ------------------------------------------------------------------------
+  async function verify(text) {
+    let parsed;
+    try { parsed = parse(text); } catch (e) { return { verdict: "unreadable" }; }
+    const c = parsed.claims;
+    const key = keys.get(c.kid);
+    if (!key) return { verdict: "unknown_key", claims: c };
+    let ok = false;
+    try { ok = await crypto.subtle.verify({ name: "Ed25519" }, key, parsed.sig, parsed.body); } catch (e) { ok = false; }
+    if (!ok) return { verdict: "forged", claims: c };
+    if (list && list.revoked.has(c.pass_id)) return { verdict: "revoked", claims: c };
+    if (list && list.suspended.has(c.pass_id)) return { verdict: "suspended", claims: c };
+    if (list && list.ended.has(c.pass_id)) return { verdict: "secondment_ended", claims: c };
+    const now = Date.now() / 1000;
+    if (now < c.valid_from) return { verdict: "not_yet_valid", claims: c };
+    if (now >= c.valid_until) return { verdict: "expired", claims: c };
+    if (c.zones.length && !c.zones.some((z) => cfg.checkpoint.zones.includes(z))) return { verdict: "wrong_zone", claims: c };
+    const age = listAge();
+    if (age === null || age > list.max_age) return { verdict: "stale_list", claims: c, age };
+    return { verdict: "valid", claims: c };
+  }
+  window.fkVerify = verify; // used by the browser test and the in-browser benchmark
+
+  function fmt(ts) {
+    const d = new Date(ts * 1000);
+    const p = (n) => String(n).padStart(2, "0");
+    return d.getFullYear() + "-" + p(d.getMonth() + 1) + "-" + p(d.getDate()) + " " + p(d.getHours()) + ":" + p(d.getMinutes());
+  }
+
+  function show(result, number) {
+    current = Object.assign({ number: number || "" }, result);
+    const box = $("#verdict");
+    box.style.display = "block";
+    box.className = result.verdict === "valid" ? "ok" : result.verdict === "stale_list" ? "warn" : "bad";
+    box.dataset.verdict = result.verdict;
+    box.querySelector(".word").textContent = L[result.verdict] || result.verdict;
+    let why = "";
+    if (result.verdict === "stale_list") why = "吊销名单已过时" + (result.age != null ? ageText(result.age) : "") + "，不能判定有效，请联网刷新或人工核实";
+    else if (result.verdict === "wrong_zone") why = "此证不含本卡点所在区域";
+    else if (result.verdict === "forged") why = "签名不符：此码被改动或伪造";
+    else if (result.verdict === "unknown_key") why = "签发密钥未知：请刷新吊销名单与公钥后重试";
+    else if (result.verdict === "unreadable") why = "无法识别：请重新扫码或输入编号";
+    else if (result.verdict === "not_found") why = "查无此证件编号";
+    box.querySelector(".why").textContent = why;
+    const c = result.claims;
+    const holder = $("#holder");
+    const photo = $("#photo");
+    photo.hidden = true;
+    if (!c) { holder.style.display = "none"; return; }
+    holder.style.display = "block";
+    holder.querySelector(".name").textContent = c.holder;
+    holder.querySelector(".unit").textContent = c.unit;
+    holder.querySelector(".number").textContent = (c.kind === "vehicle" ? "车辆通行证 " : "出入证 ") + (number || "#" + c.pass_id);
+    holder.querySelector(".dates").textContent = fmt(c.valid_from) + " 至 " + fmt(c.valid_until);
+    if (c.kind === "staff" && navigator.onLine) {
+      photo.onerror = () => { photo.hidden = true; };
+      photo.onload = () => { photo.hidden = false; };
+      photo.src = cfg.urls.photo.replace("/0/", "/" + c.pass_id + "/");
+    }
+    $("#roster").hidden = !(c.kind === "staff" && result.verdict === "valid" && navigator.onLine);
+  }
+
+  async function check(text) {
+    text = (text || "").trim();
+    if (!text) return;
+    let number = "";
+    if (text.toUpperCase().indexOf(PREFIX) !== 0) {
+      number = text.toUpperCase();
+      const known = store.get("tokens", {});
+      let token = known[number];
+      if (!token && navigator.onLine) {
+        try {
+          const r = await fetch(cfg.urls.lookup + "?number=" + encodeURIComponent(number), { credentials: "same-origin" });
+          if (r.ok) token = (await r.json()).token;
+        } catch (e) { /* offline */ }
+        if (token) { known[number] = token; store.set("tokens", known); }
+      }
+      if (!token) { show({ verdict: navigator.onLine ? "not_found" : "unreadable" }, number); return; }
+      text = token;
+    }
+    show(await verify(text), number);
+  }
+
+  // ---- the passage log, queued offline -----------------------------------------------------
+  function queue() { return store.get("queue", []); }
+
+  function showQueue() {
+    const n = queue().length;
+    $("#queue").textContent = n ? "待上传记录 " + n + " 条（联网后自动上传）" : "记录已全部上传";
+  }
+
+  async function sync() {
+    const items = queue();
+    if (!items.length || !navigator.onLine) { showQueue(); return; }
+    try {
+      const r = await fetch(cfg.urls.log, {
+        method: "POST", credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": document.querySelector("[name=csrfmiddlewaretoken]").value },
+        body: JSON.stringify({ checks: items }),
+      });
+      if (r.ok) {
+        const stored = new Set((await r.json()).stored);
+        store.set("queue", queue().filter((e) => !stored.has(e.id)));
+      }
+    } catch (e) { /* still offline */ }
+    showQueue();
+  }
+
+  function confirmCheck(direction) {
+    if (!current) return;
+    const c = current.claims || {};
+    const items = queue();
+    items.push({
+      id: (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random()),
+      checkpoint: cfg.checkpoint.code, pass_id: c.pass_id || null, holder: c.holder || "", verdict: current.verdict,
+      direction, confirmed: true, at: new Date().toISOString(), offline: !navigator.onLine,
+      list_version: list ? list.version : null,
+    });
+    store.set("queue", items);
+    $("#toast").textContent = (direction === "in" ? "已登记进入：" : "已登记离开：") + (c.holder || current.number || "");
+    sync();
+  }
+
+  async function roster(direction) {
+    if (!current || !current.claims) return;
+    try {
+      const r = await fetch(cfg.urls.checkin, {
+        method: "POST", credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": document.querySelector("[name=csrfmiddlewaretoken]").value },
+        body: JSON.stringify({ checkpoint: cfg.checkpoint.code, pass_id: current.claims.pass_id, direction }),
+      });
+      const data = await r.json();
+      $("#toast").textContent = r.ok ? (direction === "in" ? "已签到" : "已签退") : (data.detail || "签到失败");
+    } catch (e) { $("#toast").textContent = "离线时不能签到"; }
+  }
+
+  // ---- camera ------------------------------------------------------------------------------
+  let stream = null;
+  async function scan() {
+    const video = $("#camera");
+    if (stream) { stopScan(); return; }
+    try {
+      stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } });
+    } catch (e) { $("#toast").textContent = "无法打开摄像头，请输入编号"; return; }
+    video.srcObject = stream;
+    video.style.display = "block";
+    await video.play();
+    const canvas = $("#frame");
+    const ctx = canvas.getContext("2d", { willReadFrequently: true });
+    const tick = () => {
+      if (!stream) return;
+      if (video.readyState === video.HAVE_ENOUGH_DATA) {
+        canvas.width = video.videoWidth; canvas.height = video.videoHeight;
+        ctx.drawImage(video, 0, 0);
+        const image = ctx.getImageData(0, 0, canvas.width, canvas.height);
+        const code = window.jsQR && window.jsQR(image.data, image.width, image.height, { inversionAttempts: "dontInvert" });
+        if (code && code.data) { stopScan(); check(code.data); return; }
+      }
+      requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  }
+  function stopScan() {
+    if (stream) stream.getTracks().forEach((t) => t.stop());
+    stream = null;
+    $("#camera").style.display = "none";
+  }
+
+  // ---- wiring ------------------------------------------------------------------------------
+  $("#entry").addEventListener("submit", (e) => { e.preventDefault(); check($("#code").value); });
+  $("#scan").addEventListener("click", scan);
+  $("#refresh").addEventListener("click", () => refresh());
+  document.querySelectorAll("#confirm button").forEach((b) => b.addEventListener("click", () => confirmCheck(b.dataset.direction)));
+  document.querySelectorAll("#roster button").forEach((b) => b.addEventListener("click", () => roster(b.dataset.roster)));
+  window.addEventListener("online", () => { refresh(); sync(); });
+  window.addEventListener("offline", showAge);
+  setInterval(showAge, 15000);
+  setInterval(() => { if (navigator.onLine) { refresh(); sync(); } }, 5 * 60 * 1000);
+
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register(cfg.urls.sw).catch(() => {});
+  }
+  if (window.caches) {
+    // The first visit is not yet served through the worker: put the page in its cache directly.
+    caches.open(cfg.cache).then((cache) => cache.add(location.href)).catch(() => {});
+  }
+  window.fkReady = restore().then(refresh).then(() => { showQueue(); sync(); document.body.dataset.ready = "1"; });
+})();

@@ -1,0 +1,335 @@
+"""Pass pages for the office (list, issue, detail, revoke, print) and the checkpoint page."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.decorators.cache import never_cache
+
+from fangkong.core.scoping import unit_in_scope, user_has_perm
+from fangkong.core.views import ScopedListView, ScopedMixin
+from fangkong.orgs.choices import UnitKind
+from fangkong.orgs.models import Unit
+
+from . import selectors, services
+from .choices import CheckSource, Direction, PassStatus, Verdict
+from .filtersets import PassFilterSet
+from .forms import DepartmentBatchForm, StaffPassForm, StatusForm, VehiclePassForm
+from .keys import public_key_document
+from .models import Pass, PassCheck
+from .printing import pass_sheets, qr_matrix
+
+MAX_PRINT = 2000
+
+
+class PassListView(ScopedListView):
+    model = Pass
+    filterset_class = PassFilterSet
+    template_name = "passes/pass_list.html"
+
+    def get_queryset(self) -> QuerySet[Pass]:
+        return super().get_queryset().select_related("person", "unit").order_by("-id")
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["can_change"] = user_has_perm(self.request.user, "passes.change")
+        return context
+
+
+class PassPrintView(PassListView):
+    """The filtered list as A4 card sheets (PDF) for the print shop."""
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        filterset = self.filtered()
+        qs = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
+        qs = qs.filter(status=PassStatus.ISSUED).prefetch_related("zones").order_by("id")[:MAX_PRINT]
+        pdf = pass_sheets(list(qs))
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = 'attachment; filename="passes.pdf"'
+        return response
+
+
+def _svg(token: str) -> str:
+    matrix = qr_matrix(token)
+    n = len(matrix) + 8
+    rects = "".join(
+        f'<rect x="{c + 4}" y="{r + 4}" width="1" height="1"/>' for r, row in enumerate(matrix) for c, dark in enumerate(row) if dark
+    )
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {n} {n}" width="220" height="220" '
+            f'shape-rendering="crispEdges"><rect width="{n}" height="{n}" fill="#fff"/><g fill="#000">{rects}</g></svg>')
+
+
+class PassDetailView(ScopedMixin, View):
+    model = Pass
+
+    def get_queryset(self) -> QuerySet[Pass]:
+        return super().get_queryset().select_related("person", "unit", "key").prefetch_related("zones")
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        p = self.get_object()
+        checks = PassCheck.objects.filter(pass_obj=p).select_related("checkpoint", "checked_by")[:50]
+        return render(request, "passes/pass_detail.html", {
+            "object": p, "qr_svg": _svg(p.token), "checks": checks,
+            "can_change": user_has_perm(request.user, "passes.change"), "status_form": StatusForm(),
+        })
+
+
+class PassStatusView(ScopedMixin, View):
+    """Revoke, suspend or reinstate a pass (POST)."""
+
+    model = Pass
+    required_perm = "passes.change"
+    actions = {"revoke": services.revoke_pass, "suspend": services.suspend_pass, "reinstate": services.reinstate_pass}
+
+    def post(self, request: HttpRequest, pk: int, action: str) -> HttpResponse:
+        p = self.get_object()
+        if action not in self.actions:
+            raise Http404
+        form = StatusForm(request.POST)
+        reason = form.data.get("reason", "")
+        try:
+            self.actions[action](actor=request.user, p=p, reason=reason)  # type: ignore[operator]
+            messages.success(request, _("Pass %(number)s: %(status)s.") % {
+                "number": p.number, "status": Pass.objects.get(pk=p.pk).get_status_display()})
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+        return redirect(p.get_absolute_url())
+
+
+class _IssueView(ScopedMixin, View):
+    model = Pass
+    required_perm = "passes.change"
+    form_class: Any = None
+    title = ""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return self.render(self.form_class(user=request.user))
+
+    def render(self, form: Any) -> HttpResponse:
+        return render(self.request, "passes/pass_form.html", {"form": form, "title": self.title})
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = self.form_class(request.POST, user=request.user)
+        if form.is_valid():
+            try:
+                result = self.issue(form.cleaned_data)
+            except ValidationError as exc:
+                if hasattr(exc, "error_dict"):
+                    for name, errors in exc.message_dict.items():
+                        form.add_error(name if name in form.fields else None, errors)
+                else:
+                    form.add_error(None, exc.messages)
+            else:
+                return result
+        return self.render(form)
+
+    def issue(self, data: dict[str, Any]) -> HttpResponse:
+        raise NotImplementedError
+
+
+class StaffPassIssueView(_IssueView):
+    form_class = StaffPassForm
+    title = _("Issue a staff pass")
+
+    def issue(self, data: dict[str, Any]) -> HttpResponse:
+        start, end = services.day_bounds(data["valid_from"], data["valid_until"])
+        p = services.issue_staff_pass(
+            actor=self.request.user, person=data["person"], unit=data.get("unit"),  # type: ignore[arg-type]
+            valid_from=start, valid_until=end, zones=list(data["zones"]), purpose=data["purpose"],
+        )
+        messages.success(self.request, _("Pass %(number)s issued.") % {"number": p.number})
+        return redirect(p.get_absolute_url())
+
+
+class VehiclePassIssueView(_IssueView):
+    form_class = VehiclePassForm
+    title = _("Issue a vehicle pass")
+
+    def issue(self, data: dict[str, Any]) -> HttpResponse:
+        start, end = services.day_bounds(data["valid_from"], data["valid_until"])
+        p = services.issue_vehicle_pass(
+            actor=self.request.user, plate=data["plate"], unit=data["unit"], valid_from=start,  # type: ignore[arg-type]
+            valid_until=end, driver_name=data["driver_name"], owner_name=data["owner_name"],
+            zones=list(data["zones"]), purpose=data["purpose"],
+        )
+        messages.success(self.request, _("Pass %(number)s issued.") % {"number": p.number})
+        return redirect(p.get_absolute_url())
+
+
+class DepartmentIssueView(_IssueView):
+    form_class = DepartmentBatchForm
+    title = _("Issue passes to a department's seconded cadres")
+
+    def issue(self, data: dict[str, Any]) -> HttpResponse:
+        start, end = services.day_bounds(data["valid_from"], data["valid_until"])
+        passes = services.issue_department_passes(
+            actor=self.request.user, department=data["department"], on=data["valid_from"],  # type: ignore[arg-type]
+            valid_from=start, valid_until=end, purpose=data["purpose"],
+        )
+        messages.success(self.request, _("%(n)d passes issued.") % {"n": len(passes)})
+        return redirect(reverse("passes:pass_list") + f"?unit={data['department'].pk}")
+
+
+# ---- the checkpoint page ----------------------------------------------------------------------
+
+
+class _CheckpointMixin(LoginRequiredMixin):
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        if request.user.is_authenticated and not user_has_perm(request.user, "passes.verify"):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+def _checkpoints(user: Any) -> QuerySet[Unit]:
+    return Unit.objects.visible_to(user).filter(kind=UnitKind.CHECKPOINT).order_by("code")
+
+
+class CheckpointChooseView(_CheckpointMixin, View):
+    def get(self, request: HttpRequest) -> HttpResponse:
+        checkpoints = list(_checkpoints(request.user)[:500])
+        if len(checkpoints) == 1:
+            return redirect("passes:checkpoint", code=checkpoints[0].code)
+        return render(request, "passes/checkpoint_choose.html", {"checkpoints": checkpoints})
+
+
+def _checkpoint(request: HttpRequest, code: str) -> tuple[Unit, frozenset[int]]:
+    zone = selectors.checkpoint_zone(code)
+    if zone is None or not unit_in_scope(request.user, zone[0]):  # type: ignore[arg-type]
+        raise Http404
+    return Unit.objects.get(pk=zone[0]), zone[1]
+
+
+VERDICT_LABELS = {v.value: str(v.label) for v in Verdict}
+
+
+class CheckpointView(_CheckpointMixin, View):
+    """The phone page. Everything it needs to verify offline is in the page or fetched into the cache."""
+
+    def get(self, request: HttpRequest, code: str) -> HttpResponse:
+        checkpoint, zone_ids = _checkpoint(request, code)
+        config = {
+            "checkpoint": {"code": checkpoint.code, "id": checkpoint.pk, "name": checkpoint.name, "zones": sorted(zone_ids)},
+            "urls": {
+                "keys": reverse("passes:checkpoint_keys"), "revocations": reverse("passes:checkpoint_revocations"),
+                "lookup": reverse("passes:checkpoint_lookup"), "log": reverse("passes:checkpoint_log"),
+                "sw": reverse("passes:checkpoint_sw"), "photo": reverse("passes:checkpoint_photo", args=[0]),
+                "checkin": reverse("passes:checkpoint_checkin"),
+            },
+            "labels": VERDICT_LABELS,
+            "user": request.user.get_username(),
+            "cache": SW_VERSION,
+        }
+        return render(request, "passes/checkpoint.html", {"checkpoint": checkpoint, "config": config})
+
+
+class CheckpointKeysView(_CheckpointMixin, View):
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return JsonResponse({"keys": public_key_document()})
+
+
+@method_decorator(never_cache, name="dispatch")
+class CheckpointRevocationsView(_CheckpointMixin, View):
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return JsonResponse(selectors.revocation_document())
+
+
+class CheckpointLookupView(_CheckpointMixin, View):
+    """A typed pass number → its token (then verified in the page like a scanned one)."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        p = selectors.find_by_number(request.GET.get("number", ""))
+        if p is None:
+            return JsonResponse({"token": None}, status=404)
+        return JsonResponse({"token": p.token, "number": p.number, "has_photo": bool(p.person_id and p.person and p.person.photo)})
+
+
+class CheckpointPhotoView(_CheckpointMixin, View):
+    """The staff pass holder's photo, to compare with the face at the checkpoint."""
+
+    def get(self, request: HttpRequest, pass_id: int) -> HttpResponse:
+        p = Pass.objects.filter(pk=pass_id).select_related("person").first()
+        if p is None or p.person is None or not p.person.photo:
+            raise Http404
+        return FileResponse(p.person.photo.open("rb"))
+
+
+class CheckpointLogView(_CheckpointMixin, View):
+    """Checks confirmed on the page, sent as a batch (also the offline queue when it syncs)."""
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        try:
+            entries = json.loads(request.body)["checks"]
+            assert isinstance(entries, list) and len(entries) <= 500
+        except (ValueError, KeyError, TypeError, AssertionError):
+            return JsonResponse({"detail": _("Malformed request.")}, status=400)
+        stored = []
+        for entry in entries:
+            try:
+                checkpoint, _zones = _checkpoint(request, str(entry["checkpoint"]))
+                at = parse_datetime(str(entry["at"])) or timezone.now()
+                verdict = str(entry["verdict"])
+                if verdict not in VERDICT_LABELS:
+                    raise ValueError(verdict)
+                direction = str(entry.get("direction") or "")
+                if direction and direction not in Direction.values:
+                    raise ValueError(direction)
+                pass_id = entry.get("pass_id")
+                services.record_check(
+                    actor=request.user, checkpoint=checkpoint, verdict=verdict,  # type: ignore[arg-type]
+                    pass_id=int(pass_id) if pass_id else None, holder=str(entry.get("holder", "")),
+                    direction=direction, confirmed=bool(entry.get("confirmed")), checked_at=min(at, timezone.now()),
+                    source=CheckSource.OFFLINE if entry.get("offline") else CheckSource.PAGE,
+                    client_id=str(entry.get("id", "")), list_version=entry.get("list_version"),
+                )
+                stored.append(entry.get("id"))
+            except (KeyError, ValueError, TypeError, Http404):
+                continue
+        return JsonResponse({"stored": stored})
+
+
+class CheckpointCheckinView(_CheckpointMixin, View):
+    """Check in or out of a roster shift at this checkpoint by scanning one's own staff pass."""
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        try:
+            data = json.loads(request.body)
+            checkpoint, _zones = _checkpoint(request, str(data["checkpoint"]))
+            p = Pass.objects.select_related("person").get(pk=int(data["pass_id"]))
+        except (ValueError, KeyError, TypeError, Pass.DoesNotExist):
+            return JsonResponse({"detail": _("Malformed request.")}, status=400)
+        if p.person is None:
+            return JsonResponse({"detail": _("Not a staff pass.")}, status=400)
+        try:
+            from fangkong.deployment import services as deployment
+
+            fn = deployment.check_in if data.get("direction") != "out" else deployment.check_out  # type: ignore[attr-defined]
+            fn(person=p.person, checkpoint=checkpoint, at=timezone.now(), by=request.user)
+        except (ImportError, AttributeError):
+            return JsonResponse({"detail": _("Rosters are not available.")}, status=501)
+        except ValidationError as exc:
+            return JsonResponse({"detail": "；".join(exc.messages)}, status=400)
+        return JsonResponse({"ok": True})
+
+
+SW_VERSION = "fk-checkpoint-v1"
+
+
+class ServiceWorkerView(View):
+    """The checkpoint page's service worker, served under /passes/checkpoint/ so that it controls it."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return render(request, "passes/sw.js", {"version": SW_VERSION}, content_type="application/javascript")
+
