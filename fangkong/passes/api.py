@@ -7,7 +7,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from fangkong.core.pagination import PageParams, paginate
@@ -173,7 +173,7 @@ class IssueIn(Schema):
 
 
 @router.post("/", response={201: PassOut}, summary="Issue a staff or vehicle pass")
-def issue(request: HttpRequest, payload: IssueIn) -> tuple[int, Pass]:
+def issue(request: HttpRequest, payload: IssueIn) -> Status:
     _require(request, "passes.change")
     zones = list(Unit.objects.visible_to(request.user).filter(pk__in=payload.zone_ids))
     if len(zones) != len(set(payload.zone_ids)):
@@ -192,7 +192,7 @@ def issue(request: HttpRequest, payload: IssueIn) -> tuple[int, Pass]:
             actor=request.user, plate=payload.plate, unit=unit, valid_from=start, valid_until=end,  # type: ignore[arg-type]
             driver_name=payload.driver_name, owner_name=payload.owner_name, zones=zones, purpose=payload.purpose,
         )
-    return 201, p
+    return Status(201, p)
 
 
 class RevokeIn(Schema):
