@@ -116,3 +116,45 @@ def no_shows(qs: QuerySet[Assignment], at: dt.datetime) -> QuerySet[Assignment]:
 def shifts_with_staffing(qs: QuerySet[Shift]) -> QuerySet[Shift]:
     """Shifts with ``assigned`` and ``gap`` (staff still missing) annotated."""
     return qs.annotate(assigned=Count("assignments")).annotate(gap=F("staff_needed") - F("assigned"))
+
+
+def department_team(department: Unit, day: dt.date, qs: QuerySet[Secondment] | None = None) -> dict[str, Any]:
+    """A department's team on ``day``: the head responsible for it, its team leaders and members,
+    where they are, the communities it is paired with, and its headcount with who is away."""
+    from fangkong.orgs.models import Pairing
+    from fangkong.people.choices import Position
+
+    qs = Secondment.objects.all() if qs is None else qs
+    team = list(
+        secondments_on(qs.filter(department=department), day)
+        .select_related("person", "unit")
+        .order_by("-role", "unit__code", "person__name_initials")
+    )
+    staff = Person.objects.filter(unit=department, is_active=True)
+    return {
+        "head": staff.filter(position=Position.HEAD).order_by("id").first(),
+        "leaders": [s for s in team if s.role == "team_leader"],
+        "members": [s for s in team if s.role != "team_leader"],
+        "headcount": staff.count(),
+        "away": len({s.person_id for s in team}),
+        "communities": list(
+            Unit.objects.filter(id__in=Pairing.objects.filter(department=department).values("community_id"))
+        ),
+    }
+
+
+def placed_under(qs: QuerySet[Secondment], unit_id: int, day: dt.date) -> QuerySet[Secondment]:
+    """Secondments running on ``day`` placed at the unit or anywhere below it."""
+    from fangkong.core.scoping import subtree_query
+
+    return secondments_on(qs, day).filter(unit__in=subtree_query(unit_id))
+
+
+def eligible_for(shift: Shift) -> QuerySet[Person]:
+    """Cadres who may take the shift: seconded that day, placed at the checkpoint or above it."""
+    from django.utils import timezone
+
+    day = timezone.localtime(shift.starts_at).date()
+    above = UnitLink.objects.filter(descendant_id=shift.checkpoint_id).values("ancestor_id")
+    ids = Secondment.objects.filter(active_on(day), unit__in=above).values("person_id")
+    return Person.objects.filter(id__in=ids).exclude(shift_assignments__shift=shift).select_related("unit")

@@ -1,0 +1,76 @@
+"""Parsing the deployment forms; the rules live in deployment.services."""
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from fangkong.orgs.models import Unit
+from fangkong.people.models import Person
+
+from .choices import SecondmentRole
+from .services import PLACEMENT_KINDS, SENDING_KINDS
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class UnitChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.name)
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.name}（{obj.unit.display_name}）" if hasattr(obj, "unit") else str(obj.name)
+
+
+class SecondmentForm(forms.Form):
+    person = PersonChoiceField(label=_("Cadre"), queryset=Person.objects.none())
+    department = UnitChoiceField(label=_("Sending department"), queryset=Unit.objects.none())
+    unit = UnitChoiceField(label=_("Placed at"), queryset=Unit.objects.none(), required=False,
+                           help_text=_("Leave empty when the cadre is not placed yet."))
+    role = forms.ChoiceField(label=_("Role"), choices=SecondmentRole.choices, initial=SecondmentRole.MEMBER)
+    starts_on = forms.DateField(label=_("Starts on"), widget=DATE)
+    ends_on = forms.DateField(label=_("Ends on"), widget=DATE, required=False)
+    duties = forms.CharField(label=_("Duties"), max_length=200, required=False)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        units = Unit.objects.visible_to(user)
+        self.fields["department"].queryset = units.filter(kind__in=SENDING_KINDS).order_by("code")
+        self.fields["unit"].queryset = Unit.objects.filter(kind__in=PLACEMENT_KINDS).order_by("code")
+        self.fields["person"].queryset = (
+            Person.objects.visible_to(user).filter(is_active=True, is_cadre=True).select_related("unit")
+        )
+
+
+class PlaceForm(forms.Form):
+    unit = UnitChoiceField(label=_("Placed at"), queryset=Unit.objects.filter(kind__in=PLACEMENT_KINDS).order_by("code"))
+    role = forms.ChoiceField(label=_("Role"), choices=SecondmentRole.choices)
+
+
+class EndForm(forms.Form):
+    ends_on = forms.DateField(label=_("Last day"), widget=DATE)
+    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+
+
+class DayShiftsForm(forms.Form):
+    checkpoint = UnitChoiceField(label=_("Checkpoint"), queryset=Unit.objects.none())
+    day = forms.DateField(label=_("Day"), widget=DATE)
+    staff_needed = forms.IntegerField(label=_("Staff needed per shift"), min_value=1, max_value=50, initial=2)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["checkpoint"].queryset = Unit.objects.visible_to(user).filter(kind="checkpoint").order_by("code")
+
+
+class AssignForm(forms.Form):
+    person = PersonChoiceField(label=_("Cadre"), queryset=Person.objects.none())
+
+    def __init__(self, *args: Any, people: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = people
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=_("Secondment list (xlsx, xls, ods or csv)"))
