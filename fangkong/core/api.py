@@ -71,10 +71,12 @@ def _register() -> None:
     from fangkong.passes.api import router as passes_router
     from fangkong.people.api import router as people_router
     from fangkong.returnees.api import router as returnees_router
+    from fangkong.deployment.api import router as deployment_router
 
     api.add_router("/units", orgs_router)
     api.add_router("/people", people_router)
     api.add_router("/returnees", returnees_router)
+    api.add_router("/deployment", deployment_router)
     api.add_router("/passes", passes_router)
 
 
