@@ -34,7 +34,7 @@ LAST_DAY = dt.date(2020, 2, 15)
 ROSTER_DAYS = (dt.date(2020, 2, 24), dt.date(2020, 2, 25))
 # The demo's "now" for the roster: shifts that began before it have check-ins (or are no-shows).
 STORY_MOMENT = dt.datetime(2020, 2, 25, 12, 0, tzinfo=timezone.get_fixed_timezone(8 * 60))
-TARGET = 1000  # cadres seconded, as in the source ("千名干部")
+TARGET = 980  # cadres seconded: "about a thousand" (千名干部) in the source
 STAFF_TITLES = ["一级科员", "科员", "四级主任科员", "二级主任科员"]
 DUTIES = ["宣传引导", "人员排查", "体温检测", "重点人员盯守", "卡口值守，严防外来人员进入"]
 
