@@ -115,7 +115,11 @@ def no_shows(qs: QuerySet[Assignment], at: dt.datetime) -> QuerySet[Assignment]:
 
 def shifts_with_staffing(qs: QuerySet[Shift]) -> QuerySet[Shift]:
     """Shifts with ``assigned`` and ``gap`` (staff still missing) annotated."""
-    return qs.annotate(assigned=Count("assignments")).annotate(gap=F("staff_needed") - F("assigned"))
+    return (
+        qs.annotate(assigned=Count("assignments"))
+        .annotate(gap=F("staff_needed") - F("assigned"))
+        .order_by("starts_at", "checkpoint_id", "id")
+    )
 
 
 def department_team(department: Unit, day: dt.date, qs: QuerySet[Secondment] | None = None) -> dict[str, Any]:
