@@ -14,7 +14,7 @@ from fangkong.people.models import Person
 from .plates import validate_plate
 
 ZONE_KINDS = [UnitKind.STREET, UnitKind.COMMUNITY, UnitKind.CHECKPOINT]
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 
 
 class ZoneField(forms.ModelMultipleChoiceField):

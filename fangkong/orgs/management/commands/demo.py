@@ -247,6 +247,9 @@ class DemoCity:
         from fangkong.deployment.demo import load_demo_deployment
 
         ledger.update(load_demo_deployment(self))
+        from fangkong.passes.demo import load_demo_passes
+
+        ledger.update(load_demo_passes(self))
         SiteSetting.objects.update_or_create(key=AS_OF_KEY, defaults={"value": STORY_DATE})
         counts = {**self.counts(), **ledger}
         # One line in the audit log says where all these records came from (they were created

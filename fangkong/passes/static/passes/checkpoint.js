@@ -106,10 +106,9 @@
 
   async function refresh() {
     try {
-      const [k, r] = await Promise.all([
-        fetch(cfg.urls.keys, { cache: "no-store", credentials: "same-origin" }),
-        fetch(cfg.urls.revocations, { cache: "no-store", credentials: "same-origin" }),
-      ]);
+      // One after the other: the list is signed by a key the first answer brings.
+      const k = await fetch(cfg.urls.keys, { cache: "no-store", credentials: "same-origin" });
+      const r = await fetch(cfg.urls.revocations, { cache: "no-store", credentials: "same-origin" });
       if (!k.ok || !r.ok) throw new Error("http");
       const keyDoc = await k.json();
       const listDoc = await r.json();

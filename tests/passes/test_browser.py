@@ -1,0 +1,102 @@
+"""The office issues a pass in the browser; a phone at the checkpoint verifies it online and
+offline, and sees it revoked once its revocation list is refreshed."""
+
+import re
+
+import pytest
+
+from fangkong.passes.models import Pass, PassCheck
+
+from .. import factories as f
+from ..conftest import log_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def verdict(page, code):
+    page.fill("#code", code)
+    page.click("#verify")
+    page.wait_for_function("document.querySelector('#verdict').style.display === 'block'")
+    text = page.locator("#verdict .word").inner_text()
+    page.evaluate("document.querySelector('#verdict').style.display = 'none'")
+    return text
+
+
+def issue_staff_pass(page, live_server, person, zone=None):
+    page.goto(f"{live_server.url}/passes/new/staff/")
+    page.fill("#id_id_number", person.id_number)
+    if zone:
+        page.select_option("#id_zones", str(zone.pk))
+    with page.expect_navigation():
+        page.click("#issue-submit")
+    assert re.search(r"/passes/\d+/$", page.url), page.locator("main").inner_text()
+    return Pass.objects.get(pk=int(page.url.rstrip("/").rsplit("/", 1)[1]))
+
+
+def test_issue_verify_revoke_and_verify_offline(page, live_server, city):
+    f.user("committee_office", city.root, username="office1")
+    log_in(page, live_server, "office1", f.PASSWORD, wait=True)
+    first = issue_staff_pass(page, live_server, city.alice, city.comm_1)
+    assert page.locator("#token").inner_text() == first.token
+    second = issue_staff_pass(page, live_server, city.bob)
+
+    checkpoint = f"{live_server.url}/passes/checkpoint/{city.checkpoint_1.code}/"
+    page.goto(checkpoint)
+    page.wait_for_function("document.body.dataset.ready === '1'")
+    assert "吊销名单第0版" in page.locator("#list-age").inner_text()
+    assert verdict(page, first.number) == "有效"
+    assert page.locator("#holder .name").inner_text() == "李爱丽"
+    page.click("#confirm button[data-direction=in]")
+    page.wait_for_function("document.querySelector('#queue').innerText.includes('已全部上传')")
+    check = PassCheck.objects.get()
+    assert (check.pass_obj_id, check.direction, check.checkpoint_id) == (first.pk, "in", city.checkpoint_1.pk)
+
+    # Revoked in the office: the phone says so once it has the new list.
+    page.goto(f"{live_server.url}/passes/{first.pk}/")
+    with page.expect_navigation():
+        page.click("#revoke")
+    assert Pass.objects.get(pk=first.pk).status == "revoked"
+    page.goto(checkpoint)
+    page.wait_for_function("document.body.dataset.ready === '1'")
+    page.click("#refresh")
+    page.wait_for_function("document.querySelector('#list-age').innerText.includes('第1版')")
+    assert verdict(page, first.number) == "已吊销"
+    assert verdict(page, second.token) == "有效"
+
+    # No network: the page comes from the service worker's cache and still verifies.
+    page.wait_for_function("navigator.serviceWorker.controller !== null || (location.reload(), false)", timeout=15000)
+    page.context.set_offline(True)
+    page.reload()
+    page.wait_for_function("document.body.dataset.ready === '1'")
+    assert "离线" in page.locator("#net").inner_text()
+    assert verdict(page, second.token) == "有效"
+    assert verdict(page, first.token) == "已吊销"
+    assert verdict(page, first.number) == "已吊销"  # numbers looked up online are remembered
+    tampered = second.token[:-2] + ("AA" if not second.token.endswith("AA") else "BB")
+    assert verdict(page, tampered) in {"伪造", "无法识别"}
+    # A check confirmed offline waits in the queue and is sent when the network returns.
+    verdict(page, second.token)
+    page.evaluate("document.querySelector('#verdict').style.display = 'block'")
+    page.click("#confirm button[data-direction=out]")
+    assert "待上传记录 1 条" in page.locator("#queue").inner_text()
+    page.context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    page.wait_for_function("document.querySelector('#queue').innerText.includes('已全部上传')")
+    synced = PassCheck.objects.get(pass_obj=second)
+    assert (synced.direction, synced.source, synced.verdict) == ("out", "offline", "valid")
+
+
+def test_a_stale_list_is_shown_loudly_and_never_passes(page, live_server, city):
+    f.user("committee_office", city.root, username="office2")
+    log_in(page, live_server, "office2", f.PASSWORD, wait=True)
+    p = issue_staff_pass(page, live_server, city.alice)
+    page.goto(f"{live_server.url}/passes/checkpoint/{city.checkpoint_1.code}/")
+    page.wait_for_function("document.body.dataset.ready === '1'")
+    # Eight hours later, still offline: the stored list cannot be refreshed.
+    page.context.set_offline(True)
+    page.evaluate("() => { const real = Date.now; Date.now = () => real() + 8 * 3600 * 1000; }")
+    assert verdict(page, p.token) == "吊销名单已过时"
+    assert "8小时" in page.locator("#verdict .why").inner_text()
+    page.evaluate("() => { document.querySelector('#refresh').click(); }")
+    page.wait_for_function("document.querySelector('#list-age').className === 'stale'")
+    assert "吊销名单已过时8小时" in page.locator("#list-age").inner_text()
