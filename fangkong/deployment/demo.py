@@ -78,13 +78,13 @@ def load_demo_deployment(city: Any = None) -> dict[str, int]:
         starts = FIRST_DAY + dt.timedelta(days=rng.randrange(span + 1))
         for i, (pid, position) in enumerate(by_department[department.pk]):
             leader = position == Position.DEPUTY
-            unit_id: int | None = community if leader else posts[(i + department.pk) % len(posts)]
+            place: int | None = community if leader else posts[(i + department.pk) % len(posts)]
             if not leader and rng.random() < 0.02:
-                unit_id = None  # on the list, not yet placed
-            elif not leader and unit_id != community:
-                pools[unit_id].append(pid)  # type: ignore[index]
+                place = None  # on the list, not yet placed
+            elif not leader and place is not None and place != community:
+                pools[place].append(pid)
             secondments.append(Secondment(
-                person_id=pid, department=department, unit_id=unit_id,
+                person_id=pid, department=department, unit_id=place,
                 role=SecondmentRole.TEAM_LEADER if leader else SecondmentRole.MEMBER,
                 starts_on=starts + dt.timedelta(days=rng.randrange(2)) if starts < LAST_DAY else LAST_DAY,
                 duties="、".join(rng.sample(DUTIES, 2)) if not leader else "带队，统筹本部门下沉干部",

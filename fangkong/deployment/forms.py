@@ -1,6 +1,6 @@
 """Parsing the deployment forms; the rules live in deployment.services."""
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -24,7 +24,12 @@ class PersonChoiceField(forms.ModelChoiceField):
         return f"{obj.name}（{obj.unit.display_name}）" if hasattr(obj, "unit") else str(obj.name)
 
 
-class SecondmentForm(forms.Form):
+class ScopedChoicesForm(forms.Form):
+    def _choices(self, name: str) -> forms.ModelChoiceField:  # type: ignore[type-arg]
+        return cast(forms.ModelChoiceField, self.fields[name])  # type: ignore[type-arg]
+
+
+class SecondmentForm(ScopedChoicesForm):
     person = PersonChoiceField(label=_("Cadre"), queryset=Person.objects.none())
     department = UnitChoiceField(label=_("Sending department"), queryset=Unit.objects.none())
     unit = UnitChoiceField(label=_("Placed at"), queryset=Unit.objects.none(), required=False,
@@ -37,9 +42,9 @@ class SecondmentForm(forms.Form):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         units = Unit.objects.visible_to(user)
-        self.fields["department"].queryset = units.filter(kind__in=SENDING_KINDS).order_by("code")
-        self.fields["unit"].queryset = Unit.objects.filter(kind__in=PLACEMENT_KINDS).order_by("code")
-        self.fields["person"].queryset = (
+        self._choices("department").queryset = units.filter(kind__in=SENDING_KINDS).order_by("code")
+        self._choices("unit").queryset = Unit.objects.filter(kind__in=PLACEMENT_KINDS).order_by("code")
+        self._choices("person").queryset = (
             Person.objects.visible_to(user).filter(is_active=True, is_cadre=True).select_related("unit")
         )
 
@@ -54,22 +59,22 @@ class EndForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
 
 
-class DayShiftsForm(forms.Form):
+class DayShiftsForm(ScopedChoicesForm):
     checkpoint = UnitChoiceField(label=_("Checkpoint"), queryset=Unit.objects.none())
     day = forms.DateField(label=_("Day"), widget=DATE)
     staff_needed = forms.IntegerField(label=_("Staff needed per shift"), min_value=1, max_value=50, initial=2)
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["checkpoint"].queryset = Unit.objects.visible_to(user).filter(kind="checkpoint").order_by("code")
+        self._choices("checkpoint").queryset = Unit.objects.visible_to(user).filter(kind="checkpoint").order_by("code")
 
 
-class AssignForm(forms.Form):
+class AssignForm(ScopedChoicesForm):
     person = PersonChoiceField(label=_("Cadre"), queryset=Person.objects.none())
 
     def __init__(self, *args: Any, people: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["person"].queryset = people
+        self._choices("person").queryset = people
 
 
 class ImportForm(forms.Form):

@@ -87,9 +87,9 @@ class Problem:
 
 
 def _find_header(grid: Sequence[Sequence[Any]]) -> tuple[int, dict[str, int], dict[str, str]]:
-    best, best_found = -1, {}
+    best, best_found = -1, dict[int, str]()
     for r, row in enumerate(grid[:HEADER_SEARCH_ROWS]):
-        found = {}
+        found: dict[int, str] = {}
         for i, cell in enumerate(row):
             key = _LOOKUP.get(normalize_header(cell)) if isinstance(cell, str) and cell else None
             if key and key not in found.values():

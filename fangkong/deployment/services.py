@@ -9,7 +9,7 @@ requests putting one cadre on overlapping shifts cannot both pass the overlap ch
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -274,21 +274,29 @@ def unassign(*, actor: User | None, assignment: Assignment) -> None:
     assignment.delete()
 
 
-def _by(by: str) -> str:
-    if by not in CheckBy.values:
-        raise ValueError(by)
-    return by
+def _by(by: Any, actor: User | None, person: Person) -> tuple[str, User | None]:
+    """``by`` is a CheckBy value, or the user who did it (the checkpoint page passes
+    ``request.user``): then the check counts as the cadre's own when the user is that cadre and
+    as the shift leader's otherwise, and the user is the actor."""
+    if isinstance(by, str):
+        if by not in CheckBy.values:
+            raise ValueError(by)
+        return by, actor
+    user = by
+    own = getattr(user, "person_id", None) == person.pk
+    return (CheckBy.SELF if own else CheckBy.LEADER), (actor or user)
 
 
 @transaction.atomic
 def check_in(
-    *, person: Person, checkpoint: Unit, at: dt.datetime, by: str = CheckBy.SELF, actor: User | None = None,
+    *, person: Person, checkpoint: Unit, at: dt.datetime, by: Any = CheckBy.SELF, actor: User | None = None,
 ) -> Assignment:
     """Record that ``person`` arrived at ``checkpoint`` at ``at`` for the shift they are rostered on
     (from an hour before it starts until it ends). ``by`` says who did it: the cadre scanning their
-    own pass (``self``), the shift leader (``leader``) or staff on the platform (``office``).
+    own pass (``self``), the shift leader (``leader``) or staff on the platform (``office``), or
+    the user who did it.
     Checking in twice keeps the first time."""
-    _by(by)
+    by, actor = _by(by, actor, person)
     if actor is not None and not user_has_perm(actor, "deployment.checkin"):
         raise PermissionDenied(_("Your role may not do this."))
     if not _in_scope(actor, checkpoint.pk):
@@ -317,10 +325,10 @@ def check_in(
 
 @transaction.atomic
 def check_out(
-    *, person: Person, checkpoint: Unit, at: dt.datetime, by: str = CheckBy.SELF, actor: User | None = None,
+    *, person: Person, checkpoint: Unit, at: dt.datetime, by: Any = CheckBy.SELF, actor: User | None = None,
 ) -> Assignment:
     """Record that ``person`` left ``checkpoint`` at ``at``: closes their latest checked-in shift there."""
-    _by(by)
+    by, actor = _by(by, actor, person)
     if actor is not None and not user_has_perm(actor, "deployment.checkin"):
         raise PermissionDenied(_("Your role may not do this."))
     if not _in_scope(actor, checkpoint.pk):

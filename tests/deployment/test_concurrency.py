@@ -39,7 +39,7 @@ def test_two_concurrent_assignments_to_overlapping_shifts_cannot_both_win():
         barrier = threading.Barrier(2)
         outcomes: list[str] = []
 
-        def worker(shift):
+        def worker(shift, barrier=barrier, outcomes=outcomes):
             try:
                 barrier.wait()
                 services.assign(actor=None, shift=shift, person=cadre)

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import io
+import itertools
 import json
 
 from django.core.management import call_command
@@ -52,7 +53,7 @@ def test_the_demo_places_about_a_thousand_cadres_with_rosters(db):
         by_person.setdefault(pid, []).append((start, end))
     for spans in by_person.values():
         spans.sort()
-        assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:], strict=False))
+        assert all(a[1] <= b[0] for a, b in itertools.pairwise(spans))
     gaps = selectors.shifts_with_staffing(Shift.objects.all()).filter(gap__gt=0).count()
     assert 0 < gaps < Shift.objects.count() / 4
     late = selectors.no_shows(Assignment.objects.all(), STORY_MOMENT).count()

@@ -141,3 +141,19 @@ def test_the_day_pattern_makes_three_shifts_once(city):
     hours = [(timezone.localtime(s.starts_at).hour, (s.ends_at - s.starts_at).seconds // 3600) for s in made]
     assert hours == [(0, 8), (8, 8), (16, 8)]
     assert services.shifts_for_day(actor=None, checkpoint=city.checkpoint_1, day=DAY) == []
+
+
+def test_check_in_by_a_user_counts_as_own_or_as_the_leaders(city, seconded):
+    """The checkpoint page passes the signed-in user as ``by``."""
+    s1 = services.shift_create(actor=None, checkpoint=city.checkpoint_1, starts_at=at(DAY, 8), ends_at=at(DAY, 16))
+    services.assign(actor=None, shift=s1, person=city.alice)
+    services.assign(actor=None, shift=s1, person=city.bob)
+    staff = f.user("checkpoint_staff", city.checkpoint_1)
+    staff.person = city.alice
+    staff.save()
+    own = services.check_in(person=city.alice, checkpoint=city.checkpoint_1, at=at(DAY, 8), by=staff)
+    other = services.check_in(person=city.bob, checkpoint=city.checkpoint_1, at=at(DAY, 8), by=staff)
+    assert (own.checked_in_by, other.checked_in_by) == ("self", "leader")
+    outsider = f.user("checkpoint_staff", city.comm_2)
+    with pytest.raises(PermissionDenied):
+        services.check_out(person=city.bob, checkpoint=city.checkpoint_1, at=at(DAY, 16), by=outsider)
