@@ -82,6 +82,15 @@
     return out;
   }
 
+  // A request that failed on the server's side (5xx) is tried again twice; offline fails at once.
+  async function request(url, options) {
+    for (let attempt = 0; ; attempt++) {
+      const r = await fetch(url, Object.assign({ credentials: "same-origin" }, options || {}));
+      if (r.status < 500 || attempt >= 2) return r;
+      await new Promise((done) => setTimeout(done, 200 * (attempt + 1)));
+    }
+  }
+
   // ---- keys and the revocation list --------------------------------------------------------
   async function loadKeys(doc) {
     const next = new Map();
@@ -107,8 +116,8 @@
   async function refresh() {
     try {
       // One after the other: the list is signed by a key the first answer brings.
-      const k = await fetch(cfg.urls.keys, { cache: "no-store", credentials: "same-origin" });
-      const r = await fetch(cfg.urls.revocations, { cache: "no-store", credentials: "same-origin" });
+      const k = await request(cfg.urls.keys, { cache: "no-store" });
+      const r = await request(cfg.urls.revocations, { cache: "no-store" });
       if (!k.ok || !r.ok) throw new Error("http");
       const keyDoc = await k.json();
       const listDoc = await r.json();
@@ -231,7 +240,7 @@
       let token = known[number];
       if (!token && navigator.onLine) {
         try {
-          const r = await fetch(cfg.urls.lookup + "?number=" + encodeURIComponent(number), { credentials: "same-origin" });
+          const r = await request(cfg.urls.lookup + "?number=" + encodeURIComponent(number));
           if (r.ok) token = (await r.json()).token;
         } catch (e) { /* offline */ }
         if (token) { known[number] = token; store.set("tokens", known); }
@@ -254,8 +263,8 @@
     const items = queue();
     if (!items.length || !navigator.onLine) { showQueue(); return; }
     try {
-      const r = await fetch(cfg.urls.log, {
-        method: "POST", credentials: "same-origin",
+      const r = await request(cfg.urls.log, {
+        method: "POST",
         headers: { "Content-Type": "application/json", "X-CSRFToken": document.querySelector("[name=csrfmiddlewaretoken]").value },
         body: JSON.stringify({ checks: items }),
       });
@@ -278,6 +287,7 @@
       list_version: list ? list.version : null,
     });
     store.set("queue", items);
+    showQueue();
     $("#toast").textContent = (direction === "in" ? "已登记进入：" : "已登记离开：") + (c.holder || current.number || "");
     sync();
   }
@@ -285,8 +295,8 @@
   async function roster(direction) {
     if (!current || !current.claims) return;
     try {
-      const r = await fetch(cfg.urls.checkin, {
-        method: "POST", credentials: "same-origin",
+      const r = await request(cfg.urls.checkin, {
+        method: "POST",
         headers: { "Content-Type": "application/json", "X-CSRFToken": document.querySelector("[name=csrfmiddlewaretoken]").value },
         body: JSON.stringify({ checkpoint: cfg.checkpoint.code, pass_id: current.claims.pass_id, direction }),
       });
@@ -333,17 +343,21 @@
   $("#refresh").addEventListener("click", () => refresh());
   document.querySelectorAll("#confirm button").forEach((b) => b.addEventListener("click", () => confirmCheck(b.dataset.direction)));
   document.querySelectorAll("#roster button").forEach((b) => b.addEventListener("click", () => roster(b.dataset.roster)));
-  window.addEventListener("online", () => { refresh(); sync(); });
+  window.addEventListener("online", () => { refresh().then(sync); });
   window.addEventListener("offline", showAge);
   setInterval(showAge, 15000);
-  setInterval(() => { if (navigator.onLine) { refresh(); sync(); } }, 5 * 60 * 1000);
+  setInterval(() => { if (navigator.onLine) refresh().then(sync); }, 5 * 60 * 1000);
 
-  if ("serviceWorker" in navigator) {
-    navigator.serviceWorker.register(cfg.urls.sw).catch(() => {});
-  }
-  if (window.caches) {
+  function cachePage() {
     // The first visit is not yet served through the worker: put the page in its cache directly.
-    caches.open(cfg.cache).then((cache) => cache.add(location.href)).catch(() => {});
+    if (!window.caches || !navigator.onLine) return Promise.resolve();
+    return caches.open(cfg.cache).then((cache) => cache.add(location.href)).catch(() => {});
   }
-  window.fkReady = restore().then(refresh).then(() => { showQueue(); sync(); document.body.dataset.ready = "1"; });
+  // Requests one at a time: a phone on a weak network, and a server that need not take parallel writes.
+  function registerWorker() {
+    if (!("serviceWorker" in navigator)) return Promise.resolve();
+    return navigator.serviceWorker.register(cfg.urls.sw).catch(() => {});
+  }
+  window.fkReady = restore().then(refresh).then(cachePage).then(registerWorker).then(sync)
+    .then(() => { showQueue(); document.body.dataset.ready = "1"; });
 })();
