@@ -76,6 +76,9 @@ def test_department_team_and_place_pages(city, seconded, office):
     f.person(city.dept_a, "周局长", position=Position.HEAD)
     html = office.get(f"/deployment/departments/{city.dept_a.pk}/?on=2020-02-15").content.decode()
     assert "周局长" in html and city.alice.name in html
+    assert 'id="no-leader"' in html  # alice goes as a member and nobody leads the team
+    html = office.get(f"/deployment/departments/{city.dept_b.pk}/?on=2020-02-15").content.decode()
+    assert city.bob.name in html and 'id="no-leader"' not in html
     html = office.get(f"/deployment/places/{city.street.pk}/?on=2020-02-15").content.decode()
     assert city.alice.name in html and city.bob.name in html
 
