@@ -67,11 +67,11 @@ def on_http(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 def _register() -> None:
+    from fangkong.deployment.api import router as deployment_router
     from fangkong.orgs.api import router as orgs_router
     from fangkong.passes.api import router as passes_router
     from fangkong.people.api import router as people_router
     from fangkong.returnees.api import router as returnees_router
-    from fangkong.deployment.api import router as deployment_router
 
     api.add_router("/units", orgs_router)
     api.add_router("/people", people_router)
