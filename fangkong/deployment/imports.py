@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from fangkong.audit.choices import Action
 from fangkong.audit.services import audit_log
 from fangkong.core.idcard import parse_id_number
-from fangkong.core.scoping import scope_unit_ids, user_has_perm
+from fangkong.core.scoping import scope_unit_ids, subtree_ids, user_has_perm
 from fangkong.orgs.models import Unit
 from fangkong.people.models import Person
 from fangkong.people.services import pinyin_initials
@@ -173,7 +173,14 @@ def validate_rows(
     scope = scope_unit_ids(actor) if actor is not None else None
     scope_set = set(scope) if scope is not None else None
     numbers = {r["id_number"] for r in rows if r.get("id_number")}
-    people = {p.id_number: p for p in Person.objects.filter(id_number__in=numbers)}
+    people = {p.id_number: p for p in Person.objects.filter(id_number__in=numbers).select_related("unit")}
+    subtrees: dict[int, set[int]] = {}
+
+    def below(unit_id: int) -> set[int]:
+        if unit_id not in subtrees:
+            subtrees[unit_id] = set(subtree_ids(unit_id) or [])
+        return subtrees[unit_id]
+
     running = {
         s.person_id: s for s in Secondment.objects.filter(person__id_number__in=numbers).order_by("starts_on")
     }
@@ -210,6 +217,8 @@ def validate_rows(
         person = people.get(number) if number else None
         if person is not None and row.get("name") and person.name != row["name"]:
             bad("name", row["name"], f"身份证号对应的人员是“{person.name}”，与填写的姓名不一致")
+        elif person is not None and department is not None and person.unit_id not in below(department.pk):
+            bad("department", row["department"], f"“{person.name}”不是这个派出单位的人员（所在单位：{person.unit.name}）")
         if person is not None and row.get("starts_on"):
             other = running.get(person.pk)
             start = dt.date.fromisoformat(row["starts_on"])

@@ -75,6 +75,10 @@ def _check_secondment(
         errors["ends_on"] = [_("The end date is before the start date.")]
     if not person.is_active:
         errors["person"] = [_("This person is no longer active.")]
+    elif not UnitLink.objects.filter(ancestor_id=department.pk, descendant_id=person.unit_id).exists():
+        errors["person"] = [
+            _("%(name)s does not work in %(department)s.") % {"name": person.name, "department": department}
+        ]
     overlapping = Secondment.objects.filter(person=person, starts_on__lte=ends_on or dt.date.max).exclude(
         ends_on__lt=starts_on
     )

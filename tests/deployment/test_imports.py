@@ -94,6 +94,14 @@ def test_it_refuses_departments_outside_the_uploaders_scope_and_duplicates(city,
     assert "重复" in reasons[(6, "身份证号")]
 
 
+def test_a_person_of_another_department_is_a_problem(city, liaison, tmp_path):
+    rows = good_rows(city)[:1]
+    rows[0][1], rows[0][2] = city.bob.name, city.bob.id_number  # bob works in dept_b
+    record = imports.import_preview(actor=liaison, source=write(tmp_path / "o.xlsx", rows), file_name="o.xlsx")
+    assert record.error_count == 1 and record.errors[0]["column"] == "派出单位"
+    assert "不是这个派出单位的人员" in record.errors[0]["reason"]
+
+
 def test_a_name_that_does_not_match_the_id_number_is_a_problem(city, liaison, tmp_path):
     rows = good_rows(city)[:1]
     rows[0][1] = "张冒名"

@@ -29,6 +29,12 @@ def test_it_refuses_a_second_overlapping_secondment(city, seconded):
     assert "已" in str(exc.value) or "already" in str(exc.value)
 
 
+def test_it_refuses_a_person_of_another_department(city):
+    with pytest.raises(ValidationError) as exc:
+        services.secondment_create(actor=None, person=city.bob, department=city.dept_a, starts_on=DAY)
+    assert city.dept_a.name in " ".join(exc.value.messages)
+
+
 def test_it_refuses_placement_outside_the_territory(city):
     with pytest.raises(ValidationError):
         services.secondment_create(
@@ -118,9 +124,9 @@ def test_check_in_after_the_secondment_ended_is_refused(city, seconded):
 
 def test_roles_and_scope_are_enforced(city, seconded, checkpoint_2):
     liaison_b = f.user("unit_liaison", city.dept_b)
-    with pytest.raises(PermissionDenied):  # alice belongs to dept_a
+    with pytest.raises(PermissionDenied):  # dept_a is not liaison_b's
         services.secondment_create(
-            actor=liaison_b, person=city.carol, department=city.dept_a, starts_on=DAY
+            actor=liaison_b, person=f.person(city.dept_a, "郑甲"), department=city.dept_a, starts_on=DAY
         )
     checkpoint_staff = f.user("checkpoint_staff", city.checkpoint_1)
     with pytest.raises(PermissionDenied):
