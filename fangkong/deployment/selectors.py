@@ -134,6 +134,18 @@ def department_team(department: Unit, day: dt.date, qs: QuerySet[Secondment] | N
         .select_related("person", "unit")
         .order_by("-role", "unit__code", "person__name_initials")
     )
+    communities = list(
+        Unit.objects.filter(id__in=Pairing.objects.filter(department=department).values("community_id"))
+    )
+    if communities:
+        # The team takes its paired communities' orders: placed in one of them, below it, or at
+        # the street above it. Anywhere else is flagged.
+        ids = [c.pk for c in communities]
+        allowed = set(
+            UnitLink.objects.filter(ancestor_id__in=ids).values_list("descendant_id", flat=True)
+        ) | set(UnitLink.objects.filter(descendant_id__in=ids).values_list("ancestor_id", flat=True))
+        for s in team:
+            s.outside_pairing = s.unit_id is not None and s.unit_id not in allowed  # type: ignore[attr-defined]
     staff = Person.objects.filter(unit=department, is_active=True)
     return {
         "head": staff.filter(position=Position.HEAD).order_by("id").first(),
@@ -141,9 +153,7 @@ def department_team(department: Unit, day: dt.date, qs: QuerySet[Secondment] | N
         "members": [s for s in team if s.role != "team_leader"],
         "headcount": staff.count(),
         "away": len({s.person_id for s in team}),
-        "communities": list(
-            Unit.objects.filter(id__in=Pairing.objects.filter(department=department).values("community_id"))
-        ),
+        "communities": communities,
     }
 
 

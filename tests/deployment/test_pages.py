@@ -79,6 +79,13 @@ def test_department_team_and_place_pages(city, seconded, office):
     assert 'id="no-leader"' in html  # alice goes as a member and nobody leads the team
     html = office.get(f"/deployment/departments/{city.dept_b.pk}/?on=2020-02-15").content.decode()
     assert city.bob.name in html and 'id="no-leader"' not in html
+    # Paired with comm_2, dept_a's cadre at comm_1 is flagged; bob at the street above is not.
+    from fangkong.orgs.models import Pairing
+
+    Pairing.objects.create(department=city.dept_a, community=city.comm_2)
+    Pairing.objects.create(department=city.dept_b, community=city.comm_2)
+    assert "outside-pairing" in office.get(f"/deployment/departments/{city.dept_a.pk}/?on=2020-02-15").content.decode()
+    assert "outside-pairing" not in office.get(f"/deployment/departments/{city.dept_b.pk}/?on=2020-02-15").content.decode()
     html = office.get(f"/deployment/places/{city.street.pk}/?on=2020-02-15").content.decode()
     assert city.alice.name in html and city.bob.name in html
 
