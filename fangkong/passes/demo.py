@@ -91,7 +91,7 @@ def load_demo_passes(city: Any = None) -> dict[str, int]:
     through = Pass.zones.through
     links = []
     updates = []
-    for i, (p, zones) in enumerate(everything):
+    for i, (_p, zones) in enumerate(everything):
         row = saved[f"tmp-{i}"]
         row.number = f"{'S' if row.kind == PassKind.STAFF else 'V'}{row.pk:06d}"
         row.token = tokens.sign(tokens.PassClaims(

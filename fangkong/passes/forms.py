@@ -1,3 +1,4 @@
+import datetime as dt
 from typing import Any
 
 from django import forms
@@ -42,7 +43,7 @@ class _PassForm(forms.Form):
             ).order_by("code")
         today = timezone.localdate()
         self.fields["valid_from"].initial = today
-        self.fields["valid_until"].initial = today + timezone.timedelta(days=30)
+        self.fields["valid_until"].initial = today + dt.timedelta(days=30)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

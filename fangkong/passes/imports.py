@@ -102,11 +102,12 @@ def import_passes(*, actor: User, path: Path) -> ImportResult:
         zones = list(units.filter(code__in=[c.strip() for c in zone_codes]))
         if len(zones) != len(set(zone_codes)):
             err("zones", _("A zone code is unknown or outside your scope."))
+        start: dt.date | None = None
+        end: dt.date | None = None
         try:
             start, end = _date(cells["start"]), _date(cells["end"])
         except ValueError:
             err("start", _("Dates are written 2020-02-15."))
-            start = end = None
         plan: dict[str, Any] = {"unit": unit, "zones": zones, "purpose": cells.get("purpose", "")}
         if kind == "staff":
             person = people.filter(id_number=cells.get("id_number", "").upper()).first()

@@ -63,11 +63,36 @@ def ended_secondment_pass_ids(day: dt.date, now: dt.datetime) -> list[int]:
 
 
 def holder_secondment_ended(person_id: int, day: dt.date) -> bool:
+    """Whether the person was seconded but is not on ``day`` (one indexed query)."""
     from fangkong.deployment.models import Secondment
-    from fangkong.deployment.selectors import active_on
 
-    seconded = Secondment.objects.filter(person_id=person_id)
-    return seconded.filter(ends_on__lt=day).exists() and not seconded.filter(active_on(day)).exists()
+    spans = list(Secondment.objects.filter(person_id=person_id).order_by().values_list("starts_on", "ends_on")[:50])
+    active = any(start <= day and (end is None or end >= day) for start, end in spans)
+    return not active and any(end is not None and end < day for _start, end in spans)
+
+
+_scope_cache: dict[tuple[int, int], tuple[float, bool]] = {}
+
+
+def checkpoint_in_scope(user: Any, zone: tuple[int, frozenset[int]]) -> bool:
+    """Whether the checkpoint lies in the user's scope: one of the user's scope units is the
+    checkpoint or above it. One query, remembered for a minute per user and checkpoint (the
+    verification endpoint answers thousands of checks a second from the same few guards)."""
+    from fangkong.accounts.models import UserScope
+
+    if not getattr(user, "is_authenticated", False):
+        return False
+    key = (user.pk, zone[0])
+    now = time.monotonic()
+    hit = _scope_cache.get(key)
+    if hit is not None and now - hit[0] < ZONE_CACHE_SECONDS:
+        return hit[1]
+    inside = UserScope.objects.filter(user_id=user.pk, unit_id__in=zone[1]).exists()
+    with _zone_lock:
+        if len(_scope_cache) > 10_000:
+            _scope_cache.clear()
+        _scope_cache[key] = (now, inside)
+    return inside
 
 
 def revocation_document(now: dt.datetime | None = None) -> dict[str, Any]:

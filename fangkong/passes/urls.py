@@ -18,6 +18,7 @@ urlpatterns = [
     path("checkpoint/lookup/", views.CheckpointLookupView.as_view(), name="checkpoint_lookup"),
     path("checkpoint/log/", views.CheckpointLogView.as_view(), name="checkpoint_log"),
     path("checkpoint/checkin/", views.CheckpointCheckinView.as_view(), name="checkpoint_checkin"),
+    path("checkpoint/shift/", views.CheckpointShiftView.as_view(), name="checkpoint_shift"),
     path("checkpoint/photo/<int:pass_id>/", views.CheckpointPhotoView.as_view(), name="checkpoint_photo"),
     path("checkpoint/<str:code>/", views.CheckpointView.as_view(), name="checkpoint"),
 ]

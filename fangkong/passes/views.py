@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -101,7 +102,7 @@ class PassStatusView(ScopedMixin, View):
         form = StatusForm(request.POST)
         reason = form.data.get("reason", "")
         try:
-            self.actions[action](actor=request.user, p=p, reason=reason)  # type: ignore[operator]
+            self.actions[action](actor=request.user, p=p, reason=reason)  # type: ignore[operator,arg-type]
             messages.success(request, _("Pass %(number)s: %(status)s.") % {
                 "number": p.number, "status": Pass.objects.get(pk=p.pk).get_status_display()})
         except ValidationError as exc:
@@ -226,7 +227,7 @@ class CheckpointView(_CheckpointMixin, View):
                 "keys": reverse("passes:checkpoint_keys"), "revocations": reverse("passes:checkpoint_revocations"),
                 "lookup": reverse("passes:checkpoint_lookup"), "log": reverse("passes:checkpoint_log"),
                 "sw": reverse("passes:checkpoint_sw"), "photo": reverse("passes:checkpoint_photo", args=[0]),
-                "checkin": reverse("passes:checkpoint_checkin"),
+                "checkin": reverse("passes:checkpoint_checkin"), "shift": reverse("passes:checkpoint_shift"),
             },
             "labels": VERDICT_LABELS,
             "user": request.user.get_username(),
@@ -259,7 +260,7 @@ class CheckpointLookupView(_CheckpointMixin, View):
 class CheckpointPhotoView(_CheckpointMixin, View):
     """The staff pass holder's photo, to compare with the face at the checkpoint."""
 
-    def get(self, request: HttpRequest, pass_id: int) -> HttpResponse:
+    def get(self, request: HttpRequest, pass_id: int) -> FileResponse:
         p = Pass.objects.filter(pk=pass_id).select_related("person").first()
         if p is None or p.person is None or not p.person.photo:
             raise Http404
@@ -319,9 +320,30 @@ class CheckpointCheckinView(_CheckpointMixin, View):
             fn(person=p.person, checkpoint=checkpoint, at=timezone.now(), by=request.user)
         except (ImportError, AttributeError):
             return JsonResponse({"detail": _("Rosters are not available.")}, status=501)
+        except PermissionDenied as exc:
+            return JsonResponse({"detail": str(exc)}, status=403)
         except ValidationError as exc:
             return JsonResponse({"detail": "；".join(exc.messages)}, status=400)
         return JsonResponse({"ok": True})
+
+
+class CheckpointShiftView(_CheckpointMixin, View):
+    """Whether a staff pass's holder is on a roster shift at this checkpoint now (from an hour
+    before it starts until it ends): the page then offers check-in and check-out."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        try:
+            checkpoint, _zones = _checkpoint(request, request.GET.get("checkpoint", ""))
+            person_id = Pass.objects.filter(pk=int(request.GET.get("pass_id", ""))).values_list("person_id", flat=True).first()
+        except ValueError:
+            return JsonResponse({"shift": False}, status=400)
+        from fangkong.deployment.models import Assignment
+
+        now = timezone.now()
+        on_shift = person_id is not None and Assignment.objects.filter(
+            person_id=person_id, checkpoint=checkpoint, starts_at__lte=now + dt.timedelta(hours=1), ends_at__gt=now,
+        ).exists()
+        return JsonResponse({"shift": on_shift})
 
 
 SW_VERSION = "fk-checkpoint-v1"

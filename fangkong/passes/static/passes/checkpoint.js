@@ -227,7 +227,13 @@
       photo.onload = () => { photo.hidden = false; };
       photo.src = cfg.urls.photo.replace("/0/", "/" + c.pass_id + "/");
     }
-    $("#roster").hidden = !(c.kind === "staff" && result.verdict === "valid" && navigator.onLine);
+    $("#roster").hidden = true;
+    if (c.kind === "staff" && result.verdict === "valid" && navigator.onLine) {
+      // Offer check-in/out only to a holder rostered here now.
+      request(cfg.urls.shift + "?checkpoint=" + encodeURIComponent(cfg.checkpoint.code) + "&pass_id=" + c.pass_id)
+        .then((r) => r.json()).then((d) => { if (current && current.claims === c) $("#roster").hidden = !d.shift; })
+        .catch(() => {});
+    }
   }
 
   async function check(text) {

@@ -1,0 +1,263 @@
+"""Benchmarks of the passes: the online verification endpoint under granian (2 workers) with load
+from a separate process over keep-alive HTTP on 127.0.0.1; verification in Chromium with no network
+(WebCrypto Ed25519, as on the checkpoint phone); and the A4 card sheets of 1,000 passes.
+
+    python bench/passes.py [--database-url postgres://…/fk_pass_bench] [--seconds 10] [--port 18510]
+
+Targets (issue 5): ≥ 3,000 verifications/s with p99 < 10 ms; < 20 ms per scan in the browser;
+1,000 passes printed in < 10 s.
+"""
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import multiprocessing
+import os
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.common import setup  # noqa: E402
+
+PASSES = 1000
+
+
+def build(n: int) -> dict:
+    """A street, community and checkpoint, a guard with an API token, and ``n`` staff passes."""
+    from django.utils import timezone
+
+    from fangkong.accounts.models import User, UserScope
+    from fangkong.accounts.services import token_create
+    from fangkong.orgs.choices import UnitKind as K
+    from fangkong.orgs.services import unit_create
+    from fangkong.passes import services
+    from fangkong.people.services import person_create
+    from tests.factories import id_number
+
+    root = unit_create(actor=None, code="C0", name="白岭市", kind=K.CITY, parent=None)
+    committee = unit_create(actor=None, code="WC", name="市直机关工委", kind=K.WORKING_COMMITTEE, parent=root)
+    dept = unit_create(actor=None, code="D001", name="市民政局", kind=K.DEPARTMENT, parent=committee)
+    street = unit_create(actor=None, code="S1", name="东兴街道", kind=K.STREET, parent=root)
+    community = unit_create(actor=None, code="S1-C01", name="红旗社区", kind=K.COMMUNITY, parent=street)
+    checkpoint = unit_create(actor=None, code="S1-C01-K1", name="江北路卡点", kind=K.CHECKPOINT, parent=community)
+    office = User.objects.create_user(username="office", password="x", role="committee_office")
+    UserScope.objects.create(user=office, unit=root)
+    guard = User.objects.create_user(username="guard", password="x", role="checkpoint_staff")
+    UserScope.objects.create(user=guard, unit=checkpoint)
+    now = timezone.now()
+    tokens = []
+    for i in range(n):
+        person = person_create(actor=None, name=f"干部{i:04d}", id_number=id_number(), phone="", unit=dept)
+        p = services.issue_staff_pass(actor=office, person=person, valid_from=now - dt.timedelta(days=1),
+                                      valid_until=now + dt.timedelta(days=30), zones=[community], audit=False)
+        tokens.append(p.token)
+    return {"token": token_create(user=guard), "tokens": tokens, "checkpoint": checkpoint.code}
+
+
+# ---- the load generator (its own process) ---------------------------------------------------
+
+
+async def _connection(port: int, requests: list[bytes], until: float, latencies: list[float], errors: list[int]) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    i = 0
+    while time.perf_counter() < until:
+        request = requests[i % len(requests)]
+        i += 1
+        start = time.perf_counter()
+        writer.write(request)
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = 0
+        for line in head.split(b"\r\n"):
+            if line[:15].lower() == b"content-length:":
+                length = int(line[15:])
+        body = await reader.readexactly(length)
+        latencies.append(time.perf_counter() - start)
+        if not head.startswith(b"HTTP/1.1 200") or (b'"valid": true' not in body and b'"valid":true' not in body):
+            errors.append(1)
+    writer.close()
+
+
+def _load(port: int, requests: list[bytes], seconds: float, connections: int, out: "multiprocessing.Queue") -> None:
+    latencies: list[float] = []
+    errors: list[int] = []
+
+    async def run() -> None:
+        until = time.perf_counter() + seconds
+        await asyncio.gather(*[
+            _connection(port, requests[k::connections] or requests, until, latencies, errors) for k in range(connections)
+        ])
+
+    start = time.perf_counter()
+    asyncio.run(run())
+    out.put((latencies, len(errors), time.perf_counter() - start))
+
+
+def load(port: int, requests: list[bytes], seconds: float, connections: int) -> tuple[list[float], int, float]:
+    ctx = multiprocessing.get_context("spawn")
+    out = ctx.Queue()
+    proc = ctx.Process(target=_load, args=(port, requests, seconds, connections, out))
+    proc.start()
+    result = out.get()
+    proc.join()
+    return result
+
+
+def http_request(port: int, token: str, body: dict) -> bytes:
+    data = json.dumps(body).encode()
+    return (
+        f"POST /api/v1/passes/verify HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {token}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\nConnection: keep-alive\r\n\r\n"
+    ).encode() + data
+
+
+def wait_port(port: int, timeout: float = 30) -> None:
+    end = time.time() + timeout
+    while time.time() < end:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"granian did not start on port {port}")
+
+
+def report(label: str, latencies: list[float], errors: int, elapsed: float) -> None:
+    latencies.sort()
+    n = len(latencies)
+    p50 = statistics.median(latencies) * 1000
+    p99 = latencies[int(n * 0.99) - 1] * 1000
+    print(f"{label:<44} {n / elapsed:8,.0f} verifications/s   p50 {p50:5.2f} ms   p99 {p99:5.2f} ms   "
+          f"({n:,} requests, {errors} not valid)")
+
+
+def bench_server(args: argparse.Namespace, data: dict) -> None:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "fangkong.config.settings", "DEBUG": "0",
+           "ALLOWED_HOSTS": "127.0.0.1", "SECRET_KEY": os.environ["SECRET_KEY"]}
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "granian"), "--interface", "wsgi", "--host", "127.0.0.1",
+         "--port", str(args.port), "--workers", "2", "--blocking-threads", "2", "--no-access-log",
+         "fangkong.config.wsgi:application"],
+        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    try:
+        wait_port(args.port)
+        cp = data["checkpoint"]
+        logged = [http_request(args.port, data["token"], {"token": t, "checkpoint": cp, "direction": "in"})
+                  for t in data["tokens"]]
+        unlogged = [http_request(args.port, data["token"], {"token": t, "checkpoint": cp, "log": False})
+                    for t in data["tokens"]]
+        load(args.port, logged, 2, args.connections)  # warm-up: connections, caches, plans
+        report("verify + log the check (POST, 2 workers)", *load(args.port, logged, args.seconds, args.connections))
+        report("verify only (log: false)", *load(args.port, unlogged, args.seconds, args.connections))
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def bench_browser(args: argparse.Namespace, data: dict) -> None:
+    """Time the page's own verification function in Chromium with the network off."""
+    if not Path("/usr/bin/chromium").exists():
+        print("in-browser verification: skipped (no /usr/bin/chromium)")
+        return
+    from playwright.sync_api import sync_playwright
+
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "fangkong.config.test_settings", "ALLOWED_HOSTS": "localhost"}
+    port = args.port + 1
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "granian"), "--interface", "wsgi", "--host", "127.0.0.1",
+         "--port", str(port), "--workers", "1", "--no-access-log", "fangkong.config.wsgi:application"],
+        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_port(port)
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"])
+            context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
+            page = context.new_page()
+            base = f"http://localhost:{port}"
+            page.goto(f"{base}/accounts/login/")
+            page.fill("input[name=username]", "guard")
+            page.fill("input[name=password]", "x")
+            page.click("#login-submit")
+            page.wait_for_url(f"{base}/")
+            page.goto(f"{base}/passes/checkpoint/{data['checkpoint']}/")
+            page.wait_for_function("document.body.dataset.ready === '1'")
+            context.set_offline(True)
+            tokens = data["tokens"][:300]
+            per_scan = page.evaluate("""async (tokens) => {
+                const times = [];
+                for (const t of tokens) {
+                    const start = performance.now();
+                    const r = await window.fkVerify(t);
+                    times.push(performance.now() - start);
+                    if (r.verdict !== 'valid') throw new Error(r.verdict);
+                }
+                return times;
+            }""", tokens)
+            # The whole scan as the officer sees it: decode, verify, draw the verdict.
+            shown = page.evaluate("""async (tokens) => {
+                const times = [];
+                for (const t of tokens.slice(0, 50)) {
+                    const start = performance.now();
+                    document.querySelector('#code').value = t;
+                    document.querySelector('#verify').click();
+                    while (document.querySelector('#verdict .word').textContent !== '有效') {
+                        await new Promise(r => setTimeout(r, 0));
+                    }
+                    times.push(performance.now() - start);
+                    document.querySelector('#verdict .word').textContent = '';
+                }
+                return times;
+            }""", tokens)
+            browser.close()
+        per_scan.sort()
+        shown.sort()
+        print(f"{'in-browser verification, offline (300 scans)':<44} p50 {statistics.median(per_scan):5.2f} ms   "
+              f"p99 {per_scan[int(len(per_scan) * 0.99) - 1]:5.2f} ms   max {per_scan[-1]:5.2f} ms")
+        print(f"{'  … entered and shown on the page (50)':<44} p50 {statistics.median(shown):5.2f} ms   "
+              f"max {shown[-1]:5.2f} ms")
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def bench_pdf() -> None:
+    from fangkong.passes.models import Pass
+    from fangkong.passes.printing import pass_sheets
+
+    start = time.perf_counter()
+    pdf = pass_sheets(Pass.objects.select_related("unit", "person").prefetch_related("zones").order_by("id")[:PASSES])
+    elapsed = time.perf_counter() - start
+    print(f"{'PDF card sheets of 1,000 passes (125 pages)':<44} {elapsed:6.2f} s   {len(pdf) / 1e6:.1f} MB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--database-url")
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--port", type=int, default=18510)
+    args = parser.parse_args()
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
+    setup(args.database_url)
+    from django.db import connection
+
+    start = time.perf_counter()
+    data = build(PASSES)
+    print(f"database: {connection.vendor}; {PASSES} passes issued in {time.perf_counter() - start:.1f} s")
+    connection.close()
+    bench_server(args, data)
+    bench_browser(args, data)
+    bench_pdf()
+
+
+if __name__ == "__main__":
+    main()
