@@ -123,7 +123,10 @@ def secondment_place(*, actor: User | None, secondment: Secondment, unit: Unit, 
     ):
         raise PermissionDenied(_("Your role may not do this."))
     secondment = Secondment.objects.select_for_update().get(pk=secondment.pk)
-    if not _in_scope(actor, secondment.department_id, unit.pk):
+    # The sending department places its cadres anywhere; a street or community moves only the
+    # cadres placed with it, and only within its own area.
+    if not (_in_scope(actor, secondment.department_id)
+            or (_in_scope(actor, secondment.unit_id) and _in_scope(actor, unit.pk))):
         raise PermissionDenied(_("This placement is outside your scope."))
     if unit.kind not in PLACEMENT_KINDS:
         raise ValidationError({"unit": [_("A cadre is placed at a street, a community or a checkpoint.")]})
