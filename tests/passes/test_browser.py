@@ -1,10 +1,12 @@
 """The office issues a pass in the browser; a phone at the checkpoint verifies it online and
 offline, and sees it revoked once its revocation list is refreshed."""
 
+import random
 import re
 
 import pytest
 
+from fangkong.passes import selectors, tokens
 from fangkong.passes.models import Pass, PassCheck
 
 from .. import factories as f
@@ -97,6 +99,25 @@ def test_a_stale_list_is_shown_loudly_and_never_passes(page, live_server, city):
     p = issue_staff_pass(page, live_server, city.alice)
     page.goto(f"{live_server.url}/passes/checkpoint/{city.checkpoint_1.code}/")
     page.wait_for_function("document.body.dataset.ready === '1'")
+    # The browser's verifier agrees with the server's on the genuine token and on tampered ones.
+    assert page.evaluate("async (t) => (await window.fkVerify(t)).verdict", p.token) == "valid"
+    rng = random.Random(5)
+    raw = tokens.b45decode(p.token[len(tokens.PREFIX):])
+    tampered = []
+    for i in range(120):
+        b = bytearray(raw)
+        if i % 3 == 0:
+            b[rng.randrange(len(b))] ^= rng.randrange(1, 256)
+        elif i % 3 == 1:
+            b = b[: rng.randrange(len(b))]
+        else:
+            b[rng.randrange(len(b)):rng.randrange(len(b))] = rng.randbytes(rng.randrange(1, 6))
+        tampered.append(tokens.PREFIX + tokens.b45encode(bytes(b)))
+    verdicts = page.evaluate("async (ts) => Promise.all(ts.map(async (t) => (await window.fkVerify(t)).verdict))", tampered)
+    assert "valid" not in verdicts
+    for text, seen in zip(tampered, verdicts, strict=True):
+        server = selectors.verify_token(text).verdict
+        assert server == seen, (text, server, seen)
     # Eight hours later, still offline: the stored list cannot be refreshed.
     page.context.set_offline(True)
     page.evaluate("() => { const real = Date.now; Date.now = () => real() + 8 * 3600 * 1000; }")
