@@ -5,7 +5,7 @@ behind as the responsible person, and so does the liaison (专人), who keeps th
 Each team goes to the community its department is paired with (包保): the team leaders to the
 community, the members spread over its checkpoints. All leave between 28 January and 15 February;
 a few are not yet placed. Rosters cover 24 and 25 February: three eight-hour shifts a day at every
-checkpoint, with a few gaps and a few no-shows on the 25th.
+checkpoint, with a few gaps and a few no-shows.
 
 Drawn from its own seeded generator, so the ledger's draws before it are untouched.
 """
@@ -32,8 +32,9 @@ SEED = 2025
 FIRST_DAY = dt.date(2020, 1, 28)
 LAST_DAY = dt.date(2020, 2, 15)
 ROSTER_DAYS = (dt.date(2020, 2, 24), dt.date(2020, 2, 25))
-# The demo's "now" for the roster: shifts that began before it have check-ins (or are no-shows).
-STORY_MOMENT = dt.datetime(2020, 2, 25, 12, 0, tzinfo=timezone.get_fixed_timezone(8 * 60))
+# The end of the rostered days: every shift before it has its check-ins, except the no-shows
+# (the pages look from today, long after the story, so an unrecorded shift would be a no-show).
+STORY_MOMENT = dt.datetime(2020, 2, 26, 0, 0, tzinfo=timezone.get_fixed_timezone(8 * 60))
 TARGET = 980  # cadres seconded: "about a thousand" (千名干部) in the source
 STAFF_TITLES = ["一级科员", "科员", "四级主任科员", "二级主任科员"]
 DUTIES = ["宣传引导", "人员排查", "体温检测", "重点人员盯守", "卡口值守，严防外来人员进入"]
