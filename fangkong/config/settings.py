@@ -159,6 +159,8 @@ LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
+# Pass signing keys are stored encrypted under a key derived from this (default: SECRET_KEY).
+PASSES_KEY_SECRET = os.environ.get("PASSES_KEY_SECRET", "")
 USE_I18N = True
 USE_TZ = True
 
