@@ -181,9 +181,9 @@ def validate_rows(
             subtrees[unit_id] = set(subtree_ids(unit_id) or [])
         return subtrees[unit_id]
 
-    running = {
-        s.person_id: s for s in Secondment.objects.filter(person__id_number__in=numbers).order_by("starts_on")
-    }
+    running: dict[int, list[Secondment]] = {}
+    for s in Secondment.objects.filter(person__id_number__in=numbers).order_by("starts_on"):
+        running.setdefault(s.person_id, []).append(s)
     seen: dict[str, int] = {}
     clean: list[dict[str, Any]] = []
 
@@ -220,10 +220,11 @@ def validate_rows(
         elif person is not None and department is not None and person.unit_id not in below(department.pk):
             bad("department", row["department"], f"“{person.name}”不是这个派出单位的人员（所在单位：{person.unit.name}）")
         if person is not None and row.get("starts_on"):
-            other = running.get(person.pk)
             start = dt.date.fromisoformat(row["starts_on"])
             end = dt.date.fromisoformat(row["ends_on"]) if row.get("ends_on") else dt.date.max
-            if other is not None and other.starts_on <= end and (other.ends_on is None or other.ends_on >= start):
+            other = next((o for o in running.get(person.pk, [])
+                          if o.starts_on <= end and (o.ends_on is None or o.ends_on >= start)), None)
+            if other is not None:
                 bad("starts_on", row["starts_on"], f"此人已于{other.starts_on.isoformat()}下沉，时间重叠，请先结束原下沉记录")
         if ok and all(row.get(c.key) not in (None, "") for c in COLUMNS if c.required):
             clean.append({**row, "department_id": department.pk if department else None,

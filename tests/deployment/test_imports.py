@@ -127,3 +127,15 @@ def test_the_template_reads_back_as_an_empty_list(city, liaison, tmp_path):
     assert rows == [] and problems == [] and texts["id_number"] == "身份证号*"
     record = imports.import_preview(actor=liaison, source=path, file_name="t.xlsx")
     assert record.status == "rejected" and SecondmentImport.objects.count() == 1
+
+
+def test_overlap_with_any_earlier_secondment_is_a_problem(city, liaison, tmp_path):
+    old = services.secondment_create(actor=None, person=city.alice, department=city.dept_a,
+                                     starts_on=dt.date(2020, 1, 10), ends_on=dt.date(2020, 1, 20))
+    services.secondment_create(actor=None, person=city.alice, department=city.dept_a, starts_on=dt.date(2020, 2, 10))
+    rows = [["1", city.alice.name, city.alice.id_number, city.dept_a.name, "", "", "2020-01-15", "2020-01-25"]]
+    record = imports.import_preview(actor=liaison, source=write(tmp_path / "p.xlsx", rows), file_name="p.xlsx")
+    assert record.error_count == 1 and old.starts_on.isoformat() in record.errors[0]["reason"]
+    rows[0][6:] = ["2020-01-25", "2020-02-05"]  # between the two: fine
+    record = imports.import_preview(actor=liaison, source=write(tmp_path / "q.xlsx", rows), file_name="q.xlsx")
+    assert record.error_count == 0, record.errors
