@@ -46,10 +46,18 @@ def qr_matrix(token: str) -> list[list[bool]]:
     The mask pattern is fixed: scoring all eight (what the library does by default) took three
     quarters of the time of a 1,000-card print run, and every reader decodes any mask.
     """
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0, mask_pattern=MASK)
+    # In alphanumeric mode the symbol version depends only on the length: found once per length.
+    version = _versions.get(len(token))
+    code = qrcode.QRCode(
+        version=version, error_correction=qrcode.constants.ERROR_CORRECT_M, border=0, mask_pattern=MASK
+    )
     code.add_data(QRData(token.encode(), mode=MODE_ALPHA_NUM))
-    code.make(fit=True)
+    code.make(fit=version is None)
+    _versions[len(token)] = code.version
     return code.get_matrix()
+
+
+_versions: dict[int, int] = {}
 
 
 def _draw_qr(c: Canvas, token: str, x: float, y: float, size: float) -> None:

@@ -40,6 +40,21 @@ def test_issue_verify_revoke_and_verify_offline(page, live_server, city):
     log_in(page, live_server, "office1", f.PASSWORD, wait=True)
     first = issue_staff_pass(page, live_server, city.alice, city.comm_1)
     assert page.locator("#token").inner_text() == first.token
+    # The QR code on the page scans back to the token (with the reader the checkpoint page uses).
+    page.add_script_tag(url=f"{live_server.url}/static/vendor/jsQR-1.4.0.js")
+    scanned = page.evaluate("""async () => {
+        const xml = new XMLSerializer().serializeToString(document.querySelector('main svg'));
+        const img = new Image();
+        img.src = 'data:image/svg+xml;base64,' + btoa(xml);
+        await img.decode();
+        const c = document.createElement('canvas');
+        c.width = c.height = 400;
+        const ctx = c.getContext('2d');
+        ctx.drawImage(img, 0, 0, 400, 400);
+        const code = jsQR(ctx.getImageData(0, 0, 400, 400).data, 400, 400);
+        return code && code.data;
+    }""")
+    assert scanned == first.token
     second = issue_staff_pass(page, live_server, city.bob)
 
     checkpoint = f"{live_server.url}/passes/checkpoint/{city.checkpoint_1.code}/"
