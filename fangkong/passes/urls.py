@@ -9,6 +9,7 @@ urlpatterns = [
     path("new/staff/", views.StaffPassIssueView.as_view(), name="issue_staff"),
     path("new/vehicle/", views.VehiclePassIssueView.as_view(), name="issue_vehicle"),
     path("new/department/", views.DepartmentIssueView.as_view(), name="issue_department"),
+    path("new/import/", views.PassImportView.as_view(), name="issue_import"),
     path("<int:pk>/", views.PassDetailView.as_view(), name="pass_detail"),
     path("<int:pk>/<str:action>/", views.PassStatusView.as_view(), name="pass_status"),
     path("checkpoint/", views.CheckpointChooseView.as_view(), name="checkpoint_choose"),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from django.contrib import messages
@@ -29,6 +31,7 @@ from . import selectors, services
 from .choices import CheckSource, Direction, PassStatus, Verdict
 from .filtersets import PassFilterSet
 from .forms import DepartmentBatchForm, StaffPassForm, StatusForm, VehiclePassForm
+from .imports import COLUMNS, import_passes
 from .keys import public_key_document
 from .models import Pass, PassCheck
 from .printing import pass_sheets, qr_matrix
@@ -182,6 +185,33 @@ class DepartmentIssueView(_IssueView):
         )
         messages.success(self.request, _("%(n)d passes issued.") % {"n": len(passes)})
         return redirect(reverse("passes:pass_list") + f"?unit={data['department'].pk}")
+
+
+class PassImportView(ScopedMixin, View):
+    """Issue passes from an xlsx list: every row checked first, then all issued or none."""
+
+    model = Pass
+    required_perm = "passes.change"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return render(request, "passes/pass_import.html", {"columns": list(COLUMNS.values())})
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        upload = request.FILES.get("file")
+        errors: list[Any] = []
+        if upload is None:
+            errors = [_("Choose an xlsx file.")]
+        else:
+            with tempfile.NamedTemporaryFile(suffix=".xlsx") as fh:
+                for chunk in upload.chunks():
+                    fh.write(chunk)
+                fh.flush()
+                result = import_passes(actor=request.user, path=Path(fh.name))  # type: ignore[arg-type]
+            if not result.errors:
+                messages.success(request, _("%(n)d passes issued.") % {"n": len(result.passes)})
+                return redirect("passes:pass_list")
+            errors = result.errors
+        return render(request, "passes/pass_import.html", {"columns": list(COLUMNS.values()), "errors": errors}, status=400)
 
 
 # ---- the checkpoint page ----------------------------------------------------------------------

@@ -124,3 +124,21 @@ def test_a_rostered_cadre_checks_in_and_out_by_pass_at_the_checkpoint(city, guar
     r = client.post("/passes/checkpoint/checkin/", json.dumps({**body, "direction": "out"}),
                     content_type="application/json")
     assert r.status_code == 200 and Assignment.objects.get().checked_out_at is not None
+
+
+def test_the_import_page_lists_row_errors_and_issues_nothing_then_all(city, office, tmp_path):
+    from .test_api_cli import HEADER, _xlsx
+
+    client = login_client(office)
+    rows = [HEADER, ["车辆", "", "吉F12345", "张师傅", "", city.dept_a.code, "", "", "2020-02-10", "2030-03-10"],
+            ["车辆", "", "吉F1234", "", "", city.dept_a.code, "", "", "2020-02-10", "2030-03-10"]]
+    _xlsx(tmp_path / "a.xlsx", rows)
+    with open(tmp_path / "a.xlsx", "rb") as fh:
+        r = client.post("/passes/new/import/", {"file": fh})
+    assert r.status_code == 400
+    assert "第3行 车牌号" in r.content.decode()
+    assert not Pass.objects.exists()
+    _xlsx(tmp_path / "b.xlsx", rows[:2])
+    with open(tmp_path / "b.xlsx", "rb") as fh:
+        r = client.post("/passes/new/import/", {"file": fh})
+    assert r.status_code == 302 and Pass.objects.get().plate == "吉F12345"
