@@ -175,3 +175,34 @@ def test_a_token_not_on_record_is_not_valid(staff_pass):
     token = staff_pass.token
     Pass.objects.filter(pk=staff_pass.pk).update(token="x")
     assert selectors.verify_token(token).verdict == "not_found"
+
+
+def test_a_pass_revoked_after_the_phone_took_its_list_shows_the_list_is_stale(city, office, staff_pass):
+    from fangkong.passes import tokens
+
+    old_doc = selectors.revocation_document()  # what the phone downloaded
+    services.revoke_pass(actor=office, p=staff_pass)
+    state = selectors.parse_revocation_document(old_doc, keys.public_keys())
+    assert staff_pass.pk not in state.revoked
+    later = timezone.now() + dt.timedelta(hours=7, minutes=30)
+    outcome = tokens.check(staff_pass.token, public_keys=keys.public_keys(), revocations=state, now=later,
+                           zone_ids=None, max_list_age=selectors.MAX_LIST_AGE)
+    assert outcome.verdict == "stale_list"
+    assert dt.timedelta(hours=7, minutes=29) < outcome.list_age <= dt.timedelta(hours=7, minutes=31)
+    # The fresh list has it.
+    fresh = selectors.parse_revocation_document(selectors.revocation_document(), keys.public_keys())
+    assert tokens.check(staff_pass.token, public_keys=keys.public_keys(), revocations=fresh,
+                        now=timezone.now()).verdict == "revoked"
+
+
+def test_a_forged_revocation_list_is_refused(staff_pass):
+    import json as _json
+
+    from cryptography.exceptions import InvalidSignature
+
+    doc = selectors.revocation_document()
+    payload = _json.loads(doc["payload"])
+    payload["revoked"] = []
+    payload["version"] += 1
+    with pytest.raises(InvalidSignature):
+        selectors.parse_revocation_document({**doc, "payload": _json.dumps(payload)}, keys.public_keys())
