@@ -55,7 +55,7 @@ def build(n: int) -> dict:
     now = timezone.now()
     tokens = []
     for i in range(n):
-        person = person_create(actor=None, name=f"干部{i:04d}", id_number=id_number(), phone="", unit=dept)
+        person = person_create(actor=None, audit=False, name=f"干部{i:04d}", id_number=id_number(), phone="", unit=dept)
         p = services.issue_staff_pass(actor=office, person=person, valid_from=now - dt.timedelta(days=1),
                                       valid_until=now + dt.timedelta(days=30), zones=[community], audit=False)
         tokens.append(p.token)

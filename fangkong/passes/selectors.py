@@ -62,13 +62,59 @@ def ended_secondment_pass_ids(day: dt.date, now: dt.datetime) -> list[int]:
     )
 
 
-def holder_secondment_ended(person_id: int, day: dt.date) -> bool:
-    """Whether the person was seconded but is not on ``day`` (one indexed query)."""
+# The verification endpoint answers thousands of checks a second: the rows it reads are kept in
+# the process briefly. A revocation in this process is seen at once (services forget the pass);
+# in the other web workers within PASS_CACHE_SECONDS. A secondment's end within a minute.
+PASS_CACHE_SECONDS = 2.0
+SECONDMENT_CACHE_SECONDS = 60.0
+_row_cache: dict[tuple[str, int], tuple[float, Any]] = {}
+_row_lock = threading.Lock()
+
+
+def _cached(kind: str, key: int, ttl: float, load: Any) -> Any:
+    now = time.monotonic()
+    hit = _row_cache.get((kind, key))
+    if hit is not None and now - hit[0] < ttl:
+        return hit[1]
+    value = load()
+    with _row_lock:
+        if len(_row_cache) > 100_000:
+            _row_cache.clear()
+        _row_cache[(kind, key)] = (now, value)
+    return value
+
+
+def forget_pass(pass_id: int) -> None:
+    with _row_lock:
+        _row_cache.pop(("pass", pass_id), None)
+
+
+def forget_all() -> None:
+    with _row_lock:
+        _row_cache.clear()
+        _scope_cache.clear()
+        _zone_cache.clear()
+
+
+def _secondment_spans(person_id: int) -> list[tuple[dt.date, dt.date | None]]:
     from fangkong.deployment.models import Secondment
 
-    spans = list(Secondment.objects.filter(person_id=person_id).order_by().values_list("starts_on", "ends_on")[:50])
+    return list(Secondment.objects.filter(person_id=person_id).order_by().values_list("starts_on", "ends_on")[:50])
+
+
+def holder_secondment_ended(person_id: int, day: dt.date) -> bool:
+    """Whether the person was seconded but is not on ``day`` (one indexed query, cached a minute)."""
+    spans = _cached("secondments", person_id, SECONDMENT_CACHE_SECONDS, lambda: _secondment_spans(person_id))
     active = any(start <= day and (end is None or end >= day) for start, end in spans)
     return not active and any(end is not None and end < day for _start, end in spans)
+
+
+def _pass_row(pass_id: int) -> Pass | None:
+    def load() -> Pass | None:
+        return Pass.objects.filter(pk=pass_id).only("id", "number", "kind", "status", "person_id", "token").first()
+
+    row: Pass | None = _cached("pass", pass_id, PASS_CACHE_SECONDS, load)
+    return row
 
 
 _scope_cache: dict[tuple[int, int], tuple[float, bool]] = {}
@@ -151,7 +197,7 @@ def verify_token(token: str, *, checkpoint_code: str | None = None, now: dt.date
     try:
         body, _sig = tokens.split(token)
         pass_id = tokens.unpack(body).pass_id
-        p = Pass.objects.filter(pk=pass_id).only("id", "number", "kind", "status", "person_id", "token").first()
+        p = _pass_row(pass_id)
     except tokens.TokenError:
         pass
     state = tokens.RevocationState(

@@ -216,6 +216,11 @@ def _set_status(*, actor: User | None, p: Pass, status: str, reason: str, allowe
     p.save(update_fields=["status", "status_reason", "status_changed_at"])
     audit_change(actor=actor, obj=p, before=before)
     _publish_revocations()
+    from .selectors import forget_pass
+
+    forget_pass(p.pk)
+    pk = p.pk
+    transaction.on_commit(lambda: forget_pass(pk))  # and again once other requests can see it
     return p
 
 

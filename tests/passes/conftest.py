@@ -16,6 +16,16 @@ def seconded(person, department, unit, starts=dt.date(2020, 2, 1), ends=None):
     return Secondment.objects.create(person=person, department=department, unit=unit, starts_on=starts, ends_on=ends)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_caches():
+    """Ids are reused between tests: the verifier's in-process caches must not carry over."""
+    from fangkong.passes.selectors import forget_all
+
+    forget_all()
+    yield
+    forget_all()
+
+
 @pytest.fixture
 def office(city):
     return f.user(Role.COMMITTEE_OFFICE, city.root)
