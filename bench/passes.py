@@ -129,13 +129,39 @@ def wait_port(port: int, timeout: float = 30) -> None:
     raise SystemExit(f"granian did not start on port {port}")
 
 
-def report(label: str, latencies: list[float], errors: int, elapsed: float) -> None:
+def cpu_seconds(root_pid: int) -> float:
+    """CPU time (user + system) used so far by a process and all its descendants (Linux /proc)."""
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(fields[1])
+        times[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
+    family = {root_pid}
+    changed = True
+    while changed:
+        changed = False
+        for pid, ppid in parents.items():
+            if ppid in family and pid not in family:
+                family.add(pid)
+                changed = True
+    return sum(times.get(pid, 0.0) for pid in family)
+
+
+def report(label: str, latencies: list[float], errors: int, elapsed: float, cpu: float | None = None) -> None:
     latencies.sort()
     n = len(latencies)
     p50 = statistics.median(latencies) * 1000
     p99 = latencies[int(n * 0.99) - 1] * 1000
+    cost = f", server CPU {cpu / n * 1000:.2f} ms each" if cpu is not None else ""
     print(f"{label:<44} {n / elapsed:8,.0f} verifications/s   p50 {p50:5.2f} ms   p99 {p99:5.2f} ms   "
-          f"({n:,} requests, {errors} not valid)")
+          f"({n:,} requests, {errors} not valid{cost})")
 
 
 def bench_server(args: argparse.Namespace, data: dict) -> None:
@@ -155,8 +181,12 @@ def bench_server(args: argparse.Namespace, data: dict) -> None:
         unlogged = [http_request(args.port, data["token"], {"token": t, "checkpoint": cp, "log": False})
                     for t in data["tokens"]]
         load(args.port, logged, 2, args.connections)  # warm-up: connections, caches, plans
-        report("verify + log the check (POST, 2 workers)", *load(args.port, logged, args.seconds, args.connections))
-        report("verify only (log: false)", *load(args.port, unlogged, args.seconds, args.connections))
+        for label, requests in [("verify + log the check (POST, 2 workers)", logged),
+                                ("verify only (log: false)", unlogged)]:
+            before = cpu_seconds(server.pid)
+            result = load(args.port, requests, args.seconds, args.connections)
+            report(label, *result, cpu=cpu_seconds(server.pid) - before)
+        print(f"  (machine load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
     finally:
         server.terminate()
         server.wait(10)
