@@ -50,6 +50,13 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "returnees.followup": frozenset({R.COMMITTEE_OFFICE, R.COMMUNITY_STAFF}),
     "returnees.isolation": frozenset({R.COMMITTEE_OFFICE, R.COMMUNITY_STAFF}),
     "returnees.merge": frozenset({R.COMMITTEE_OFFICE}),
+    # daily reports (日报告/零报告): templates, submissions, concealment review, corrections
+    "reports.view": frozenset(_DOMAIN),
+    "reports.submit": frozenset({R.UNIT_LIAISON, R.COMMUNITY_STAFF, R.CHECKPOINT_STAFF, R.COMMITTEE_OFFICE}),
+    "reports.change": frozenset({R.COMMITTEE_OFFICE}),
+    "reports.review": frozenset({R.COMMITTEE_OFFICE}),
+    "reports.correct": frozenset({R.COMMITTEE_OFFICE}),
+    "reports.remind": frozenset({R.COMMITTEE_OFFICE, R.BRANCH_SECRETARY, R.COMMUNITY_STAFF}),
     # accounts
     "accounts.view": frozenset({R.SYSTEM_ADMIN, R.SECURITY_ADMIN}),
     "accounts.change": frozenset({R.SYSTEM_ADMIN}),

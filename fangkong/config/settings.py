@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "fangkong.people",
     "fangkong.accounts",
     "fangkong.returnees",
+    "fangkong.reports",
 ]
 
 MIDDLEWARE = [
@@ -187,6 +188,8 @@ OTP_TOTP_ISSUER = "fangkong"
 ISOLATION_DAYS = {"outside": 14, "relative": 14, "fever": 14, "other": 14}
 # Ledger imports: files up to this size; files larger than the second figure run in the background.
 FANGKONG_IMPORT_MAX_BYTES = int(os.environ.get("FANGKONG_IMPORT_MAX_BYTES", 50 * 1024 * 1024))
+# A day's daily reports lock this many days later; then only the committee office corrects them.
+FANGKONG_REPORTS_LOCK_DAYS = int(os.environ.get("FANGKONG_REPORTS_LOCK_DAYS", 3))
 FANGKONG_IMPORT_BACKGROUND_BYTES = int(os.environ.get("FANGKONG_IMPORT_BACKGROUND_BYTES", 1024 * 1024))
 
 LOGGING = {

@@ -8,6 +8,7 @@ urlpatterns = [
     path("orgs/", include("fangkong.orgs.urls")),
     path("people/", include("fangkong.people.urls")),
     path("returnees/", include("fangkong.returnees.urls")),
+    path("reports/", include("fangkong.reports.urls")),
     path("accounts/", include("fangkong.accounts.urls")),
     path("audit/", include("fangkong.audit.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

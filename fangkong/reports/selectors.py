@@ -1,0 +1,150 @@
+"""Reads of the daily reports: who must report, who has not, and the board's figures.
+
+Definitions (docs/daily-reports.md):
+- expected: every unit assigned to the template (its kinds, under its root) for every day that
+  both the unit and the template are active; a unit is open from ``opened_on`` up to the day
+  before ``closed_on``;
+- submitted: expected reports received by the end of their day (zero reports included);
+- on time: received by the deadline; late: submitted but after the deadline;
+- missing: expected − submitted (a report sent on a later day is a back-filled missing one);
+- completeness = submitted ÷ expected, timeliness = on time ÷ expected.
+Every count is limited to expected (unit, day) pairs, so neither rate can pass 1.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Count, F, Q, QuerySet
+from django.utils import timezone
+
+from fangkong.core.scoping import subtree_query
+from fangkong.orgs.models import Unit
+
+from .models import Report, ReportTemplate
+
+
+def end_of_day(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=timezone.get_current_timezone())
+
+
+def rate(part: int, whole: int) -> float:
+    return round(part / whole, 4) if whole else 0.0
+
+
+def assigned_units(template: ReportTemplate, under: int | None = None) -> QuerySet[Unit]:
+    """Units the template asks to report (on any day), optionally only under one unit."""
+    qs = Unit.objects.filter(kind__in=template.unit_kinds)
+    if template.root_id is not None:
+        qs = qs.filter(id__in=subtree_query(template.root_id))
+    if under is not None:
+        qs = qs.filter(id__in=subtree_query(under))
+    return qs
+
+
+def _open_on(day: dt.date, prefix: str = "") -> Q:
+    return (Q(**{f"{prefix}opened_on__isnull": True}) | Q(**{f"{prefix}opened_on__lte": day})) & (
+        Q(**{f"{prefix}closed_on__isnull": True}) | Q(**{f"{prefix}closed_on__gt": day})
+    )
+
+
+def expected_units(*, template: ReportTemplate, day: dt.date, under: int | None = None) -> QuerySet[Unit]:
+    """Units expected to report on ``day`` for ``template`` (none when the template is inactive)."""
+    if not template.active_on(day):
+        return Unit.objects.none()
+    return assigned_units(template, under).filter(_open_on(day))
+
+
+def missing_units(*, template: ReportTemplate, day: dt.date, at: dt.datetime) -> QuerySet[Unit]:
+    """Units expected to report on ``day`` for ``template`` that had sent nothing at moment ``at``."""
+    received = Report.objects.filter(template=template, day=day, received_at__lte=at).values("unit_id")
+    return expected_units(template=template, day=day).exclude(id__in=received).order_by("code")
+
+
+def is_expected(template: ReportTemplate, unit: Unit, day: dt.date) -> bool:
+    return expected_units(template=template, day=day).filter(pk=unit.pk).exists()
+
+
+def templates_for(unit: Unit, day: dt.date) -> list[ReportTemplate]:
+    """The active templates that expect ``unit`` to report on ``day``."""
+    out = []
+    for template in ReportTemplate.objects.filter(is_active=True).order_by("line", "code"):
+        if unit.kind in template.unit_kinds and is_expected(template, unit, day):
+            out.append(template)
+    return out
+
+
+def expected_count(template: ReportTemplate, start: dt.date, end: dt.date, under: int | None = None) -> int:
+    """Expected reports over [start, end]: per unit, its open days inside the template's days.
+
+    Units are grouped by (opened_on, closed_on) in SQL; the handful of groups is summed here.
+    """
+    first = max(start, template.start_date)
+    last = min(end, template.end_date) if template.end_date else end
+    if not template.is_active or last < first:
+        return 0
+    units = assigned_units(template, under).filter(
+        Q(opened_on__isnull=True) | Q(opened_on__lte=last), Q(closed_on__isnull=True) | Q(closed_on__gt=first)
+    )
+    total = 0
+    for opened, closed, n in units.values_list("opened_on", "closed_on").annotate(n=Count("id")).order_by():
+        lo = max(first, opened) if opened else first
+        hi = min(last, closed - dt.timedelta(days=1)) if closed else last
+        if hi >= lo:
+            total += n * ((hi - lo).days + 1)
+    return total
+
+
+def counted_reports(template: ReportTemplate, start: dt.date, end: dt.date, under: int | None = None) -> QuerySet[Report]:
+    """Reports that belong to expected (unit, day) pairs over [start, end]."""
+    first = max(start, template.start_date)
+    last = min(end, template.end_date) if template.end_date else end
+    qs = Report.objects.filter(template=template, day__gte=first, day__lte=last, unit__kind__in=template.unit_kinds)
+    # The unit must have been open on the report's day (a unit closed afterwards with a back date
+    # must not push the rates above 1).
+    qs = qs.filter(Q(unit__opened_on__isnull=True) | Q(unit__opened_on__lte=F("day")))
+    qs = qs.filter(Q(unit__closed_on__isnull=True) | Q(unit__closed_on__gt=F("day")))
+    if template.root_id is not None:
+        qs = qs.filter(unit_id__in=subtree_query(template.root_id))
+    if under is not None:
+        qs = qs.filter(unit_id__in=subtree_query(under))
+    return qs
+
+
+def figures(template: ReportTemplate, start: dt.date, end: dt.date, under: int | None = None) -> dict[str, Any]:
+    """The reporting figures of one template over [start, end] under a unit (or the whole tree)."""
+    expected = expected_count(template, start, end, under)
+    if not expected:
+        counts = {"submitted": 0, "zero": 0, "on_time": 0}
+    else:
+        counts = counted_reports(template, start, end, under).aggregate(
+            submitted=Count("id", filter=Q(in_day=True)),
+            zero=Count("id", filter=Q(in_day=True, is_zero=True)),
+            on_time=Count("id", filter=Q(on_time=True)),
+        )
+    return _derive(expected, counts)
+
+
+def _derive(expected: int, counts: dict[str, int]) -> dict[str, Any]:
+    submitted, on_time = counts["submitted"], counts["on_time"]
+    return {
+        "expected": expected,
+        "submitted": submitted,
+        "zero": counts["zero"],
+        "on_time": on_time,
+        "late": submitted - on_time,
+        "missing": expected - submitted,
+        "completeness": rate(submitted, expected),
+        "timeliness": rate(on_time, expected),
+    }
+
+
+def all_figures(start: dt.date, end: dt.date, under: int | None = None) -> dict[str, Any]:
+    """Figures summed over every template."""
+    totals = {"expected": 0, "submitted": 0, "zero": 0, "on_time": 0}
+    for template in ReportTemplate.objects.all():
+        f = figures(template, start, end, under)
+        for key in totals:
+            totals[key] += f[key]
+    return _derive(totals["expected"], totals)
