@@ -244,6 +244,9 @@ class DemoCity:
         from fangkong.returnees.demo import load_demo_ledger
 
         ledger = load_demo_ledger(self)
+        from fangkong.reports.demo import load_demo_reports
+
+        ledger.update(load_demo_reports(self))
         SiteSetting.objects.update_or_create(key=AS_OF_KEY, defaults={"value": STORY_DATE})
         counts = {**self.counts(), **ledger}
         # One line in the audit log says where all these records came from (they were created
