@@ -57,6 +57,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "reports.review": frozenset({R.COMMITTEE_OFFICE}),
     "reports.correct": frozenset({R.COMMITTEE_OFFICE}),
     "reports.remind": frozenset({R.COMMITTEE_OFFICE, R.BRANCH_SECRETARY, R.COMMUNITY_STAFF}),
+    # notifications: channels per unit, the failed-delivery page
+    "notify.view": frozenset(_DOMAIN - {R.CHECKPOINT_STAFF}),
+    "notify.change": frozenset({R.COMMITTEE_OFFICE, R.UNIT_LIAISON}),
     # accounts
     "accounts.view": frozenset({R.SYSTEM_ADMIN, R.SECURITY_ADMIN}),
     "accounts.change": frozenset({R.SYSTEM_ADMIN}),

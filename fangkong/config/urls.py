@@ -9,6 +9,7 @@ urlpatterns = [
     path("people/", include("fangkong.people.urls")),
     path("returnees/", include("fangkong.returnees.urls")),
     path("reports/", include("fangkong.reports.urls")),
+    path("notify/", include("fangkong.notify.urls")),
     path("accounts/", include("fangkong.accounts.urls")),
     path("audit/", include("fangkong.audit.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

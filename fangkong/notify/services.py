@@ -1,0 +1,203 @@
+"""Writes of the notification app: channels, messages and their deliveries, delivery attempts.
+
+A message is stored with one delivery per channel in the same transaction; the sending itself
+happens after commit, in the background worker (``tasks.deliver``), one delivery at a time, so a
+channel that is down delays only its own deliveries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import URLValidator, validate_email
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fangkong.audit.services import audit_change, snapshot
+from fangkong.core.scoping import unit_in_scope, user_has_perm
+
+from . import selectors, senders
+from .choices import ChannelKind, DeliveryKind, DeliveryStatus, MessageFormat
+from .models import Channel, Delivery, Message
+
+if TYPE_CHECKING:
+    from fangkong.accounts.models import User
+    from fangkong.orgs.models import Unit
+
+# While one worker sends a delivery, no other worker picks it up for this long.
+CLAIM_SECONDS = 120
+
+
+def _check_target(kind: str, target: str, secret: str) -> str:
+    target = target.strip()
+    if not target:
+        raise ValidationError({"target": _("Enter the email addresses or the webhook URL.")})
+    if kind == ChannelKind.EMAIL:
+        addresses = senders.split_addresses(target)
+        for address in addresses:
+            try:
+                validate_email(address)
+            except ValidationError:
+                raise ValidationError(
+                    {"target": _("%(address)s is not a valid email address.") % {"address": address}}
+                ) from None
+        return ", ".join(addresses)
+    try:
+        URLValidator(schemes=["http", "https"])(target)
+    except ValidationError:
+        raise ValidationError(
+            {"target": _("The webhook URL must be a full http:// or https:// address.")}
+        ) from None
+    if secret and kind != ChannelKind.DINGTALK:
+        raise ValidationError({"secret": _("Only DingTalk robots use a signing secret.")})
+    return target
+
+
+@transaction.atomic
+def channel_create(
+    *, actor: User, unit: Unit, kind: str, target: str, secret: str = "",
+    msg_format: str = MessageFormat.MARKDOWN,
+) -> Channel:
+    if not user_has_perm(actor, "notify.change"):
+        raise PermissionDenied(_("Your role may not configure notification channels."))
+    if not unit_in_scope(actor, unit.pk):
+        raise ValidationError({"unit": _("This unit is outside your scope.")})
+    if kind not in ChannelKind.values:
+        raise ValidationError({"kind": _("Choose a channel.")})
+    channel = Channel(
+        unit=unit, kind=kind, target=_check_target(kind, target, secret.strip()), secret=secret.strip(),
+        msg_format=msg_format,
+    )
+    channel.full_clean()
+    channel.save()
+    audit_change(actor=actor, obj=channel, before=None)
+    return channel
+
+
+@transaction.atomic
+def channel_delete(*, actor: User, channel: Channel) -> None:
+    if not Channel.objects.editable_by(actor).filter(pk=channel.pk).exists():
+        raise PermissionDenied(_("Your role may not configure notification channels."))
+    before = snapshot(channel)
+    audit_change(actor=actor, obj=channel, before=before, deleted=True)
+    channel.delete()
+
+
+def _enqueue(delivery_id: int, run_after: dt.datetime | None = None) -> None:
+    from .tasks import deliver
+
+    task = deliver.using(run_after=run_after) if run_after else deliver
+    task.enqueue(delivery_id)
+
+
+def _enqueue_all(delivery_ids: list[int]) -> None:
+    for pk in delivery_ids:
+        _enqueue(pk)
+
+
+@transaction.atomic
+def message_send(
+    *, unit: Unit, kind: str, key: str, subject: str, body: str, about_units: Iterable[Unit] = (),
+    actor: User | None = None,
+) -> Message | None:
+    """Address a message to a unit: an in-app notice to each of its responsible people and one
+    delivery per active channel of the unit. Returns None when this occasion (``key``) was
+    already sent: running a reminder pass twice sends nothing twice."""
+    if Message.objects.filter(key=key).exists():
+        return None
+    try:
+        with transaction.atomic():
+            message = Message.objects.create(
+                unit=unit, kind=kind, key=key, subject=subject[:200], body=body, created_by=actor
+            )
+    except IntegrityError:  # a concurrent pass stored the same occasion first
+        return None
+    message.about_units.set(list(about_units))
+    now = timezone.now()
+    deliveries = [
+        Delivery(message=message, kind=DeliveryKind.INAPP, user=user, status=DeliveryStatus.SENT,
+                 attempts=1, sent_at=now)
+        for user in selectors.responsible_users(unit)
+    ]
+    deliveries += [
+        Delivery(message=message, kind=channel.kind, channel=channel, next_attempt_at=now)
+        for channel in Channel.objects.filter(unit=unit, is_active=True)
+    ]
+    Delivery.objects.bulk_create(deliveries)
+    pending = list(
+        Delivery.objects.filter(message=message, status=DeliveryStatus.PENDING).values_list("id", flat=True)
+    )
+    transaction.on_commit(lambda: _enqueue_all(pending))
+    return message
+
+
+def delivery_attempt(delivery_id: int, *, now: dt.datetime | None = None) -> Delivery | None:
+    """Try one delivery now if it is due. The claim (one UPDATE) keeps two workers, or the worker
+    and the reminder loop's sweep, from sending the same delivery twice. Returns None when not due."""
+    now = now or timezone.now()
+    claimed = Delivery.objects.filter(
+        pk=delivery_id, status=DeliveryStatus.PENDING, next_attempt_at__lte=now
+    ).update(next_attempt_at=now + dt.timedelta(seconds=CLAIM_SECONDS))
+    if not claimed:
+        return None
+    delivery = Delivery.objects.select_related("message", "channel").get(pk=delivery_id)
+    delivery.attempts += 1
+    try:
+        if delivery.channel is None or not delivery.channel.is_active:
+            raise senders.SendError(_("The channel was removed."))
+        senders.send(delivery.message, delivery.channel)
+    except senders.SendError as exc:
+        delays: list[int] = settings.NOTIFY_RETRY_DELAYS
+        delivery.last_error = str(exc)[:500]
+        if delivery.attempts > len(delays):
+            delivery.status = DeliveryStatus.FAILED
+            delivery.next_attempt_at = None
+        else:
+            delivery.next_attempt_at = now + dt.timedelta(seconds=delays[delivery.attempts - 1])
+    else:
+        delivery.status = DeliveryStatus.SENT
+        delivery.sent_at = now
+        delivery.next_attempt_at = None
+    delivery.save(update_fields=["attempts", "status", "last_error", "next_attempt_at", "sent_at"])
+    if delivery.status == DeliveryStatus.PENDING and delivery.next_attempt_at:
+        _enqueue(delivery.pk, run_after=delivery.next_attempt_at)
+    return delivery
+
+
+def deliver_due(*, now: dt.datetime | None = None, limit: int = 500) -> int:
+    """Attempt every delivery that is due (the sweep the reminder loop runs, in case the worker
+    is not running). Returns how many were attempted."""
+    now = now or timezone.now()
+    due = list(
+        Delivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
+        .order_by("next_attempt_at").values_list("id", flat=True)[:limit]
+    )
+    return sum(1 for pk in due if delivery_attempt(pk, now=now) is not None)
+
+
+@transaction.atomic
+def delivery_retry(*, actor: User, delivery: Delivery) -> Delivery:
+    """The office sends a failed delivery again now (e.g. after the robot's URL was fixed)."""
+    if not Delivery.objects.editable_by(actor).filter(pk=delivery.pk).exists():
+        raise PermissionDenied(_("Your role may not configure notification channels."))
+    if delivery.status == DeliveryStatus.SENT:
+        raise ValidationError(_("This message was already delivered."))
+    before = snapshot(delivery)
+    delivery.status = DeliveryStatus.PENDING
+    delivery.next_attempt_at = timezone.now()
+    delivery.save(update_fields=["status", "next_attempt_at"])
+    audit_change(actor=actor, obj=delivery, before=before)
+    transaction.on_commit(lambda: _enqueue(delivery.pk))
+    return delivery
+
+
+def inbox_mark_read(*, user: User, delivery_ids: Iterable[int] | None = None) -> int:
+    qs = Delivery.objects.filter(user=user, kind=DeliveryKind.INAPP, read_at__isnull=True)
+    if delivery_ids is not None:
+        qs = qs.filter(pk__in=list(delivery_ids))
+    return qs.update(read_at=timezone.now())
