@@ -14,19 +14,19 @@ from .services import template_create
 if TYPE_CHECKING:
     from fangkong.accounts.models import User
 
-I, B, T = FieldKind.INTEGER, FieldKind.BOOLEAN, FieldKind.TEXT
+INT, TEXT = FieldKind.INTEGER, FieldKind.TEXT
 
 
-def _f(key: str, label: str, help_text: str, kind: str = I, measure: str = "", required: bool = True,
+def _f(key: str, label: str, help_text: str, kind: str = INT, measure: str = "", required: bool = True,
        max_value: int = 10000) -> dict[str, Any]:
     return {"key": key, "label": label, "help_text": help_text, "kind": kind, "measure": measure,
-            "required": required if kind != T else False, "max_value": max_value}
+            "required": required if kind != TEXT else False, "max_value": max_value}
 
 
 RETURNEES = _f("returnees_new", "今日新增返程人员", "今日本单位新登记的外地返程人员人数", measure=Measure.RETURNEES_NEW)
 ISOLATION = _f("in_isolation", "居家隔离人数", "截至今日仍在居家隔离的人数", measure=Measure.IN_ISOLATION)
 FEVER = _f("fever_cases", "发热人数", "今日发现的发热人员人数", measure=Measure.FEVER, max_value=1000)
-ANOMALIES = _f("anomalies", "异常情况", "今日发现的其他异常情况，没有可不填", kind=T, measure=Measure.ANOMALIES)
+ANOMALIES = _f("anomalies", "异常情况", "今日发现的其他异常情况，没有可不填", kind=TEXT, measure=Measure.ANOMALIES)
 
 DEFAULT_TEMPLATES: list[dict[str, Any]] = [
     {

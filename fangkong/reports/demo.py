@@ -80,7 +80,7 @@ def load_demo_reports(city: Any = None) -> dict[str, int]:
             p_submit = 1.0 if i >= 16 else 0.62 + 0.38 * i / 16
             p_on_time = 1.0 if i >= 20 else 0.55 + 0.45 * i / 20
             for unit in units:
-                if unit.opened_on and unit.opened_on > day or unit.closed_on and unit.closed_on <= day:
+                if (unit.opened_on and unit.opened_on > day) or (unit.closed_on and unit.closed_on <= day):
                     continue
                 if rng.random() >= p_submit:
                     continue

@@ -38,8 +38,13 @@ class ReportTemplate(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = ScopedQuerySet.as_manager()
-    # Templates are read by everyone who reports or reads reports; the committee office edits them.
+    # Templates are read by everyone who may read reports (a liaison's unit lies under the root);
+    # the committee office edits them. Reports, not templates, carry the scope.
     scope_fields = ("root",)
+
+    @staticmethod
+    def scope_q(units: Any) -> Q:
+        return Q()
 
     class Meta:
         verbose_name = _("report template")

@@ -16,7 +16,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, IntegerField, Q, QuerySet, Sum
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from fangkong.core.scoping import subtree_query
@@ -148,3 +150,127 @@ def all_figures(start: dt.date, end: dt.date, under: int | None = None) -> dict[
         for key in totals:
             totals[key] += f[key]
     return _derive(totals["expected"], totals)
+
+
+def child_figures(template: ReportTemplate, start: dt.date, end: dt.date, parent: Unit) -> list[dict[str, Any]]:
+    """Figures per child of ``parent`` (each child's whole subtree), in two grouped queries.
+
+    The parent itself gets a row when it reports itself. Used for the board's drill-down.
+    """
+    from fangkong.orgs.models import UnitLink
+
+    children = list(Unit.objects.filter(parent=parent).order_by("kind", "code"))
+    first = max(start, template.start_date)
+    last = min(end, template.end_date) if template.end_date else end
+    if not template.is_active or last < first:
+        return []
+    links = UnitLink.objects.filter(ancestor__in=[c.pk for c in children])
+    units = assigned_units(template).filter(
+        Q(opened_on__isnull=True) | Q(opened_on__lte=last), Q(closed_on__isnull=True) | Q(closed_on__gt=first)
+    )
+    expected: dict[int, int] = {}
+    grouped = (
+        links.filter(descendant__in=units)
+        .values_list("ancestor_id", "descendant__opened_on", "descendant__closed_on")
+        .annotate(n=Count("id")).order_by()
+    )
+    for ancestor, opened, closed, n in grouped:
+        lo = max(first, opened) if opened else first
+        hi = min(last, closed - dt.timedelta(days=1)) if closed else last
+        if hi >= lo:
+            expected[ancestor] = expected.get(ancestor, 0) + n * ((hi - lo).days + 1)
+    counts = {
+        row["ancestor_id"]: row
+        for row in links.filter(descendant__reports__in=counted_reports(template, start, end))
+        .values("ancestor_id")
+        .annotate(
+            submitted=Count("id", filter=Q(descendant__reports__in_day=True)),
+            zero=Count("id", filter=Q(descendant__reports__in_day=True, descendant__reports__is_zero=True)),
+            on_time=Count("id", filter=Q(descendant__reports__on_time=True)),
+        ).order_by()
+    }
+    empty = {"submitted": 0, "zero": 0, "on_time": 0}
+    out = []
+    for child in children:
+        if child.pk not in expected:
+            continue
+        row = _derive(expected[child.pk], counts.get(child.pk, empty))
+        row["unit"] = child
+        out.append(row)
+    return out
+
+
+def unit_states(template: ReportTemplate, day: dt.date, under: int | None, at: dt.datetime,
+                limit: int = 500) -> list[dict[str, Any]]:
+    """Each expected unit under ``under`` on ``day`` with its state at moment ``at``:
+    submitted / zero / late / missing / pending (not yet, before the day's end)."""
+    units = list(expected_units(template=template, day=day, under=under).order_by("code")[:limit])
+    reports = {
+        r.unit_id: r for r in Report.objects.filter(template=template, day=day, unit_id__in=[u.pk for u in units])
+        .only("id", "unit_id", "is_zero", "on_time", "in_day", "received_at")
+    }
+    deadline_passed = at > template.deadline_at(day)
+    day_over = at >= end_of_day(day)
+    out = []
+    for unit in units:
+        report = reports.get(unit.pk)
+        if report is not None and report.received_at <= at and report.in_day:
+            state = "late" if not report.on_time else ("zero" if report.is_zero else "submitted")
+        elif day_over:
+            state = "missing"
+        elif deadline_passed:
+            state = "late_pending"
+        else:
+            state = "pending"
+        out.append({"unit": unit, "report": report, "state": state})
+    return out
+
+
+def day_series(template: ReportTemplate, start: dt.date, end: dt.date, under: int | None = None) -> list[dict[str, Any]]:
+    """Completeness and timeliness for each day of [start, end] (two grouped queries in all)."""
+    days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+    counts = {
+        row["day"]: row
+        for row in counted_reports(template, start, end, under).values("day").annotate(
+            submitted=Count("id", filter=Q(in_day=True)),
+            zero=Count("id", filter=Q(in_day=True, is_zero=True)),
+            on_time=Count("id", filter=Q(on_time=True)),
+        ).order_by()
+    }
+    empty = {"submitted": 0, "zero": 0, "on_time": 0}
+    units = list(assigned_units(template, under).values_list("opened_on", "closed_on").annotate(n=Count("id")).order_by())
+    out = []
+    for day in days:
+        expected = 0
+        if template.active_on(day):
+            expected = sum(n for opened, closed, n in units
+                           if (opened is None or opened <= day) and (closed is None or closed > day))
+        row = _derive(expected, counts.get(day, empty))
+        row["day"] = day
+        out.append(row)
+    return out
+
+
+def value_series(template: ReportTemplate, start: dt.date, end: dt.date, under: int | None = None) -> dict[str, Any]:
+    """The sums of each integer field per day (zero reports count as 0) over [start, end]."""
+    from .models import ReportField
+
+    keys = list(
+        ReportField.objects.filter(template=template, kind="integer").order_by("position").values_list("key", "label")
+    )
+    days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+    sums = {
+        f"s{i}": Sum(Cast(KeyTextTransform(key, "values"), IntegerField())) for i, (key, _label) in enumerate(keys)
+    }
+    by_day = {
+        row["day"]: row
+        for row in counted_reports(template, start, end, under).filter(is_zero=False)
+        .values("day").annotate(**sums).order_by()
+    } if sums else {}
+    return {
+        "days": [d.isoformat() for d in days],
+        "series": [
+            {"key": key, "label": label, "data": [(by_day.get(d) or {}).get(f"s{i}") or 0 for d in days]}
+            for i, (key, label) in enumerate(keys)
+        ],
+    }

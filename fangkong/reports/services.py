@@ -234,7 +234,7 @@ def report_submit(
         clean = clean_values(version.fields, values or {})
         if not clean:
             raise ValidationError({"__all__": [
-                _("The report is empty. Fill in the figures, or tap “今日无新增情况” to send a zero report.")
+                _("The report is empty. Fill in the figures, or tap “Nothing new today” to send a zero report.")
             ]})
     for attempt in range(3):
         try:
