@@ -69,11 +69,13 @@ def on_http(request: HttpRequest, exc: HttpError) -> HttpResponse:
 def _register() -> None:
     from fangkong.orgs.api import router as orgs_router
     from fangkong.people.api import router as people_router
+    from fangkong.reports.api import router as reports_router
     from fangkong.returnees.api import router as returnees_router
 
     api.add_router("/units", orgs_router)
     api.add_router("/people", people_router)
     api.add_router("/returnees", returnees_router)
+    api.add_router("/reports", reports_router)
 
 
 _register()

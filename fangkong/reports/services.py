@@ -253,6 +253,10 @@ def _write(*, actor: User | None, template: ReportTemplate, unit: Unit, day: dt.
            values: dict[str, Any], zero: bool, at: dt.datetime, reason: str, correcting: bool) -> Report:
     report = Report.objects.select_for_update().filter(template=template, unit=unit, day=day).first()
     by = actor if actor is not None and actor.pk else None
+    if report is not None and not correcting and report.is_zero == zero and report.values == values \
+            and report.version_id == version.pk:
+        # The same report sent again (a retry, a double tap): nothing changes.
+        return report
     if report is None:
         report = Report(
             template=template, unit=unit, day=day, version=version, is_zero=zero, values=values, received_at=at,
