@@ -111,7 +111,7 @@ def send_email(message: Message, channel: Channel) -> None:
     recipients = split_addresses(channel.target)
     connection = get_connection(timeout=settings.NOTIFY_EMAIL_TIMEOUT)
     email = EmailMessage(
-        subject=message.subject, body=plain(message), from_email=settings.DEFAULT_FROM_EMAIL,
+        subject=message.subject, body=message.body, from_email=settings.DEFAULT_FROM_EMAIL,
         to=recipients, connection=connection,
     )
     try:

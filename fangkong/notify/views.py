@@ -147,7 +147,7 @@ class RemindUnitsView(LoginRequiredMixin, View):
     def post(self, request: HttpRequest) -> HttpResponse:
         from fangkong.reports.reminders import remind_units
 
-        if not user_has_perm(request.user, "notify.remind"):
+        if not user_has_perm(request.user, "reports.remind"):
             raise PermissionDenied
         try:
             template_id = int(request.POST.get("template", ""))

@@ -48,11 +48,11 @@ class Mail:
 
     @property
     def subject(self) -> str:
-        return str(self.message["Subject"])
+        return str(self.message["Subject"]).strip()  # a folded header unfolds with a leading space
 
     @property
     def text(self) -> str:
-        return self.message.get_body(preferencelist=("plain",)).get_content()
+        return self.message.get_body(preferencelist=("plain",)).get_content().replace("\r\n", "\n")
 
 
 class _SMTPHandler(socketserver.StreamRequestHandler):
