@@ -7,10 +7,16 @@ from typing import TYPE_CHECKING
 from django.db.models import Q, QuerySet
 
 from fangkong.accounts.models import User
-from fangkong.accounts.roles import ADMIN_ROLES
+from fangkong.accounts.roles import Role
 
 from .choices import DeliveryKind, DeliveryStatus
 from .models import Delivery
+
+# Roles that answer for a unit's work. Administrators, inspection groups and the discipline office
+# oversee rather than answer, and receive no reminders.
+RESPONSIBLE_ROLES = (
+    Role.COMMITTEE_OFFICE, Role.UNIT_LIAISON, Role.BRANCH_SECRETARY, Role.COMMUNITY_STAFF, Role.CHECKPOINT_STAFF,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -21,13 +27,19 @@ if TYPE_CHECKING:
 def responsible_users(unit: Unit) -> QuerySet[User]:
     """The people who answer for a unit: the accounts of its designated liaison (专人) and every
     account whose scope is set on this very unit (not merely above it: the office sees the whole
-    tree but does not answer for each branch). Administrators never receive domain messages."""
+    tree but does not answer for each branch). The working committee and the city are answered
+    for by the committee office accounts whose scope covers them. Only ``RESPONSIBLE_ROLES`` count."""
+    from fangkong.orgs.choices import UnitKind
+    from fangkong.orgs.models import UnitLink
+
     query = Q(scopes__unit_id=unit.pk)
     if unit.liaison_id:
         query |= Q(person_id=unit.liaison_id)
+    if unit.kind in (UnitKind.WORKING_COMMITTEE, UnitKind.CITY):
+        above = UnitLink.objects.filter(descendant_id=unit.pk).values("ancestor_id")
+        query |= Q(role=Role.COMMITTEE_OFFICE, scopes__unit_id__in=above)
     return (
-        User.objects.filter(query, is_active=True).exclude(role__in=ADMIN_ROLES).exclude(role="")
-        .distinct().order_by("username")
+        User.objects.filter(query, is_active=True, role__in=RESPONSIBLE_ROLES).distinct().order_by("username")
     )
 
 

@@ -42,6 +42,7 @@ class Line:
         self.branch_b1 = f.unit(K.BRANCH, self.gb_b, "市民政局第四党支部")  # reports on time
         self.industry2 = f.unit(K.INDUSTRY_UNIT, city.cb, "白岭市燃气公司")  # reports on time
         self.office = f.user("committee_office", city.root, username="office")
+        self.inspector = f.user("inspection_group", city.committee, username="inspector")
         # Responsible people: accounts set on the unit itself, or the unit's designated liaison.
         self.secretary_a = f.user("branch_secretary", self.branch_a, username="secretary_a")
         self.secretary_gb = f.user("branch_secretary", gb_a, username="secretary_gb")
@@ -179,6 +180,13 @@ def test_the_three_stages_reach_the_right_people_with_the_right_lists(city, line
     # The industry line climbs to the working committee.
     [mail] = mails_to(smtp, "gongwei@baishan.example")
     assert "- 市工信局：白岭市自来水公司" in mail.text
+    # The committee office answers for the working committee; oversight roles are not reminded.
+    # (and for the city, which hears of the communities through their street).
+    notices = {n.message.unit: n.message for n in inbox(line.office)}
+    assert set(notices) == {city.committee, city.root}
+    assert "- 市工信局：白岭市自来水公司" in notices[city.committee].body
+    assert "- 东兴街道：红旗社区" in notices[city.root].body
+    assert not inbox(line.inspector)
     # Idempotent again.
     assert sum(reminder_pass(at=at(DAY + dt.timedelta(days=1), 10, 0)).values()) == 0
     assert Message.objects.filter(kind="escalation_next_day").count() == 3
