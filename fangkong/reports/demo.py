@@ -22,7 +22,7 @@ from .choices import Measure, RevisionKind
 from .defaults import create_default_templates
 from .models import Report, ReportRevision
 from .selectors import assigned_units
-from .services import concealment_scan, current_version
+from .services import concealment_scan, current_version, rollup_rebuild
 
 FIRST_DAY = dt.date(2020, 1, 27)
 LAST_DAY = dt.date(2020, 2, 25)
@@ -99,6 +99,8 @@ def load_demo_reports(city: Any = None) -> dict[str, int]:
                     values={} if zero else values, received_at=at, in_day=True, on_time=on_time, updated_at=at,
                 ))
     Report.objects.bulk_create(reports, batch_size=2000)
+    for template in templates:
+        rollup_rebuild(template=template)
     saved = Report.objects.filter(template__in=templates).values_list(
         "id", "version_id", "is_zero", "values", "received_at"
     )

@@ -245,3 +245,25 @@ class ConcealmentFlag(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("reports:flag_detail", args=[self.pk])
+
+
+class ReportRollup(models.Model):
+    """The maintained daily roll-up: for one template and day, the reports received from the
+    units under ``node`` (node included). Every submission adds to the rows of its unit's
+    ancestors, so the board and the rates of any subtree and range read at most one row per day.
+    """
+
+    template = models.ForeignKey(ReportTemplate, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    node = models.ForeignKey("orgs.Unit", on_delete=models.CASCADE, related_name="+", db_index=False)
+    submitted = models.IntegerField(default=0)
+    zero = models.IntegerField(default=0)
+    on_time = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("daily roll-up")
+        constraints = [models.UniqueConstraint(fields=["template", "node", "day"], name="rollup_unique")]
+        indexes = [models.Index(fields=["template", "day", "node"], name="rollup_day_node")]
+
+    def __str__(self) -> str:
+        return f"{self.template_id} {self.node_id} {self.day}"

@@ -24,7 +24,7 @@ from django.utils import timezone
 from fangkong.core.scoping import subtree_query
 from fangkong.orgs.models import Unit
 
-from .models import Report, ReportTemplate
+from .models import Report, ReportRollup, ReportTemplate
 
 
 def end_of_day(day: dt.date) -> dt.datetime:
@@ -98,33 +98,124 @@ def expected_count(template: ReportTemplate, start: dt.date, end: dt.date, under
     return total
 
 
+SUBTREE_LITERAL_LIMIT = 3000
+ODD_UNITS_LIMIT = 200
+
+
+def _in_subtree(qs: QuerySet[Any], unit_id: int, field: str = "unit_id") -> QuerySet[Any]:
+    """Rows of units under ``unit_id``: literal ids for a subtree of up to a few thousand units
+    (PostgreSQL then reads the (unit, day) index), "not in the few units outside" for most of the
+    tree (a count straight from the board index), a sub-select otherwise."""
+    from fangkong.core.scoping import _units_outside, subtree_ids
+
+    ids = subtree_ids(unit_id, limit=SUBTREE_LITERAL_LIMIT)
+    if ids is not None:
+        return qs.filter(**{f"{field}__in": ids})
+    outside = _units_outside(unit_id, limit=SUBTREE_LITERAL_LIMIT)
+    if outside is not None:
+        return qs.exclude(**{f"{field}__in": outside}) if outside else qs
+    return qs.filter(**{f"{field}__in": subtree_query(unit_id)})
+
+
 def counted_reports(template: ReportTemplate, start: dt.date, end: dt.date, under: int | None = None) -> QuerySet[Report]:
-    """Reports that belong to expected (unit, day) pairs over [start, end]."""
+    """Reports that belong to expected (unit, day) pairs over [start, end].
+
+    Reports are only accepted from assigned units on their open days, but a unit may be opened
+    or closed afterwards with an earlier date: reports outside a unit's open days are left out,
+    so that no rate can pass 1. Those units are few, so they are excluded by id and the count
+    needs no join on the units (one index-only scan on PostgreSQL). A unit's kind is taken as
+    fixed: reports are only accepted from units of the template's kinds.
+    """
     first = max(start, template.start_date)
     last = min(end, template.end_date) if template.end_date else end
-    qs = Report.objects.filter(template=template, day__gte=first, day__lte=last, unit__kind__in=template.unit_kinds)
-    # The unit must have been open on the report's day (a unit closed afterwards with a back date
-    # must not push the rates above 1).
-    qs = qs.filter(Q(unit__opened_on__isnull=True) | Q(unit__opened_on__lte=F("day")))
-    qs = qs.filter(Q(unit__closed_on__isnull=True) | Q(unit__closed_on__gt=F("day")))
+    qs = Report.objects.filter(template=template, day__gte=first, day__lte=last)
     if template.root_id is not None:
-        qs = qs.filter(unit_id__in=subtree_query(template.root_id))
+        qs = _in_subtree(qs, template.root_id)
     if under is not None:
-        qs = qs.filter(unit_id__in=subtree_query(under))
+        qs = _in_subtree(qs, under)
+    odd = list(
+        Unit.objects.filter(Q(opened_on__gt=first) | Q(closed_on__lte=last))
+        .values_list("id", "opened_on", "closed_on", "kind")[: ODD_UNITS_LIMIT + 1]
+    )
+    if len(odd) > ODD_UNITS_LIMIT:
+        qs = qs.filter(unit__kind__in=template.unit_kinds)
+        qs = qs.filter(Q(unit__opened_on__isnull=True) | Q(unit__opened_on__lte=F("day")))
+        return qs.filter(Q(unit__closed_on__isnull=True) | Q(unit__closed_on__gt=F("day")))
+    for unit_id, opened, closed, _kind in odd:
+        if opened is not None and opened > first:
+            qs = qs.exclude(unit_id=unit_id, day__lt=opened)
+        if closed is not None and closed <= last:
+            qs = qs.exclude(unit_id=unit_id, day__gte=closed)
     return qs
 
 
+def _bounds(template: ReportTemplate, start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]:
+    return max(start, template.start_date), min(end, template.end_date) if template.end_date else end
+
+
+def _nodes(template: ReportTemplate, under: int | None) -> list[int]:
+    """The roll-up nodes whose rows make up the subtree asked for, inside the template's root."""
+    from fangkong.orgs.models import UnitLink
+
+    root = template.root_id
+    if under is None and root is None:
+        return list(Unit.objects.filter(parent__isnull=True).values_list("id", flat=True))
+    if under is None or root is None or under == root:
+        return [under or root]  # type: ignore[list-item]
+    if UnitLink.objects.filter(ancestor_id=root, descendant_id=under).exists():
+        return [under]
+    if UnitLink.objects.filter(ancestor_id=under, descendant_id=root).exists():
+        return [root]
+    return []
+
+
+COUNTS = ("submitted", "zero", "on_time")
+
+
+def _off_days(template: ReportTemplate, first: dt.date, last: dt.date, nodes: list[int], group: str) -> dict[Any, dict[str, int]]:
+    """Counts to take off the roll-up: reports of units opened or closed afterwards with an
+    earlier date, which fall outside the unit's open days (rates must never pass 1). Such
+    units are few; the query reads only their reports. Grouped by "day" or "node"."""
+    from fangkong.orgs.models import UnitLink
+
+    odd = list(
+        Unit.objects.filter(Q(opened_on__gt=first) | Q(closed_on__lte=last))
+        .filter(id__in=UnitLink.objects.filter(ancestor_id__in=nodes).values("descendant_id"))
+        .values_list("id", "opened_on", "closed_on")
+    )
+    if not odd:
+        return {}
+    outside = Q()
+    for unit_id, opened, closed in odd:
+        if opened is not None:
+            outside |= Q(unit_id=unit_id, day__lt=opened)
+        if closed is not None:
+            outside |= Q(unit_id=unit_id, day__gte=closed)
+    reports = Report.objects.filter(outside, template=template, day__gte=first, day__lte=last)
+    key = "day" if group == "day" else "unit__ancestor_links__ancestor_id"
+    if group != "day":
+        reports = reports.filter(unit__ancestor_links__ancestor_id__in=nodes)
+    rows = reports.values(key).annotate(
+        submitted=Count("id", filter=Q(in_day=True)), zero=Count("id", filter=Q(in_day=True, is_zero=True)),
+        on_time=Count("id", filter=Q(on_time=True)),
+    ).order_by()
+    return {row[key]: row for row in rows}
+
+
 def figures(template: ReportTemplate, start: dt.date, end: dt.date, under: int | None = None) -> dict[str, Any]:
-    """The reporting figures of one template over [start, end] under a unit (or the whole tree)."""
+    """The reporting figures of one template over [start, end] under a unit (or the whole tree),
+    read from the daily roll-up: at most one row per day."""
     expected = expected_count(template, start, end, under)
-    if not expected:
-        counts = {"submitted": 0, "zero": 0, "on_time": 0}
-    else:
-        counts = counted_reports(template, start, end, under).aggregate(
-            submitted=Count("id", filter=Q(in_day=True)),
-            zero=Count("id", filter=Q(in_day=True, is_zero=True)),
-            on_time=Count("id", filter=Q(on_time=True)),
-        )
+    counts = {key: 0 for key in COUNTS}
+    if expected:
+        first, last = _bounds(template, start, end)
+        nodes = _nodes(template, under)
+        sums = ReportRollup.objects.filter(template=template, node_id__in=nodes, day__gte=first, day__lte=last)\
+            .aggregate(**{key: Sum(key) for key in COUNTS})
+        counts = {key: sums[key] or 0 for key in COUNTS}
+        for row in _off_days(template, first, last, nodes, "day").values():
+            for key in COUNTS:
+                counts[key] -= row[key]
     return _derive(expected, counts)
 
 
@@ -179,16 +270,16 @@ def child_figures(template: ReportTemplate, start: dt.date, end: dt.date, parent
         hi = min(last, closed - dt.timedelta(days=1)) if closed else last
         if hi >= lo:
             expected[ancestor] = expected.get(ancestor, 0) + n * ((hi - lo).days + 1)
-    counts = {
-        row["ancestor_id"]: row
-        for row in links.filter(descendant__reports__in=counted_reports(template, start, end))
-        .values("ancestor_id")
-        .annotate(
-            submitted=Count("id", filter=Q(descendant__reports__in_day=True)),
-            zero=Count("id", filter=Q(descendant__reports__in_day=True, descendant__reports__is_zero=True)),
-            on_time=Count("id", filter=Q(descendant__reports__on_time=True)),
-        ).order_by()
+    child_ids = [c.pk for c in children]
+    counts: dict[int, dict[str, int]] = {
+        row["node_id"]: row
+        for row in ReportRollup.objects.filter(template=template, node_id__in=child_ids, day__gte=first, day__lte=last)
+        .values("node_id").annotate(**{key: Sum(key) for key in COUNTS}).order_by()
     }
+    for node, off in _off_days(template, first, last, child_ids, "node").items():
+        row = counts.setdefault(node, {key: 0 for key in COUNTS})
+        for key in COUNTS:
+            row[key] -= off[key]
     empty = {"submitted": 0, "zero": 0, "on_time": 0}
     out = []
     for child in children:
@@ -229,14 +320,17 @@ def unit_states(template: ReportTemplate, day: dt.date, under: int | None, at: d
 def day_series(template: ReportTemplate, start: dt.date, end: dt.date, under: int | None = None) -> list[dict[str, Any]]:
     """Completeness and timeliness for each day of [start, end] (two grouped queries in all)."""
     days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
-    counts = {
+    first, last = _bounds(template, start, end)
+    nodes = _nodes(template, under)
+    counts: dict[dt.date, dict[str, int]] = {
         row["day"]: row
-        for row in counted_reports(template, start, end, under).values("day").annotate(
-            submitted=Count("id", filter=Q(in_day=True)),
-            zero=Count("id", filter=Q(in_day=True, is_zero=True)),
-            on_time=Count("id", filter=Q(on_time=True)),
-        ).order_by()
+        for row in ReportRollup.objects.filter(template=template, node_id__in=nodes, day__gte=first, day__lte=last)
+        .values("day").annotate(**{key: Sum(key) for key in COUNTS}).order_by()
     }
+    for day, off in _off_days(template, first, last, nodes, "day").items():
+        row = counts.setdefault(day, {key: 0 for key in COUNTS})
+        for key in COUNTS:
+            row[key] -= off[key]
     empty = {"submitted": 0, "zero": 0, "on_time": 0}
     units = list(assigned_units(template, under).values_list("opened_on", "closed_on").annotate(n=Count("id")).order_by())
     out = []

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,7 +21,15 @@ from fangkong.core.text import clean_text
 from fangkong.orgs.models import Unit
 
 from .choices import FieldKind, FlagKind, FlagStatus, Measure, RevisionKind
-from .models import ConcealmentFlag, Report, ReportField, ReportRevision, ReportTemplate, TemplateVersion
+from .models import (
+    ConcealmentFlag,
+    Report,
+    ReportField,
+    ReportRevision,
+    ReportRollup,
+    ReportTemplate,
+    TemplateVersion,
+)
 from .selectors import end_of_day, is_expected
 
 if TYPE_CHECKING:
@@ -263,10 +271,13 @@ def _write(*, actor: User | None, template: ReportTemplate, unit: Unit, day: dt.
             in_day=at < end_of_day(day), on_time=at <= template.deadline_at(day), updated_at=at, submitted_by=by,
         )
         report.save()
+        rollup_add(report, submitted=int(report.in_day), zero=int(report.in_day and zero), on_time=int(report.on_time))
         kind = RevisionKind.SUBMIT
         before = None
     else:
         before = snapshot(report)
+        if report.in_day and report.is_zero != zero:
+            rollup_add(report, submitted=0, zero=1 if zero else -1, on_time=0)
         report.version, report.is_zero, report.values = version, zero, values
         report.updated_at, report.submitted_by = at, by
         report.revision_count += 1
@@ -280,6 +291,61 @@ def _write(*, actor: User | None, template: ReportTemplate, unit: Unit, day: dt.
     if kind != RevisionKind.SUBMIT or zero or values:
         concealment_scan(template=template, day=day, units=[unit.pk], at=at)
     return report
+
+
+def rollup_add(report: Report, *, submitted: int, zero: int, on_time: int) -> None:
+    """Add a report's counts to the roll-up rows of its unit and every unit above it.
+
+    One INSERT … ON CONFLICT DO UPDATE (SQLite and PostgreSQL alike), rows in id order so that
+    concurrent submissions lock the shared ancestors in the same order and cannot deadlock.
+    """
+    from fangkong.orgs.models import UnitLink
+
+    if not (submitted or zero or on_time):
+        return
+    nodes = sorted(UnitLink.objects.filter(descendant_id=report.unit_id).values_list("ancestor_id", flat=True))
+    table = connection.ops.quote_name(ReportRollup._meta.db_table)
+    rows = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(nodes))
+    params: list[Any] = []
+    for node in nodes:
+        params += [report.template_id, report.day, node, submitted, zero, on_time]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (template_id, day, node_id, submitted, zero, on_time) VALUES {rows} "
+            "ON CONFLICT (template_id, node_id, day) DO UPDATE SET submitted = "
+            f"{table}.submitted + excluded.submitted, zero = {table}.zero + excluded.zero, "
+            f"on_time = {table}.on_time + excluded.on_time",
+            params,
+        )
+
+
+def rollup_rebuild(*, template: ReportTemplate, start: dt.date | None = None, end: dt.date | None = None) -> int:
+    """Recompute the roll-up of a template (optionally of a date range) from its reports, in SQL.
+    Used after bulk loads (the demo, benchmarks) and to repair it."""
+    from fangkong.orgs.models import UnitLink
+
+    rollups = ReportRollup.objects.filter(template=template)
+    reports = Report.objects.filter(template=template)
+    if start is not None:
+        rollups, reports = rollups.filter(day__gte=start), reports.filter(day__gte=start)
+    if end is not None:
+        rollups, reports = rollups.filter(day__lte=end), reports.filter(day__lte=end)
+    with transaction.atomic():
+        rollups.delete()
+        sql, params = reports.values_list("id", flat=True).query.sql_with_params()
+        r, link = connection.ops.quote_name(Report._meta.db_table), connection.ops.quote_name(UnitLink._meta.db_table)
+        table = connection.ops.quote_name(ReportRollup._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (template_id, day, node_id, submitted, zero, on_time) "
+                f"SELECT r.template_id, r.day, l.ancestor_id, "
+                "SUM(CASE WHEN r.in_day THEN 1 ELSE 0 END), SUM(CASE WHEN r.in_day AND r.is_zero THEN 1 ELSE 0 END), "
+                "SUM(CASE WHEN r.on_time THEN 1 ELSE 0 END) "
+                f"FROM {r} r JOIN {link} l ON l.descendant_id = r.unit_id WHERE r.id IN ({sql}) "
+                "GROUP BY r.template_id, r.day, l.ancestor_id",
+                params,
+            )
+            return int(cursor.rowcount)
 
 
 def report_correct(*, actor: User | None, report: Report, values: dict[str, Any] | None = None,
