@@ -31,3 +31,4 @@ class MessageKind(models.TextChoices):
     ESCALATION = "escalation", _("Missing units, one level up")
     ESCALATION_NEXT_DAY = "escalation_next_day", _("Missing units, next day, two levels up")
     MANUAL = "manual", _("Reminder sent by hand")
+    TEST = "test", _("Test message")

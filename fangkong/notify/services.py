@@ -21,8 +21,8 @@ from django.utils.translation import gettext as _
 from fangkong.audit.services import audit_change, snapshot
 from fangkong.core.scoping import unit_in_scope, user_has_perm
 
-from . import selectors, senders
-from .choices import ChannelKind, DeliveryKind, DeliveryStatus, MessageFormat
+from . import selectors, senders, texts
+from .choices import ChannelKind, DeliveryKind, DeliveryStatus, MessageFormat, MessageKind
 from .models import Channel, Delivery, Message
 
 if TYPE_CHECKING:
@@ -86,6 +86,21 @@ def channel_delete(*, actor: User, channel: Channel) -> None:
     before = snapshot(channel)
     audit_change(actor=actor, obj=channel, before=before, deleted=True)
     channel.delete()
+
+
+@transaction.atomic
+def channel_test(*, actor: User, channel: Channel) -> Delivery:
+    """A test message on one channel only, so whoever configured it sees at once that it works."""
+    if not Channel.objects.editable_by(actor).filter(pk=channel.pk).exists():
+        raise PermissionDenied(_("Your role may not configure notification channels."))
+    now = timezone.now()
+    subject, body = texts.channel_test(unit=channel.unit.name, sender=str(actor))
+    message = Message.objects.create(
+        unit=channel.unit, kind=MessageKind.TEST, key=f"test:{channel.pk}:{now.timestamp()}", subject=subject,
+        body=body, created_by=actor,
+    )
+    audit_change(actor=actor, obj=message, before=None)
+    return Delivery.objects.create(message=message, kind=channel.kind, channel=channel, next_attempt_at=now)
 
 
 def _enqueue(delivery_id: int, run_after: dt.datetime | None = None) -> None:

@@ -74,3 +74,12 @@ def manual(*, template: str, day: dt.date, deadline: dt.time, unit: str, sender:
             "Reminder sent by %(sender)s."
         ) % values
     return subject, body
+
+
+def channel_test(*, unit: str, sender: str) -> tuple[str, str]:
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("[Test] Notification channel check")
+        body = _("This test message shows that the channel of %(unit)s works. Sent by %(sender)s.") % {
+            "unit": unit, "sender": sender,
+        }
+    return subject, body

@@ -20,6 +20,7 @@ from fangkong.core.scoping import user_has_perm
 from fangkong.core.views import ScopedMixin, is_htmx, page_size_from
 
 from . import selectors, services
+from .choices import DeliveryStatus
 from .forms import ChannelForm
 from .models import Channel, Delivery
 
@@ -101,6 +102,24 @@ class ChannelDeleteView(ScopedMixin, View):
         channel = get_object_or_404(Channel.objects.editable_by(request.user), pk=pk)
         services.channel_delete(actor=request.user, channel=channel)  # type: ignore[arg-type]
         messages.success(request, _("The channel was removed."))
+        return redirect("notify:channel_list")
+
+
+class ChannelTestView(ScopedMixin, View):
+    """Sends a test message on one channel now and says at once whether it arrived."""
+
+    model = Channel
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        self.require("change")
+        channel = get_object_or_404(Channel.objects.editable_by(request.user), pk=pk)
+        delivery = services.channel_test(actor=request.user, channel=channel)  # type: ignore[arg-type]
+        # Sent here rather than by the worker: the person who clicked waits for the answer.
+        attempted = services.delivery_attempt(delivery.pk) or delivery
+        if attempted.status == DeliveryStatus.SENT:
+            messages.success(request, _("The test message was sent."))
+        else:
+            messages.error(request, _("The test message failed: %(error)s") % {"error": attempted.last_error})
         return redirect("notify:channel_list")
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from fangkong.notify import services
-from fangkong.notify.models import Delivery, Message
+from fangkong.notify.models import Channel, Delivery, Message
 from fangkong.notify.senders import dingtalk_sign
 from tests import factories as f
 from tests.notify.servers import dingtalk_server, free_port, smtp_server, wecom_server  # noqa: F401 - fixtures
@@ -198,3 +198,20 @@ def test_email_needs_no_worker_when_the_loop_sweeps(city, office, smtp):
     call_command("send_reminders", verbosity=0)
     assert [m.rcpt_to for m in smtp.mails] == [["duty@mca.example"]]
 
+
+
+def test_a_test_message_checks_one_channel_at_once(city, office, wecom, as_user):
+    services.channel_create(actor=office, unit=city.dept_a, kind="wecom", target=wecom.url)
+    down = services.channel_create(actor=office, unit=city.dept_a, kind="dingtalk",
+                                   target=f"http://127.0.0.1:{free_port()}/robot/send")
+    client = as_user(office)
+    wecom_channel = Channel.objects.get(kind="wecom")
+    response = client.post(f"/notify/channels/{wecom_channel.pk}/test/", follow=True)
+    assert "测试消息已发送成功" in response.content.decode()
+    [post] = wecom.posts
+    assert post.payload["markdown"]["content"].startswith("### 【测试】通知渠道测试")
+    assert "市民政局的通知渠道配置正确" in post.payload["markdown"]["content"]
+    response = client.post(f"/notify/channels/{down.pk}/test/", follow=True)
+    assert "测试消息发送失败" in response.content.decode()
+    # Only the channel under test was used; nobody's inbox got a test message.
+    assert not Delivery.objects.filter(kind="inapp").exists() and len(wecom.posts) == 1
