@@ -88,6 +88,7 @@ bench: install-test
 	$(BIN)/python bench/run.py --database-url "$(PG_URL)_bench"
 	$(BIN)/python bench/ledger.py --database-url "$(PG_URL)_bench" --million
 	$(BIN)/python bench/ledger.py
+	$(BIN)/python bench/reminders.py --database-url "$(PG_URL)_bench"
 
 messages: install-test
 	cd fangkong && ../$(BIN)/fangkong makemessages -l zh_Hans --no-obsolete && ../$(BIN)/fangkong compilemessages -l zh_Hans

@@ -8,7 +8,8 @@ channel that is down delays only its own deliveries.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 
 # While one worker sends a delivery, no other worker picks it up for this long.
 CLAIM_SECONDS = 120
+TASK_BATCH = 20
 
 
 def _check_target(kind: str, target: str, secret: str) -> str:
@@ -111,44 +113,101 @@ def _enqueue(delivery_id: int, run_after: dt.datetime | None = None) -> None:
 
 
 def _enqueue_all(delivery_ids: list[int]) -> None:
-    for pk in delivery_ids:
-        _enqueue(pk)
+    from .tasks import deliver_batch
+
+    # A few deliveries per task: one task per delivery would cost a row each, one task for all
+    # would let one dead robot's timeouts hold up everybody else's messages.
+    for i in range(0, len(delivery_ids), TASK_BATCH):
+        deliver_batch.enqueue(delivery_ids[i : i + TASK_BATCH])
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message to send: to ``unit``, for the occasion ``key``."""
+
+    unit: Unit
+    kind: str
+    key: str
+    subject: str
+    body: str
+    about_units: tuple[Unit, ...] = ()
+    actor: User | None = None
+
+
+def _store(items: list[Outgoing]) -> list[Message]:
+    def build(item: Outgoing) -> Message:
+        return Message(unit=item.unit, kind=item.kind, key=item.key, subject=item.subject[:200], body=item.body,
+                       created_by=item.actor if item.actor is not None and item.actor.pk else None)
+
+    try:
+        with transaction.atomic():
+            return Message.objects.bulk_create([build(item) for item in items], batch_size=1000)
+    except IntegrityError:
+        pass
+    # A concurrent pass stored some of these occasions first: store the others one by one.
+    stored = []
+    for item in items:
+        try:
+            with transaction.atomic():
+                stored.append(Message.objects.create(**{f: getattr(build(item), f) for f in (
+                    "unit", "kind", "key", "subject", "body", "created_by")}))
+        except IntegrityError:
+            continue
+    return stored
 
 
 @transaction.atomic
+def messages_send(items: Sequence[Outgoing]) -> list[Message]:
+    """Address messages to units: each gets an in-app notice for every responsible person of its
+    unit and one delivery per active channel of the unit. Occasions (``key``) already sent are
+    skipped, so running a reminder pass twice sends nothing twice. A fixed number of queries
+    whatever the number of messages. Returns the messages stored now."""
+    by_key = {item.key: item for item in items}
+    existing: set[str] = set()
+    keys = list(by_key)
+    for i in range(0, len(keys), 2000):
+        existing.update(Message.objects.filter(key__in=keys[i : i + 2000]).values_list("key", flat=True))
+    fresh = [item for key, item in by_key.items() if key not in existing]
+    if not fresh:
+        return []
+    messages = _store(fresh)
+    Through = Message.about_units.through
+    Through.objects.bulk_create(
+        [Through(message_id=m.pk, unit_id=u.pk) for m in messages for u in dict.fromkeys(by_key[m.key].about_units)],
+        batch_size=2000,
+    )
+    units = {m.unit_id for m in messages}
+    people = selectors.responsible_user_ids([by_key[m.key].unit for m in messages])
+    channels: dict[int, list[Channel]] = {}
+    for channel in Channel.objects.filter(unit_id__in=units, is_active=True).order_by("id"):
+        channels.setdefault(channel.unit_id, []).append(channel)
+    now = timezone.now()
+    deliveries = []
+    for message in messages:
+        deliveries += [
+            Delivery(message=message, kind=DeliveryKind.INAPP, user_id=user_id, status=DeliveryStatus.SENT,
+                     attempts=1, sent_at=now)
+            for user_id in sorted(people.get(message.unit_id, ()))
+        ]
+        deliveries += [
+            Delivery(message=message, kind=channel.kind, channel=channel, next_attempt_at=now)
+            for channel in channels.get(message.unit_id, [])
+        ]
+    created = Delivery.objects.bulk_create(deliveries, batch_size=2000)
+    pending = [d.pk for d in created if d.status == DeliveryStatus.PENDING]
+    if pending:
+        transaction.on_commit(lambda: _enqueue_all(pending))
+    return messages
+
+
 def message_send(
     *, unit: Unit, kind: str, key: str, subject: str, body: str, about_units: Iterable[Unit] = (),
     actor: User | None = None,
 ) -> Message | None:
-    """Address a message to a unit: an in-app notice to each of its responsible people and one
-    delivery per active channel of the unit. Returns None when this occasion (``key``) was
-    already sent: running a reminder pass twice sends nothing twice."""
-    if Message.objects.filter(key=key).exists():
-        return None
-    try:
-        with transaction.atomic():
-            message = Message.objects.create(
-                unit=unit, kind=kind, key=key, subject=subject[:200], body=body, created_by=actor
-            )
-    except IntegrityError:  # a concurrent pass stored the same occasion first
-        return None
-    message.about_units.set(list(about_units))
-    now = timezone.now()
-    deliveries = [
-        Delivery(message=message, kind=DeliveryKind.INAPP, user=user, status=DeliveryStatus.SENT,
-                 attempts=1, sent_at=now)
-        for user in selectors.responsible_users(unit)
-    ]
-    deliveries += [
-        Delivery(message=message, kind=channel.kind, channel=channel, next_attempt_at=now)
-        for channel in Channel.objects.filter(unit=unit, is_active=True)
-    ]
-    Delivery.objects.bulk_create(deliveries)
-    pending = list(
-        Delivery.objects.filter(message=message, status=DeliveryStatus.PENDING).values_list("id", flat=True)
-    )
-    transaction.on_commit(lambda: _enqueue_all(pending))
-    return message
+    """One message (see ``messages_send``); None when this occasion was already sent."""
+    sent = messages_send([Outgoing(unit=unit, kind=kind, key=key, subject=subject, body=body,
+                                   about_units=tuple(about_units), actor=actor)])
+    return sent[0] if sent else None
 
 
 def delivery_attempt(delivery_id: int, *, now: dt.datetime | None = None) -> Delivery | None:

@@ -33,7 +33,7 @@ from fangkong.audit.services import audit_change
 from fangkong.core.scoping import user_has_perm
 from fangkong.notify import texts
 from fangkong.notify.choices import MessageKind
-from fangkong.notify.services import message_send
+from fangkong.notify.services import Outgoing, messages_send
 from fangkong.orgs.models import Unit
 
 from .models import ReportTemplate
@@ -64,15 +64,14 @@ def _next_day_time() -> dt.time:
 
 def remind_before(template: ReportTemplate, day: dt.date, at: dt.datetime) -> int:
     """Stage 1: remind each unit that has not reported yet. Returns the messages sent."""
-    sent = 0
+    outgoing = []
     for unit in missing_units(template=template, day=day, at=at):
         subject, body = texts.before_deadline(
             template=template.name, day=day, deadline=template.deadline, unit=unit.name
         )
-        if message_send(unit=unit, kind=MessageKind.REMINDER, key=_key(template, day, BEFORE, unit),
-                        subject=subject, body=body, about_units=[unit]):
-            sent += 1
-    return sent
+        outgoing.append(Outgoing(unit=unit, kind=MessageKind.REMINDER, key=_key(template, day, BEFORE, unit),
+                                 subject=subject, body=body, about_units=(unit,)))
+    return len(messages_send(outgoing))
 
 
 def escalate_at_deadline(template: ReportTemplate, day: dt.date, at: dt.datetime) -> int:
@@ -82,15 +81,14 @@ def escalate_at_deadline(template: ReportTemplate, day: dt.date, at: dt.datetime
         parent = escalation_parent(unit)
         if parent is not None:
             by_parent[parent].append(unit)
-    sent = 0
+    outgoing = []
     for parent, units in sorted(by_parent.items(), key=lambda item: item[0].code):
         subject, body = texts.at_deadline(
             template=template.name, day=day, deadline=template.deadline, units=[u.name for u in units]
         )
-        if message_send(unit=parent, kind=MessageKind.ESCALATION, key=_key(template, day, DEADLINE, parent),
-                        subject=subject, body=body, about_units=units):
-            sent += 1
-    return sent
+        outgoing.append(Outgoing(unit=parent, kind=MessageKind.ESCALATION, key=_key(template, day, DEADLINE, parent),
+                                 subject=subject, body=body, about_units=tuple(units)))
+    return len(messages_send(outgoing))
 
 
 def escalate_next_day(template: ReportTemplate, day: dt.date) -> int:
@@ -102,17 +100,17 @@ def escalate_next_day(template: ReportTemplate, day: dt.date) -> int:
         grandparent = escalation_parent(parent) if parent is not None else None
         if parent is not None and grandparent is not None:
             groups[grandparent][parent].append(unit)
-    sent = 0
+    outgoing = []
     for top, by_parent in sorted(groups.items(), key=lambda item: item[0].code):
         ordered = sorted(by_parent.items(), key=lambda item: item[0].code)
         subject, body = texts.next_day(
             template=template.name, day=day, groups=[(p.name, [u.name for u in us]) for p, us in ordered]
         )
-        units = [u for _p, us in ordered for u in us]
-        if message_send(unit=top, kind=MessageKind.ESCALATION_NEXT_DAY, key=_key(template, day, NEXT_DAY, top),
-                        subject=subject, body=body, about_units=units):
-            sent += 1
-    return sent
+        outgoing.append(Outgoing(
+            unit=top, kind=MessageKind.ESCALATION_NEXT_DAY, key=_key(template, day, NEXT_DAY, top),
+            subject=subject, body=body, about_units=tuple(u for _p, us in ordered for u in us),
+        ))
+    return len(messages_send(outgoing))
 
 
 def reminder_pass(*, at: dt.datetime | None = None) -> Counter[str]:
@@ -157,18 +155,16 @@ def remind_units(*, actor: User, template_id: int, day: dt.date, unit_ids: list[
         missing_units(template=template, day=day, at=now).filter(pk__in=wanted).values_list("pk", flat=True)
     )
     bucket = f":{int(now.timestamp()) // MANUAL_DEDUP_SECONDS}"
-    sent = 0
+    outgoing = []
     for unit in sorted(units, key=lambda u: u.code):
         if unit.pk not in still_missing:
             continue
         subject, body = texts.manual(
             template=template.name, day=day, deadline=template.deadline, unit=unit.name, sender=str(actor)
         )
-        message = message_send(
-            unit=unit, kind=MessageKind.MANUAL, key=_key(template, day, MANUAL, unit, bucket),
-            subject=subject, body=body, about_units=[unit], actor=actor,
-        )
-        if message is not None:
-            audit_change(actor=actor, obj=message, before=None)
-            sent += 1
-    return sent
+        outgoing.append(Outgoing(unit=unit, kind=MessageKind.MANUAL, key=_key(template, day, MANUAL, unit, bucket),
+                                 subject=subject, body=body, about_units=(unit,), actor=actor))
+    messages = messages_send(outgoing)
+    for message in messages:
+        audit_change(actor=actor, obj=message, before=None)
+    return len(messages)

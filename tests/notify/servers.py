@@ -58,6 +58,8 @@ class Mail:
 class _SMTPHandler(socketserver.StreamRequestHandler):
     """Enough of RFC 5321 for smtplib: EHLO/HELO, MAIL, RCPT, DATA, RSET, NOOP, QUIT."""
 
+    disable_nagle_algorithm = True  # line-by-line replies would otherwise wait on delayed ACKs
+
     def reply(self, line: str) -> None:
         self.wfile.write(line.encode() + b"\r\n")
 
@@ -146,6 +148,8 @@ class RobotServer:
         robot = self
 
         class Handler(BaseHTTPRequestHandler):
+            disable_nagle_algorithm = True
+
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", 0))
                 body = self.rfile.read(length)
