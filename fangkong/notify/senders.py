@@ -100,10 +100,12 @@ def post_json(url: str, payload: dict[str, Any]) -> None:
     try:
         answer = json.loads(raw or b"{}")
     except ValueError as exc:
-        raise SendError(f"not JSON: {raw[:100]!r}") from exc
+        # The body itself is not repeated: a webhook pointed at some other service must not
+        # become a way to read that service's answers on the failures page.
+        raise SendError("the answer is not a robot's JSON") from exc
     if not isinstance(answer, dict) or answer.get("errcode", 0) != 0:
         errcode = answer.get("errcode") if isinstance(answer, dict) else "?"
-        errmsg = answer.get("errmsg") if isinstance(answer, dict) else ""
+        errmsg = str(answer.get("errmsg", ""))[:200] if isinstance(answer, dict) else ""
         raise SendError(f"errcode {errcode}: {errmsg}")
 
 

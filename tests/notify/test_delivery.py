@@ -209,7 +209,7 @@ def test_a_test_message_checks_one_channel_at_once(city, office, wecom, as_user)
     response = client.post(f"/notify/channels/{wecom_channel.pk}/test/", follow=True)
     assert "测试消息已发送成功" in response.content.decode()
     [post] = wecom.posts
-    assert post.payload["markdown"]["content"].startswith("### 【测试】通知渠道测试")
+    assert post.payload["markdown"]["content"].startswith("### 【日报提醒测试】通知渠道测试")
     assert "市民政局的通知渠道配置正确" in post.payload["markdown"]["content"]
     response = client.post(f"/notify/channels/{down.pk}/test/", follow=True)
     assert "测试消息发送失败" in response.content.decode()

@@ -166,12 +166,12 @@ def test_the_three_stages_reach_the_right_people_with_the_right_lists(city, line
     assert sent["next_day"] == 3 and sent["before"] == 0 and sent["deadline"] == 0
     notify.deliver_due()
     [mail] = mails_to(smtp, "dangwei@mca.example")
-    assert mail.subject == "【漏报通报】2月10日《支部日报》有2个单位漏报"
+    assert mail.subject == "【日报漏报通报】2月10日《支部日报》有2个单位漏报"
     assert "下列单位2月10日全天未报送《支部日报》（漏报）：" in mail.text
     assert "- 市民政局第一党总支：市民政局第一党支部、市民政局第三党支部" in mail.text
     [post] = dingtalk.posts
     assert post.payload["msgtype"] == "markdown"
-    assert post.payload["markdown"]["title"] == "【漏报通报】2月10日《支部日报》有2个单位漏报"
+    assert post.payload["markdown"]["title"] == "【日报漏报通报】2月10日《支部日报》有2个单位漏报"
     assert "- 市民政局第一党总支：市民政局第一党支部、市民政局第三党支部" in post.payload["markdown"]["text"]
     ts = post.query["timestamp"]
     digest = hmac.new(SECRET.encode(), f"{ts}\n{SECRET}".encode(), hashlib.sha256).digest()
