@@ -133,7 +133,7 @@ class DeliveryListView(ScopedMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         show = self.request.GET.get("show", "troubled")
         if show == "all":
-            qs = self.get_queryset().exclude(kind="inapp").select_related("message", "message__unit", "channel")
+            qs = self.get_queryset().select_related("message", "message__unit", "channel", "user")
         else:
             qs = selectors.troubled_deliveries(self.request.user)
         page = Paginator(qs.order_by("-id"), page_size_from(self.request, 50)).get_page(self.request.GET.get("page"))
