@@ -134,7 +134,7 @@ def load_reports(tree: dict[str, list[int]], today: dt.date) -> tuple[object, in
 
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def measure_reads(template, tree: dict[str, list[int]], today: dt.date) -> dict[str, float]:  # type: ignore[no-untyped-def]
@@ -187,11 +187,17 @@ def make_liaisons(tree: dict[str, list[int]]) -> list[tuple[str, int]]:
     from fangkong.accounts.services import TOKEN_PREFIX
 
     units = tree["reporting"][:BURST]
-    password = make_password(secrets.token_urlsafe(12))
-    users = User.objects.bulk_create([
-        User(username=f"bench{i}", password=password, role="unit_liaison", full_name="联络员") for i in range(BURST)
-    ])
-    UserScope.objects.bulk_create([UserScope(user=u, unit_id=unit) for u, unit in zip(users, units, strict=True)])
+    users = list(User.objects.filter(username__startswith="bench").order_by("id"))
+    if len(users) == BURST:  # --reuse: the liaisons exist, give them new tokens
+        units = [u.scopes.get().unit_id for u in users]
+        ApiToken.objects.filter(user__in=users).delete()
+    else:
+        password = make_password(secrets.token_urlsafe(12))
+        users = User.objects.bulk_create([
+            User(username=f"bench{i}", password=password, role="unit_liaison", full_name="联络员")
+            for i in range(BURST)
+        ])
+        UserScope.objects.bulk_create([UserScope(user=u, unit_id=unit) for u, unit in zip(users, units, strict=True)])
     keys = [TOKEN_PREFIX + secrets.token_urlsafe(32) for _ in users]
     ApiToken.objects.bulk_create([
         ApiToken(user=u, key_hash=ApiToken.hash_key(k), prefix=k[:10]) for u, k in zip(users, keys, strict=True)
@@ -275,20 +281,53 @@ def burst(tree: dict[str, list[int]], today: dt.date, port: int, database_url: s
         raise SystemExit("the burst lost submissions")
 
 
+def reuse(database_url: str) -> tuple[object, dict[str, list[int]], dt.date]:
+    """Open the data of an earlier run; today's reports (the burst's) are removed."""
+    os.environ["DJANGO_SETTINGS_MODULE"] = "fangkong.config.test_settings"
+    os.environ["DATABASE_URL"] = database_url
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from fangkong.orgs.choices import UnitKind as K
+    from fangkong.orgs.models import Unit
+    from fangkong.reports.models import Report, ReportRollup, ReportTemplate
+    from fangkong.reports.services import rollup_rebuild
+
+    call_command("migrate", verbosity=0)
+    today = timezone.localdate()
+    template = ReportTemplate.objects.get(code="bench")
+    Report.objects.filter(template=template, day__gte=today).delete()
+    if not ReportRollup.objects.filter(template=template).exists():
+        rollup_rebuild(template=template)
+    ReportRollup.objects.filter(template=template, day__gte=today).delete()
+    ids = {kind: list(Unit.objects.filter(kind=kind).order_by("id").values_list("id", flat=True)) for kind in K.values}
+    tree = {"city": ids[K.CITY], "committee": ids[K.WORKING_COMMITTEE], "department": ids[K.DEPARTMENT],
+            "body": ids[K.COORDINATING_BODY], "street": ids[K.STREET], "community": ids[K.COMMUNITY],
+            "reporting": ids[K.DEPARTMENT] + ids[K.INDUSTRY_UNIT] + ids[K.COMMUNITY] + ids[K.CHECKPOINT]}
+    return template, tree, today
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database-url", required=True, help="PostgreSQL URL of a scratch database (dropped!)")
     parser.add_argument("--port", type=int, default=18250)
     parser.add_argument("--skip-burst", action="store_true")
+    parser.add_argument("--reuse", action="store_true", help="Reuse the data of an earlier run (no reload).")
     args = parser.parse_args()
-    setup(args.database_url)
-    from django.utils import timezone
+    if args.reuse:
+        template, tree, today = reuse(args.database_url)
+    else:
+        setup(args.database_url)
+        from django.utils import timezone
 
-    today = timezone.localdate()
-    t0 = time.perf_counter()
-    tree = build_tree()
-    print(f"built 10,415 units in {time.perf_counter() - t0:.1f} s")
-    template, _n = load_reports(tree, today)
+        today = timezone.localdate()
+        t0 = time.perf_counter()
+        tree = build_tree()
+        print(f"built 10,415 units in {time.perf_counter() - t0:.1f} s")
+        template, _n = load_reports(tree, today)
     figures = measure_reads(template, tree, today)
     if not args.skip_burst:
         burst(tree, today, args.port, args.database_url)

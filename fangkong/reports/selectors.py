@@ -292,21 +292,26 @@ def child_figures(template: ReportTemplate, start: dt.date, end: dt.date, parent
 
 
 def unit_states(template: ReportTemplate, day: dt.date, under: int | None, at: dt.datetime,
-                limit: int = 500) -> list[dict[str, Any]]:
-    """Each expected unit under ``under`` on ``day`` with its state at moment ``at``:
-    submitted / zero / late / missing / pending (not yet, before the day's end)."""
-    units = list(expected_units(template=template, day=day, under=under).order_by("code")[:limit])
+                limit: int = 200) -> list[dict[str, Any]]:
+    """Each expected unit under ``under`` on ``day`` (the first ``limit`` by code; the board
+    drills down for more) with its state at moment ``at``: submitted / zero / late / missing /
+    pending (before the deadline) / late_pending (past the deadline, the day not over)."""
+    units = list(
+        expected_units(template=template, day=day, under=under)
+        .only("id", "code", "name", "short_name").order_by("code")[:limit]
+    )
     reports = {
-        r.unit_id: r for r in Report.objects.filter(template=template, day=day, unit_id__in=[u.pk for u in units])
-        .only("id", "unit_id", "is_zero", "on_time", "in_day", "received_at")
+        row[1]: row for row in Report.objects.filter(template=template, day=day, unit_id__in=[u.pk for u in units])
+        .values_list("id", "unit_id", "is_zero", "on_time", "in_day", "received_at")
     }
     deadline_passed = at > template.deadline_at(day)
     day_over = at >= end_of_day(day)
     out = []
     for unit in units:
-        report = reports.get(unit.pk)
-        if report is not None and report.received_at <= at and report.in_day:
-            state = "late" if not report.on_time else ("zero" if report.is_zero else "submitted")
+        row = reports.get(unit.pk)
+        report = {"pk": row[0], "received_at": row[5]} if row else None
+        if row is not None and row[5] <= at and row[4]:
+            state = "late" if not row[3] else ("zero" if row[2] else "submitted")
         elif day_over:
             state = "missing"
         elif deadline_passed:

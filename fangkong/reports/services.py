@@ -288,8 +288,7 @@ def _write(*, actor: User | None, template: ReportTemplate, unit: Unit, day: dt.
         changed_by=by, changed_at=at, reason=reason,
     )
     audit_change(actor=actor, obj=report, before=before)
-    if kind != RevisionKind.SUBMIT or zero or values:
-        concealment_scan(template=template, day=day, units=[unit.pk], at=at)
+    concealment_scan(template=template, day=day, units=[unit.pk], at=at, version=version)
     return report
 
 
@@ -325,23 +324,22 @@ def rollup_rebuild(*, template: ReportTemplate, start: dt.date | None = None, en
     from fangkong.orgs.models import UnitLink
 
     rollups = ReportRollup.objects.filter(template=template)
-    reports = Report.objects.filter(template=template)
+    where, params = "r.template_id = %s", [template.pk]
     if start is not None:
-        rollups, reports = rollups.filter(day__gte=start), reports.filter(day__gte=start)
+        rollups, where, params = rollups.filter(day__gte=start), where + " AND r.day >= %s", [*params, start]
     if end is not None:
-        rollups, reports = rollups.filter(day__lte=end), reports.filter(day__lte=end)
+        rollups, where, params = rollups.filter(day__lte=end), where + " AND r.day <= %s", [*params, end]
+    r, link = connection.ops.quote_name(Report._meta.db_table), connection.ops.quote_name(UnitLink._meta.db_table)
+    table = connection.ops.quote_name(ReportRollup._meta.db_table)
     with transaction.atomic():
         rollups.delete()
-        sql, params = reports.values_list("id", flat=True).query.sql_with_params()
-        r, link = connection.ops.quote_name(Report._meta.db_table), connection.ops.quote_name(UnitLink._meta.db_table)
-        table = connection.ops.quote_name(ReportRollup._meta.db_table)
         with connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {table} (template_id, day, node_id, submitted, zero, on_time) "
-                f"SELECT r.template_id, r.day, l.ancestor_id, "
+                "SELECT r.template_id, r.day, l.ancestor_id, "
                 "SUM(CASE WHEN r.in_day THEN 1 ELSE 0 END), SUM(CASE WHEN r.in_day AND r.is_zero THEN 1 ELSE 0 END), "
                 "SUM(CASE WHEN r.on_time THEN 1 ELSE 0 END) "
-                f"FROM {r} r JOIN {link} l ON l.descendant_id = r.unit_id WHERE r.id IN ({sql}) "
+                f"FROM {r} r JOIN {link} l ON l.descendant_id = r.unit_id WHERE {where} "
                 "GROUP BY r.template_id, r.day, l.ancestor_id",
                 params,
             )
@@ -357,8 +355,8 @@ def report_correct(*, actor: User | None, report: Report, values: dict[str, Any]
 
 # --- concealment (瞒报) ------------------------------------------------------------------------
 
-def _returnee_key(template: ReportTemplate) -> str | None:
-    for field in current_version(template).fields:
+def _returnee_key(template: ReportTemplate, version: TemplateVersion | None = None) -> str | None:
+    for field in (version or current_version(template)).fields:
         if field.get("measure") == Measure.RETURNEES_NEW:
             return str(field["key"])
     return None
@@ -378,7 +376,7 @@ def _evidence(regs: Any) -> list[dict[str, Any]]:
 
 
 def concealment_scan(*, template: ReportTemplate, day: dt.date, units: list[int] | None = None,
-                     at: dt.datetime | None = None) -> list[ConcealmentFlag]:
+                     at: dt.datetime | None = None, version: TemplateVersion | None = None) -> list[ConcealmentFlag]:
     """Compare the day's reports with the returnee ledger and raise (or refresh) flags.
 
     - a zero report, or a count of new returnees below the unit-side registrations of that day;
@@ -389,13 +387,16 @@ def concealment_scan(*, template: ReportTemplate, day: dt.date, units: list[int]
     from fangkong.returnees.choices import Side
     from fangkong.returnees.models import Registration
 
-    key = _returnee_key(template)
+    key = _returnee_key(template, version)
     if key is None:
         return []
     at = at or timezone.now()
     start = dt.datetime.combine(day, dt.time(), tzinfo=timezone.get_current_timezone())
     end = end_of_day(day)
     regs = Registration.objects.filter(registered_at__gte=start, registered_at__lt=end)
+    if units is not None and not regs.filter(Q(unit_id__in=units) | Q(stated_employer_id__in=units)).exists():
+        # The usual case at the deadline: nothing in the ledger for this unit and day.
+        return []
     # What the unit itself registered that day (a department its staff, a community its residents).
     unit_side = regs.all()
     community_side = regs.filter(side=Side.COMMUNITY, stated_employer__isnull=False).filter(

@@ -118,7 +118,7 @@ class BoardView(View):
             node=node, breadcrumb=unit_ancestors(node), at=at,
             figures=selectors.figures(template, day, day, under=node.pk),
             children=selectors.child_figures(template, day, day, node),
-            states=states, waiting=waiting,
+            states=states, waiting=waiting, truncated=len(states) >= 200,
             remind_url=remind_url() if user_has_perm(request.user, "reports.remind") else None,
             can_submit=user_has_perm(request.user, "reports.submit"),
         )
@@ -135,10 +135,8 @@ def _own_units(request: HttpRequest, day: dt.date) -> list[tuple[Unit, list[Repo
         if not template.active_on(day):
             continue
         qs = selectors.expected_units(template=template, day=day)
-        if ids is not None:
-            qs = qs.filter(id__in=ids)
-        else:
-            qs = qs.none()  # the office picks a unit explicitly (?unit=)
+        # The office (whole tree) picks a unit explicitly with ?unit=.
+        qs = qs.filter(id__in=ids) if ids is not None else qs.none()
         for unit in qs.order_by("code")[:50]:
             for entry in out:
                 if entry[0].pk == unit.pk:

@@ -69,7 +69,7 @@ def test_it_refuses_negative_or_absurd_numbers(city, tmpl, liaison, value):
 
 
 def test_it_refuses_another_units_report(city, tmpl, liaison):
-    with pytest.raises(PermissionDenied, match="own unit|本单位"):
+    with pytest.raises(PermissionDenied, match=r"own unit|本单位"):
         report_submit(actor=liaison, template=tmpl, unit=city.dept_b, day=START, zero=True, at=at(START))
     assert not Report.objects.exists()
 
@@ -96,7 +96,7 @@ def test_it_locks_a_day_after_n_days_and_only_the_office_corrects(city, tmpl, li
     # Still open two days later, locked on the third.
     report_submit(actor=liaison, template=tmpl, unit=city.dept_a, day=START, values={**GOOD, "in_isolation": 4},
                   at=at(START + dt.timedelta(days=2), 23))
-    with pytest.raises(ValidationError, match="locked|锁定"):
+    with pytest.raises(ValidationError, match=r"locked|锁定"):
         report_submit(actor=liaison, template=tmpl, unit=city.dept_a, day=START, zero=True, at=later)
     with pytest.raises(PermissionDenied):
         report_correct(actor=liaison, report=report, zero=True, reason="改错", at=later)
@@ -156,7 +156,7 @@ def test_two_liaisons_at_the_same_moment_make_one_report_and_lose_nothing(city, 
                 barrier.wait(timeout=5)
             report_submit(actor=user, template=tmpl, unit=city.dept_a, day=START,
                           values={**GOOD, "returnees_new": n}, at=moment)
-        except BaseException as exc:  # noqa: BLE001 - reported to the main thread
+        except BaseException as exc:
             errors.append(exc)
         finally:
             if threaded:
