@@ -88,6 +88,7 @@ bench: install-test
 	$(BIN)/python bench/run.py --database-url "$(PG_URL)_bench"
 	$(BIN)/python bench/ledger.py --database-url "$(PG_URL)_bench" --million
 	$(BIN)/python bench/ledger.py
+	$(BIN)/python bench/reports.py --database-url "$(PG_URL)_reports_bench"
 	$(BIN)/python bench/reminders.py --database-url "$(PG_URL)_bench"
 
 messages: install-test
