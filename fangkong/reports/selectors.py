@@ -128,7 +128,7 @@ def counted_reports(template: ReportTemplate, start: dt.date, end: dt.date, unde
     """
     first = max(start, template.start_date)
     last = min(end, template.end_date) if template.end_date else end
-    qs = Report.objects.filter(template=template, day__gte=first, day__lte=last)
+    qs: QuerySet[Report] = Report.objects.filter(template=template, day__gte=first, day__lte=last)
     if template.root_id is not None:
         qs = _in_subtree(qs, template.root_id)
     if under is not None:
@@ -219,7 +219,7 @@ def figures(template: ReportTemplate, start: dt.date, end: dt.date, under: int |
     return _derive(expected, counts)
 
 
-def _derive(expected: int, counts: dict[str, int]) -> dict[str, Any]:
+def _derive(expected: int, counts: Any) -> dict[str, Any]:
     submitted, on_time = counts["submitted"], counts["on_time"]
     return {
         "expected": expected,
@@ -285,9 +285,7 @@ def child_figures(template: ReportTemplate, start: dt.date, end: dt.date, parent
     for child in children:
         if child.pk not in expected:
             continue
-        row = _derive(expected[child.pk], counts.get(child.pk, empty))
-        row["unit"] = child
-        out.append(row)
+        out.append({**_derive(expected[child.pk], counts.get(child.pk, empty)), "unit": child})
     return out
 
 
@@ -344,9 +342,7 @@ def day_series(template: ReportTemplate, start: dt.date, end: dt.date, under: in
         if template.active_on(day):
             expected = sum(n for opened, closed, n in units
                            if (opened is None or opened <= day) and (closed is None or closed > day))
-        row = _derive(expected, counts.get(day, empty))
-        row["day"] = day
-        out.append(row)
+        out.append({**_derive(expected, counts.get(day, empty)), "day": day})
     return out
 
 

@@ -324,7 +324,8 @@ def rollup_rebuild(*, template: ReportTemplate, start: dt.date | None = None, en
     from fangkong.orgs.models import UnitLink
 
     rollups = ReportRollup.objects.filter(template=template)
-    where, params = "r.template_id = %s", [template.pk]
+    where = "r.template_id = %s"
+    params: list[Any] = [template.pk]
     if start is not None:
         rollups, where, params = rollups.filter(day__gte=start), where + " AND r.day >= %s", [*params, start]
     if end is not None:
@@ -417,7 +418,7 @@ def concealment_scan(*, template: ReportTemplate, day: dt.date, units: list[int]
         reported = 0 if report.is_zero else int(report.values.get(key) or 0)
         checks: list[tuple[str, int, Any]] = []
         if own.get(unit_id, 0) > reported:
-            kind = FlagKind.ZERO_CONTRADICTED if report.is_zero else FlagKind.COUNT_BELOW_LEDGER
+            kind: str = FlagKind.ZERO_CONTRADICTED if report.is_zero else FlagKind.COUNT_BELOW_LEDGER
             checks.append((kind, own[unit_id], unit_side.filter(unit_id=unit_id)))
         if named.get(unit_id, 0) and own.get(unit_id, 0) + named[unit_id] > reported:
             checks.append((FlagKind.COMMUNITY_UNCOUNTED, named[unit_id], community_side.filter(stated_employer_id=unit_id)))

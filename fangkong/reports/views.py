@@ -130,7 +130,7 @@ class BoardView(View):
 def _own_units(request: HttpRequest, day: dt.date) -> list[tuple[Unit, list[ReportTemplate]]]:
     """The units in the user's scope that must report on ``day``, with their templates."""
     ids = scope_unit_ids(request.user)  # type: ignore[arg-type]
-    out = []
+    out: list[tuple[Unit, list[ReportTemplate]]] = []
     for template in ReportTemplate.objects.filter(is_active=True):
         if not template.active_on(day):
             continue
