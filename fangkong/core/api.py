@@ -67,6 +67,7 @@ def on_http(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 def _register() -> None:
+    from fangkong.notify.api import router as notify_router
     from fangkong.orgs.api import router as orgs_router
     from fangkong.people.api import router as people_router
     from fangkong.reports.api import router as reports_router
@@ -76,6 +77,7 @@ def _register() -> None:
     api.add_router("/people", people_router)
     api.add_router("/returnees", returnees_router)
     api.add_router("/reports", reports_router)
+    api.add_router("/notifications", notify_router)
 
 
 _register()
