@@ -18,6 +18,7 @@ OUTSIDE_SCOPE = gettext_lazy("Some of these units are outside your scope; no rem
 NO_UNITS = gettext_lazy("Choose at least one unit to remind.")
 NO_TEMPLATE = gettext_lazy("This daily report does not exist or is outside your scope.")
 NO_PERMISSION = gettext_lazy("Your role may not send reminders.")
+FUTURE_DAY = gettext_lazy("A reminder cannot be sent for a future day.")
 
 
 def _day(day: dt.date) -> str:

@@ -144,6 +144,8 @@ def remind_units(*, actor: User, template_id: int, day: dt.date, unit_ids: list[
     template = ReportTemplate.objects.filter(pk=template_id).first()
     if template is None:
         raise ValidationError(texts.NO_TEMPLATE)
+    if day > timezone.localdate():
+        raise ValidationError(texts.FUTURE_DAY)
     wanted = set(unit_ids)
     if not wanted:
         raise ValidationError(texts.NO_UNITS)

@@ -223,6 +223,8 @@ def test_a_reminder_for_units_outside_the_scope_sends_nothing(city, line, as_use
     assert "提醒请求不完整" in client.post("/notify/remind/", {"template": "x"}, HTTP_HX_REQUEST="true").content.decode()
     empty = client.post("/notify/remind/", {"template": line.branches.pk, "day": "2020-02-10"}, HTTP_HX_REQUEST="true")
     assert "请至少选择一个要提醒的单位" in empty.content.decode()
+    future = dict(data, day="2099-01-01", units=[line.branch_a.pk])
+    assert "不能为未来的日期发送提醒" in client.post("/notify/remind/", future, HTTP_HX_REQUEST="true").content.decode()
     # Roles without the permission are refused outright.
     checkpoint = f.user("checkpoint_staff", city.checkpoint_1)
     assert as_user(checkpoint).post("/notify/remind/", data).status_code == 403
