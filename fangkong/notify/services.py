@@ -147,12 +147,13 @@ def _store(items: list[Outgoing]) -> list[Message]:
     # A concurrent pass stored some of these occasions first: store the others one by one.
     stored = []
     for item in items:
+        message = build(item)
         try:
             with transaction.atomic():
-                stored.append(Message.objects.create(**{f: getattr(build(item), f) for f in (
-                    "unit", "kind", "key", "subject", "body", "created_by")}))
+                message.save()
         except IntegrityError:
             continue
+        stored.append(message)
     return stored
 
 

@@ -216,3 +216,14 @@ def test_a_test_message_checks_one_channel_at_once(city, office, wecom, as_user)
     assert "测试消息发送失败" in response.content.decode()
     # Only the channel under test was used; nobody's inbox got a test message.
     assert not Delivery.objects.filter(kind="inapp").exists() and len(wecom.posts) == 1
+
+
+def test_a_concurrent_pass_that_stored_some_occasions_first(city):
+    """The batch insert meets a key stored meanwhile: the others are still stored, once."""
+    from fangkong.notify.services import Outgoing, _store
+
+    Message.objects.create(unit=city.dept_a, kind="manual", key="k-taken", subject="先到", body="")
+    items = [Outgoing(unit=city.dept_a, kind="manual", key=k, subject=k, body="") for k in ("k-new", "k-taken")]
+    stored = _store(items)
+    assert [m.key for m in stored] == ["k-new"]
+    assert Message.objects.filter(key="k-taken").get().subject == "先到"
