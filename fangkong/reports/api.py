@@ -201,11 +201,10 @@ def _submit(request: HttpRequest, template_key: int | str, unit_id: int, day: dt
     _require(request, "reports.submit", "Your role may not send daily reports.")
     template = _template(request, template_key)
     unit = get_object_or_404(Unit, pk=unit_id)
-    report = services.report_submit(
+    return services.report_submit(
         actor=request.user, template=template, unit=unit, day=day or timezone.localdate(),  # type: ignore[arg-type]
         values=values, zero=zero,
     )
-    return Report.objects.select_related("version").get(pk=report.pk)
 
 
 @router.post("/submit", response=ReportOut, summary="Send (or update) a unit's report for a day")
