@@ -37,9 +37,11 @@ run: install
 	# Loads the demo city (and prints its logins) only when the database is empty; otherwise reprints the logins.
 	if $(BIN)/fangkong demo | tee /dev/stderr | grep -q "nothing loaded"; then $(BIN)/fangkong demo --logins; fi
 	echo "Serving http://$(HOST):$(PORT)/  (Ctrl-C stops; data stays in $(FANGKONG_DATA_DIR))"
-	# The background worker (large ledger imports) runs beside the web server and stops with it.
+	# The background worker (large ledger imports, notifications) runs beside the web server and stops with it.
 	$(BIN)/fangkong db_worker --no-reload -v0 & worker=$$!
-	trap 'kill $$worker 2>/dev/null' EXIT INT TERM
+	# The daily-report reminders and escalations: a pass every minute, nothing sent twice.
+	$(BIN)/fangkong send_reminders --loop -v0 & reminders=$$!
+	trap 'kill $$worker $$reminders 2>/dev/null' EXIT INT TERM
 	$(BIN)/granian --interface wsgi --host $(HOST) --port $(PORT) --workers $(WORKERS) \
 	  --blocking-threads 4 --no-access-log fangkong.config.wsgi:application
 
@@ -88,6 +90,8 @@ bench: install-test
 	$(BIN)/python bench/ledger.py
 	$(BIN)/python bench/passes.py --database-url "$(PG_URL)_passes_bench"
 	$(BIN)/python bench/deployment.py --database-url "$(PG_URL)_bench"
+	$(BIN)/python bench/reports.py --database-url "$(PG_URL)_reports_bench"
+	$(BIN)/python bench/reminders.py --database-url "$(PG_URL)_bench"
 
 messages: install-test
 	cd fangkong && ../$(BIN)/fangkong makemessages -l zh_Hans --no-obsolete && ../$(BIN)/fangkong compilemessages -l zh_Hans

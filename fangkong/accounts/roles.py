@@ -60,6 +60,16 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "passes.view": frozenset(_DOMAIN - {R.CHECKPOINT_STAFF}),
     "passes.change": frozenset({R.COMMITTEE_OFFICE}),
     "passes.verify": frozenset({R.COMMITTEE_OFFICE, R.COMMUNITY_STAFF, R.CHECKPOINT_STAFF}),
+    # daily reports (日报告/零报告): templates, submissions, concealment review, corrections
+    "reports.view": frozenset(_DOMAIN),
+    "reports.submit": frozenset({R.UNIT_LIAISON, R.COMMUNITY_STAFF, R.CHECKPOINT_STAFF, R.COMMITTEE_OFFICE}),
+    "reports.change": frozenset({R.COMMITTEE_OFFICE}),
+    "reports.review": frozenset({R.COMMITTEE_OFFICE}),
+    "reports.correct": frozenset({R.COMMITTEE_OFFICE}),
+    "reports.remind": frozenset({R.COMMITTEE_OFFICE, R.BRANCH_SECRETARY, R.COMMUNITY_STAFF}),
+    # notifications: channels per unit, the failed-delivery page
+    "notify.view": frozenset(_DOMAIN - {R.CHECKPOINT_STAFF}),
+    "notify.change": frozenset({R.COMMITTEE_OFFICE, R.UNIT_LIAISON}),
     # accounts
     "accounts.view": frozenset({R.SYSTEM_ADMIN, R.SECURITY_ADMIN}),
     "accounts.change": frozenset({R.SYSTEM_ADMIN}),

@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "fangkong.returnees",
     "fangkong.deployment",
     "fangkong.passes",
+    "fangkong.reports",
+    "fangkong.notify",
 ]
 
 MIDDLEWARE = [
@@ -191,7 +193,26 @@ OTP_TOTP_ISSUER = "fangkong"
 ISOLATION_DAYS = {"outside": 14, "relative": 14, "fever": 14, "other": 14}
 # Ledger imports: files up to this size; files larger than the second figure run in the background.
 FANGKONG_IMPORT_MAX_BYTES = int(os.environ.get("FANGKONG_IMPORT_MAX_BYTES", 50 * 1024 * 1024))
+# A day's daily reports lock this many days later; then only the committee office corrects them.
+FANGKONG_REPORTS_LOCK_DAYS = int(os.environ.get("FANGKONG_REPORTS_LOCK_DAYS", 3))
 FANGKONG_IMPORT_BACKGROUND_BYTES = int(os.environ.get("FANGKONG_IMPORT_BACKGROUND_BYTES", 1024 * 1024))
+
+# Notifications (fangkong.notify): email goes out over SMTP with Django's backend, read from the
+# environment; failed deliveries are retried after these delays (seconds), then marked failed.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", 25))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "fangkong@localhost")
+NOTIFY_EMAIL_TIMEOUT = 15
+NOTIFY_WEBHOOK_TIMEOUT = 10
+NOTIFY_RETRY_DELAYS = [60, 300, 900, 3600]
+# Daily-report reminders: how long before the deadline units are reminded, and from what local
+# time the next day the level above the responsible one receives the list of units still missing.
+REMINDER_LEAD_MINUTES = int(os.environ.get("REMINDER_LEAD_MINUTES", 60))
+REMINDER_NEXT_DAY_AT = os.environ.get("REMINDER_NEXT_DAY_AT", "09:00")
 
 LOGGING = {
     "version": 1,

@@ -10,6 +10,8 @@ urlpatterns = [
     path("returnees/", include("fangkong.returnees.urls")),
     path("deployment/", include("fangkong.deployment.urls")),
     path("passes/", include("fangkong.passes.urls")),
+    path("reports/", include("fangkong.reports.urls")),
+    path("notify/", include("fangkong.notify.urls")),
     path("accounts/", include("fangkong.accounts.urls")),
     path("audit/", include("fangkong.audit.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -68,9 +68,11 @@ def on_http(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 def _register() -> None:
     from fangkong.deployment.api import router as deployment_router
+    from fangkong.notify.api import router as notify_router
     from fangkong.orgs.api import router as orgs_router
     from fangkong.passes.api import router as passes_router
     from fangkong.people.api import router as people_router
+    from fangkong.reports.api import router as reports_router
     from fangkong.returnees.api import router as returnees_router
 
     api.add_router("/units", orgs_router)
@@ -78,6 +80,8 @@ def _register() -> None:
     api.add_router("/returnees", returnees_router)
     api.add_router("/deployment", deployment_router)
     api.add_router("/passes", passes_router)
+    api.add_router("/reports", reports_router)
+    api.add_router("/notifications", notify_router)
 
 
 _register()

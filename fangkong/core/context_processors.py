@@ -12,7 +12,7 @@ AREAS: list[tuple[Any, str | None, str | None]] = [
     (_("Organisation"), "orgs:unit_tree", "orgs.view"),
     (_("People"), "people:person_list", "people.view"),
     (_("Returnee ledger"), "returnees:returnee_list", "returnees.view"),
-    (_("Daily reports"), None, None),
+    (_("Daily reports"), "reports:board", "reports.view"),
     (_("Cadres down"), "deployment:overview", "deployment.view"),
     (_("Passes"), "passes:pass_list", "passes.view"),
     (_("Checkpoint check"), "passes:checkpoint_choose", "passes.verify"),

@@ -48,10 +48,17 @@ def org_block(as_of: dt.date) -> dict[str, int]:
 BLOCKS: dict[str, Callable[[dt.date], Any]] = {"org": org_block}
 
 
-def collect(as_of: dt.date) -> dict[str, Any]:
+# Blocks that can count over a range [since, as_of] take ``since`` as a keyword; the others
+# always count as of the one date.
+RANGE_BLOCKS: set[str] = set()
+
+
+def collect(as_of: dt.date, since: dt.date | None = None) -> dict[str, Any]:
     result: dict[str, Any] = {"as_of": as_of.isoformat()}
+    if since is not None:
+        result["from"] = since.isoformat()
     for name, block in BLOCKS.items():
-        result[name] = block(as_of)
+        result[name] = block(as_of, since=since) if name in RANGE_BLOCKS else block(as_of)  # type: ignore[call-arg]
     return result
 
 

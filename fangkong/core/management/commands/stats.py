@@ -29,15 +29,23 @@ class Command(BaseCommand):
             "--as-of", metavar="YYYY-MM-DD",
             help="The date the figures are counted up to (default: the site's default date, else today).",
         )
+        parser.add_argument(
+            "--from", dest="since", metavar="YYYY-MM-DD",
+            help="Count blocks that support a range (daily_reports) from this date up to --as-of.",
+        )
         parser.add_argument("--json", action="store_true", help="Print JSON instead of text.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         as_of = parse_date(options["as_of"]) if options["as_of"] else as_of_default()
-        figures = collect(as_of)
+        since = parse_date(options["since"]) if options["since"] else None
+        if since is not None and since > as_of:
+            raise CommandError("--from must not be after --as-of.")
+        figures = collect(as_of, since=since)
         if options["json"]:
             self.stdout.write(json.dumps(figures, ensure_ascii=False, indent=2))
             return
-        self.stdout.write(f"Figures as of {figures.pop('as_of')}")
+        since_text = figures.pop("from", None)
+        self.stdout.write(f"Figures as of {figures.pop('as_of')}" + (f" (from {since_text})" if since_text else ""))
         self._write(figures, indent=0)
 
     def _write(self, value: dict[str, Any], *, indent: int) -> None:

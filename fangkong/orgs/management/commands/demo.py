@@ -250,6 +250,12 @@ class DemoCity:
         from fangkong.passes.demo import load_demo_passes
 
         ledger.update(load_demo_passes(self))
+        from fangkong.reports.demo import load_demo_reports
+
+        ledger.update(load_demo_reports(self))
+        from fangkong.notify.demo import load_demo_notifications
+
+        ledger.update(load_demo_notifications())
         SiteSetting.objects.update_or_create(key=AS_OF_KEY, defaults={"value": STORY_DATE})
         counts = {**self.counts(), **ledger}
         # One line in the audit log says where all these records came from (they were created

@@ -1,0 +1,339 @@
+"""Daily-report benchmarks on PostgreSQL: 10,000 reporting units × 90 days (900,000 reports).
+
+1. The board (one day: figures, the drill-down rows, the unit list) and completeness/timeliness
+   over ranges of 1 to 90 days, for subtrees from one department to the whole city: p50/p95.
+2. A deadline burst: 2,000 liaisons each submit today's report through the API within one minute,
+   against granian on 127.0.0.1, from a load generator in a second process; none may be lost.
+
+Run by `make bench`: python bench/reports.py --database-url postgres://.../fk_rep_bench
+"""
+
+import argparse
+import datetime as dt
+import json
+import os
+import random
+import secrets
+import signal
+import statistics
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from multiprocessing import Process, Queue
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.common import setup  # noqa: E402
+
+DAYS = 90
+BURST = 2000
+
+
+def build_tree() -> dict[str, list[int]]:
+    """City → committee → 100 departments and 4 coordinating bodies × 600 industry units;
+    city → 10 streets × 30 communities × 24 checkpoints: 10,000 reporting units."""
+    from django.utils import timezone
+
+    from fangkong.core.bulk import insert_rows
+    from fangkong.orgs.choices import UnitKind as K
+    from fangkong.orgs.models import Unit, UnitLink
+
+    now = timezone.now()
+    seq = iter(range(1, 10**7))
+    parents: dict[int, int | None] = {}
+
+    def make(specs: list[tuple[str, str, Unit | None, int]]) -> list[Unit]:
+        units = [Unit(code=f"B{next(seq):06d}", name=name, kind=kind, parent=parent, level=level,
+                      created_at=now, updated_at=now) for kind, name, parent, level in specs]
+        Unit.objects.bulk_create(units, batch_size=5000)
+        for u in units:
+            parents[u.pk] = u.parent_id
+        return units
+
+    (city,) = make([(K.CITY, "基准市", None, 0)])
+    (committee,) = make([(K.WORKING_COMMITTEE, "市直机关工委", city, 1)])
+    departments = make([(K.DEPARTMENT, f"市第{i}局", committee, 2) for i in range(100)])
+    bodies = make([(K.COORDINATING_BODY, f"协调机构{i}", committee, 2) for i in range(4)])
+    industry = make([(K.INDUSTRY_UNIT, f"企业{b.pk}-{i}", b, 3) for b in bodies for i in range(600)])
+    streets = make([(K.STREET, f"第{i}街道", city, 1) for i in range(10)])
+    communities = make([(K.COMMUNITY, f"社区{s.pk}-{i}", s, 2) for s in streets for i in range(30)])
+    checkpoints = make([(K.CHECKPOINT, f"卡点{c.pk}-{i}", c, 3) for c in communities for i in range(24)])
+
+    def links() -> list[tuple[int, int, int]]:
+        rows = []
+        for unit_id in parents:
+            depth, node = 0, unit_id
+            while node is not None:
+                rows.append((node, unit_id, depth))
+                node, depth = parents[node], depth + 1
+        return rows
+
+    insert_rows(UnitLink, ("ancestor_id", "descendant_id", "depth"), links())
+    reporting = [u.pk for u in departments + industry + communities + checkpoints]
+    assert len(reporting) == 10_000
+    return {
+        "city": [city.pk], "committee": [committee.pk], "department": [u.pk for u in departments],
+        "body": [u.pk for u in bodies], "street": [u.pk for u in streets],
+        "community": [u.pk for u in communities], "reporting": reporting,
+    }
+
+
+def load_reports(tree: dict[str, list[int]], today: dt.date) -> tuple[object, int]:
+    from django.db import connection
+    from django.utils import timezone
+
+    from fangkong.core.bulk import insert_rows
+    from fangkong.orgs.choices import UnitKind as K
+    from fangkong.reports.defaults import ANOMALIES, FEVER, ISOLATION, RETURNEES
+    from fangkong.reports.models import Report
+    from fangkong.reports.services import current_version, rollup_rebuild, template_create
+
+    start = today - dt.timedelta(days=DAYS)
+    template = template_create(
+        actor=None, code="bench", name="基准日报", line="organs",
+        unit_kinds=[K.DEPARTMENT, K.INDUSTRY_UNIT, K.COMMUNITY, K.CHECKPOINT], start_date=start,
+        deadline=dt.time(16, 0), fields=[dict(f) for f in (RETURNEES, ISOLATION, FEVER, ANOMALIES)],
+    )
+    version = current_version(template)
+    tz = timezone.get_current_timezone()
+    rng = random.Random(90)
+
+    def rows():  # type: ignore[no-untyped-def]
+        for i in range(DAYS):
+            day = start + dt.timedelta(days=i)
+            deadline = dt.datetime.combine(day, dt.time(16, 0), tzinfo=tz)
+            for unit_id in tree["reporting"]:
+                if rng.random() < 0.04:
+                    continue  # missing
+                late = rng.random() < 0.08
+                at = deadline + dt.timedelta(minutes=rng.randrange(5, 400) if late else -rng.randrange(5, 500))
+                zero = rng.random() < 0.6
+                values = {} if zero else {"returnees_new": rng.randrange(4), "in_isolation": rng.randrange(9),
+                                          "fever_cases": 0}
+                yield (template.pk, unit_id, day, version.pk, zero, values, at, True, not late, at, None, 1)
+
+    t0 = time.perf_counter()
+    n = insert_rows(Report, ("template_id", "unit_id", "day", "version_id", "is_zero", "values", "received_at",
+                             "in_day", "on_time", "updated_at", "submitted_by_id", "revision_count"), rows())
+    print(f"loaded {n:,} reports for 10,000 units × {DAYS} days in {time.perf_counter() - t0:.1f} s")
+    t0 = time.perf_counter()
+    rows = rollup_rebuild(template=template)
+    print(f"built the daily roll-up ({rows:,} rows) in {time.perf_counter() - t0:.1f} s")
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE reports_reportrollup")
+        cursor.execute("VACUUM ANALYZE reports_report")
+        cursor.execute("VACUUM ANALYZE orgs_unit")
+        cursor.execute("VACUUM ANALYZE orgs_unitlink")
+    return template, n
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def measure_reads(template, tree: dict[str, list[int]], today: dt.date) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    from django.db import reset_queries
+
+    from fangkong.orgs.models import Unit
+    from fangkong.reports import selectors
+
+    rng = random.Random(7)
+    nodes = {kind: tree[kind] for kind in ("city", "committee", "body", "street", "community", "department")}
+    board: list[float] = []
+    rates: list[float] = []
+    worst: dict[str, float] = {}
+    for kind, ids in nodes.items():
+        for _ in range(12):
+            node = Unit.objects.get(pk=rng.choice(ids))
+            day = today - dt.timedelta(days=rng.randrange(1, DAYS))
+            t0 = time.perf_counter()
+            selectors.figures(template, day, day, node.pk)
+            selectors.child_figures(template, day, day, node)
+            selectors.unit_states(template, day, node.pk, selectors.end_of_day(day))
+            took = (time.perf_counter() - t0) * 1000
+            board.append(took)
+            worst[f"board {kind}"] = max(worst.get(f"board {kind}", 0), took)
+            for span in (1, 7, 30, DAYS):
+                end = today - dt.timedelta(days=1)
+                start = end - dt.timedelta(days=span - 1)
+                t0 = time.perf_counter()
+                fig = selectors.figures(template, start, end, node.pk)
+                took = (time.perf_counter() - t0) * 1000
+                assert fig["completeness"] <= 1 and fig["timeliness"] <= 1
+                rates.append(took)
+                key = f"rates {kind} {span}d"
+                worst[key] = max(worst.get(key, 0), took)
+            reset_queries()
+    print(f"board (one day, figures + drill-down + unit list): n={len(board)} "
+          f"p50 {statistics.median(board):.1f} ms, p95 {pct(board, 95):.1f} ms, max {max(board):.1f} ms")
+    print(f"completeness/timeliness (1/7/30/90 days, department … city): n={len(rates)} "
+          f"p50 {statistics.median(rates):.1f} ms, p95 {pct(rates, 95):.1f} ms, max {max(rates):.1f} ms")
+    slow = sorted(worst.items(), key=lambda kv: -kv[1])[:4]
+    print("slowest cases: " + ", ".join(f"{k} {v:.0f} ms" for k, v in slow))
+    return {"board_p95": pct(board, 95), "rates_p95": pct(rates, 95)}
+
+
+def make_liaisons(tree: dict[str, list[int]]) -> list[tuple[str, int]]:
+    """2,000 liaisons, one per unit, each with an API token (only hashes are stored)."""
+    from django.contrib.auth.hashers import make_password
+
+    from fangkong.accounts.models import ApiToken, User, UserScope
+    from fangkong.accounts.services import TOKEN_PREFIX
+
+    units = tree["reporting"][:BURST]
+    users = list(User.objects.filter(username__startswith="bench").order_by("id"))
+    if len(users) == BURST:  # --reuse: the liaisons exist, give them new tokens
+        units = [u.scopes.get().unit_id for u in users]
+        ApiToken.objects.filter(user__in=users).delete()
+    else:
+        password = make_password(secrets.token_urlsafe(12))
+        users = User.objects.bulk_create([
+            User(username=f"bench{i}", password=password, role="unit_liaison", full_name="联络员")
+            for i in range(BURST)
+        ])
+        UserScope.objects.bulk_create([UserScope(user=u, unit_id=unit) for u, unit in zip(users, units, strict=True)])
+    keys = [TOKEN_PREFIX + secrets.token_urlsafe(32) for _ in users]
+    ApiToken.objects.bulk_create([
+        ApiToken(user=u, key_hash=ApiToken.hash_key(k), prefix=k[:10]) for u, k in zip(users, keys, strict=True)
+    ])
+    return list(zip(keys, units, strict=True))
+
+
+def load_generator(base: str, jobs: list[tuple[str, int]], seconds: float, out: "Queue[object]") -> None:
+    """Open loop: request i starts at i × seconds / n whatever the earlier ones are doing."""
+    start = time.perf_counter() + 0.5
+
+    def one(i: int) -> tuple[int, float, str]:
+        key, unit = jobs[i]
+        delay = start + i * seconds / len(jobs) - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+        body = json.dumps({"template": "bench", "unit": unit,
+                           "values": {"returnees_new": i % 3, "in_isolation": i % 7, "fever_cases": 0}}).encode()
+        request = urllib.request.Request(f"{base}/api/v1/reports/submit", data=body, method="POST", headers={
+            "Authorization": f"Bearer {key}", "Content-Type": "application/json"})
+        t0 = time.perf_counter()
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                status, text = response.status, response.read().decode()
+        except urllib.error.HTTPError as exc:
+            status, text = exc.code, exc.read().decode()[:200]
+        except OSError as exc:
+            status, text = 0, str(exc)
+        return status, (time.perf_counter() - t0) * 1000, text if status != 200 else ""
+
+    with ThreadPoolExecutor(max_workers=128) as pool:
+        results = list(pool.map(one, range(len(jobs))))
+    out.put({"results": results, "elapsed": time.perf_counter() - start})
+
+
+def burst(tree: dict[str, list[int]], today: dt.date, port: int, database_url: str) -> None:
+    from fangkong.reports.models import Report, ReportRevision
+
+    jobs = make_liaisons(tree)
+    env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "fangkong.config.test_settings",
+           "ALLOWED_HOSTS": "127.0.0.1", "SECRET_KEY": secrets.token_urlsafe(40), "DEBUG": "0"}
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "granian"), "--interface", "wsgi", "--host", "127.0.0.1",
+         "--port", str(port), "--workers", "2", "--blocking-threads", "8", "--no-access-log",
+         "fangkong.config.wsgi:application"],
+        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(f"{base}/accounts/login/", timeout=2).read()
+                break
+            except OSError:
+                time.sleep(0.25)
+        else:
+            raise SystemExit("granian did not start: " + (server.stderr.read(2000).decode() if server.stderr else ""))
+        queue: Queue[object] = Queue()
+        generator = Process(target=load_generator, args=(base, jobs, 55.0, queue))
+        generator.start()
+        data = queue.get(timeout=600)
+        generator.join()
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=20)
+    results = data["results"]  # type: ignore[index]
+    latencies = [ms for status, ms, _ in results if status == 200]
+    failures = [(status, text) for status, _, text in results if status != 200]
+    stored = Report.objects.filter(template__code="bench", day=today).count()
+    revisions = ReportRevision.objects.filter(report__template__code="bench", report__day=today).count()
+    print(f"deadline burst: {len(results):,} submissions in {data['elapsed']:.1f} s through granian "  # type: ignore[index]
+          f"(2 workers) from a second process; {len(latencies):,} answered 200, {len(failures)} failed")
+    if latencies:
+        print(f"  latency p50 {statistics.median(latencies):.0f} ms, p95 {pct(latencies, 95):.0f} ms, "
+              f"p99 {pct(latencies, 99):.0f} ms, max {max(latencies):.0f} ms")
+    print(f"  reports stored for today: {stored:,} (expected {BURST:,}); revisions {revisions:,}; "
+          f"lost: {BURST - stored}")
+    if failures:
+        print("  first failures:", failures[:3])
+    if stored != BURST or failures:
+        raise SystemExit("the burst lost submissions")
+
+
+def reuse(database_url: str) -> tuple[object, dict[str, list[int]], dt.date]:
+    """Open the data of an earlier run; today's reports (the burst's) are removed."""
+    os.environ["DJANGO_SETTINGS_MODULE"] = "fangkong.config.test_settings"
+    os.environ["DATABASE_URL"] = database_url
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from fangkong.orgs.choices import UnitKind as K
+    from fangkong.orgs.models import Unit
+    from fangkong.reports.models import Report, ReportRollup, ReportTemplate
+    from fangkong.reports.services import rollup_rebuild
+
+    call_command("migrate", verbosity=0)
+    today = timezone.localdate()
+    template = ReportTemplate.objects.get(code="bench")
+    Report.objects.filter(template=template, day__gte=today).delete()
+    if not ReportRollup.objects.filter(template=template).exists():
+        rollup_rebuild(template=template)
+    ReportRollup.objects.filter(template=template, day__gte=today).delete()
+    ids = {kind: list(Unit.objects.filter(kind=kind).order_by("id").values_list("id", flat=True)) for kind in K.values}
+    tree = {"city": ids[K.CITY], "committee": ids[K.WORKING_COMMITTEE], "department": ids[K.DEPARTMENT],
+            "body": ids[K.COORDINATING_BODY], "street": ids[K.STREET], "community": ids[K.COMMUNITY],
+            "reporting": ids[K.DEPARTMENT] + ids[K.INDUSTRY_UNIT] + ids[K.COMMUNITY] + ids[K.CHECKPOINT]}
+    return template, tree, today
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database-url", required=True, help="PostgreSQL URL of a scratch database (dropped!)")
+    parser.add_argument("--port", type=int, default=18250)
+    parser.add_argument("--skip-burst", action="store_true")
+    parser.add_argument("--reuse", action="store_true", help="Reuse the data of an earlier run (no reload).")
+    args = parser.parse_args()
+    if args.reuse:
+        template, tree, today = reuse(args.database_url)
+    else:
+        setup(args.database_url)
+        from django.utils import timezone
+
+        today = timezone.localdate()
+        t0 = time.perf_counter()
+        tree = build_tree()
+        print(f"built 10,415 units in {time.perf_counter() - t0:.1f} s")
+        template, _n = load_reports(tree, today)
+    figures = measure_reads(template, tree, today)
+    if not args.skip_burst:
+        burst(tree, today, args.port, args.database_url)
+    if figures["board_p95"] > 200 or figures["rates_p95"] > 200:
+        raise SystemExit("p95 above 200 ms")
+
+
+if __name__ == "__main__":
+    main()

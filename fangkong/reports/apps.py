@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+
+
+class ReportsConfig(AppConfig):
+    name = "fangkong.reports"
+    label = "reports"
+    verbose_name = "日报告/零报告"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from fangkong.core.stats import BLOCKS, RANGE_BLOCKS
+
+        from .stats import daily_reports_block
+
+        BLOCKS["daily_reports"] = daily_reports_block
+        RANGE_BLOCKS.add("daily_reports")

@@ -1,0 +1,458 @@
+"""Writing daily reports: templates and their fields, submissions and zero reports (one report
+per unit and day, every change kept as a revision), corrections after locking, concealment flags
+and their review. Keyword-only, typed, atomic, audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fangkong.audit.choices import Action
+from fangkong.audit.services import audit_change, audit_log, snapshot
+from fangkong.core.scoping import unit_in_scope, user_has_perm
+from fangkong.core.text import clean_text
+from fangkong.orgs.models import Unit
+
+from .choices import FieldKind, FlagKind, FlagStatus, Measure, RevisionKind
+from .models import (
+    ConcealmentFlag,
+    Report,
+    ReportField,
+    ReportRevision,
+    ReportRollup,
+    ReportTemplate,
+    TemplateVersion,
+)
+from .selectors import end_of_day, is_expected
+
+if TYPE_CHECKING:
+    from fangkong.accounts.models import User
+
+TEXT_MAX = 500
+
+
+def lock_days() -> int:
+    return int(getattr(settings, "FANGKONG_REPORTS_LOCK_DAYS", 3))
+
+
+def is_locked(day: dt.date, today: dt.date | None = None) -> bool:
+    """A day's reports lock ``FANGKONG_REPORTS_LOCK_DAYS`` days later (at 00:00 local time)."""
+    today = today or timezone.localdate()
+    return today >= day + dt.timedelta(days=lock_days())
+
+
+def _require(actor: User | None, perm: str) -> None:
+    if actor is not None and not user_has_perm(actor, perm):
+        raise PermissionDenied(_("Your role may not do this."))
+
+
+# --- templates -------------------------------------------------------------------------------
+
+def _snapshot_fields(*, template: ReportTemplate, actor: User | None) -> TemplateVersion:
+    fields = [f.definition() for f in template.fields.filter(removed_at__isnull=True).order_by("position", "id")]
+    version, _created = TemplateVersion.objects.update_or_create(
+        template=template, number=template.version, defaults={"fields": fields, "created_by": actor},
+    )
+    return version
+
+
+@transaction.atomic
+def template_create(
+    *,
+    actor: User | None,
+    code: str,
+    name: str,
+    line: str,
+    unit_kinds: list[str],
+    start_date: dt.date,
+    deadline: dt.time = dt.time(16, 0),
+    end_date: dt.date | None = None,
+    root: Unit | None = None,
+    fields: list[dict[str, Any]] | None = None,
+) -> ReportTemplate:
+    """Create a template with its fields (each a dict of ReportField attributes) and version 1."""
+    _require(actor, "reports.change")
+    template = ReportTemplate(
+        code=code, name=name, line=line, unit_kinds=list(unit_kinds), start_date=start_date, deadline=deadline,
+        end_date=end_date, root=root,
+    )
+    template.full_clean()
+    template.save()
+    for position, spec in enumerate(fields or []):
+        field = ReportField(template=template, position=spec.pop("position", position), **spec)
+        field.full_clean()
+        field.save()
+    _snapshot_fields(template=template, actor=actor)
+    # Not audit_change: the snapshot cannot hold the deadline's time of day.
+    audit_log(actor=actor, action=Action.CREATE, obj=template, detail=f"{line} v1")
+    return template
+
+
+def _bump(template: ReportTemplate, actor: User | None) -> TemplateVersion:
+    template.version += 1
+    template.save(update_fields=["version", "updated_at"])
+    return _snapshot_fields(template=template, actor=actor)
+
+
+@transaction.atomic
+def field_add(*, actor: User | None, template: ReportTemplate, **spec: Any) -> ReportField:
+    """Add a question to a template: a new version, no release needed. Reports already sent keep
+    the version they answered."""
+    _require(actor, "reports.change")
+    if template.fields.filter(key=spec.get("key")).exists():
+        raise ValidationError({"key": [_("This template already has a field with this key.")]})
+    last = template.fields.order_by("-position").values_list("position", flat=True).first()
+    spec.setdefault("position", (last or 0) + 1)
+    field = ReportField(template=template, **spec)
+    field.full_clean()
+    field.save()
+    _bump(template, actor)
+    audit_change(actor=actor, obj=field, before=None)
+    return field
+
+
+@transaction.atomic
+def field_remove(*, actor: User | None, field: ReportField) -> ReportField:
+    """Retire a field: new reports no longer ask it, old reports still show their answers."""
+    _require(actor, "reports.change")
+    before = snapshot(field)
+    field.removed_at = timezone.now()
+    field.save(update_fields=["removed_at"])
+    _bump(field.template, actor)
+    audit_change(actor=actor, obj=field, before=before)
+    return field
+
+
+def current_version(template: ReportTemplate) -> TemplateVersion:
+    version = TemplateVersion.objects.filter(template=template, number=template.version).first()
+    return version or _snapshot_fields(template=template, actor=None)
+
+
+# --- values ----------------------------------------------------------------------------------
+
+def clean_values(fields: list[dict[str, Any]], raw: dict[str, Any]) -> dict[str, Any]:
+    """Check the answers against the field definitions; a dict of Chinese errors per key otherwise.
+
+    Empty answers are left out; an answer to a field the template no longer asks is refused.
+    """
+    errors: dict[str, list[str]] = {}
+    known = {f["key"]: f for f in fields}
+    for key in raw:
+        if key not in known:
+            errors[key] = [_("This field is not (or no longer) part of the report.")]
+    values: dict[str, Any] = {}
+    for field in fields:
+        key, value = field["key"], raw.get(field["key"])
+        if isinstance(value, str):
+            value = value.strip()
+        if value is None or value == "":
+            if field["required"]:
+                errors[key] = [_("%(label)s is required.") % {"label": field["label"]}]
+            continue
+        if field["kind"] == FieldKind.INTEGER:
+            try:
+                number = int(value) if not isinstance(value, bool) else None
+                if number is None or (isinstance(value, float) and value != number):
+                    raise ValueError
+            except (TypeError, ValueError):
+                errors[key] = [_("%(label)s must be a whole number.") % {"label": field["label"]}]
+                continue
+            if number < 0:
+                errors[key] = [_("%(label)s cannot be negative.") % {"label": field["label"]}]
+            elif number > field.get("max", 10000):
+                errors[key] = [
+                    _("%(label)s: %(value)s is implausibly large (at most %(max)s).")
+                    % {"label": field["label"], "value": number, "max": field.get("max", 10000)}
+                ]
+            else:
+                values[key] = number
+        elif field["kind"] == FieldKind.BOOLEAN:
+            if isinstance(value, bool):
+                values[key] = value
+            elif str(value).lower() in {"1", "true", "yes", "on", "是"}:
+                values[key] = True
+            elif str(value).lower() in {"0", "false", "no", "off", "否"}:
+                values[key] = False
+            else:
+                errors[key] = [_("%(label)s must be yes or no.") % {"label": field["label"]}]
+        else:
+            try:
+                values[key] = clean_text(str(value), max_length=TEXT_MAX, multiline=True)
+            except ValidationError as exc:
+                errors[key] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+    return values
+
+
+# --- submission ------------------------------------------------------------------------------
+
+def _check_submit(*, actor: User | None, template: ReportTemplate, unit: Unit, day: dt.date,
+                  at: dt.datetime, correcting: bool) -> None:
+    if actor is not None:
+        if not user_has_perm(actor, "reports.correct" if correcting else "reports.submit"):
+            raise PermissionDenied(_("Your role may not do this."))
+        if not unit_in_scope(actor, unit.pk):
+            raise PermissionDenied(_("You can only report for your own unit."))
+    if day > timezone.localdate(at):
+        raise ValidationError({"day": [_("A report cannot be sent for a future day.")]})
+    if not is_expected(template, unit, day):
+        raise ValidationError({"day": [_("This unit is not asked to send this report on that day.")]})
+    if is_locked(day, timezone.localdate(at)) and not correcting:
+        raise ValidationError({"day": [
+            _("The reports of this day are locked; only the committee office can correct them, with a reason.")
+        ]})
+
+
+def report_submit(
+    *,
+    actor: User | None,
+    template: ReportTemplate,
+    unit: Unit,
+    day: dt.date,
+    values: dict[str, Any] | None = None,
+    zero: bool = False,
+    at: dt.datetime | None = None,
+    reason: str = "",
+    correcting: bool = False,
+) -> Report:
+    """Send (or resend) a unit's report for a day; ``zero`` sends the one-tap zero report.
+
+    One report per template, unit and day: a second submission updates the report and the earlier
+    values stay in its revisions. Two submissions at the same moment are serialised by the unique
+    constraint and a row lock, so neither is lost and no second report appears.
+    """
+    at = at or timezone.now()
+    _check_submit(actor=actor, template=template, unit=unit, day=day, at=at, correcting=correcting)
+    if correcting:
+        reason = clean_text(reason or "", max_length=200)
+        if not reason:
+            raise ValidationError({"reason": [_("A correction needs a reason.")]})
+    version = current_version(template)
+    if zero:
+        clean: dict[str, Any] = {}
+    else:
+        clean = clean_values(version.fields, values or {})
+        if not clean:
+            raise ValidationError({"__all__": [
+                _("The report is empty. Fill in the figures, or tap “Nothing new today” to send a zero report.")
+            ]})
+    for attempt in range(3):
+        try:
+            with transaction.atomic():
+                return _write(actor=actor, template=template, unit=unit, day=day, version=version,
+                              values=clean, zero=zero, at=at, reason=reason, correcting=correcting)
+        except IntegrityError:
+            # Another submission created the report between our read and our insert: retry, and
+            # the retry finds it and updates it.
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _write(*, actor: User | None, template: ReportTemplate, unit: Unit, day: dt.date, version: TemplateVersion,
+           values: dict[str, Any], zero: bool, at: dt.datetime, reason: str, correcting: bool) -> Report:
+    report = Report.objects.select_for_update().filter(template=template, unit=unit, day=day).first()
+    by = actor if actor is not None and actor.pk else None
+    if report is not None and not correcting and report.is_zero == zero and report.values == values \
+            and report.version_id == version.pk:
+        # The same report sent again (a retry, a double tap): nothing changes.
+        return report
+    if report is None:
+        report = Report(
+            template=template, unit=unit, day=day, version=version, is_zero=zero, values=values, received_at=at,
+            in_day=at < end_of_day(day), on_time=at <= template.deadline_at(day), updated_at=at, submitted_by=by,
+        )
+        report.save()
+        rollup_add(report, submitted=int(report.in_day), zero=int(report.in_day and zero), on_time=int(report.on_time))
+        kind = RevisionKind.SUBMIT
+        before = None
+    else:
+        before = snapshot(report)
+        if report.in_day and report.is_zero != zero:
+            rollup_add(report, submitted=0, zero=1 if zero else -1, on_time=0)
+        report.version, report.is_zero, report.values = version, zero, values
+        report.updated_at, report.submitted_by = at, by
+        report.revision_count += 1
+        report.save(update_fields=["version", "is_zero", "values", "updated_at", "submitted_by", "revision_count"])
+        kind = RevisionKind.CORRECT if correcting else RevisionKind.UPDATE
+    ReportRevision.objects.create(
+        report=report, number=report.revision_count, kind=kind, version=version, is_zero=zero, values=values,
+        changed_by=by, changed_at=at, reason=reason,
+    )
+    audit_change(actor=actor, obj=report, before=before)
+    concealment_scan(template=template, day=day, units=[unit.pk], at=at, version=version)
+    return report
+
+
+def rollup_add(report: Report, *, submitted: int, zero: int, on_time: int) -> None:
+    """Add a report's counts to the roll-up rows of its unit and every unit above it.
+
+    One INSERT … ON CONFLICT DO UPDATE (SQLite and PostgreSQL alike), rows in id order so that
+    concurrent submissions lock the shared ancestors in the same order and cannot deadlock.
+    """
+    from fangkong.orgs.models import UnitLink
+
+    if not (submitted or zero or on_time):
+        return
+    nodes = sorted(UnitLink.objects.filter(descendant_id=report.unit_id).values_list("ancestor_id", flat=True))
+    table = connection.ops.quote_name(ReportRollup._meta.db_table)
+    rows = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(nodes))
+    params: list[Any] = []
+    for node in nodes:
+        params += [report.template_id, report.day, node, submitted, zero, on_time]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (template_id, day, node_id, submitted, zero, on_time) VALUES {rows} "
+            "ON CONFLICT (template_id, node_id, day) DO UPDATE SET submitted = "
+            f"{table}.submitted + excluded.submitted, zero = {table}.zero + excluded.zero, "
+            f"on_time = {table}.on_time + excluded.on_time",
+            params,
+        )
+
+
+def rollup_rebuild(*, template: ReportTemplate, start: dt.date | None = None, end: dt.date | None = None) -> int:
+    """Recompute the roll-up of a template (optionally of a date range) from its reports, in SQL.
+    Used after bulk loads (the demo, benchmarks) and to repair it."""
+    from fangkong.orgs.models import UnitLink
+
+    rollups = ReportRollup.objects.filter(template=template)
+    where = "r.template_id = %s"
+    params: list[Any] = [template.pk]
+    if start is not None:
+        rollups, where, params = rollups.filter(day__gte=start), where + " AND r.day >= %s", [*params, start]
+    if end is not None:
+        rollups, where, params = rollups.filter(day__lte=end), where + " AND r.day <= %s", [*params, end]
+    r, link = connection.ops.quote_name(Report._meta.db_table), connection.ops.quote_name(UnitLink._meta.db_table)
+    table = connection.ops.quote_name(ReportRollup._meta.db_table)
+    with transaction.atomic():
+        rollups.delete()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (template_id, day, node_id, submitted, zero, on_time) "
+                "SELECT r.template_id, r.day, l.ancestor_id, "
+                "SUM(CASE WHEN r.in_day THEN 1 ELSE 0 END), SUM(CASE WHEN r.in_day AND r.is_zero THEN 1 ELSE 0 END), "
+                "SUM(CASE WHEN r.on_time THEN 1 ELSE 0 END) "
+                f"FROM {r} r JOIN {link} l ON l.descendant_id = r.unit_id WHERE {where} "
+                "GROUP BY r.template_id, r.day, l.ancestor_id",
+                params,
+            )
+            return int(cursor.rowcount)
+
+
+def report_correct(*, actor: User | None, report: Report, values: dict[str, Any] | None = None,
+                   zero: bool = False, reason: str, at: dt.datetime | None = None) -> Report:
+    """The committee office corrects a report (locked or not), with a reason."""
+    return report_submit(actor=actor, template=report.template, unit=report.unit, day=report.day, values=values,
+                         zero=zero, at=at, reason=reason, correcting=True)
+
+
+# --- concealment (瞒报) ------------------------------------------------------------------------
+
+def _returnee_key(template: ReportTemplate, version: TemplateVersion | None = None) -> str | None:
+    for field in (version or current_version(template)).fields:
+        if field.get("measure") == Measure.RETURNEES_NEW:
+            return str(field["key"])
+    return None
+
+
+def _evidence(regs: Any) -> list[dict[str, Any]]:
+    from fangkong.core.idcard import mask_id_number
+
+    return [
+        {
+            "returnee": r.returnee_id, "name": r.returnee.name, "id_number": mask_id_number(r.returnee.id_number),
+            "side": r.side, "registered_by_unit": r.unit.name,
+            "registered_at": timezone.localtime(r.registered_at).strftime("%Y-%m-%d %H:%M"),
+        }
+        for r in regs
+    ]
+
+
+def concealment_scan(*, template: ReportTemplate, day: dt.date, units: list[int] | None = None,
+                     at: dt.datetime | None = None, version: TemplateVersion | None = None) -> list[ConcealmentFlag]:
+    """Compare the day's reports with the returnee ledger and raise (or refresh) flags.
+
+    - a zero report, or a count of new returnees below the unit-side registrations of that day;
+    - community registrations of that day naming the unit as employer, for people the unit never
+      registered, while its report for the day counted fewer than the ledger shows.
+    Flags already reviewed are left as they are.
+    """
+    from fangkong.returnees.choices import Side
+    from fangkong.returnees.models import Registration
+
+    key = _returnee_key(template, version)
+    if key is None:
+        return []
+    at = at or timezone.now()
+    start = dt.datetime.combine(day, dt.time(), tzinfo=timezone.get_current_timezone())
+    end = end_of_day(day)
+    regs = Registration.objects.filter(registered_at__gte=start, registered_at__lt=end)
+    if units is not None and not regs.filter(Q(unit_id__in=units) | Q(stated_employer_id__in=units)).exists():
+        # The usual case at the deadline: nothing in the ledger for this unit and day.
+        return []
+    # What the unit itself registered that day (a department its staff, a community its residents).
+    unit_side = regs.all()
+    community_side = regs.filter(side=Side.COMMUNITY, stated_employer__isnull=False).filter(
+        Q(returnee__unit_reported_at__isnull=True) | Q(returnee__unit_reported_at__gt=end)
+    )
+    if units is not None:
+        unit_side = unit_side.filter(unit_id__in=units)
+        community_side = community_side.filter(stated_employer_id__in=units)
+    own = dict(unit_side.values_list("unit_id").annotate(n=Count("id")).order_by())
+    named = dict(community_side.values_list("stated_employer_id").annotate(n=Count("id")).order_by())
+    if not own and not named:
+        return []
+    reports = {
+        r.unit_id: r for r in Report.objects.filter(template=template, day=day, unit_id__in=set(own) | set(named))
+    }
+    flags: list[ConcealmentFlag] = []
+    for unit_id, report in reports.items():
+        reported = 0 if report.is_zero else int(report.values.get(key) or 0)
+        checks: list[tuple[str, int, Any]] = []
+        if own.get(unit_id, 0) > reported:
+            kind: str = FlagKind.ZERO_CONTRADICTED if report.is_zero else FlagKind.COUNT_BELOW_LEDGER
+            checks.append((kind, own[unit_id], unit_side.filter(unit_id=unit_id)))
+        if named.get(unit_id, 0) and own.get(unit_id, 0) + named[unit_id] > reported:
+            checks.append((FlagKind.COMMUNITY_UNCOUNTED, named[unit_id], community_side.filter(stated_employer_id=unit_id)))
+        for kind, ledger, evidence_qs in checks:
+            evidence = _evidence(evidence_qs.select_related("returnee", "unit").order_by("registered_at")[:50])
+            flag, created = ConcealmentFlag.objects.get_or_create(
+                template=template, unit_id=unit_id, day=day, kind=kind,
+                defaults={"report": report, "reported": reported, "ledger": ledger, "evidence": evidence,
+                          "raised_at": at},
+            )
+            if not created and flag.status == FlagStatus.OPEN:
+                flag.report, flag.reported, flag.ledger, flag.evidence = report, reported, ledger, evidence
+                flag.save(update_fields=["report", "reported", "ledger", "evidence"])
+            if created:
+                audit_log(actor=None, action=Action.CREATE, obj=flag, detail=kind)
+            flags.append(flag)
+    return flags
+
+
+@transaction.atomic
+def flag_review(*, actor: User | None, flag: ConcealmentFlag, confirm: bool, reason: str) -> ConcealmentFlag:
+    """The committee office confirms or dismisses a concealment flag, always with a reason."""
+    _require(actor, "reports.review")
+    reason = clean_text(reason or "", max_length=300)
+    if not reason:
+        raise ValidationError({"reason": [_("Give the reason for the decision.")]})
+    flag = ConcealmentFlag.objects.select_for_update().get(pk=flag.pk)
+    if flag.status != FlagStatus.OPEN:
+        raise ValidationError({"__all__": [_("This flag has already been reviewed.")]})
+    before = snapshot(flag)
+    flag.status = FlagStatus.CONFIRMED if confirm else FlagStatus.DISMISSED
+    flag.reviewed_by = actor if actor is not None and actor.pk else None
+    flag.reviewed_at = timezone.now()
+    flag.review_reason = reason
+    flag.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_reason"])
+    audit_change(actor=actor, obj=flag, before=before)
+    return flag

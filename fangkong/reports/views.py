@@ -1,0 +1,430 @@
+"""Pages of the daily reports: the board, the liaison's phone form and zero report, a report with
+its revisions, a unit's calendar, trend charts, the concealment review, templates and their fields."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+
+from fangkong.core.scoping import scope_unit_ids, user_has_perm
+from fangkong.core.stats import as_of_default
+from fangkong.orgs.models import Unit
+from fangkong.orgs.selectors import unit_ancestors, visible_roots
+
+from . import selectors, services
+from .choices import DayState, FlagKind, FlagStatus
+from .filtersets import ConcealmentFlagFilterSet
+from .forms import CorrectionForm, FieldAddForm, FlagReviewForm, ReportForm
+from .models import ConcealmentFlag, Report, ReportField, ReportTemplate, TemplateVersion
+
+
+def parse_day(value: str | None, default: dt.date) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value) if value else default
+    except ValueError:
+        return default
+
+
+def _require(request: HttpRequest, perm: str) -> None:
+    if not user_has_perm(request.user, perm):
+        raise PermissionDenied
+
+
+def _denied(request: HttpRequest, message: str) -> HttpResponse:
+    return render(request, "reports/denied.html", {"message": message}, status=403)
+
+
+def _template_from(request: HttpRequest, templates: list[ReportTemplate]) -> ReportTemplate | None:
+    wanted = request.GET.get("template") or request.POST.get("template")
+    if wanted:
+        for template in templates:
+            if str(template.pk) == wanted or template.code == wanted:
+                return template
+        raise Http404
+    return templates[0] if templates else None
+
+
+def _node(request: HttpRequest, template: ReportTemplate | None) -> Unit:
+    """The unit whose subtree a page shows: ?unit=, else the user's topmost visible unit."""
+    visible = Unit.objects.visible_to(request.user)  # type: ignore[attr-defined]
+    if request.GET.get("unit"):
+        return get_object_or_404(visible, pk=request.GET["unit"])
+    if template is not None and template.root_id and visible.filter(pk=template.root_id).exists():
+        return template.root  # type: ignore[return-value]
+    roots = visible_roots(request.user)  # type: ignore[arg-type]
+    if roots:
+        return roots[0]
+    root = visible.filter(parent__isnull=True).order_by("code").first()
+    if root is None:
+        raise Http404
+    return root
+
+
+def remind_url() -> str | None:
+    """The reminder endpoint of the notifications app, when it is installed."""
+    try:
+        return reverse("notify:remind_units")
+    except NoReverseMatch:
+        return None
+
+
+def _moment_for(day: dt.date) -> dt.datetime:
+    """States of today are shown as of now; past days as of their end."""
+    now = timezone.now()
+    return min(now, selectors.end_of_day(day))
+
+
+STATE_LABELS = {
+    "submitted": DayState.SUBMITTED.label, "zero": DayState.ZERO.label, "late": DayState.LATE.label,
+    "missing": DayState.MISSING.label, "pending": DayState.PENDING.label, "late_pending": gettext_lazy("Past the deadline"),
+}
+STATE_BADGES = {"submitted": "ok", "zero": "ok", "late": "warn", "missing": "bad", "pending": "", "late_pending": "bad"}
+
+
+@method_decorator(login_required, name="dispatch")
+class BoardView(View):
+    """Today's board: figures for the subtree, a row per child for drill-down, every unit's state."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        _require(request, "reports.view")
+        templates = list(ReportTemplate.objects.visible_to(request.user).filter(is_active=True))  # type: ignore[attr-defined]
+        template = _template_from(request, templates)
+        day = parse_day(request.GET.get("day"), as_of_default())
+        context: dict[str, Any] = {"templates": templates, "template": template, "day": day}
+        if template is None:
+            return render(request, "reports/board.html", context)
+        node = _node(request, template)
+        at = _moment_for(day)
+        states = selectors.unit_states(template, day, node.pk, at)
+        for row in states:
+            row["label"] = STATE_LABELS[row["state"]]
+            row["badge"] = STATE_BADGES[row["state"]]
+        waiting = [row["unit"].pk for row in states if row["state"] in {"missing", "pending", "late_pending"}]
+        context.update(
+            node=node, breadcrumb=unit_ancestors(node), at=at,
+            figures=selectors.figures(template, day, day, under=node.pk),
+            children=selectors.child_figures(template, day, day, node),
+            states=states, waiting=waiting, truncated=len(states) >= 200,
+            remind_url=remind_url() if user_has_perm(request.user, "reports.remind") else None,
+            can_submit=user_has_perm(request.user, "reports.submit"),
+        )
+        if request.headers.get("HX-Request") == "true":
+            return render(request, "reports/_board_body.html", context)
+        return render(request, "reports/board.html", context)
+
+
+def _own_units(request: HttpRequest, day: dt.date) -> list[tuple[Unit, list[ReportTemplate]]]:
+    """The units in the user's scope that must report on ``day``, with their templates."""
+    ids = scope_unit_ids(request.user)  # type: ignore[arg-type]
+    out: list[tuple[Unit, list[ReportTemplate]]] = []
+    for template in ReportTemplate.objects.filter(is_active=True):
+        if not template.active_on(day):
+            continue
+        qs = selectors.expected_units(template=template, day=day)
+        # The office (whole tree) picks a unit explicitly with ?unit=.
+        qs = qs.filter(id__in=ids) if ids is not None else qs.none()
+        for unit in qs.order_by("code")[:50]:
+            for entry in out:
+                if entry[0].pk == unit.pk:
+                    entry[1].append(template)
+                    break
+            else:
+                out.append((unit, [template]))
+    return out
+
+
+@method_decorator(login_required, name="dispatch")
+class SubmitView(View):
+    """The liaison's phone page: the day's figures, or one tap for "今日无新增情况"."""
+
+    def _setup(self, request: HttpRequest) -> Any:
+        _require(request, "reports.submit")
+        source = request.POST if request.method == "POST" else request.GET
+        day = parse_day(source.get("day"), timezone.localdate())
+        unit_id = source.get("unit")
+        if unit_id:
+            unit = Unit.objects.filter(pk=unit_id).first() if str(unit_id).isdigit() else None
+            if unit is None:
+                raise Http404
+            if not Unit.objects.visible_to(request.user).filter(pk=unit.pk).exists():  # type: ignore[attr-defined]
+                return _denied(request, _("You can only report for your own unit. %(unit)s is not one of yours.")
+                               % {"unit": unit.name})
+            templates = [t for t in ReportTemplate.objects.filter(is_active=True)
+                         if selectors.is_expected(t, unit, day)]
+        else:
+            own = _own_units(request, day)
+            if not own:
+                return render(request, "reports/submit.html", {"day": day, "nothing": True})
+            unit, templates = own[0]
+        if not templates:
+            return render(request, "reports/submit.html", {"day": day, "unit": unit, "nothing": True})
+        wanted = source.get("template")
+        template = next((t for t in templates if str(t.pk) == wanted), templates[0]) if wanted else templates[0]
+        return unit, template, templates, day
+
+    def _context(self, unit: Unit, template: ReportTemplate, templates: list[ReportTemplate], day: dt.date,
+                 form: ReportForm | None = None) -> dict[str, Any]:
+        version = services.current_version(template)
+        report = Report.objects.filter(template=template, unit=unit, day=day).first()
+        if form is None:
+            initial = dict(report.values) if report and not report.is_zero else {}
+            form = ReportForm(fields=version.fields, initial={k: ("1" if v is True else "0" if v is False else v)
+                                                               for k, v in initial.items()})
+        return {
+            "unit": unit, "template": template, "templates": templates, "day": day, "form": form,
+            "report": report, "deadline": template.deadline_at(day), "locked": services.is_locked(day),
+        }
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        setup = self._setup(request)
+        if isinstance(setup, HttpResponse):
+            return setup
+        unit, template, templates, day = setup
+        return render(request, "reports/submit.html", self._context(unit, template, templates, day))
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        setup = self._setup(request)
+        if isinstance(setup, HttpResponse):
+            return setup
+        unit, template, templates, day = setup
+        version = services.current_version(template)
+        form = ReportForm(request.POST, fields=version.fields)
+        form.is_valid()
+        zero = "zero" in request.POST
+        raw = {key: request.POST.get(key, "") for key in form.fields}
+        try:
+            services.report_submit(actor=request.user, template=template, unit=unit, day=day,  # type: ignore[arg-type]
+                                   values=raw, zero=zero)
+        except PermissionDenied as exc:
+            return _denied(request, str(exc))
+        except ValidationError as exc:
+            for key, errors in (exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}).items():
+                for error in errors:
+                    form.add_error(key if key in form.fields else None, error)
+            return render(request, "reports/submit.html", self._context(unit, template, templates, day, form),
+                          status=400)
+        messages.success(request, _("Zero report sent: nothing new today.") if zero else _("Report sent."))
+        return redirect(f"{reverse('reports:submit')}?unit={unit.pk}&template={template.pk}&day={day.isoformat()}")
+
+
+def _labelled(fields: list[dict[str, Any]], values: dict[str, Any]) -> list[dict[str, Any]]:
+    """Values with the labels of the version they answered (fields removed later included)."""
+    rows = [{"label": f["label"], "value": values.get(f["key"]), "kind": f["kind"]} for f in fields]
+    known = {f["key"] for f in fields}
+    rows += [{"label": key, "value": value, "kind": "text"} for key, value in values.items() if key not in known]
+    return rows
+
+
+@method_decorator(login_required, name="dispatch")
+class ReportDetailView(View):
+    def _report(self, request: HttpRequest, pk: int) -> Report:
+        _require(request, "reports.view")
+        qs = Report.objects.visible_to(request.user).select_related("template", "unit", "version", "submitted_by")  # type: ignore[attr-defined]
+        report: Report = get_object_or_404(qs, pk=pk)
+        return report
+
+    def _context(self, report: Report, form: CorrectionForm | None = None) -> dict[str, Any]:
+        revisions = []
+        for rev in report.revisions.select_related("version", "changed_by").order_by("-number"):
+            revisions.append({"rev": rev, "rows": _labelled(rev.version.fields, rev.values)})
+        version = services.current_version(report.template)
+        return {
+            "report": report, "rows": _labelled(report.version.fields, report.values), "revisions": revisions,
+            "locked": services.is_locked(report.day), "correction": form or CorrectionForm(),
+            "value_form": ReportForm(fields=version.fields, initial=report.values),
+            "flags": report.flags.all(),
+        }
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        report = self._report(request, pk)
+        return render(request, "reports/report_detail.html", {
+            **self._context(report), "can_correct": user_has_perm(request.user, "reports.correct"),
+        })
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        report = self._report(request, pk)
+        _require(request, "reports.correct")
+        form = CorrectionForm(request.POST)
+        version = services.current_version(report.template)
+        raw = {f["key"]: request.POST.get(f["key"], "") for f in version.fields}
+        try:
+            services.report_correct(actor=request.user, report=report, values=raw,  # type: ignore[arg-type]
+                                    zero="zero" in request.POST, reason=request.POST.get("reason", ""))
+        except ValidationError as exc:
+            for key, errors in (exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}).items():
+                for error in errors:
+                    form.add_error("reason" if key == "reason" else None, f"{error}")
+            return render(request, "reports/report_detail.html", {**self._context(report, form), "can_correct": True},
+                          status=400)
+        messages.success(request, _("The report was corrected; the earlier values are kept below."))
+        return redirect(report.get_absolute_url())
+
+
+CALENDAR_VALUES = {"submitted": 3, "zero": 2, "late": 1, "missing": 0}
+
+
+@method_decorator(login_required, name="dispatch")
+class UnitCalendarView(View):
+    """A unit's calendar: each day coloured by what it sent (heat map)."""
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        _require(request, "reports.view")
+        unit = get_object_or_404(Unit.objects.visible_to(request.user), pk=pk)  # type: ignore[attr-defined]
+        templates = [t for t in ReportTemplate.objects.filter(is_active=True) if unit.kind in t.unit_kinds]
+        template = _template_from(request, templates)
+        end = parse_day(request.GET.get("to"), as_of_default())
+        start = parse_day(request.GET.get("from"), end - dt.timedelta(days=59))
+        days: list[dict[str, Any]] = []
+        if template is not None:
+            reports = {r.day: r for r in Report.objects.filter(template=template, unit=unit, day__gte=start,
+                                                                  day__lte=end)}
+            day = start
+            while day <= end:
+                if selectors.is_expected(template, unit, day):
+                    report = reports.get(day)
+                    if report is None or not report.in_day:
+                        state = "missing" if day < timezone.localdate() else "pending"
+                    else:
+                        state = "late" if not report.on_time else ("zero" if report.is_zero else "submitted")
+                    days.append({"day": day, "state": state, "label": STATE_LABELS[state], "report": report})
+                day += dt.timedelta(days=1)
+        data = [[d["day"].isoformat(), CALENDAR_VALUES.get(d["state"], 0)] for d in days]
+        return render(request, "reports/unit_calendar.html", {
+            "unit": unit, "template": template, "templates": templates, "days": days, "start": start, "end": end,
+            "chart": json.dumps({"data": data, "range": [start.isoformat(), end.isoformat()]}),
+        })
+
+
+@method_decorator(login_required, name="dispatch")
+class TrendsView(View):
+    """Completeness and timeliness per day, and the reported figures, for a subtree (ECharts)."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        _require(request, "reports.view")
+        templates = list(ReportTemplate.objects.visible_to(request.user))  # type: ignore[attr-defined]
+        template = _template_from(request, templates)
+        end = parse_day(request.GET.get("to"), as_of_default())
+        start = parse_day(request.GET.get("from"), template.start_date if template else end - dt.timedelta(days=29))
+        if start > end:
+            start = end
+        context: dict[str, Any] = {"templates": templates, "template": template, "start": start, "end": end}
+        if template is not None:
+            node = _node(request, template)
+            series = selectors.day_series(template, start, end, node.pk)
+            values = selectors.value_series(template, start, end, node.pk)
+            context.update(
+                node=node, totals=selectors.figures(template, start, end, node.pk),
+                chart=json.dumps({
+                    "days": [r["day"].isoformat() for r in series],
+                    "completeness": [r["completeness"] for r in series],
+                    "timeliness": [r["timeliness"] for r in series],
+                    "values": values,
+                }, ensure_ascii=False),
+            )
+        return render(request, "reports/trends.html", context)
+
+
+@method_decorator(login_required, name="dispatch")
+class FlagListView(View):
+    def get(self, request: HttpRequest) -> HttpResponse:
+        _require(request, "reports.view")
+        qs = ConcealmentFlag.objects.visible_to(request.user).select_related("unit", "template", "report")  # type: ignore[attr-defined]
+        data = request.GET.copy()
+        data.setdefault("status", FlagStatus.OPEN)
+        filterset = ConcealmentFlagFilterSet(data, queryset=qs)
+        page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
+        return render(request, "reports/flag_list.html", {
+            "filterset": filterset, "page_obj": page, "object_list": page.object_list, "kinds": FlagKind,
+        })
+
+
+@method_decorator(login_required, name="dispatch")
+class FlagDetailView(View):
+    def _flag(self, request: HttpRequest, pk: int) -> ConcealmentFlag:
+        _require(request, "reports.view")
+        qs = ConcealmentFlag.objects.visible_to(request.user).select_related("unit", "template", "report", "reviewed_by")  # type: ignore[attr-defined]
+        flag: ConcealmentFlag = get_object_or_404(qs, pk=pk)
+        return flag
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        flag = self._flag(request, pk)
+        return render(request, "reports/flag_detail.html", {
+            "flag": flag, "form": FlagReviewForm(), "can_review": user_has_perm(request.user, "reports.review"),
+        })
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        flag = self._flag(request, pk)
+        _require(request, "reports.review")
+        form = FlagReviewForm(request.POST)
+        if form.is_valid():
+            try:
+                services.flag_review(actor=request.user, flag=flag,  # type: ignore[arg-type]
+                                     confirm=form.cleaned_data["decision"] == "confirm",
+                                     reason=form.cleaned_data["reason"])
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("The review was recorded."))
+                return redirect(flag.get_absolute_url())
+        return render(request, "reports/flag_detail.html", {"flag": flag, "form": form, "can_review": True},
+                      status=400)
+
+
+@method_decorator(login_required, name="dispatch")
+class TemplateListView(View):
+    def get(self, request: HttpRequest) -> HttpResponse:
+        _require(request, "reports.view")
+        templates = ReportTemplate.objects.visible_to(request.user).prefetch_related("fields")  # type: ignore[attr-defined]
+        return render(request, "reports/template_list.html", {"templates": templates})
+
+
+@method_decorator(login_required, name="dispatch")
+class TemplateDetailView(View):
+    """A template, its current questions and earlier versions; the office adds or retires questions."""
+
+    def _context(self, request: HttpRequest, template: ReportTemplate, form: FieldAddForm | None = None) -> dict[str, Any]:
+        return {
+            "template": template,
+            "fields": template.fields.filter(removed_at__isnull=True).order_by("position", "id"),
+            "removed": template.fields.filter(removed_at__isnull=False).order_by("removed_at"),
+            "versions": TemplateVersion.objects.filter(template=template).order_by("-number"),
+            "form": form or FieldAddForm(), "can_change": user_has_perm(request.user, "reports.change"),
+        }
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        _require(request, "reports.view")
+        template = get_object_or_404(ReportTemplate.objects.visible_to(request.user), pk=pk)  # type: ignore[attr-defined]
+        return render(request, "reports/template_detail.html", self._context(request, template))
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        _require(request, "reports.change")
+        template = get_object_or_404(ReportTemplate.objects.editable_by(request.user), pk=pk)  # type: ignore[attr-defined]
+        if "remove" in request.POST:
+            field = get_object_or_404(ReportField, template=template, pk=request.POST["remove"], removed_at__isnull=True)
+            services.field_remove(actor=request.user, field=field)  # type: ignore[arg-type]
+            messages.success(request, _("The question was retired; reports that answered it still show it."))
+            return redirect(reverse("reports:template_detail", args=[template.pk]))
+        form = FieldAddForm(request.POST)
+        if form.is_valid():
+            try:
+                services.field_add(actor=request.user, template=template, **form.cleaned_data)  # type: ignore[arg-type]
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("The question was added; it is asked from now on."))
+                return redirect(reverse("reports:template_detail", args=[template.pk]))
+        return render(request, "reports/template_detail.html", self._context(request, template, form), status=400)

@@ -1,0 +1,82 @@
+"""Concealment (瞒报): reports contradicted by the returnee ledger raise flags with evidence;
+the committee office confirms or dismisses them with a reason."""
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from fangkong.reports.choices import FlagKind, FlagStatus
+from fangkong.reports.models import ConcealmentFlag
+from fangkong.reports.services import concealment_scan, flag_review, report_submit
+from fangkong.returnees import services as ledger
+from tests import factories as f
+
+from .conftest import START, at
+
+VALUES = {"returnees_new": 0, "in_isolation": 0}
+
+
+def register_unit_side(city, liaison, moment, name="刘返乡"):
+    return ledger.register(actor=liaison, side="unit", registered_at=moment, name=name, id_number=f.id_number(),
+                           unit=city.dept_a, community=city.comm_1, category="outside",
+                           return_date=moment.date(), origin_text="湖北省武汉市")
+
+
+def test_it_flags_a_zero_report_the_ledger_contradicts(city, tmpl, liaison):
+    register_unit_side(city, liaison, at(START, 9))
+    report = report_submit(actor=liaison, template=tmpl, unit=city.dept_a, day=START, zero=True, at=at(START, 15))
+    flag = ConcealmentFlag.objects.get()
+    assert (flag.kind, flag.unit_id, flag.day, flag.report_id) == (FlagKind.ZERO_CONTRADICTED, city.dept_a.pk, START,
+                                                                    report.pk)
+    assert flag.reported == 0 and flag.ledger == 1 and flag.status == FlagStatus.OPEN
+    assert flag.evidence[0]["name"] == "刘返乡" and "*" in flag.evidence[0]["id_number"]
+
+
+def test_it_flags_a_count_below_the_ledger_and_not_a_matching_one(city, tmpl, liaison):
+    register_unit_side(city, liaison, at(START, 9))
+    register_unit_side(city, liaison, at(START, 10), name="陈归来")
+    report_submit(actor=liaison, template=tmpl, unit=city.dept_a, day=START,
+                  values={**VALUES, "returnees_new": 1}, at=at(START, 15))
+    flag = ConcealmentFlag.objects.get()
+    assert flag.kind == FlagKind.COUNT_BELOW_LEDGER and flag.reported == 1 and flag.ledger == 2
+    # Corrected to the true count: the open flag is refreshed; a matching report raises nothing new.
+    report_submit(actor=liaison, template=tmpl, unit=city.dept_a, day=START,
+                  values={**VALUES, "returnees_new": 2}, at=at(START, 16))
+    assert ConcealmentFlag.objects.count() == 1
+    report_submit(actor=liaison, template=tmpl, unit=city.dept_a, day=START + dt.timedelta(days=1),
+                  values=VALUES, at=at(START + dt.timedelta(days=1), 15))
+    assert ConcealmentFlag.objects.count() == 1
+
+
+def test_it_flags_a_community_registration_the_units_reports_never_counted(city, tmpl, liaison):
+    staff = f.user("community_staff", city.comm_1)
+    ledger.register(actor=staff, side="community", registered_at=at(START, 11), name="王未报",
+                    id_number=f.id_number(), unit=city.dept_b, community=city.comm_1, category="outside",
+                    return_date=START, origin_text="北京市朝阳区")
+    other = f.user("unit_liaison", city.dept_b)
+    report_submit(actor=other, template=tmpl, unit=city.dept_b, day=START, zero=True, at=at(START, 15))
+    flag = ConcealmentFlag.objects.get()
+    assert flag.kind == FlagKind.COMMUNITY_UNCOUNTED and flag.unit_id == city.dept_b.pk and flag.ledger == 1
+    assert flag.evidence[0]["registered_by_unit"] == city.comm_1.name
+    # Running the check again does not duplicate the flag.
+    concealment_scan(template=tmpl, day=START)
+    assert ConcealmentFlag.objects.count() == 1
+
+
+def test_the_office_confirms_or_dismisses_with_a_reason(city, tmpl, liaison, office):
+    register_unit_side(city, liaison, at(START, 9))
+    report_submit(actor=liaison, template=tmpl, unit=city.dept_a, day=START, zero=True, at=at(START, 15))
+    flag = ConcealmentFlag.objects.get()
+    with pytest.raises(PermissionDenied):
+        flag_review(actor=liaison, flag=flag, confirm=False, reason="不是")
+    with pytest.raises(ValidationError):
+        flag_review(actor=office, flag=flag, confirm=True, reason=" ")
+    flag = flag_review(actor=office, flag=flag, confirm=True, reason="经核实确属瞒报")
+    assert flag.status == FlagStatus.CONFIRMED and flag.reviewed_by == office and flag.review_reason == "经核实确属瞒报"
+    with pytest.raises(ValidationError):
+        flag_review(actor=office, flag=flag, confirm=False, reason="再议")
+    # A reviewed flag is not rewritten by a later check.
+    concealment_scan(template=tmpl, day=START)
+    flag.refresh_from_db()
+    assert flag.status == FlagStatus.CONFIRMED
