@@ -93,8 +93,15 @@ bench: install-test
 	$(BIN)/python bench/reports.py --database-url "$(PG_URL)_reports_bench"
 	$(BIN)/python bench/reminders.py --database-url "$(PG_URL)_bench"
 
+## make messages: refresh the zh_Hans catalogues. An app with its own locale/ folder keeps its messages there;
+## the project catalogue (fangkong/locale) holds the rest.
 messages: install-test
-	cd fangkong && ../$(BIN)/fangkong makemessages -l zh_Hans --no-obsolete && ../$(BIN)/fangkong compilemessages -l zh_Hans
+	cd fangkong
+	own=$$(for d in */locale; do [ "$$d" != "locale" ] && echo "$${d%/locale}"; done)
+	for app in $$own; do (cd $$app && ../../$(BIN)/fangkong makemessages -l zh_Hans --no-obsolete -v0); done
+	../$(BIN)/fangkong makemessages -l zh_Hans --no-obsolete -v0 $$(for app in $$own; do echo "--ignore=$$app/*"; done)
+	../$(BIN)/fangkong compilemessages -l zh_Hans -v0
+	cd .. && $(BIN)/python scripts/check_messages.py
 
 clean:
 	rm -rf $(VENV) var

@@ -2,7 +2,10 @@
 
 Run from the repository root:
 
-    .venv/bin/python scripts/check_messages.py [path/to/django.po]
+    .venv/bin/python scripts/check_messages.py [path/to/django.po ...]
+
+Without arguments it checks the project catalogue (fangkong/locale) and every
+app's own catalogue (fangkong/<app>/locale).
 
 Fails (exit 1) when an entry has an empty translation, is marked fuzzy, has a
 different set of %(name)s placeholders from its msgid, or when the compiled
@@ -281,8 +284,21 @@ def check(po_path: Path) -> tuple[int, list[str]]:
     return len(messages), problems
 
 
+def catalogues() -> list[Path]:
+    """The project catalogue and every app's own (apps with a locale/ folder keep their messages there)."""
+    apps = sorted(ROOT.glob("fangkong/*/locale/zh_Hans/LC_MESSAGES/django.po"))
+    return [DEFAULT_PO, *apps]
+
+
 def main(argv: list[str]) -> int:
-    po_path = Path(argv[1]) if len(argv) > 1 else DEFAULT_PO
+    paths = [Path(arg) for arg in argv[1:]] or catalogues()
+    status = 0
+    for po_path in paths:
+        status = max(status, check_one(po_path))
+    return status
+
+
+def check_one(po_path: Path) -> int:
     if not po_path.exists():
         print(f"{po_path} does not exist; run makemessages first", file=sys.stderr)
         return 1
@@ -296,7 +312,7 @@ def main(argv: list[str]) -> int:
         for problem in problems:
             print(f"  - {problem}", file=sys.stderr)
         return 1
-    print(f"{count} messages translated")
+    print(f"{po_path.relative_to(ROOT) if po_path.is_relative_to(ROOT) else po_path}: {count} messages translated")
     return 0
 
 
