@@ -65,6 +65,12 @@ class ApplyResult:
     unchanged: int = 0
     returnees: list[Returnee] = field(default_factory=list)
 
+    def add(self, other: ApplyResult) -> None:
+        self.created += other.created
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.returnees += other.returnees
+
 
 def isolation_days(category: str) -> int:
     days: dict[str, int] = getattr(settings, "ISOLATION_DAYS", {})
@@ -106,57 +112,81 @@ def _line_cache() -> dict[int, tuple[str, int | None]]:
     return result
 
 
+class RowValidator:
+    """Resolves units and checks the scope of parsed ledger rows, batch after batch: the unit
+    directories are read once, and each distinct unit or community text is resolved once."""
+
+    def __init__(self, *, actor: User | None, side: str) -> None:
+        self.side = side
+        self.employers = UnitDirectory(EMPLOYER_KINDS)
+        self.communities = UnitDirectory([UnitKind.COMMUNITY])
+        scope = scope_unit_ids(actor) if actor is not None else None
+        self.scope = set(scope) if scope is not None else None
+        self.default_employer: Unit | None = None
+        if actor is not None and side == Side.UNIT:
+            own = list(Unit.objects.filter(user_scopes__user=actor, kind__in=EMPLOYER_KINDS)[:2])
+            self.default_employer = own[0] if len(own) == 1 else None
+        # (employer text, community text) -> (employer, community, problems as (key, value, reason))
+        self._memo: dict[tuple[str, str], tuple[Unit | None, Unit | None, list[tuple[str, str, str]]]] = {}
+
+    def _resolve(
+        self, employer_text: str, community_text: str
+    ) -> tuple[Unit | None, Unit | None, list[tuple[str, str, str]]]:
+        side = self.side
+        problems: list[tuple[str, str, str]] = []
+        employer = self.employers.find(employer_text) if employer_text else None
+        if employer_text and employer is None:
+            hint = self.employers.suggest(employer_text)
+            problems.append(("employer", employer_text, "找不到该单位" + (f"，是否是：{hint}" if hint else "")))
+        if employer is None and not employer_text and side == Side.UNIT:
+            employer = self.default_employer
+            if employer is None:
+                problems.append(("employer", "", "请填写工作单位"))
+        community = self.communities.find(community_text) if community_text else None
+        if community_text and community is None:
+            hint = self.communities.suggest(community_text)
+            problems.append(("community", community_text, "找不到该社区" + (f"，是否是：{hint}" if hint else "")))
+        if side == Side.COMMUNITY and community is None and not community_text:
+            problems.append(("community", "", "请填写居住社区"))
+        registering = employer if side == Side.UNIT else community
+        if registering is not None and self.scope is not None and registering.pk not in self.scope:
+            key = "employer" if side == Side.UNIT else "community"
+            problems.append((key, registering.name, "该单位不在您的管辖范围内，不能代为登记"))
+        return employer, community, problems
+
+    def validate(
+        self, rows: Sequence[dict[str, Any]], columns: dict[str, str] | None = None
+    ) -> tuple[list[dict[str, Any]], list[RowError]]:
+        columns = columns or {}
+        errors: list[RowError] = []
+        clean: list[dict[str, Any]] = []
+        memo = self._memo
+        for row in rows:
+            key = (str(row.get("employer") or "").strip(), str(row.get("community") or "").strip())
+            resolved = memo.get(key)
+            if resolved is None:
+                resolved = memo[key] = self._resolve(*key)
+            employer, community, problems = resolved
+            if problems:
+                number = row.get("row", 0)
+                errors.extend(
+                    RowError(number, columns.get(field, field), str(value or "")[:100], reason)
+                    for field, value, reason in problems
+                )
+                continue
+            out = dict(row)
+            out["employer"] = employer
+            out["community"] = community
+            clean.append(out)
+        return clean, errors
+
+
 def validate_rows(
     *, actor: User | None, side: str, rows: Sequence[dict[str, Any]], columns: dict[str, str] | None = None,
 ) -> tuple[list[dict[str, Any]], list[RowError]]:
     """Resolve units and check the scope of parsed ledger rows (the file reader has already
     normalised IDs, phones, dates and categories). Returns clean rows and every problem."""
-    columns = columns or {}
-    errors: list[RowError] = []
-    employers = UnitDirectory(EMPLOYER_KINDS)
-    communities = UnitDirectory([UnitKind.COMMUNITY])
-    scope = scope_unit_ids(actor) if actor is not None else None
-    scope_set = set(scope) if scope is not None else None
-    default_employer: Unit | None = None
-    if actor is not None and side == Side.UNIT:
-        own = list(Unit.objects.filter(user_scopes__user=actor, kind__in=EMPLOYER_KINDS)[:2])
-        default_employer = own[0] if len(own) == 1 else None
-    clean: list[dict[str, Any]] = []
-    for row in rows:
-        number = row.get("row", 0)
-        problems = False
-
-        def fail(key: str, value: Any, reason: str, number: int = number) -> None:
-            nonlocal problems
-            problems = True
-            errors.append(RowError(number, columns.get(key, key), str(value or "")[:100], reason))
-
-        out = dict(row)
-        employer_text = str(row.get("employer") or "").strip()
-        employer = employers.find(employer_text) if employer_text else None
-        if employer_text and employer is None:
-            hint = employers.suggest(employer_text)
-            fail("employer", employer_text, "找不到该单位" + (f"，是否是：{hint}" if hint else ""))
-        if employer is None and not employer_text and side == Side.UNIT:
-            employer = default_employer
-            if employer is None:
-                fail("employer", "", "请填写工作单位")
-        community_text = str(row.get("community") or "").strip()
-        community = communities.find(community_text) if community_text else None
-        if community_text and community is None:
-            hint = communities.suggest(community_text)
-            fail("community", community_text, "找不到该社区" + (f"，是否是：{hint}" if hint else ""))
-        if side == Side.COMMUNITY and community is None and not community_text:
-            fail("community", "", "请填写居住社区")
-        registering = employer if side == Side.UNIT else community
-        if registering is not None and scope_set is not None and registering.pk not in scope_set:
-            key = "employer" if side == Side.UNIT else "community"
-            fail(key, registering.name, "该单位不在您的管辖范围内，不能代为登记")
-        out["employer"] = employer
-        out["community"] = community
-        if not problems:
-            clean.append(out)
-    return clean, errors
+    return RowValidator(actor=actor, side=side).validate(rows, columns)
 
 
 def _row_values(row: dict[str, Any], lines: dict[int, tuple[str, int | None]]) -> dict[str, Any]:
