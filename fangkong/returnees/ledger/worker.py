@@ -115,18 +115,18 @@ def read_batches(path: Path, sniffed: Sniffed, limits: Limits, *, header_rows: i
                 raise LedgerFileError(TOO_COMPLEX)
             raise LedgerFileError(CORRUPT)
         with out.open("rb") as fh:
-            unpickler = _ValuesUnpickler(fh)
-            status, payload = unpickler.load()
+            status, payload = _ValuesUnpickler(fh).load()
             if status != "ok":
                 raise LedgerFileError(str(payload))
-            yield _batches(unpickler, payload)
+            yield _batches(fh, payload)
 
 
-def _batches(unpickler: pickle.Unpickler, first: Any) -> Iterator[list[list[Any]]]:
+def _batches(fh: IO[bytes], first: Any) -> Iterator[list[list[Any]]]:
     payload = first
     while payload is not None:
         yield [_decode(kind, value) for kind, value in payload]
-        payload = unpickler.load()
+        # One unpickler per batch: each batch was pickled on its own, with its own memo.
+        payload = _ValuesUnpickler(fh).load()
 
 
 def read_columns(path: Path, sniffed: Sniffed, limits: Limits, *, header_rows: int) -> list[list[Any]]:
