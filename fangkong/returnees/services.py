@@ -225,6 +225,10 @@ SIDE_COLUMNS = {
     side: tuple(f"{name}_id" if name in {"unit", "community"} else name for name in names)
     for side, names in SIDE_FIELDS.items()
 }
+# What is read of a returnee already there, to compare with a row: no timestamps (psycopg's
+# timestamptz loader under Django is Python code, and 100,000 rows have 400,000 of them).
+DIFF_COLUMNS = ("id", "id_number", "name", "phone", "unit_id", "community_id", "address", "category", "origin_code",
+                "origin_text", "transport", "return_date", "line", "coordinating_body_id", "notes")
 AUDIT_COLUMNS = ("at", "actor_id", "actor_name", "action", "object_type", "object_id", "object_repr", "before",
                  "after", "detail", "ip")
 
@@ -265,7 +269,7 @@ def apply_rows(
     detail = f"import={source_import.pk}" if source_import else ""
     stamp = "unit_reported_at" if side == Side.UNIT else "community_reported_at"
     changeable = SIDE_COLUMNS[Side(side)]
-    index = {name: i for i, name in enumerate(RETURNEE_COLUMNS)}
+    pos = {name: i for i, name in enumerate(DIFF_COLUMNS)}
     ip = _request_ip.get()
     touched: list[int] = []
     for start in range(0, len(rows), chunk):
@@ -273,8 +277,8 @@ def apply_rows(
         numbers = [row["id_number"] for row in part]
         existing: dict[str, tuple[Any, ...]] = {}
         for found in _where_in(Returnee.objects.all(), "id_number", numbers):
-            for values in found.values_list("id", *RETURNEE_COLUMNS):
-                existing[values[2]] = values
+            for values in found.values_list(*DIFF_COLUMNS):
+                existing[values[1]] = values
         new_rows: list[tuple[Any, ...]] = []
         updates: list[tuple[int, dict[str, Any], dict[str, Any]]] = []
         seen: set[str] = set()
@@ -302,13 +306,13 @@ def apply_rows(
                 value = values[column]
                 if value in ("", None):
                     continue  # a blank cell never erases what the other side registered
-                old = current[index[column] + 1]
+                old = current[pos[column]]
                 if old != value:
                     before[column], after[column] = old, value
             if "unit_id" in after:
                 for column in ("line", "coordinating_body_id"):
-                    if values[column] != current[index[column] + 1]:
-                        before[column], after[column] = current[index[column] + 1], values[column]
+                    if values[column] != current[pos[column]]:
+                        before[column], after[column] = current[pos[column]], values[column]
             if after:
                 updates.append((current[0], before, after))
         insert_rows(Returnee, RETURNEE_COLUMNS, new_rows)
@@ -334,7 +338,7 @@ def apply_rows(
                      "line": values[13]}
             audit_rows.append((now, actor_id, actor_name, Action.CREATE, "returnees.returnee", str(ids[values[1]]),
                                values[0], None, after, detail, ip))
-        names = {number: values[1] for number, values in existing.items()}
+        names = {number: values[2] for number, values in existing.items()}
         by_pk = {values[0]: number for number, values in existing.items()}
         for pk, before, after in updates:
             audit_rows.append((now, actor_id, actor_name, Action.UPDATE, "returnees.returnee", str(pk),
@@ -359,9 +363,10 @@ def apply_rows(
                                   source_import.pk if source_import else None))
         insert_rows(Registration, ("returnee_id", "side", "unit_id", "stated_employer_id", "registered_at",
                                    "registered_by_id", "source_import_id"), registrations)
-        first_seen = [values[0] for values in existing.values() if values[index[stamp] + 1] is None]
-        for found in _chunks(first_seen, 5000):
-            Returnee.objects.filter(pk__in=found, **{f"{stamp}__isnull": True}).update(**{stamp: now})
+        # The first registration of this side dates the returnees that only the other side had.
+        for found in _where_in(Returnee.objects.filter(**{f"{stamp}__isnull": True}), "id",
+                               [values[0] for values in existing.values()]):
+            found.update(**{stamp: now})
         # Isolation for the three categories, from the return date (or today).
         has_order: set[int] = set()
         for found in _where_in(IsolationOrder.objects.all(), "returnee_id", pids):
@@ -395,9 +400,17 @@ def _where_in(qs: Any, column: str, values: Sequence[Any]) -> list[Any]:
     if not values:
         return []
     if connection.vendor == "postgresql":
-        # The column name is ours (never user input); the values travel as one bound array.
-        where = f"{connection.ops.quote_name(column)} = ANY(%s)"
-        return [qs.extra(where=[where], params=[list(values)])]  # noqa: S610
+        # The column name is ours (never user input); the values travel as one bound array, as one
+        # joined text when they can (psycopg adapts a list element by element in Python).
+        name = connection.ops.quote_name(column)
+        kinds = set(map(type, values))
+        if kinds == {int}:
+            where, param = f"{name} = ANY(string_to_array(%s, ',')::bigint[])", ",".join(map(str, values))
+        elif kinds == {str} and all(values) and not any("," in value for value in values):
+            where, param = f"{name} = ANY(string_to_array(%s, ','))", ",".join(values)
+        else:
+            where, param = f"{name} = ANY(%s)", list(values)
+        return [qs.extra(where=[where], params=[param])]  # noqa: S610
     return [qs.filter(**{f"{column}__in": chunk}) for chunk in _chunks(values, 5000)]
 
 
