@@ -16,6 +16,8 @@ from typing import Any
 from django.db import connection, models
 
 BATCH = 5000
+# What json.dumps(value, ensure_ascii=False) returns, without building an encoder per value.
+_JSON = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
@@ -104,7 +106,7 @@ def _copy_value(value: Any) -> str:
     if isinstance(value, (dt.datetime, dt.date)):
         return value.isoformat()
     if isinstance(value, (dict, list)):
-        return _escape(json.dumps(value, ensure_ascii=False))
+        return _escape(_JSON(value))
     return _escape(str(value))
 
 
@@ -114,5 +116,5 @@ def _sqlite_value(value: Any) -> Any:
     if isinstance(value, dt.date):
         return connection.ops.adapt_datefield_value(value)
     if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False)
+        return _JSON(value)
     return value

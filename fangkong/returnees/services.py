@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -270,6 +271,7 @@ def apply_rows(
     stamp = "unit_reported_at" if side == Side.UNIT else "community_reported_at"
     changeable = SIDE_COLUMNS[Side(side)]
     pos = {name: i for i, name in enumerate(DIFF_COLUMNS)}
+    as_row = operator.itemgetter(*RETURNEE_COLUMNS)
     ip = _request_ip.get()
     touched: list[int] = []
     for start in range(0, len(rows), chunk):
@@ -298,7 +300,7 @@ def apply_rows(
                 values.update(id_number=number, sex="M" if int(number[16]) % 2 else "F", birth_date=birth,
                               created_at=now, updated_at=now, unit_reported_at=None, community_reported_at=None)
                 values[stamp] = now
-                new_rows.append(tuple(values[c] for c in RETURNEE_COLUMNS))
+                new_rows.append(as_row(values))
                 continue
             before: dict[str, Any] = {}
             after: dict[str, Any] = {}
