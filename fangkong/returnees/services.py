@@ -406,6 +406,7 @@ def _where_in(qs: Any, column: str, values: Sequence[Any]) -> list[Any]:
         # joined text when they can (psycopg adapts a list element by element in Python).
         name = connection.ops.quote_name(column)
         kinds = set(map(type, values))
+        param: str | list[Any]
         if kinds == {int}:
             where, param = f"{name} = ANY(string_to_array(%s, ',')::bigint[])", ",".join(map(str, values))
         elif kinds == {str} and all(values) and not any("," in value for value in values):
