@@ -36,7 +36,7 @@ def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Iterabl
         placeholders = ", ".join(["%s"] * len(columns))
         sql = f"INSERT INTO {table} ({names}) VALUES ({placeholders})"
         while batch := list(islice(iterator, BATCH)):
-            adapted = [_convert(column, _sqlite_value) for column in zip(*batch, strict=True)]
+            adapted = [_sqlite_column(column) for column in zip(*batch, strict=True)]
             cursor.executemany(sql, list(zip(*adapted, strict=True)))
             count += len(batch)
     return count
@@ -108,6 +108,15 @@ def _copy_value(value: Any) -> str:
     if isinstance(value, (dict, list)):
         return _escape(_JSON(value))
     return _escape(str(value))
+
+
+_SQLITE_AS_IS = {str, int, float, bool, type(None)}
+
+
+def _sqlite_column(column: Sequence[Any]) -> Sequence[Any]:
+    if set(map(type, column)) <= _SQLITE_AS_IS:
+        return column  # the driver takes these as they are
+    return _convert(column, _sqlite_value)
 
 
 def _sqlite_value(value: Any) -> Any:
