@@ -98,8 +98,11 @@ def _import_alone(path: Path, username: str) -> None:
 
     from fangkong.accounts.models import User
 
-    # A million rows may pass the default 50 MB upload limit; the parser's memory limit stays as it is.
+    # A million rows may pass the default 50 MB upload limit and, on a busy machine, the parser's 90 s;
+    # its memory limit stays as it is.
     settings.FANGKONG_IMPORT_MAX_BYTES = 200 * 1024 * 1024
+    settings.FANGKONG_IMPORT_TIMEOUT_SECONDS = 1800
+    settings.FANGKONG_IMPORT_CPU_SECONDS = 600
 
     elapsed, created, cpu = ours(path, User.objects.get(username=username))
     parent, child = peak_mb()
