@@ -70,9 +70,20 @@ def write_ledger(path: Path, rows: int, departments: list[str], communities: lis
 
 
 def peak_mb() -> tuple[float, float]:
-    """Peak resident memory so far of this process and of the biggest child (the parser), in MB."""
-    return (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-            resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
+    """Peak resident memory so far of this process and of the biggest child (the parser), in MB.
+
+    This process's figure is VmHWM: ru_maxrss would also count the memory of the process that
+    started this one (Linux carries the parent's high-water mark over a vfork and exec). The
+    child's figure is ru_maxrss of the children, an upper bound for the same reason.
+    """
+    parent = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                parent = int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return parent, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
 def import_alone(path: Path, username: str, database_url: str | None, data_dir: str) -> dict:
