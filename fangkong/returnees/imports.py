@@ -24,10 +24,12 @@ from fangkong.core.scoping import user_has_perm
 
 from .choices import ImportStatus, Side
 from .models import LedgerImport
-from .services import apply_rows, validate_rows
+from .services import ApplyResult, RowError, RowValidator, apply_rows
 
 if TYPE_CHECKING:
     from fangkong.accounts.models import User
+
+    from .ledger import LedgerBatch
 
 MAX_STORED_ERRORS = 2000
 
@@ -74,48 +76,81 @@ def _finish(ledger_import: LedgerImport, **fields: Any) -> LedgerImport:
     return ledger_import
 
 
+class _Rejected(Exception):
+    """A commit found problems: everything written so far is rolled back."""
+
+
 def import_run(ledger_import: LedgerImport, *, commit: bool) -> LedgerImport:
-    """Read, validate and (when ``commit`` and there is no problem) write a stored ledger."""
-    from .ledger import LedgerFileError, read_ledger
+    """Read, validate and (when ``commit`` and there is no problem) write a stored ledger.
+
+    The file goes through in batches: each is validated and, on commit, written inside the one
+    transaction, which is rolled back as soon as the ledger turns out to have a problem. So a
+    million-row ledger never sits in memory at once, and nothing of a rejected one stays written.
+    """
+    from .ledger import LedgerFileError, open_ledger
 
     actor = ledger_import.uploaded_by
+    side = ledger_import.side
     LedgerImport.objects.filter(pk=ledger_import.pk).update(status=ImportStatus.RUNNING, progress=5)
+    errors: list[dict[str, Any]] = []
+    total = 0
     try:
-        parsed = read_ledger(ledger_import.stored_path, side=ledger_import.side)
+        with open_ledger(ledger_import.stored_path, side=side) as stream:
+            _progress(ledger_import, 40)
+            validator = RowValidator(actor=actor, side=side)
+            if not commit:
+                for batch in stream.batches:
+                    total += len(batch.rows)
+                    errors += _batch_errors(batch, validator.validate(batch.rows, stream.columns)[1])
+            else:
+                # From here on, rows are validated and written batch by batch in one transaction
+                # (whose own progress other connections could not see before it commits).
+                _progress(ledger_import, 60)
+                try:
+                    with transaction.atomic():
+                        result = ApplyResult()
+                        for batch in stream.batches:
+                            total += len(batch.rows)
+                            clean, problems = validator.validate(batch.rows, stream.columns)
+                            errors += _batch_errors(batch, problems)
+                            if not errors and clean:
+                                result.add(apply_rows(actor=actor, side=side, rows=clean, source_import=ledger_import))
+                        if errors or not total:
+                            raise _Rejected
+                        errors.sort(key=lambda e: (e["row"], e["column"]))
+                        ledger_import = _finish(
+                            ledger_import, status=ImportStatus.COMMITTED, progress=100, created=result.created,
+                            updated=result.updated, unchanged=result.unchanged, committed_at=timezone.now(),
+                            total_rows=total, error_count=0, errors=[],
+                        )
+                        audit_log(
+                            actor=actor, action=Action.CREATE, obj=ledger_import,
+                            detail=(f"ledger import side={ledger_import.side} sha256={ledger_import.sha256} "
+                                    f"rows={total} created={result.created} updated={result.updated} "
+                                    f"unchanged={result.unchanged}"),
+                        )
+                        return ledger_import
+                except _Rejected:
+                    pass
     except LedgerFileError as exc:
         return _finish(ledger_import, status=ImportStatus.FAILED, message=str(exc)[:300], progress=100)
-    _progress(ledger_import, 40)
-    clean, problems = validate_rows(actor=actor, side=ledger_import.side, rows=parsed.rows, columns=parsed.columns)
-    errors = [
-        {"row": e.row, "column": e.column, "value": e.value, "reason": e.reason} for e in parsed.errors
-    ] + [e.as_dict() for e in problems]
-    errors.sort(key=lambda e: (e["row"], e["column"]))
-    _progress(ledger_import, 60)
-    base = {"total_rows": len(parsed.rows), "error_count": len(errors), "errors": errors[:MAX_STORED_ERRORS]}
-    if errors or not commit:
-        status = ImportStatus.REJECTED if errors and commit else ImportStatus.PREVIEW
-        if not errors and not parsed.rows:
-            status = ImportStatus.REJECTED
-            base["message"] = _("The ledger has no rows.")
-        return _finish(ledger_import, status=status, progress=100, **base)
-    try:
-        with transaction.atomic():
-            result = apply_rows(actor=actor, side=ledger_import.side, rows=clean, source_import=ledger_import)
-            ledger_import = _finish(
-                ledger_import, status=ImportStatus.COMMITTED, progress=100, created=result.created,
-                updated=result.updated, unchanged=result.unchanged, committed_at=timezone.now(), **base,
-            )
-            audit_log(
-                actor=actor, action=Action.CREATE, obj=ledger_import,
-                detail=(f"ledger import side={ledger_import.side} sha256={ledger_import.sha256} "
-                        f"rows={len(clean)} created={result.created} updated={result.updated} "
-                        f"unchanged={result.unchanged}"),
-            )
     except Exception:
         LedgerImport.objects.filter(pk=ledger_import.pk).update(
             status=ImportStatus.FAILED, progress=100, message=_("The import failed; nothing was written."))
         raise
-    return ledger_import
+    errors.sort(key=lambda e: (e["row"], e["column"]))
+    base = {"total_rows": total, "error_count": len(errors), "errors": errors[:MAX_STORED_ERRORS]}
+    status = ImportStatus.REJECTED if errors and commit else ImportStatus.PREVIEW
+    if not errors and not total:
+        status = ImportStatus.REJECTED
+        base["message"] = _("The ledger has no rows.")
+    return _finish(ledger_import, status=status, progress=100, **base)
+
+
+def _batch_errors(batch: LedgerBatch, problems: list[RowError]) -> list[dict[str, Any]]:
+    return [
+        {"row": e.row, "column": e.column, "value": e.value, "reason": e.reason} for e in batch.errors
+    ] + [e.as_dict() for e in problems]
 
 
 def import_start(ledger_import: LedgerImport, *, commit: bool) -> LedgerImport:

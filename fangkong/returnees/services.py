@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -65,6 +66,12 @@ class ApplyResult:
     unchanged: int = 0
     returnees: list[Returnee] = field(default_factory=list)
 
+    def add(self, other: ApplyResult) -> None:
+        self.created += other.created
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.returnees += other.returnees
+
 
 def isolation_days(category: str) -> int:
     days: dict[str, int] = getattr(settings, "ISOLATION_DAYS", {})
@@ -106,57 +113,81 @@ def _line_cache() -> dict[int, tuple[str, int | None]]:
     return result
 
 
+class RowValidator:
+    """Resolves units and checks the scope of parsed ledger rows, batch after batch: the unit
+    directories are read once, and each distinct unit or community text is resolved once."""
+
+    def __init__(self, *, actor: User | None, side: str) -> None:
+        self.side = side
+        self.employers = UnitDirectory(EMPLOYER_KINDS)
+        self.communities = UnitDirectory([UnitKind.COMMUNITY])
+        scope = scope_unit_ids(actor) if actor is not None else None
+        self.scope = set(scope) if scope is not None else None
+        self.default_employer: Unit | None = None
+        if actor is not None and side == Side.UNIT:
+            own = list(Unit.objects.filter(user_scopes__user=actor, kind__in=EMPLOYER_KINDS)[:2])
+            self.default_employer = own[0] if len(own) == 1 else None
+        # (employer text, community text) -> (employer, community, problems as (key, value, reason))
+        self._memo: dict[tuple[str, str], tuple[Unit | None, Unit | None, list[tuple[str, str, str]]]] = {}
+
+    def _resolve(
+        self, employer_text: str, community_text: str
+    ) -> tuple[Unit | None, Unit | None, list[tuple[str, str, str]]]:
+        side = self.side
+        problems: list[tuple[str, str, str]] = []
+        employer = self.employers.find(employer_text) if employer_text else None
+        if employer_text and employer is None:
+            hint = self.employers.suggest(employer_text)
+            problems.append(("employer", employer_text, "找不到该单位" + (f"，是否是：{hint}" if hint else "")))
+        if employer is None and not employer_text and side == Side.UNIT:
+            employer = self.default_employer
+            if employer is None:
+                problems.append(("employer", "", "请填写工作单位"))
+        community = self.communities.find(community_text) if community_text else None
+        if community_text and community is None:
+            hint = self.communities.suggest(community_text)
+            problems.append(("community", community_text, "找不到该社区" + (f"，是否是：{hint}" if hint else "")))
+        if side == Side.COMMUNITY and community is None and not community_text:
+            problems.append(("community", "", "请填写居住社区"))
+        registering = employer if side == Side.UNIT else community
+        if registering is not None and self.scope is not None and registering.pk not in self.scope:
+            key = "employer" if side == Side.UNIT else "community"
+            problems.append((key, registering.name, "该单位不在您的管辖范围内，不能代为登记"))
+        return employer, community, problems
+
+    def validate(
+        self, rows: Sequence[dict[str, Any]], columns: dict[str, str] | None = None
+    ) -> tuple[list[dict[str, Any]], list[RowError]]:
+        columns = columns or {}
+        errors: list[RowError] = []
+        clean: list[dict[str, Any]] = []
+        memo = self._memo
+        for row in rows:
+            key = (str(row.get("employer") or "").strip(), str(row.get("community") or "").strip())
+            resolved = memo.get(key)
+            if resolved is None:
+                resolved = memo[key] = self._resolve(*key)
+            employer, community, problems = resolved
+            if problems:
+                number = row.get("row", 0)
+                errors.extend(
+                    RowError(number, columns.get(field, field), str(value or "")[:100], reason)
+                    for field, value, reason in problems
+                )
+                continue
+            out = dict(row)
+            out["employer"] = employer
+            out["community"] = community
+            clean.append(out)
+        return clean, errors
+
+
 def validate_rows(
     *, actor: User | None, side: str, rows: Sequence[dict[str, Any]], columns: dict[str, str] | None = None,
 ) -> tuple[list[dict[str, Any]], list[RowError]]:
     """Resolve units and check the scope of parsed ledger rows (the file reader has already
     normalised IDs, phones, dates and categories). Returns clean rows and every problem."""
-    columns = columns or {}
-    errors: list[RowError] = []
-    employers = UnitDirectory(EMPLOYER_KINDS)
-    communities = UnitDirectory([UnitKind.COMMUNITY])
-    scope = scope_unit_ids(actor) if actor is not None else None
-    scope_set = set(scope) if scope is not None else None
-    default_employer: Unit | None = None
-    if actor is not None and side == Side.UNIT:
-        own = list(Unit.objects.filter(user_scopes__user=actor, kind__in=EMPLOYER_KINDS)[:2])
-        default_employer = own[0] if len(own) == 1 else None
-    clean: list[dict[str, Any]] = []
-    for row in rows:
-        number = row.get("row", 0)
-        problems = False
-
-        def fail(key: str, value: Any, reason: str, number: int = number) -> None:
-            nonlocal problems
-            problems = True
-            errors.append(RowError(number, columns.get(key, key), str(value or "")[:100], reason))
-
-        out = dict(row)
-        employer_text = str(row.get("employer") or "").strip()
-        employer = employers.find(employer_text) if employer_text else None
-        if employer_text and employer is None:
-            hint = employers.suggest(employer_text)
-            fail("employer", employer_text, "找不到该单位" + (f"，是否是：{hint}" if hint else ""))
-        if employer is None and not employer_text and side == Side.UNIT:
-            employer = default_employer
-            if employer is None:
-                fail("employer", "", "请填写工作单位")
-        community_text = str(row.get("community") or "").strip()
-        community = communities.find(community_text) if community_text else None
-        if community_text and community is None:
-            hint = communities.suggest(community_text)
-            fail("community", community_text, "找不到该社区" + (f"，是否是：{hint}" if hint else ""))
-        if side == Side.COMMUNITY and community is None and not community_text:
-            fail("community", "", "请填写居住社区")
-        registering = employer if side == Side.UNIT else community
-        if registering is not None and scope_set is not None and registering.pk not in scope_set:
-            key = "employer" if side == Side.UNIT else "community"
-            fail(key, registering.name, "该单位不在您的管辖范围内，不能代为登记")
-        out["employer"] = employer
-        out["community"] = community
-        if not problems:
-            clean.append(out)
-    return clean, errors
+    return RowValidator(actor=actor, side=side).validate(rows, columns)
 
 
 def _row_values(row: dict[str, Any], lines: dict[int, tuple[str, int | None]]) -> dict[str, Any]:
@@ -195,6 +226,10 @@ SIDE_COLUMNS = {
     side: tuple(f"{name}_id" if name in {"unit", "community"} else name for name in names)
     for side, names in SIDE_FIELDS.items()
 }
+# What is read of a returnee already there, to compare with a row: no timestamps (psycopg's
+# timestamptz loader under Django is Python code, and 100,000 rows have 400,000 of them).
+DIFF_COLUMNS = ("id", "id_number", "name", "phone", "unit_id", "community_id", "address", "category", "origin_code",
+                "origin_text", "transport", "return_date", "line", "coordinating_body_id", "notes")
 AUDIT_COLUMNS = ("at", "actor_id", "actor_name", "action", "object_type", "object_id", "object_repr", "before",
                  "after", "detail", "ip")
 
@@ -235,7 +270,8 @@ def apply_rows(
     detail = f"import={source_import.pk}" if source_import else ""
     stamp = "unit_reported_at" if side == Side.UNIT else "community_reported_at"
     changeable = SIDE_COLUMNS[Side(side)]
-    index = {name: i for i, name in enumerate(RETURNEE_COLUMNS)}
+    pos = {name: i for i, name in enumerate(DIFF_COLUMNS)}
+    as_row = operator.itemgetter(*RETURNEE_COLUMNS)
     ip = _request_ip.get()
     touched: list[int] = []
     for start in range(0, len(rows), chunk):
@@ -243,8 +279,8 @@ def apply_rows(
         numbers = [row["id_number"] for row in part]
         existing: dict[str, tuple[Any, ...]] = {}
         for found in _where_in(Returnee.objects.all(), "id_number", numbers):
-            for values in found.values_list("id", *RETURNEE_COLUMNS):
-                existing[values[2]] = values
+            for values in found.values_list(*DIFF_COLUMNS):
+                existing[values[1]] = values
         new_rows: list[tuple[Any, ...]] = []
         updates: list[tuple[int, dict[str, Any], dict[str, Any]]] = []
         seen: set[str] = set()
@@ -264,7 +300,7 @@ def apply_rows(
                 values.update(id_number=number, sex="M" if int(number[16]) % 2 else "F", birth_date=birth,
                               created_at=now, updated_at=now, unit_reported_at=None, community_reported_at=None)
                 values[stamp] = now
-                new_rows.append(tuple(values[c] for c in RETURNEE_COLUMNS))
+                new_rows.append(as_row(values))
                 continue
             before: dict[str, Any] = {}
             after: dict[str, Any] = {}
@@ -272,13 +308,13 @@ def apply_rows(
                 value = values[column]
                 if value in ("", None):
                     continue  # a blank cell never erases what the other side registered
-                old = current[index[column] + 1]
+                old = current[pos[column]]
                 if old != value:
                     before[column], after[column] = old, value
             if "unit_id" in after:
                 for column in ("line", "coordinating_body_id"):
-                    if values[column] != current[index[column] + 1]:
-                        before[column], after[column] = current[index[column] + 1], values[column]
+                    if values[column] != current[pos[column]]:
+                        before[column], after[column] = current[pos[column]], values[column]
             if after:
                 updates.append((current[0], before, after))
         insert_rows(Returnee, RETURNEE_COLUMNS, new_rows)
@@ -304,7 +340,7 @@ def apply_rows(
                      "line": values[13]}
             audit_rows.append((now, actor_id, actor_name, Action.CREATE, "returnees.returnee", str(ids[values[1]]),
                                values[0], None, after, detail, ip))
-        names = {number: values[1] for number, values in existing.items()}
+        names = {number: values[2] for number, values in existing.items()}
         by_pk = {values[0]: number for number, values in existing.items()}
         for pk, before, after in updates:
             audit_rows.append((now, actor_id, actor_name, Action.UPDATE, "returnees.returnee", str(pk),
@@ -329,9 +365,10 @@ def apply_rows(
                                   source_import.pk if source_import else None))
         insert_rows(Registration, ("returnee_id", "side", "unit_id", "stated_employer_id", "registered_at",
                                    "registered_by_id", "source_import_id"), registrations)
-        first_seen = [values[0] for values in existing.values() if values[index[stamp] + 1] is None]
-        for found in _chunks(first_seen, 5000):
-            Returnee.objects.filter(pk__in=found, **{f"{stamp}__isnull": True}).update(**{stamp: now})
+        # The first registration of this side dates the returnees that only the other side had.
+        for found in _where_in(Returnee.objects.filter(**{f"{stamp}__isnull": True}), "id",
+                               [values[0] for values in existing.values()]):
+            found.update(**{stamp: now})
         # Isolation for the three categories, from the return date (or today).
         has_order: set[int] = set()
         for found in _where_in(IsolationOrder.objects.all(), "returnee_id", pids):
@@ -365,10 +402,24 @@ def _where_in(qs: Any, column: str, values: Sequence[Any]) -> list[Any]:
     if not values:
         return []
     if connection.vendor == "postgresql":
-        # The column name is ours (never user input); the values travel as one bound array.
-        where = f"{connection.ops.quote_name(column)} = ANY(%s)"
-        return [qs.extra(where=[where], params=[list(values)])]  # noqa: S610
-    return [qs.filter(**{f"{column}__in": chunk}) for chunk in _chunks(values, 5000)]
+        # The column name is ours (never user input); the values travel as one bound array, as one
+        # joined text when they can (psycopg adapts a list element by element in Python).
+        name = connection.ops.quote_name(column)
+        kinds = set(map(type, values))
+        param: str | list[Any]
+        if kinds == {int}:
+            where, param = f"{name} = ANY(string_to_array(%s, ',')::bigint[])", ",".join(map(str, values))
+        elif kinds == {str} and all(values) and not any("," in value for value in values):
+            where, param = f"{name} = ANY(string_to_array(%s, ','))", ",".join(values)
+        else:
+            where, param = f"{name} = ANY(%s)", list(values)
+        return [qs.extra(where=[where], params=[param])]  # noqa: S610
+    # Plain placeholders: a __in lookup prepares each of thousands of values through the ORM.
+    name = connection.ops.quote_name(column)
+    return [
+        qs.extra(where=[f"{name} IN ({', '.join(['%s'] * len(chunk))})"], params=list(chunk))  # noqa: S610
+        for chunk in _chunks(values, 5000)
+    ]
 
 
 def _chunks(items: Sequence[Any], size: int) -> list[Sequence[Any]]:

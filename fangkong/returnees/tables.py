@@ -6,6 +6,7 @@ bound by the writer, not by the ORM.
 """
 
 import datetime as dt
+import functools
 from collections.abc import Iterator
 from typing import Any
 
@@ -26,6 +27,8 @@ def export_rows(qs: Any, *, clear: bool) -> tuple[list[str], Iterator[list[Any]]
     categories = {c.value: str(c.label) for c in Category}
     lines = {c.value: str(c.label) for c in Line}
 
+    # Rows imported together share their timestamps: each distinct one is formatted once.
+    @functools.lru_cache(maxsize=4096)
     def stamp(value: dt.datetime | None) -> str:
         return value.astimezone(tz).strftime("%Y-%m-%d %H:%M") if value else ""
 

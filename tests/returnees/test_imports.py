@@ -63,6 +63,29 @@ def test_it_rejects_the_whole_ledger_for_one_bad_row_naming_row_and_column(city,
     assert not Returnee.objects.exists() and not Registration.objects.exists()
 
 
+def test_a_bad_row_after_the_first_batch_rolls_back_the_batches_already_written(city, liaison, tmp_path):
+    """Batches are written as they are validated; a problem in a later one undoes them all."""
+    import datetime as dt
+
+    from fangkong.core.idcard import check_digit
+    from fangkong.returnees.ledger import worker
+
+    count = worker.BATCH_ROWS + 3
+    lines = [",".join(HEADERS)]
+    for i in range(count):
+        first17 = f"220602{dt.date(1960, 1, 1) + dt.timedelta(days=i // 1000):%Y%m%d}{i % 1000:03d}"
+        lines.append(f"导入{chr(0x4E00 + i % 3000)},{first17 + check_digit(first17)},139{i:08d},{city.dept_a.name},"
+                     f"{city.comm_1.name},外地返回,2020-02-01")
+    lines[-1] = lines[-1].replace("2020-02-01", "2020-02-30")
+    path = tmp_path / "long.csv"
+    path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+    li = run(liaison, path)
+    assert (li.status, li.total_rows, li.error_count) == ("rejected", count, 1)
+    assert li.errors[0]["row"] == count + 1 and li.errors[0]["column"] == "返回日期"
+    assert not Returnee.objects.exists() and not Registration.objects.exists()
+    assert not AuditEntry.objects.filter(object_type="returnees.returnee").exists()
+
+
 def test_it_is_idempotent_and_a_later_ledger_updates_the_same_people(city, liaison, tmp_path):
     rows = rows_for(city)
     path = write(tmp_path / "c.xlsx", rows)

@@ -899,6 +899,34 @@ def test_twenty_thousand_rows_read_quickly(tmp_path):
     assert elapsed < 20, elapsed
 
 
+
+def test_a_ledger_longer_than_one_batch_keeps_its_row_numbers_and_finds_duplicates_across_batches(tmp_path):
+    from fangkong.returnees.ledger import worker
+
+    def row(i: int) -> list[str]:
+        birth = dt.date(1960, 1, 1) + dt.timedelta(days=i // 1000)
+        return [f"人员{chr(0x4E00 + i % 3000)}", make_id(f"220602{birth:%Y%m%d}{i % 1000:03d}"),
+                f"139{i:08d}", "市民政局", "东兴社区", "2020-02-10", "外地返回", "机关"]
+
+    count = worker.BATCH_ROWS + 20
+    rows = [["台账"], HEADERS] + [row(i) for i in range(count)]
+    # rows[k] is Excel row k + 1.
+    rows[2 + 40][1] = rows[2 + 12][1]  # the same batch
+    rows[2 + worker.BATCH_ROWS + 5][1] = rows[2 + 7][1]  # the next batch repeats a number of the first
+    rows[2 + worker.BATCH_ROWS + 9][5] = "2020-02-30"
+    path = tmp_path / "long.csv"
+    path.write_bytes(csv_bytes(rows))
+    parsed = read_ledger(path, side="unit")
+    assert len(parsed.rows) == count
+    assert parsed.rows[0]["row"] == 3 and parsed.rows[-1]["row"] == count + 2
+    assert parsed.rows[worker.BATCH_ROWS + 1]["row"] == worker.BATCH_ROWS + 4
+    assert errors_by_cell(parsed) == {
+        (43, "身份证号"): "与第15行的身份证号重复（同一人在文件中出现两次）",
+        (worker.BATCH_ROWS + 8, "身份证号"): "与第10行的身份证号重复（同一人在文件中出现两次）",
+        (worker.BATCH_ROWS + 12, "返回日期"): "日期不存在（如2月30日），请核对",
+    }
+
+
 # --- the child's hand-over ------------------------------------------------------------------------
 
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .columns import FIELDS, REQUIRED, SIDES, Field
-    from .reader import CellError, ParsedLedger, read_ledger
+    from .reader import CellError, LedgerBatch, LedgerStream, ParsedLedger, open_ledger, read_ledger
     from .sniff import LedgerFileError, Limits
     from .template import build_template
 
@@ -20,7 +20,10 @@ _MODULES = {
     "SIDES": "columns",
     "Field": "columns",
     "CellError": "reader",
+    "LedgerBatch": "reader",
+    "LedgerStream": "reader",
     "ParsedLedger": "reader",
+    "open_ledger": "reader",
     "read_ledger": "reader",
     "LedgerFileError": "sniff",
     "Limits": "sniff",
@@ -32,10 +35,13 @@ __all__ = [
     "SIDES",
     "CellError",
     "Field",
+    "LedgerBatch",
     "LedgerFileError",
+    "LedgerStream",
     "Limits",
     "ParsedLedger",
     "build_template",
+    "open_ledger",
     "read_ledger",
 ]
 

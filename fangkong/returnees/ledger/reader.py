@@ -1,9 +1,10 @@
 """read_ledger: an uploaded ledger file in, validated rows and every problem out (nothing is written)."""
 
+import contextlib
 import hashlib
 import itertools
 import operator
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,9 +12,9 @@ from typing import Any
 from .columns import FIELD_BY_KEY, FIELDS, HEADER_SEARCH_ROWS, REQUIRED, SIDES, find_header
 from .sniff import LedgerFileError, Limits, sniff
 from .values import EMPTY, cell_text, normalizers
-from .worker import read_columns
+from .worker import read_batches
 
-__all__ = ["CellError", "LedgerFileError", "ParsedLedger", "read_ledger"]
+__all__ = ["CellError", "LedgerBatch", "LedgerFileError", "LedgerStream", "ParsedLedger", "open_ledger", "read_ledger"]
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,22 @@ class ParsedLedger:
     sha256: str
 
 
+@dataclass
+class LedgerBatch:
+    rows: list[dict[str, Any]]  # as ParsedLedger.rows, for one batch of the file's rows
+    errors: list[CellError]
+
+
+@dataclass
+class LedgerStream:
+    """An opened ledger: its columns, type and digest, and its rows in validated batches (iterate once)."""
+
+    batches: Iterator[LedgerBatch]
+    columns: dict[str, str]
+    file_type: str
+    sha256: str
+
+
 def read_ledger(
     path: str | Path, *, side: str, limits: Limits | None = None, default_year: int = 2020
 ) -> ParsedLedger:
@@ -41,6 +58,24 @@ def read_ledger(
     Rows with problems are kept (their bad values are None) and each problem is listed, so the caller
     can show a full preview. `default_year` completes dates written without a year ("2月10日").
     """
+    rows: list[dict[str, Any]] = []
+    errors: list[CellError] = []
+    with open_ledger(path, side=side, limits=limits, default_year=default_year) as stream:
+        for batch in stream.batches:
+            rows.extend(batch.rows)
+            errors.extend(batch.errors)
+    return ParsedLedger(rows, errors, stream.columns, stream.file_type, stream.sha256)
+
+
+@contextlib.contextmanager
+def open_ledger(
+    path: str | Path, *, side: str, limits: Limits | None = None, default_year: int = 2020
+) -> Iterator[LedgerStream]:
+    """read_ledger one batch at a time, for files too big to hold as rows all at once.
+
+    Every file-level problem (LedgerFileError) is raised on entering; within the file, a duplicate
+    ID number is found across batches as well.
+    """
     if side not in SIDES:
         raise ValueError(f"side must be one of {SIDES}, not {side!r}")
     path = Path(path)
@@ -48,13 +83,28 @@ def read_ledger(
     sniffed = sniff(path, limits)
     with path.open("rb") as fh:
         digest = hashlib.file_digest(fh, "sha256").hexdigest()
-    columns = read_columns(path, sniffed, limits, header_rows=HEADER_SEARCH_ROWS)
-    nrows = len(columns[0]) if columns else 0
-    head = [[column[i] for column in columns] for i in range(min(HEADER_SEARCH_ROWS, nrows))]
-    header = find_header(head, side)
-    data = [column[header.data_start :] for column in columns]
-    rows, errors = _validate(data, header.data_start, header.indexes, header.texts, side, default_year)
-    return ParsedLedger(rows, errors, dict(header.texts), sniffed.file_type, digest)
+    with read_batches(path, sniffed, limits, header_rows=HEADER_SEARCH_ROWS) as grid:
+        first = next(grid)
+        nrows = len(first[0]) if first else 0
+        head = [[column[i] for column in first] for i in range(min(HEADER_SEARCH_ROWS, nrows))]
+        header = find_header(head, side)
+
+        def batches() -> Iterator[LedgerBatch]:
+            seen: dict[str, int] = {}
+            start = header.data_start
+            data = [column[header.data_start :] for column in first]
+            offset = nrows
+            while True:
+                if data and data[0]:
+                    rows, errors = _validate(data, start, header.indexes, header.texts, side, default_year, seen)
+                    yield LedgerBatch(rows, errors)
+                batch = next(grid, None)
+                if batch is None:
+                    return
+                data, start = batch, offset
+                offset += len(batch[0]) if batch else 0
+
+        yield LedgerStream(batches(), dict(header.texts), sniffed.file_type, digest)
 
 
 _second = operator.itemgetter(1)
@@ -104,11 +154,13 @@ def _validate(
     texts: dict[str, str],
     side: str,
     default_year: int,
+    seen: dict[str, int],
 ) -> tuple[list[dict[str, Any]], list[CellError]]:
     """Validate column by column: each distinct value of a column is normalised once.
 
     Ledgers repeat their communities, units, categories and dates, so this is what keeps a
-    100,000-row file to a fraction of a second here.
+    100,000-row file to a fraction of a second here. `seen` holds the ID numbers of earlier batches
+    (and gets this batch's), with the row each was first seen in.
     """
     norms = normalizers(default_year)
     required = REQUIRED[side]
@@ -171,8 +223,9 @@ def _validate(
     id_pos = keys.index("id_number")
     numbers = [values[id_pos][i] for i in keep]
     present = [number for number in numbers if number]
-    if len(set(present)) < len(present):
-        seen: dict[str, int] = {}
+    if len(set(present)) == len(present) and seen.keys().isdisjoint(present):
+        seen.update((number, start + i + 1) for i, number in zip(keep, numbers, strict=True) if number)
+    else:
         for i, number in zip(keep, numbers, strict=True):
             if number:
                 first = seen.setdefault(number, start + i + 1)

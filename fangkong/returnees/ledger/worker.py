@@ -13,9 +13,11 @@ accepts nothing but plain values and dates.
 """
 
 import array
+import contextlib
 import csv
 import datetime as dt
 import io
+import itertools
 import logging
 import os
 import pickle
@@ -24,8 +26,9 @@ import subprocess
 import sys
 import tempfile
 import zipfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from .sniff import CORRUPT, ENCRYPTED, LedgerFileError, Limits, Sniffed
 
@@ -51,16 +54,22 @@ CSV_ERROR = "CSV文件格式错误：{detail}。请用Excel打开后另存为xls
 # A column made only of text travels as one joined string, a date column as an array of day numbers:
 # far cheaper to pickle and unpickle than 100,000 objects.
 SEPARATOR = "\x00"
+# Rows per batch: what the child transposes and the parent validates and writes at a time.
+BATCH_ROWS = 50_000
 # Exit status of a child that ran out of memory in Python code (rather than being killed).
 EXIT_MEMORY = 3
 # calamine holds a dense grid of 32-byte cells and to_python adds an 8-byte reference per cell.
 BYTES_PER_CELL = 64
 
 
-def read_columns(path: Path, sniffed: Sniffed, limits: Limits, *, header_rows: int) -> list[list[Any]]:
-    """Return the first visible sheet column by column, all columns of equal length.
+@contextlib.contextmanager
+def read_batches(path: Path, sniffed: Sniffed, limits: Limits, *, header_rows: int) -> Iterator[Iterator[list[list[Any]]]]:
+    """Yield an iterator over the first visible sheet in batches of rows, each batch column by
+    column (all columns of equal length; the first batch starts at the sheet's first row).
 
     Values are str, float (every number), int, bool, date/datetime, time or timedelta; empty cells are "".
+    The child has finished (and every file-level problem is known) before the first batch is read;
+    the batches are read from its output one at a time, so a million rows never sit in memory at once.
     """
     with tempfile.TemporaryDirectory(prefix="fangkong-ledger-") as tmp:
         out = Path(tmp) / "grid.pickle"
@@ -107,9 +116,30 @@ def read_columns(path: Path, sniffed: Sniffed, limits: Limits, *, header_rows: i
             raise LedgerFileError(CORRUPT)
         with out.open("rb") as fh:
             status, payload = _ValuesUnpickler(fh).load()
-    if status != "ok":
-        raise LedgerFileError(str(payload))
-    return [_decode(kind, value) for kind, value in payload]
+            if status != "ok":
+                raise LedgerFileError(str(payload))
+            yield _batches(fh, payload)
+
+
+def _batches(fh: IO[bytes], first: Any) -> Iterator[list[list[Any]]]:
+    payload = first
+    while payload is not None:
+        yield [_decode(kind, value) for kind, value in payload]
+        # One unpickler per batch: each batch was pickled on its own, with its own memo.
+        payload = _ValuesUnpickler(fh).load()
+
+
+def read_columns(path: Path, sniffed: Sniffed, limits: Limits, *, header_rows: int) -> list[list[Any]]:
+    """The whole first visible sheet column by column (see read_batches)."""
+    with read_batches(path, sniffed, limits, header_rows=header_rows) as batches:
+        columns: list[list[Any]] = []
+        for batch in batches:
+            if not columns:
+                columns = batch
+            else:
+                for column, part in zip(columns, batch, strict=True):
+                    column.extend(part)
+    return columns
 
 
 def _decode(kind: str, value: Any) -> list[Any]:
@@ -164,7 +194,7 @@ def _apply_limits(memory_bytes: int, cpu_seconds: int) -> None:
     cap(resource.RLIMIT_CPU, cpu_seconds, cpu_seconds + 1)
 
 
-def _read_spreadsheet(path: str, file_type: str, memory_bytes: int) -> list[list[Any]]:
+def _read_spreadsheet(path: str, file_type: str, memory_bytes: int) -> Iterable[list[Any]]:
     import python_calamine as pc
 
     try:
@@ -182,8 +212,9 @@ def _read_spreadsheet(path: str, file_type: str, memory_bytes: int) -> list[list
             if file_type == "xlsx":
                 _check_xlsx_dimension(path, index, memory_bytes)
             sheet = book.get_sheet_by_index(index)
-            # skip_empty_area=False keeps row i of the grid at Excel row i + 1.
-            return sheet.to_python(skip_empty_area=False)  # type: ignore[return-value]
+            # Row i of the iteration is Excel row i + 1 (as with to_python(skip_empty_area=False)),
+            # made into Python values one row at a time.
+            return sheet.iter_rows()  # type: ignore[no-any-return]
     except pc.PasswordError:
         raise _Refused(ENCRYPTED) from None
     except pc.XmlError:
@@ -245,27 +276,53 @@ def _column_number(letters: str) -> int:
     return number
 
 
-def _read_csv(path: str, encoding: str, delimiter: str) -> list[list[Any]]:
+def _read_csv(path: str, encoding: str, delimiter: str) -> Iterator[list[Any]]:
     try:
         with open(path, encoding=encoding, newline="") as fh:
             text = fh.read()
     except UnicodeDecodeError:
         raise _Refused(CSV_ENCODING.format(encoding=encoding.upper().replace("-SIG", ""))) from None
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     try:
-        return list(csv.reader(io.StringIO(text), delimiter=delimiter))
+        yield from reader
     except csv.Error as exc:
         raise _Refused(CSV_ERROR.format(detail=exc)) from None
 
 
-def _columns(rows: list[list[Any]], header_rows: int) -> list[tuple[str, Any]]:
-    """Transpose, keeping only the columns that have a value somewhere in the header search rows."""
+def _write_batches(fh: IO[bytes], rows: Iterable[list[Any]], header_rows: int) -> None:
+    """Pickle the grid in batches of BATCH_ROWS rows: ("ok", first batch), the other batches, None.
+
+    Only the columns that have a value somewhere in the header search rows are kept.
+    """
+    iterator = iter(rows)
+    head = list(itertools.islice(iterator, header_rows))
+    width = _width(head)
+    batch = head + list(itertools.islice(iterator, BATCH_ROWS - len(head)))
+    pickle.dump(("ok", _encode(batch, width)), fh, protocol=pickle.HIGHEST_PROTOCOL)
+    while batch := list(itertools.islice(iterator, BATCH_ROWS)):
+        pickle.dump(_encode(batch, width), fh, protocol=pickle.HIGHEST_PROTOCOL)
+    pickle.dump(None, fh, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _width(head: list[list[Any]]) -> int:
+    """How many columns have a value somewhere in the header search rows."""
     width = 0
-    for row in rows[:header_rows]:
+    for row in head:
         for i in range(len(row) - 1, width - 1, -1):
             value = row[i]
             if value != "" and value is not None:
                 width = i + 1
                 break
+    return width
+
+
+def _columns(rows: list[list[Any]], header_rows: int) -> list[tuple[str, Any]]:
+    """Transpose, keeping only the columns that have a value somewhere in the header search rows."""
+    return _encode(rows, _width(rows[:header_rows]))
+
+
+def _encode(rows: list[list[Any]], width: int) -> list[tuple[str, Any]]:
+    """Transpose rows cut (or padded) to width."""
     if any(len(row) != width for row in rows):  # csv rows are ragged; a far-away cell has no header
         rows = [row[:width] if len(row) >= width else [*row, *([""] * (width - len(row)))] for row in rows]
     encoded: list[tuple[str, Any]] = []
@@ -296,15 +353,17 @@ def main(argv: list[str]) -> int:
     import python_calamine  # noqa: F401
 
     _apply_limits(int(memory), int(cpu))
-    result: tuple[str, Any]
+    error: str | None = None
     try:
+        rows: Iterable[list[Any]]
         if file_type == "csv":
-            grid = _read_csv(path, encoding, delimiter)
+            rows = _read_csv(path, encoding, delimiter)
         else:
-            grid = _read_spreadsheet(path, file_type, int(memory))
-        result = ("ok", _columns(grid, int(header_rows)))
+            rows = _read_spreadsheet(path, file_type, int(memory))
+        with open(out, "wb") as fh:
+            _write_batches(fh, rows, int(header_rows))
     except _Refused as exc:
-        result = ("error", str(exc))
+        error = str(exc)
     except MemoryError:
         return EXIT_MEMORY
     except BaseException as exc:
@@ -314,12 +373,13 @@ def main(argv: list[str]) -> int:
             raise
         if any(word in str(exc).lower() for word in ("mem", "alloc", "capacity")):
             return EXIT_MEMORY
-        result = ("error", CORRUPT)
-    try:
-        with open(out, "wb") as fh:
-            pickle.dump(result, fh, protocol=pickle.HIGHEST_PROTOCOL)
-    except MemoryError:
-        return EXIT_MEMORY
+        error = CORRUPT
+    if error is not None:
+        try:
+            with open(out, "wb") as fh:
+                pickle.dump(("error", error), fh, protocol=pickle.HIGHEST_PROTOCOL)
+        except MemoryError:
+            return EXIT_MEMORY
     return 0
 
 
