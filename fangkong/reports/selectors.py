@@ -65,7 +65,15 @@ def missing_units(*, template: ReportTemplate, day: dt.date, at: dt.datetime) ->
 
 
 def is_expected(template: ReportTemplate, unit: Unit, day: dt.date) -> bool:
-    return expected_units(template=template, day=day).filter(pk=unit.pk).exists()
+    """The test of ``expected_units`` for one unit already read: no query unless the template
+    is limited to a subtree (then one indexed look-up on the closure table)."""
+    from fangkong.orgs.models import UnitLink
+
+    if not template.active_on(day) or unit.kind not in template.unit_kinds:
+        return False
+    if (unit.opened_on is not None and unit.opened_on > day) or (unit.closed_on is not None and unit.closed_on <= day):
+        return False
+    return template.root_id is None or UnitLink.objects.filter(ancestor_id=template.root_id, descendant_id=unit.pk).exists()
 
 
 def templates_for(unit: Unit, day: dt.date) -> list[ReportTemplate]:
