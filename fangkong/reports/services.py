@@ -285,13 +285,12 @@ def _write(*, actor: User | None, template: ReportTemplate, unit: Unit, day: dt.
             in_day=at < end_of_day(day), on_time=at <= template.deadline_at(day), updated_at=at, submitted_by=by,
         )
         report.save()
-        rollup_add(report, submitted=int(report.in_day), zero=int(report.in_day and zero), on_time=int(report.on_time))
+        delta = (int(report.in_day), int(report.in_day and zero), int(report.on_time))
         kind = RevisionKind.SUBMIT
         before = None
     else:
         before = snapshot(report)
-        if report.in_day and report.is_zero != zero:
-            rollup_add(report, submitted=0, zero=1 if zero else -1, on_time=0)
+        delta = (0, (1 if zero else -1) if report.in_day and report.is_zero != zero else 0, 0)
         report.version, report.is_zero, report.values = version, zero, values
         report.updated_at, report.submitted_by = at, by
         report.revision_count += 1
@@ -303,6 +302,9 @@ def _write(*, actor: User | None, template: ReportTemplate, unit: Unit, day: dt.
     )
     audit_change(actor=actor, obj=report, before=before)
     concealment_scan(template=template, day=day, units=[unit.pk], at=at, version=version)
+    # Last, just before the commit: every submission of the city adds to the same rows of the
+    # city and the bodies above the unit, so those row locks are held as briefly as possible.
+    rollup_add(report, submitted=delta[0], zero=delta[1], on_time=delta[2])
     return report
 
 
