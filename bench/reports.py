@@ -228,9 +228,23 @@ def load_generator(base: str, jobs: list[tuple[str, int]], seconds: float, out: 
             status, text = 0, str(exc)
         return status, (time.perf_counter() - t0) * 1000, text if status != 200 else ""
 
+    cpu = time.process_time()
     with ThreadPoolExecutor(max_workers=128) as pool:
         results = list(pool.map(one, range(len(jobs))))
-    out.put({"results": results, "elapsed": time.perf_counter() - start})
+    out.put({"results": results, "elapsed": time.perf_counter() - start, "cpu": time.process_time() - cpu})
+
+
+def group_cpu(pgid: int) -> float:
+    """CPU seconds (user + system) used so far by the processes of one process group (Linux)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # fields after the command: state, ppid, pgrp, …
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def burst(tree: dict[str, list[int]], today: dt.date, port: int, database_url: str) -> None:
@@ -256,10 +270,12 @@ def burst(tree: dict[str, list[int]], today: dt.date, port: int, database_url: s
         else:
             raise SystemExit("granian did not start: " + (server.stderr.read(2000).decode() if server.stderr else ""))
         queue: Queue[object] = Queue()
+        server_cpu = group_cpu(server.pid)
         generator = Process(target=load_generator, args=(base, jobs, 55.0, queue))
         generator.start()
         data = queue.get(timeout=600)
         generator.join()
+        server_cpu = group_cpu(server.pid) - server_cpu
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=20)
@@ -273,6 +289,9 @@ def burst(tree: dict[str, list[int]], today: dt.date, port: int, database_url: s
     if latencies:
         print(f"  latency p50 {statistics.median(latencies):.0f} ms, p95 {pct(latencies, 95):.0f} ms, "
               f"p99 {pct(latencies, 99):.0f} ms, max {max(latencies):.0f} ms")
+    print(f"  throughput {len(latencies) / data['elapsed']:.1f} submissions/s; CPU per submission: server "  # type: ignore[index]
+          f"{server_cpu * 1000 / len(results):.1f} ms, load generator {data['cpu'] * 1000 / len(results):.1f} ms "  # type: ignore[index]
+          f"(2 cores; load average at the end {os.getloadavg()[0]:.1f})")
     print(f"  reports stored for today: {stored:,} (expected {BURST:,}); revisions {revisions:,}; "
           f"lost: {BURST - stored}")
     if failures:
