@@ -154,7 +154,7 @@ def measure_reads(template, tree: dict[str, list[int]], today: dt.date) -> dict[
             day = today - dt.timedelta(days=rng.randrange(1, DAYS))
             t0 = time.perf_counter()
             selectors.figures(template, day, day, node.pk)
-            selectors.child_figures(template, day, day, node)
+            selectors.child_page(template, day, day, node)  # the first page, as the board shows it
             selectors.unit_states(template, day, node.pk, selectors.end_of_day(day))
             took = (time.perf_counter() - t0) * 1000
             board.append(took)
@@ -170,7 +170,7 @@ def measure_reads(template, tree: dict[str, list[int]], today: dt.date) -> dict[
                 key = f"rates {kind} {span}d"
                 worst[key] = max(worst.get(key, 0), took)
             reset_queries()
-    print(f"board (one day, figures + drill-down + unit list): n={len(board)} "
+    print(f"board (one day: figures, first page of the drill-down and of the unit list): n={len(board)} "
           f"p50 {statistics.median(board):.1f} ms, p95 {pct(board, 95):.1f} ms, max {max(board):.1f} ms")
     print(f"completeness/timeliness (1/7/30/90 days, department … city): n={len(rates)} "
           f"p50 {statistics.median(rates):.1f} ms, p95 {pct(rates, 95):.1f} ms, max {max(rates):.1f} ms")
@@ -228,9 +228,23 @@ def load_generator(base: str, jobs: list[tuple[str, int]], seconds: float, out: 
             status, text = 0, str(exc)
         return status, (time.perf_counter() - t0) * 1000, text if status != 200 else ""
 
+    cpu = time.process_time()
     with ThreadPoolExecutor(max_workers=128) as pool:
         results = list(pool.map(one, range(len(jobs))))
-    out.put({"results": results, "elapsed": time.perf_counter() - start})
+    out.put({"results": results, "elapsed": time.perf_counter() - start, "cpu": time.process_time() - cpu})
+
+
+def group_cpu(pgid: int) -> float:
+    """CPU seconds (user + system) used so far by the processes of one process group (Linux)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # fields after the command: state, ppid, pgrp, …
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def burst(tree: dict[str, list[int]], today: dt.date, port: int, database_url: str) -> None:
@@ -256,10 +270,12 @@ def burst(tree: dict[str, list[int]], today: dt.date, port: int, database_url: s
         else:
             raise SystemExit("granian did not start: " + (server.stderr.read(2000).decode() if server.stderr else ""))
         queue: Queue[object] = Queue()
+        server_cpu = group_cpu(server.pid)
         generator = Process(target=load_generator, args=(base, jobs, 55.0, queue))
         generator.start()
         data = queue.get(timeout=600)
         generator.join()
+        server_cpu = group_cpu(server.pid) - server_cpu
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=20)
@@ -273,6 +289,9 @@ def burst(tree: dict[str, list[int]], today: dt.date, port: int, database_url: s
     if latencies:
         print(f"  latency p50 {statistics.median(latencies):.0f} ms, p95 {pct(latencies, 95):.0f} ms, "
               f"p99 {pct(latencies, 99):.0f} ms, max {max(latencies):.0f} ms")
+    print(f"  throughput {len(latencies) / data['elapsed']:.1f} submissions/s; CPU per submission: server "  # type: ignore[index]
+          f"{server_cpu * 1000 / len(results):.1f} ms, load generator {data['cpu'] * 1000 / len(results):.1f} ms "  # type: ignore[index]
+          f"(2 cores; load average at the end {os.getloadavg()[0]:.1f})")
     print(f"  reports stored for today: {stored:,} (expected {BURST:,}); revisions {revisions:,}; "
           f"lost: {BURST - stored}")
     if failures:

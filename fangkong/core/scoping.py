@@ -153,7 +153,17 @@ def unit_in_scope(user: User, unit_id: int | None) -> bool:
     """Whether a unit lies inside the user's scope (used to validate what a user writes)."""
     if unit_id is None:
         return False
-    from fangkong.orgs.models import Unit
+    from fangkong.accounts.models import UserScope
+    from fangkong.orgs.models import UnitLink
 
-    ids = scope_unit_ids(user)
-    return Unit.objects.filter(pk=unit_id).exists() if ids is None else unit_id in ids
+    cached: list[int] | bool | None = getattr(user, _CACHE_ATTR, False)
+    if cached is False:
+        # One indexed look-up on the closure table rather than reading the whole scope (a
+        # coordinating body's liaison would read 600 ids to check one).
+        roots = UserScope.objects.filter(user_id=user.pk).values("unit_id")
+        return UnitLink.objects.filter(ancestor_id__in=roots, descendant_id=unit_id).exists()
+    if cached is None:
+        from fangkong.orgs.models import Unit
+
+        return Unit.objects.filter(pk=unit_id).exists()
+    return unit_id in cached  # type: ignore[operator]

@@ -144,7 +144,9 @@ class BoardOut(Schema):
     at: dt.datetime
     figures: FiguresOut
     children: list[ChildFiguresOut]
+    children_total: int
     units: list[UnitStateOut]
+    units_total: int
 
 
 class FlagOut(Schema):
@@ -219,8 +221,14 @@ def zero_report(request: HttpRequest, payload: ZeroIn) -> Report:
     return _submit(request, payload.template, payload.unit, payload.day, {}, zero=True)
 
 
+UNITS_PAGE = 200
+
+
 @router.get("/board", response=BoardOut, summary="The board of one template and day for a subtree")
-def board(request: HttpRequest, template: str, day: dt.date | None = None, unit: int | None = None) -> dict[str, Any]:
+def board(request: HttpRequest, template: str, day: dt.date | None = None, unit: int | None = None,
+          children_page: int = 1, units_page: int = 1) -> dict[str, Any]:
+    """Figures of the subtree, one page of its children's figures (100 a page) and one page of
+    its units' states (200 a page); ``children_total`` and ``units_total`` count them all."""
     _require(request, "reports.view", "Your role may not see daily reports.")
     tmpl = _template(request, template)
     day = day or as_of_default()
@@ -232,17 +240,23 @@ def board(request: HttpRequest, template: str, day: dt.date | None = None, unit:
     if node is None:
         raise PermissionDenied("Your scope holds no unit.")
     at = min(timezone.now(), selectors.end_of_day(day))
+    figures = selectors.figures(tmpl, day, day, under=node.pk)
+    rows, children_total = selectors.child_page(
+        tmpl, day, day, node, offset=(max(1, children_page) - 1) * selectors.CHILDREN_PAGE
+    )
     children = [
         {**{k: v for k, v in row.items() if k != "unit"}, "unit_id": row["unit"].pk, "unit_name": row["unit"].name}
-        for row in selectors.child_figures(tmpl, day, day, node)
+        for row in rows
     ]
     units = [
         {"unit_id": row["unit"].pk, "unit_name": row["unit"].name, "state": row["state"],
          "report_id": row["report"]["pk"] if row["report"] else None}
-        for row in selectors.unit_states(tmpl, day, node.pk, at)
+        for row in selectors.unit_states(tmpl, day, node.pk, at, limit=UNITS_PAGE,
+                                         offset=(max(1, units_page) - 1) * UNITS_PAGE)
     ]
-    return {"template_id": tmpl.pk, "day": day, "unit_id": node.pk, "at": at,
-            "figures": selectors.figures(tmpl, day, day, under=node.pk), "children": children, "units": units}
+    return {"template_id": tmpl.pk, "day": day, "unit_id": node.pk, "at": at, "figures": figures,
+            "children": children, "children_total": children_total, "units": units,
+            "units_total": figures["expected"]}
 
 
 class RangeParams(Schema):

@@ -65,7 +65,15 @@ def missing_units(*, template: ReportTemplate, day: dt.date, at: dt.datetime) ->
 
 
 def is_expected(template: ReportTemplate, unit: Unit, day: dt.date) -> bool:
-    return expected_units(template=template, day=day).filter(pk=unit.pk).exists()
+    """The test of ``expected_units`` for one unit already read: no query unless the template
+    is limited to a subtree (then one indexed look-up on the closure table)."""
+    from fangkong.orgs.models import UnitLink
+
+    if not template.active_on(day) or unit.kind not in template.unit_kinds:
+        return False
+    if (unit.opened_on is not None and unit.opened_on > day) or (unit.closed_on is not None and unit.closed_on <= day):
+        return False
+    return template.root_id is None or UnitLink.objects.filter(ancestor_id=template.root_id, descendant_id=unit.pk).exists()
 
 
 def templates_for(unit: Unit, day: dt.date) -> list[ReportTemplate]:
@@ -243,60 +251,70 @@ def all_figures(start: dt.date, end: dt.date, under: int | None = None) -> dict[
     return _derive(totals["expected"], totals)
 
 
-def child_figures(template: ReportTemplate, start: dt.date, end: dt.date, parent: Unit) -> list[dict[str, Any]]:
-    """Figures per child of ``parent`` (each child's whole subtree), in two grouped queries.
+CHILDREN_PAGE = 100
 
-    The parent itself gets a row when it reports itself. Used for the board's drill-down.
+
+def child_figures(template: ReportTemplate, start: dt.date, end: dt.date, parent: Unit) -> list[dict[str, Any]]:
+    """Figures per child of ``parent`` (each child's whole subtree), every child at once."""
+    return child_page(template, start, end, parent, limit=None)[0]
+
+
+def child_page(template: ReportTemplate, start: dt.date, end: dt.date, parent: Unit, *, offset: int = 0,
+               limit: int | None = CHILDREN_PAGE) -> tuple[list[dict[str, Any]], int]:
+    """One page of the figures per child of ``parent`` (each child's whole subtree), ordered by
+    kind and code, and the number of children with reporting units below them.
+
+    The expected counts of every child come from one grouped query (a few tuples per child);
+    the units and the roll-up sums are read only for the children of the page. Used for the
+    board's drill-down: a coordinating body has 600 children.
     """
     from fangkong.orgs.models import UnitLink
 
-    children = list(Unit.objects.filter(parent=parent).order_by("kind", "code"))
-    first = max(start, template.start_date)
-    last = min(end, template.end_date) if template.end_date else end
+    first, last = _bounds(template, start, end)
     if not template.is_active or last < first:
-        return []
-    links = UnitLink.objects.filter(ancestor__in=[c.pk for c in children])
+        return [], 0
     units = assigned_units(template).filter(
         Q(opened_on__isnull=True) | Q(opened_on__lte=last), Q(closed_on__isnull=True) | Q(closed_on__gt=first)
     )
     expected: dict[int, int] = {}
     grouped = (
-        links.filter(descendant__in=units)
-        .values_list("ancestor_id", "descendant__opened_on", "descendant__closed_on")
+        UnitLink.objects.filter(ancestor__parent=parent, descendant__in=units)
+        .values_list("ancestor_id", "ancestor__kind", "ancestor__code", "descendant__opened_on", "descendant__closed_on")
         .annotate(n=Count("id")).order_by()
     )
-    for ancestor, opened, closed, n in grouped:
+    keys: dict[int, tuple[str, str]] = {}
+    for ancestor, kind, code, opened, closed, n in grouped:
         lo = max(first, opened) if opened else first
         hi = min(last, closed - dt.timedelta(days=1)) if closed else last
         if hi >= lo:
             expected[ancestor] = expected.get(ancestor, 0) + n * ((hi - lo).days + 1)
-    child_ids = [c.pk for c in children]
+            keys[ancestor] = (kind, code)
+    order = sorted(expected, key=keys.__getitem__)
+    page_ids = order[offset: None if limit is None else offset + limit]
+    children = Unit.objects.filter(id__in=page_ids).only("id", "code", "name", "short_name", "kind", "parent_id")
+    by_id = {c.pk: c for c in children}
     counts: dict[int, dict[str, int]] = {
         row["node_id"]: row
-        for row in ReportRollup.objects.filter(template=template, node_id__in=child_ids, day__gte=first, day__lte=last)
+        for row in ReportRollup.objects.filter(template=template, node_id__in=page_ids, day__gte=first, day__lte=last)
         .values("node_id").annotate(**{key: Sum(key) for key in COUNTS}).order_by()
     }
-    for node, off in _off_days(template, first, last, child_ids, "node").items():
+    for node, off in _off_days(template, first, last, page_ids, "node").items():
         row = counts.setdefault(node, {key: 0 for key in COUNTS})
         for key in COUNTS:
             row[key] -= off[key]
     empty = {"submitted": 0, "zero": 0, "on_time": 0}
-    out = []
-    for child in children:
-        if child.pk not in expected:
-            continue
-        out.append({**_derive(expected[child.pk], counts.get(child.pk, empty)), "unit": child})
-    return out
+    rows = [{**_derive(expected[pk], counts.get(pk, empty)), "unit": by_id[pk]} for pk in page_ids]
+    return rows, len(order)
 
 
 def unit_states(template: ReportTemplate, day: dt.date, under: int | None, at: dt.datetime,
-                limit: int = 200) -> list[dict[str, Any]]:
-    """Each expected unit under ``under`` on ``day`` (the first ``limit`` by code; the board
-    drills down for more) with its state at moment ``at``: submitted / zero / late / missing /
+                limit: int = 200, offset: int = 0) -> list[dict[str, Any]]:
+    """Each expected unit under ``under`` on ``day`` (``limit`` of them by code from ``offset``:
+    the board pages through them; the day's expected count is their number) with its state at moment ``at``: submitted / zero / late / missing /
     pending (before the deadline) / late_pending (past the deadline, the day not over)."""
     units = list(
         expected_units(template=template, day=day, under=under)
-        .only("id", "code", "name", "short_name").order_by("code")[:limit]
+        .only("id", "code", "name", "short_name").order_by("code")[offset: offset + limit]
     )
     reports = {
         row[1]: row for row in Report.objects.filter(template=template, day=day, unit_id__in=[u.pk for u in units])

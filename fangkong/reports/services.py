@@ -130,9 +130,23 @@ def field_remove(*, actor: User | None, field: ReportField) -> ReportField:
     return field
 
 
+# Field definitions per template version, read once per process: a version never changes once
+# written (every change to the fields makes a new one). Keyed with the template's creation time
+# as well, so a template recreated with the same id (tests, a reset demo) is never confused.
+_VERSIONS: dict[tuple[int, int, str], TemplateVersion] = {}
+
+
 def current_version(template: ReportTemplate) -> TemplateVersion:
-    version = TemplateVersion.objects.filter(template=template, number=template.version).first()
-    return version or _snapshot_fields(template=template, actor=None)
+    key = (template.pk, template.version, template.created_at.isoformat() if template.created_at else "")
+    version = _VERSIONS.get(key)
+    if version is None:
+        version = TemplateVersion.objects.filter(template=template, number=template.version).first()
+        if version is None:
+            return _snapshot_fields(template=template, actor=None)
+        if len(_VERSIONS) > 1000:
+            _VERSIONS.clear()
+        _VERSIONS[key] = version
+    return version
 
 
 # --- values ----------------------------------------------------------------------------------
@@ -271,13 +285,12 @@ def _write(*, actor: User | None, template: ReportTemplate, unit: Unit, day: dt.
             in_day=at < end_of_day(day), on_time=at <= template.deadline_at(day), updated_at=at, submitted_by=by,
         )
         report.save()
-        rollup_add(report, submitted=int(report.in_day), zero=int(report.in_day and zero), on_time=int(report.on_time))
+        delta = (int(report.in_day), int(report.in_day and zero), int(report.on_time))
         kind = RevisionKind.SUBMIT
         before = None
     else:
         before = snapshot(report)
-        if report.in_day and report.is_zero != zero:
-            rollup_add(report, submitted=0, zero=1 if zero else -1, on_time=0)
+        delta = (0, (1 if zero else -1) if report.in_day and report.is_zero != zero else 0, 0)
         report.version, report.is_zero, report.values = version, zero, values
         report.updated_at, report.submitted_by = at, by
         report.revision_count += 1
@@ -289,6 +302,9 @@ def _write(*, actor: User | None, template: ReportTemplate, unit: Unit, day: dt.
     )
     audit_change(actor=actor, obj=report, before=before)
     concealment_scan(template=template, day=day, units=[unit.pk], at=at, version=version)
+    # Last, just before the commit: every submission of the city adds to the same rows of the
+    # city and the bodies above the unit, so those row locks are held as briefly as possible.
+    rollup_add(report, submitted=delta[0], zero=delta[1], on_time=delta[2])
     return report
 
 
@@ -302,19 +318,19 @@ def rollup_add(report: Report, *, submitted: int, zero: int, on_time: int) -> No
 
     if not (submitted or zero or on_time):
         return
-    nodes = sorted(UnitLink.objects.filter(descendant_id=report.unit_id).values_list("ancestor_id", flat=True))
     table = connection.ops.quote_name(ReportRollup._meta.db_table)
-    rows = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(nodes))
-    params: list[Any] = []
-    for node in nodes:
-        params += [report.template_id, report.day, node, submitted, zero, on_time]
+    link = connection.ops.quote_name(UnitLink._meta.db_table)
     with connection.cursor() as cursor:
+        # The ancestors come straight from the closure table in the same statement (the WHERE
+        # clause keeps SQLite from reading ON CONFLICT as a join constraint).
         cursor.execute(
-            f"INSERT INTO {table} (template_id, day, node_id, submitted, zero, on_time) VALUES {rows} "
+            f"INSERT INTO {table} (template_id, day, node_id, submitted, zero, on_time) "
+            f"SELECT %s, %s, ancestor_id, %s, %s, %s FROM {link} WHERE descendant_id = %s "
+            "ORDER BY ancestor_id "
             "ON CONFLICT (template_id, node_id, day) DO UPDATE SET submitted = "
             f"{table}.submitted + excluded.submitted, zero = {table}.zero + excluded.zero, "
             f"on_time = {table}.on_time + excluded.on_time",
-            params,
+            [report.template_id, report.day, submitted, zero, on_time, report.unit_id],
         )
 
 

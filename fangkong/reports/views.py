@@ -95,6 +95,26 @@ STATE_LABELS = {
 STATE_BADGES = {"submitted": "ok", "zero": "ok", "late": "warn", "missing": "bad", "pending": "", "late_pending": "bad"}
 
 
+UNITS_PAGE = 200
+
+
+def _page_number(raw: str | None, count: int, size: int) -> int:
+    last = max(1, -(-count // size))
+    try:
+        return min(max(1, int(raw or 1)), last)
+    except ValueError:
+        return 1
+
+
+def _pages(number: int, count: int, size: int) -> dict[str, Any] | None:
+    """Previous/next page numbers of a board list, or None when it fits on one page."""
+    pages = -(-count // size)
+    if pages <= 1:
+        return None
+    return {"number": number, "pages": pages, "count": count,
+            "previous": number - 1 if number > 1 else None, "next": number + 1 if number < pages else None}
+
+
 @method_decorator(login_required, name="dispatch")
 class BoardView(View):
     """Today's board: figures for the subtree, a row per child for drill-down, every unit's state."""
@@ -109,16 +129,28 @@ class BoardView(View):
             return render(request, "reports/board.html", context)
         node = _node(request, template)
         at = _moment_for(day)
-        states = selectors.unit_states(template, day, node.pk, at)
+        figures = selectors.figures(template, day, day, under=node.pk)
+        # Both lists are paged: a coordinating body has 600 units below it, a street 750.
+        upage = _page_number(request.GET.get("upage"), figures["expected"], UNITS_PAGE)
+        states = selectors.unit_states(template, day, node.pk, at, limit=UNITS_PAGE, offset=(upage - 1) * UNITS_PAGE)
+        cpage_asked = _page_number(request.GET.get("cpage"), 10**9, selectors.CHILDREN_PAGE)
+        children, n_children = selectors.child_page(
+            template, day, day, node, offset=(cpage_asked - 1) * selectors.CHILDREN_PAGE
+        )
+        if not children and cpage_asked > 1 and n_children:
+            cpage_asked = -(-n_children // selectors.CHILDREN_PAGE)  # past the end: the last page
+            children, n_children = selectors.child_page(
+                template, day, day, node, offset=(cpage_asked - 1) * selectors.CHILDREN_PAGE
+            )
         for row in states:
             row["label"] = STATE_LABELS[row["state"]]
             row["badge"] = STATE_BADGES[row["state"]]
         waiting = [row["unit"].pk for row in states if row["state"] in {"missing", "pending", "late_pending"}]
         context.update(
             node=node, breadcrumb=unit_ancestors(node), at=at,
-            figures=selectors.figures(template, day, day, under=node.pk),
-            children=selectors.child_figures(template, day, day, node),
-            states=states, waiting=waiting, truncated=len(states) >= 200,
+            figures=figures, children=children, states=states, waiting=waiting,
+            cpages=_pages(cpage_asked, n_children, selectors.CHILDREN_PAGE),
+            upages=_pages(upage, figures["expected"], UNITS_PAGE),
             remind_url=remind_url() if user_has_perm(request.user, "reports.remind") else None,
             can_submit=user_has_perm(request.user, "reports.submit"),
         )

@@ -60,6 +60,7 @@ def test_it_gives_board_and_range_figures_in_scope(city, client, today_tmpl, lia
     post(client, "/api/v1/reports/zero", bearer(liaison), {"template": "today", "unit": city.dept_a.pk})
     board = client.get(f"/api/v1/reports/board?template=today&day={timezone.localdate()}", **bearer(office)).json()
     assert board["figures"]["expected"] == 3 and board["figures"]["submitted"] == 1 and board["figures"]["zero"] == 1
+    assert board["units_total"] == 3 and board["children_total"] == len(board["children"])
     states = {u["unit_id"]: u["state"] for u in board["units"]}
     assert states[city.dept_a.pk] == "zero" and states[city.dept_b.pk] in {"pending", "late_pending"}
     mine = client.get("/api/v1/reports/figures?template=today", **bearer(liaison)).json()

@@ -96,3 +96,14 @@ def test_it_gives_a_daily_series(city, tmpl):
     assert [r["completeness"] for r in series] == [round(1 / 3, 4), 1.0]
     values = selectors.value_series(tmpl, D1, D2)
     assert values["series"][0]["data"] == [1, 3]
+
+
+def test_it_pages_the_drill_down_rows_in_order(city, tmpl):
+    send(tmpl, city.dept_a, D1, at(D1, 9))
+    every, total = selectors.child_page(tmpl, D1, D1, city.committee, limit=None)
+    assert total == len(every) >= 3
+    paged = [selectors.child_page(tmpl, D1, D1, city.committee, offset=i, limit=1) for i in range(total)]
+    assert all(n == total and len(rows) == 1 for rows, n in paged)
+    assert [rows[0]["unit"].pk for rows, _n in paged] == [r["unit"].pk for r in every]
+    assert [(r["unit"].kind, r["unit"].code) for r in every] == sorted((r["unit"].kind, r["unit"].code) for r in every)
+    assert selectors.child_page(tmpl, D1, D1, city.committee, offset=total, limit=1) == ([], total)

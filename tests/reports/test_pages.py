@@ -127,3 +127,21 @@ def test_reading_roles_see_the_board_but_cannot_submit(city, today_tmpl, as_user
     client = as_user(f.user(username_role, city.root))
     assert client.get(reverse("reports:board")).status_code == 200
     assert client.get(reverse("reports:submit")).status_code == 403
+
+
+def test_the_board_pages_its_unit_list_and_drill_down(city, today_tmpl, office, as_user, monkeypatch):
+    from fangkong.reports import selectors
+
+    monkeypatch.setattr(views, "UNITS_PAGE", 1)
+    monkeypatch.setattr(selectors, "CHILDREN_PAGE", 1)
+    client = as_user(office)
+    params = {"template": today_tmpl.pk, "unit": city.committee.pk}
+    first = client.get(reverse("reports:board"), params).content.decode()
+    second = client.get(reverse("reports:board"), {**params, "upage": 2, "cpage": 2}).content.decode()
+    assert first.count('data-state="') == 1 and second.count('data-state="') == 1
+    assert "upage=2" in first and "cpage=2" in first and "upage=1" in second and "cpage=1" in second
+    listed = [body.split('data-unit="')[1].split('"')[0] for body in (first, second)]
+    assert listed[0] != listed[1]
+    # A page number past the end shows the last page, not an error.
+    last = client.get(reverse("reports:board"), {**params, "upage": 99, "cpage": 99}).content.decode()
+    assert last.count('data-state="') == 1 and 'id="drill-down"' in last
