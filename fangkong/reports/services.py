@@ -454,6 +454,29 @@ def concealment_scan(*, template: ReportTemplate, day: dt.date, units: list[int]
     return flags
 
 
+def concealment_rescan(*, since: dt.date, until: dt.date, at: dt.datetime | None = None) -> list[ConcealmentFlag]:
+    """Check every active template's days from ``since`` to ``until`` against the ledger again.
+
+    A report is checked when it is sent, but the ledger keeps growing afterwards: a community
+    registers a returnee in the evening naming a unit whose zero report went in at noon. The
+    reminder loop runs this over the days not yet locked, so such reports are flagged the same
+    day; ``fangkong scan_concealment`` runs it over any range.
+    """
+    flags: list[ConcealmentFlag] = []
+    templates = ReportTemplate.objects.filter(is_active=True, start_date__lte=until).filter(
+        Q(end_date__isnull=True) | Q(end_date__gte=since)
+    )
+    for template in templates:
+        first = max(since, template.start_date)
+        last = min(until, template.end_date or until)
+        day = first
+        while day <= last:
+            with transaction.atomic():
+                flags += concealment_scan(template=template, day=day, at=at)
+            day += dt.timedelta(days=1)
+    return flags
+
+
 @transaction.atomic
 def flag_review(*, actor: User | None, flag: ConcealmentFlag, confirm: bool, reason: str) -> ConcealmentFlag:
     """The committee office confirms or dismisses a concealment flag, always with a reason."""

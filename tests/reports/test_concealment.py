@@ -80,3 +80,34 @@ def test_the_office_confirms_or_dismisses_with_a_reason(city, tmpl, liaison, off
     concealment_scan(template=tmpl, day=START)
     flag.refresh_from_db()
     assert flag.status == FlagStatus.CONFIRMED
+
+
+def test_a_community_registration_after_the_zero_report_is_flagged_by_the_rescan(city, tmpl):
+    """The unit's zero report went in at noon; the community registered its returnee in the evening."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    other = f.user("unit_liaison", city.dept_b)
+    report_submit(actor=other, template=tmpl, unit=city.dept_b, day=START, zero=True, at=at(START, 12))
+    assert not ConcealmentFlag.objects.exists()
+    staff = f.user("community_staff", city.comm_1)
+    ledger.register(actor=staff, side="community", registered_at=at(START, 19), name="晚登记",
+                    id_number=f.id_number(), unit=city.dept_b, community=city.comm_1, category="outside",
+                    return_date=START, origin_text="北京市朝阳区")
+    out = StringIO()
+    call_command("scan_concealment", "--from", START.isoformat(), "--to", START.isoformat(), stdout=out)
+    flag = ConcealmentFlag.objects.get()
+    assert (flag.kind, flag.unit_id, flag.day, flag.ledger) == (FlagKind.COMMUNITY_UNCOUNTED, city.dept_b.pk, START, 1)
+    assert flag.evidence[0]["name"] == "晚登记"
+    assert "1 concealment flag" in out.getvalue()
+    # The reminder loop's pass runs the same check over the unlocked days and raises nothing twice.
+    call_command("send_reminders", "--at", at(START, 20).isoformat(), stdout=StringIO())
+    assert ConcealmentFlag.objects.count() == 1
+
+
+def test_the_rescan_refuses_a_reversed_range(city, tmpl):
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="--from"):
+        call_command("scan_concealment", "--from", "2020-02-10", "--to", "2020-02-01")

@@ -1,7 +1,8 @@
 """fangkong send_reminders [--at DATETIME] [--loop [--interval SECONDS]]
 
-One pass runs the daily-report reminder stages due at that moment (fangkong.reports.reminders)
-and then sends every delivery that is due (a sweep beside the background worker, so reminders go
+One pass runs the daily-report reminder stages due at that moment (fangkong.reports.reminders),
+checks the days not yet locked against the returnee ledger again (concealment flags for reports
+the ledger has since contradicted), and then sends every delivery that is due (a sweep beside the background worker, so reminders go
 out even when no worker runs). ``--loop`` repeats the pass every ``--interval`` seconds; it is
 what `make run` starts beside the web server. Passes are idempotent: nothing is sent twice.
 """
@@ -38,11 +39,14 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, at: str | None, loop: bool, interval: int, **options: Any) -> None:
         from fangkong.reports.reminders import reminder_pass
+        from fangkong.reports.services import concealment_rescan, lock_days
 
         moment = parse_at(at) if at else None
         while True:
             try:
                 sent = reminder_pass(at=moment)
+                today = timezone.localdate(moment or timezone.now())
+                flags = concealment_rescan(since=today - dt.timedelta(days=lock_days()), until=today, at=moment)
                 attempted = deliver_due()
             except Exception:
                 if not loop:
@@ -56,7 +60,7 @@ class Command(BaseCommand):
                 stamp = timezone.localtime(moment or timezone.now()).strftime("%Y-%m-%d %H:%M")
                 self.stdout.write(
                     f"{stamp} reminders={sent['before']} deadline={sent['deadline']} "
-                    f"next_day={sent['next_day']} deliveries_attempted={attempted}"
+                    f"next_day={sent['next_day']} concealment_flags={len(flags)} deliveries_attempted={attempted}"
                 )
             if not loop:
                 return
