@@ -3,6 +3,7 @@ their import, a department's team, what is placed at a street/community/checkpoi
 
 import datetime as dt
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,22 @@ def _day(request: HttpRequest, key: str = "on") -> dt.date:
         return dt.date.fromisoformat(request.GET.get(key, ""))
     except ValueError:
         return as_of_default()
+
+
+def _apply(request: HttpRequest, form: Any, write: Callable[[], Any], done: str) -> Any:
+    """Run a service write for a valid form: its result, or None with the refusal shown on the form."""
+    if not form.is_valid():
+        return None
+    try:
+        result = write()
+    except ValidationError as exc:
+        _service_error(form, exc)
+    except PermissionDenied as exc:
+        form.add_error(None, str(exc))
+    else:
+        messages.success(request, done)
+        return result
+    return None
 
 
 def _service_error(form: Any, exc: ValidationError) -> None:
@@ -145,16 +162,10 @@ class SecondmentCreateView(ScopedMixin, TemplateView):
 
     def post(self, request: HttpRequest) -> HttpResponse:
         form = SecondmentForm(request.POST, user=request.user)
-        if form.is_valid():
-            try:
-                secondment = services.secondment_create(actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
-            except ValidationError as exc:
-                _service_error(form, exc)
-            except PermissionDenied as exc:
-                form.add_error(None, str(exc))
-            else:
-                messages.success(request, _("The secondment is recorded."))
-                return redirect(secondment)
+        secondment = _apply(request, form, lambda: services.secondment_create(
+            actor=request.user, **form.cleaned_data), _("The secondment is recorded."))  # type: ignore[arg-type]
+        if secondment is not None:
+            return redirect(secondment)
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
 
@@ -162,17 +173,11 @@ class SecondmentPlaceView(SecondmentDetailView):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         secondment = self.get_object()
         form = PlaceForm(request.POST)
-        if form.is_valid():
-            try:
-                services.secondment_place(actor=request.user, secondment=secondment,  # type: ignore[arg-type]
-                                          unit=form.cleaned_data["unit"], role=form.cleaned_data["role"])
-            except ValidationError as exc:
-                _service_error(form, exc)
-            except PermissionDenied as exc:
-                form.add_error(None, str(exc))
-            else:
-                messages.success(request, _("The cadre is placed."))
-                return redirect(secondment)
+        if _apply(request, form, lambda: services.secondment_place(
+            actor=request.user, secondment=secondment,  # type: ignore[arg-type]
+            unit=form.cleaned_data["unit"], role=form.cleaned_data["role"],
+        ), _("The cadre is placed.")) is not None:
+            return redirect(secondment)
         return self.render_to_response(self.get_context_data(place_form=form), status=400)
 
 
@@ -180,17 +185,11 @@ class SecondmentEndView(SecondmentDetailView):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         secondment = self.get_object()
         form = EndForm(request.POST)
-        if form.is_valid():
-            try:
-                services.secondment_end(actor=request.user, secondment=secondment,  # type: ignore[arg-type]
-                                        ends_on=form.cleaned_data["ends_on"], reason=form.cleaned_data["reason"])
-            except ValidationError as exc:
-                _service_error(form, exc)
-            except PermissionDenied as exc:
-                form.add_error(None, str(exc))
-            else:
-                messages.success(request, _("The secondment has ended; the cadre returns to the department."))
-                return redirect(secondment)
+        if _apply(request, form, lambda: services.secondment_end(
+            actor=request.user, secondment=secondment,  # type: ignore[arg-type]
+            ends_on=form.cleaned_data["ends_on"], reason=form.cleaned_data["reason"],
+        ), _("The secondment has ended; the cadre returns to the department.")) is not None:
+            return redirect(secondment)
         return self.render_to_response(self.get_context_data(end_form=form), status=400)
 
 
