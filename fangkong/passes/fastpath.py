@@ -23,15 +23,16 @@ import datetime as dt
 import io
 import json
 import time
+import weakref
 from collections.abc import Callable, Iterable
 from typing import Any
 
-import psycopg
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, close_old_connections, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, close_old_connections, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.http.request import split_domain_port, validate_host
 from django.utils import timezone, translation
+from psycopg.pq import ExecStatus
 
 from fangkong.accounts.models import ApiToken
 from fangkong.accounts.roles import role_has_perm
@@ -45,8 +46,8 @@ FIELDS = frozenset({"token", "number", "checkpoint", "direction", "log"})
 DIRECTIONS = frozenset(d.value for d in Direction)
 TOKEN_TOUCH = dt.timedelta(minutes=5)  # as accounts.services.token_user: last_used_at at most every 5 min
 
-_SELECT = """
-SELECT t.id, t.user_id, u.role, t.last_used_at,
+_SELECT_SQL = """
+SELECT t.id, t.user_id, u.role, (t.last_used_at IS NULL OR t.last_used_at < %s),
        p.id, p.number, p.kind, p.status, p.person_id, p.token,
        EXISTS(SELECT 1 FROM deployment_secondment s WHERE s.person_id = p.person_id
               AND s.starts_on <= %s AND (s.ends_on IS NULL OR s.ends_on >= %s)),
@@ -56,12 +57,29 @@ JOIN accounts_user u ON u.id = t.user_id
 LEFT JOIN passes_pass p ON p.id = %s
 WHERE t.key_hash = %s AND t.revoked = %s AND u.is_active = %s
 """
-_INSERT = """
+_INSERT_SQL = """
 INSERT INTO passes_passcheck (pass_id, pass_number, holder, checkpoint_id, verdict, direction, confirmed,
                               checked_at, checked_by_id, source, client_id, list_version)
 VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, 'api', '', NULL)
 RETURNING id
 """
+
+
+
+
+class Statement:
+    """One statement of the lean path: its text (``%s`` placeholders), a name to prepare it under
+    on PostgreSQL, and how to read each column of its first row (None: it returns nothing)."""
+
+    def __init__(self, name: str, sql: str, columns: tuple[Callable[[Any], Any], ...] | None) -> None:
+        self.name, self.sql, self.columns = name.encode(), sql, columns
+        parts = sql.split("%s")
+        self.pg_sql = "".join(f"{part}${i}" for i, part in enumerate(parts[:-1], 1)) + parts[-1]
+
+
+SELECT = Statement("fk_verify_read", _SELECT_SQL, (int, int, str, bool, int, str, str, str, int, str, bool, bool))
+INSERT = Statement("fk_verify_log", _INSERT_SQL, (int,))
+TOUCH = Statement("fk_verify_touch", "UPDATE accounts_apitoken SET last_used_at = %s WHERE id = %s", None)
 
 
 class _User:
@@ -157,10 +175,12 @@ class VerifyFastPath:
         ):
             close_old_connections()
         day_param = db.ops.adapt_datefield_value(day)
-        row = _fetch(db, _SELECT, [day_param, day_param, day_param, pass_id, ApiToken.hash_key(auth[7:]), False, True])
+        touch_before = db.ops.adapt_datetimefield_value(now - TOKEN_TOUCH)
+        row = _fetch(db, SELECT, [touch_before, day_param, day_param, day_param, pass_id, ApiToken.hash_key(auth[7:]),
+                                  False, True])
         if row is None:
             return None  # unknown or revoked token, inactive user: Django answers 401
-        token_pk, user_id, role, last_used, *pass_row = row
+        token_pk, user_id, role, touch, *pass_row = row
         if not role_has_perm(role, "passes.verify"):
             return None
         checkpoint_id = None
@@ -189,11 +209,10 @@ class VerifyFastPath:
             verdict = Verdict.SECONDMENT_ENDED
         claims = outcome.claims
         check_id = None
-        if last_used is None or now - _aware(last_used) > TOKEN_TOUCH:
-            _fetch(db, "UPDATE accounts_apitoken SET last_used_at = %s WHERE id = %s",
-                   [db.ops.adapt_datetimefield_value(now), token_pk], returns=False)
+        if touch:
+            _fetch(db, TOUCH, [db.ops.adapt_datetimefield_value(now), token_pk])
         if log:
-            inserted = _fetch(db, _INSERT, [
+            inserted = _fetch(db, INSERT, [
                 p_id, (p_number if p_id is not None else number)[:16], (claims.holder if claims else "")[:100],
                 checkpoint_id, str(verdict), direction or "", False, db.ops.adapt_datetimefield_value(now),
                 user_id,
@@ -218,20 +237,58 @@ class VerifyFastPath:
         return json.dumps(out).encode(), language
 
 
-def _fetch(db: BaseDatabaseWrapper, sql: str, params: list[Any], returns: bool = True) -> Any:
-    """Run one statement and return its first row. On PostgreSQL through a server-side-binding
-    cursor with a prepared statement (Django's cursors bind on the client, so the server would
-    parse and plan every statement again); elsewhere through Django's cursor."""
-    if db.vendor == "postgresql":
-        db.ensure_connection()
-        with db.wrap_database_errors, psycopg.Cursor(db.connection) as cursor:
-            cursor.execute(sql, params, prepare=True)
-            if db.queries_logged:  # as Django's debug cursor: tests and the debug toolbar see it
-                db.queries_log.append({"sql": f"{sql.strip()} -- {params!r}", "time": "0.000"})
-            return cursor.fetchone() if returns else None
-    with db.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchone() if returns else None
+_prepared: weakref.WeakKeyDictionary[Any, set[bytes]] = weakref.WeakKeyDictionary()
+_PG_BOOL = {b"t": True, b"f": False}
+
+
+def _pg_text(value: Any) -> bytes | None:
+    if value is None:
+        return None
+    if value is True or value is False:
+        return b"t" if value else b"f"
+    if isinstance(value, dt.date):
+        return value.isoformat().encode()
+    return str(value).encode()
+
+
+def _fetch(db: BaseDatabaseWrapper, statement: Statement, params: list[Any]) -> tuple[Any, ...] | None:
+    """Run one statement and return its first row, read with the statement's column types.
+
+    On PostgreSQL through libpq directly (psycopg's ``pgconn``), as a statement prepared once per
+    connection: Django's cursors bind parameters on the client, so the server would parse and plan
+    every statement again, and psycopg's cursor machinery costs more than the query itself here.
+    Elsewhere (SQLite) through Django's cursor."""
+    if db.vendor != "postgresql":
+        with db.cursor() as cursor:
+            cursor.execute(statement.sql, params)
+            row = cursor.fetchone() if statement.columns else None
+        if row is None:
+            return None
+        return tuple(None if v is None else read(v) for read, v in zip(statement.columns or (), row, strict=True))
+    db.ensure_connection()
+    conn = db.connection
+    pgconn = conn.pgconn
+    done = _prepared.setdefault(conn, set())
+    if statement.name not in done:
+        _check(db, pgconn, pgconn.prepare(statement.name, statement.pg_sql.encode()))
+        done.add(statement.name)
+    result = _check(db, pgconn, pgconn.exec_prepared(statement.name, [_pg_text(v) for v in params]))
+    if db.queries_logged:  # as Django's debug cursor: tests and the debug toolbar see it
+        db.queries_log.append({"sql": f"{statement.sql.strip()} -- {params!r}", "time": "0.000"})
+    if not statement.columns or result.ntuples == 0:
+        return None
+    values = [result.get_value(0, i) for i in range(len(statement.columns))]
+    return tuple(
+        None if v is None else _PG_BOOL[v] if read is bool else read(v.decode())
+        for read, v in zip(statement.columns, values, strict=True)
+    )
+
+
+def _check(db: BaseDatabaseWrapper, pgconn: Any, result: Any) -> Any:
+    if result.status not in (ExecStatus.COMMAND_OK, ExecStatus.TUPLES_OK):
+        db.errors_occurred = True  # the connection is checked (and dropped if broken) at the next request
+        raise DatabaseError((result.error_message or pgconn.error_message).decode(errors="replace"))
+    return result
 
 
 def _iso(moment: dt.datetime) -> str:
@@ -240,14 +297,6 @@ def _iso(moment: dt.datetime) -> str:
     if moment.microsecond:
         text = text[:23] + text[26:]
     return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-
-def _aware(value: Any) -> dt.datetime:
-    if isinstance(value, str):  # SQLite hands back text
-        value = dt.datetime.fromisoformat(value)
-    if timezone.is_naive(value):
-        value = value.replace(tzinfo=dt.UTC)
-    return value  # type: ignore[no-any-return]
 
 
 def _cookie_language(cookie: str) -> str:
