@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import logging
 import time
 import weakref
 from collections.abc import Callable, Iterable
@@ -42,6 +43,7 @@ from .choices import Direction, PassKind, PassStatus, Verdict
 from .keys import public_keys
 
 PATH = "/api/v1/passes/verify"
+logger = logging.getLogger("django.request")
 FIELDS = frozenset({"token", "number", "checkpoint", "direction", "log"})
 DIRECTIONS = frozenset(d.value for d in Direction)
 TOKEN_TOUCH = dt.timedelta(minutes=5)  # as accounts.services.token_user: last_used_at at most every 5 min
@@ -109,7 +111,16 @@ class VerifyFastPath:
             return self.app(environ, start_response)
         body = environ["wsgi.input"].read(length) if length > 0 else b""
         environ["wsgi.input"] = io.BytesIO(body)  # Django reads it again when it answers
-        answer = self.answer(environ, body)
+        try:
+            answer = self.answer(environ, body)
+        except Exception:
+            # As Django would: logged with the request's path, a JSON 500 to the client.
+            logger.exception("Internal Server Error: %s", PATH)
+            data = b'{"detail": "Server error."}'
+            start_response("500 Internal Server Error", [
+                ("Content-Type", "application/json; charset=utf-8"), ("Content-Length", str(len(data))),
+            ])
+            return [data]
         if answer is None:
             return self.app(environ, start_response)
         data, language = answer

@@ -202,3 +202,22 @@ def test_other_requests_pass_through_to_django(city, guard, staff_pass):
         signals.request_started.connect(close_old_connections)
         signals.request_finished.connect(close_old_connections)
     assert got["status"].startswith("200") and json.loads(body)[0]["kid"] == staff_pass.key.key_id
+
+
+def test_a_database_failure_is_a_logged_json_500_and_the_next_request_recovers(city, guard, staff_pass, caplog,
+                                                                              monkeypatch):
+    from fangkong.passes import fastpath
+
+    auth = f"Bearer {token_create(user=guard)}"
+    data = json.dumps({"token": staff_pass.token, "checkpoint": city.checkpoint_1.code})
+    broken = fastpath.Statement("fk_verify_broken", "SELECT no_such_column FROM passes_pass WHERE id = %s",
+                                (int,))
+    monkeypatch.setattr(fastpath, "SELECT", broken)
+    with caplog.at_level("ERROR", logger="django.request"):
+        answer = wsgi_post(data, auth)
+    assert answer.status_code == 500 and answer.json() == {"detail": "Server error."}
+    assert "Internal Server Error" in caplog.text
+    monkeypatch.undo()
+    if connection.vendor == "postgresql":
+        return  # the failed statement aborted the test's transaction; a real request starts afresh
+    assert wsgi_post(data, auth).json()["verdict"] == "valid"
