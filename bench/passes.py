@@ -1,8 +1,11 @@
-"""Benchmarks of the passes: the online verification endpoint under granian (2 workers) with load
-from a separate process over keep-alive HTTP on 127.0.0.1; verification in Chromium with no network
+"""Benchmarks of the passes: the online verification endpoint under granian (2 workers × 8 threads:
+a durable commit waits for the disk) with load from two separate processes over keep-alive HTTP on
+127.0.0.1, and the CPU each verification costs the server, the PostgreSQL backends and the load
+generator (on a shared machine the throughput follows the CPU left to it); verification in Chromium with no network
 (WebCrypto Ed25519, as on the checkpoint phone); and the A4 card sheets of 1,000 passes.
 
     python bench/passes.py [--database-url postgres://…/fk_pass_bench] [--seconds 10] [--port 18510]
+        [--workers 2] [--threads 8] [--clients 2] [--connections 32]
 
 Targets (issue 5): ≥ 3,000 verifications/s with p99 < 10 ms; < 20 ms per scan in the browser;
 1,000 passes printed in < 10 s.
