@@ -1,8 +1,11 @@
-"""Benchmarks of the passes: the online verification endpoint under granian (2 workers) with load
-from a separate process over keep-alive HTTP on 127.0.0.1; verification in Chromium with no network
+"""Benchmarks of the passes: the online verification endpoint under granian (2 workers × 8 threads:
+a durable commit waits for the disk) with load from two separate processes over keep-alive HTTP on
+127.0.0.1, and the CPU each verification costs the server, the PostgreSQL backends and the load
+generator (on a shared machine the throughput follows the CPU left to it); verification in Chromium with no network
 (WebCrypto Ed25519, as on the checkpoint phone); and the A4 card sheets of 1,000 passes.
 
     python bench/passes.py [--database-url postgres://…/fk_pass_bench] [--seconds 10] [--port 18510]
+        [--workers 2] [--threads 8] [--clients 2] [--connections 32]
 
 Targets (issue 5): ≥ 3,000 verifications/s with p99 < 10 ms; < 20 ms per scan in the browser;
 1,000 passes printed in < 10 s.
@@ -95,19 +98,26 @@ def _load(port: int, requests: list[bytes], seconds: float, connections: int, ou
             _connection(port, requests[k::connections] or requests, until, latencies, errors) for k in range(connections)
         ])
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     asyncio.run(run())
-    out.put((latencies, len(errors), time.perf_counter() - start))
+    out.put((latencies, len(errors), time.perf_counter() - start, time.process_time() - cpu))
 
 
-def load(port: int, requests: list[bytes], seconds: float, connections: int) -> tuple[list[float], int, float]:
+def load(port: int, requests: list[bytes], seconds: float, connections: int,
+         clients: int = 2) -> tuple[list[float], int, float, float]:
+    """Keep-alive load from ``clients`` separate processes sharing ``connections`` connections.
+    Returns the latencies, the answers that were not "valid", the elapsed time and the clients' CPU."""
     ctx = multiprocessing.get_context("spawn")
     out = ctx.Queue()
-    proc = ctx.Process(target=_load, args=(port, requests, seconds, connections, out))
-    proc.start()
-    result = out.get()
-    proc.join()
-    return result
+    share = max(1, connections // clients)
+    procs = [ctx.Process(target=_load, args=(port, requests[k::clients], seconds, share, out)) for k in range(clients)]
+    for proc in procs:
+        proc.start()
+    results = [out.get() for _ in procs]
+    for proc in procs:
+        proc.join()
+    latencies = [x for r in results for x in r[0]]
+    return latencies, sum(r[1] for r in results), max(r[2] for r in results), sum(r[3] for r in results)
 
 
 def http_request(port: int, token: str, body: dict) -> bytes:
@@ -154,14 +164,39 @@ def cpu_seconds(root_pid: int) -> float:
     return sum(times.get(pid, 0.0) for pid in family)
 
 
-def report(label: str, latencies: list[float], errors: int, elapsed: float, cpu: float | None = None) -> None:
+def database_cpu_seconds() -> float | None:
+    """CPU time used so far by the PostgreSQL backends serving the benchmark's database (Linux /proc,
+    server on this machine), or None on SQLite."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        pids = [row[0] for row in cursor.fetchall()]
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def report(label: str, latencies: list[float], errors: int, elapsed: float, client_cpu: float,
+           cpu: float | None = None, db_cpu: float | None = None) -> None:
     latencies.sort()
     n = len(latencies)
     p50 = statistics.median(latencies) * 1000
     p99 = latencies[int(n * 0.99) - 1] * 1000
-    cost = f", server CPU {cpu / n * 1000:.2f} ms each" if cpu is not None else ""
     print(f"{label:<44} {n / elapsed:8,.0f} verifications/s   p50 {p50:5.2f} ms   p99 {p99:5.2f} ms   "
-          f"({n:,} requests, {errors} not valid{cost})")
+          f"({n:,} requests, {errors} not valid)")
+    costs = [f"server {cpu / n * 1000:.2f}" if cpu is not None else "",
+             f"PostgreSQL {db_cpu / n * 1000:.2f}" if db_cpu is not None else "",
+             f"load generator {client_cpu / n * 1000:.2f}"]
+    print(f"{'':<44} CPU ms per verification: {', '.join(c for c in costs if c)}")
 
 
 def bench_server(args: argparse.Namespace, data: dict) -> None:
@@ -169,7 +204,8 @@ def bench_server(args: argparse.Namespace, data: dict) -> None:
            "ALLOWED_HOSTS": "127.0.0.1", "SECRET_KEY": os.environ["SECRET_KEY"]}
     server = subprocess.Popen(
         [str(Path(sys.executable).parent / "granian"), "--interface", "wsgi", "--host", "127.0.0.1",
-         "--port", str(args.port), "--workers", "2", "--blocking-threads", "2", "--no-access-log",
+         "--port", str(args.port), "--workers", str(args.workers), "--blocking-threads", str(args.threads),
+         "--no-access-log",
          "fangkong.config.wsgi:application"],
         env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
@@ -180,12 +216,16 @@ def bench_server(args: argparse.Namespace, data: dict) -> None:
                   for t in data["tokens"]]
         unlogged = [http_request(args.port, data["token"], {"token": t, "checkpoint": cp, "log": False})
                     for t in data["tokens"]]
-        load(args.port, logged, 2, args.connections)  # warm-up: connections, caches, plans
-        for label, requests in [("verify + log the check (POST, 2 workers)", logged),
+        load(args.port, logged, 2, args.connections, args.clients)  # warm-up: connections, caches, plans
+        print(f"granian: {args.workers} workers × {args.threads} threads; load: {args.clients} processes, "
+              f"{args.connections} keep-alive connections")
+        for label, requests in [(f"verify + log the check (POST, {args.workers} workers)", logged),
                                 ("verify only (log: false)", unlogged)]:
-            before = cpu_seconds(server.pid)
-            result = load(args.port, requests, args.seconds, args.connections)
-            report(label, *result, cpu=cpu_seconds(server.pid) - before)
+            before, db_before = cpu_seconds(server.pid), database_cpu_seconds()
+            result = load(args.port, requests, args.seconds, args.connections, args.clients)
+            db_after = database_cpu_seconds()
+            report(label, *result, cpu=cpu_seconds(server.pid) - before,
+                   db_cpu=db_after - db_before if db_after is not None and db_before is not None else None)
         print(f"  (machine load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
     finally:
         server.terminate()
@@ -273,7 +313,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--database-url")
     parser.add_argument("--seconds", type=float, default=10)
-    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--clients", type=int, default=2, help="load generator processes")
+    parser.add_argument("--workers", type=int, default=2, help="granian worker processes")
+    parser.add_argument("--threads", type=int, default=8,
+                        help="granian blocking threads per worker (a durable commit waits for the disk)")
     parser.add_argument("--port", type=int, default=18510)
     args = parser.parse_args()
     os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))

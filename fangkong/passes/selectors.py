@@ -62,10 +62,9 @@ def ended_secondment_pass_ids(day: dt.date, now: dt.datetime) -> list[int]:
     )
 
 
-# The verification endpoint answers thousands of checks a second: the rows it reads are kept in
-# the process briefly. A revocation in this process is seen at once (services forget the pass);
-# in the other web workers within PASS_CACHE_SECONDS. A secondment's end within a minute.
-PASS_CACHE_SECONDS = 2.0
+# The pass itself is read by primary key at every verification, so a revocation counts at once in
+# every web worker. A holder's secondment spans are kept in the process for a minute on this path
+# (the lean path in ``fastpath.py`` reads them in its one query instead).
 SECONDMENT_CACHE_SECONDS = 60.0
 _row_cache: dict[tuple[str, int], tuple[float, Any]] = {}
 _row_lock = threading.Lock()
@@ -82,11 +81,6 @@ def _cached(kind: str, key: int, ttl: float, load: Any) -> Any:
             _row_cache.clear()
         _row_cache[(kind, key)] = (now, value)
     return value
-
-
-def forget_pass(pass_id: int) -> None:
-    with _row_lock:
-        _row_cache.pop(("pass", pass_id), None)
 
 
 def forget_all() -> None:
@@ -110,11 +104,7 @@ def holder_secondment_ended(person_id: int, day: dt.date) -> bool:
 
 
 def _pass_row(pass_id: int) -> Pass | None:
-    def load() -> Pass | None:
-        return Pass.objects.filter(pk=pass_id).only("id", "number", "kind", "status", "person_id", "token").first()
-
-    row: Pass | None = _cached("pass", pass_id, PASS_CACHE_SECONDS, load)
-    return row
+    return Pass.objects.filter(pk=pass_id).only("id", "number", "kind", "status", "person_id", "token").first()
 
 
 _scope_cache: dict[tuple[int, int], tuple[float, bool]] = {}
