@@ -9,7 +9,6 @@ rows against the database again and writes every secondment or none. The file's 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from fangkong.core.scoping import scope_unit_ids, subtree_ids, user_has_perm
 from fangkong.orgs.models import Unit
 from fangkong.people.models import Person
 from fangkong.people.services import pinyin_initials
+from fangkong.returnees.imports import sha256_of
 from fangkong.returnees.ledger.columns import display_header, normalize_header
 from fangkong.returnees.ledger.sniff import LedgerFileError, Limits, sniff
 from fangkong.returnees.ledger.values import cell_text, id_number, make_date, make_name_batch, make_text
@@ -230,11 +230,6 @@ def validate_rows(
             clean.append({**row, "department_id": department.pk if department else None,
                           "unit_id": place.pk if place else None, "person_id": person.pk if person else None})
     return clean, problems
-
-
-def sha256_of(path: Path) -> str:
-    with path.open("rb") as fh:
-        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def import_preview(*, actor: User, source: Path, file_name: str) -> SecondmentImport:
