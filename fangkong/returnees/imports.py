@@ -117,7 +117,6 @@ def import_run(ledger_import: LedgerImport, *, commit: bool) -> LedgerImport:
                                 result.add(apply_rows(actor=actor, side=side, rows=clean, source_import=ledger_import))
                         if errors or not total:
                             raise _Rejected
-                        errors.sort(key=lambda e: (e["row"], e["column"]))
                         ledger_import = _finish(
                             ledger_import, status=ImportStatus.COMMITTED, progress=100, created=result.created,
                             updated=result.updated, unchanged=result.unchanged, committed_at=timezone.now(),
