@@ -162,21 +162,16 @@ class BoardView(View):
 def _own_units(request: HttpRequest, day: dt.date) -> list[tuple[Unit, list[ReportTemplate]]]:
     """The units in the user's scope that must report on ``day``, with their templates."""
     ids = scope_unit_ids(request.user)  # type: ignore[arg-type]
-    out: list[tuple[Unit, list[ReportTemplate]]] = []
-    for template in ReportTemplate.objects.filter(is_active=True):
+    if ids is None:
+        # The office (whole tree) picks a unit explicitly with ?unit=.
+        return []
+    out: dict[int, tuple[Unit, list[ReportTemplate]]] = {}
+    for template in ReportTemplate.objects.visible_to(request.user).filter(is_active=True):  # type: ignore[attr-defined]
         if not template.active_on(day):
             continue
-        qs = selectors.expected_units(template=template, day=day)
-        # The office (whole tree) picks a unit explicitly with ?unit=.
-        qs = qs.filter(id__in=ids) if ids is not None else qs.none()
-        for unit in qs.order_by("code")[:50]:
-            for entry in out:
-                if entry[0].pk == unit.pk:
-                    entry[1].append(template)
-                    break
-            else:
-                out.append((unit, [template]))
-    return out
+        for unit in selectors.expected_units(template=template, day=day).filter(id__in=ids).order_by("code")[:50]:
+            out.setdefault(unit.pk, (unit, []))[1].append(template)
+    return list(out.values())
 
 
 @method_decorator(login_required, name="dispatch")
@@ -195,7 +190,7 @@ class SubmitView(View):
             if not Unit.objects.visible_to(request.user).filter(pk=unit.pk).exists():  # type: ignore[attr-defined]
                 return _denied(request, _("You can only report for your own unit. %(unit)s is not one of yours.")
                                % {"unit": unit.name})
-            templates = [t for t in ReportTemplate.objects.filter(is_active=True)
+            templates = [t for t in ReportTemplate.objects.visible_to(request.user).filter(is_active=True)  # type: ignore[attr-defined]
                          if selectors.is_expected(t, unit, day)]
         else:
             own = _own_units(request, day)
@@ -316,7 +311,8 @@ class UnitCalendarView(View):
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         _require(request, "reports.view")
         unit = get_object_or_404(Unit.objects.visible_to(request.user), pk=pk)  # type: ignore[attr-defined]
-        templates = [t for t in ReportTemplate.objects.filter(is_active=True) if unit.kind in t.unit_kinds]
+        templates = [t for t in ReportTemplate.objects.visible_to(request.user).filter(is_active=True)  # type: ignore[attr-defined]
+                     if unit.kind in t.unit_kinds]
         template = _template_from(request, templates)
         end = parse_day(request.GET.get("to"), as_of_default())
         start = parse_day(request.GET.get("from"), end - dt.timedelta(days=59))
