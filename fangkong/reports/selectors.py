@@ -76,15 +76,6 @@ def is_expected(template: ReportTemplate, unit: Unit, day: dt.date) -> bool:
     return template.root_id is None or UnitLink.objects.filter(ancestor_id=template.root_id, descendant_id=unit.pk).exists()
 
 
-def templates_for(unit: Unit, day: dt.date) -> list[ReportTemplate]:
-    """The active templates that expect ``unit`` to report on ``day``."""
-    out = []
-    for template in ReportTemplate.objects.filter(is_active=True).order_by("line", "code"):
-        if unit.kind in template.unit_kinds and is_expected(template, unit, day):
-            out.append(template)
-    return out
-
-
 def expected_count(template: ReportTemplate, start: dt.date, end: dt.date, under: int | None = None) -> int:
     """Expected reports over [start, end]: per unit, its open days inside the template's days.
 
