@@ -61,3 +61,20 @@ def test_it_lets_only_the_right_roles_submit(city, tmpl, case):
             report_submit(actor=user, template=tmpl, unit=city.dept_a, day=START,
                           values={"returnees_new": 1, "in_isolation": 0}, at=later)
         assert Report.objects.get(unit=city.dept_a).revision_count == 1
+
+
+def test_the_admin_shows_templates_read_only(city, tmpl, as_user):
+    """Templates change only through the services (versions, audit): the admin lists them but
+    neither adds, changes nor deletes."""
+    office = f.user("committee_office", city.root)
+    office.is_staff = True
+    office.save()
+    client = as_user(office)
+    listing = client.get("/admin/reports/reporttemplate/")
+    assert listing.status_code == 200 and tmpl.name in listing.content.decode()
+    assert client.get("/admin/reports/reporttemplate/add/").status_code == 403
+    before = (tmpl.name, tmpl.version)
+    client.post(f"/admin/reports/reporttemplate/{tmpl.pk}/change/", {"name": "改名"})
+    tmpl.refresh_from_db()
+    assert (tmpl.name, tmpl.version) == before
+    assert client.post(f"/admin/reports/reporttemplate/{tmpl.pk}/delete/", {"post": "yes"}).status_code == 403
