@@ -18,6 +18,7 @@ import json
 import multiprocessing
 import os
 import secrets
+import shutil
 import socket
 import statistics
 import subprocess
@@ -199,6 +200,81 @@ def report(label: str, latencies: list[float], errors: int, elapsed: float, clie
     print(f"{'':<44} CPU ms per verification: {', '.join(c for c in costs if c)}")
 
 
+WRK_SCRIPT = """
+local bodies = {%(bodies)s}
+local requests = {}
+local n = 0
+bad = 0  -- a global: done() reads each thread's count
+local threads = {}
+
+function setup(thread)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  local headers = {["Authorization"] = "Bearer %(token)s", ["Content-Type"] = "application/json"}
+  for k, body in ipairs(bodies) do
+    requests[k] = wrk.format("POST", "/api/v1/passes/verify", headers, body)
+  end
+  n = math.random(#requests)
+end
+
+function request()
+  n = n %% #requests + 1
+  return requests[n]
+end
+
+function response(status, headers, body)
+  if status ~= 200 or not string.find(body, '"valid": true', 1, true) then bad = bad + 1 end
+end
+
+function done(summary, latency, requests)
+  local b = 0
+  for _, t in ipairs(threads) do b = b + t:get("bad") end
+  local e = summary.errors
+  io.write(string.format('WRK {"requests": %%d, "seconds": %%f, "p50": %%d, "p99": %%d, "max": %%d, "errors": %%d, "bad": %%d}\\n',
+    summary.requests, summary.duration / 1e6, latency:percentile(50), latency:percentile(99), latency.max,
+    e.connect + e.read + e.write + e.status + e.timeout, b))
+end
+"""
+
+
+def load_wrk(port: int, bodies: list[str], token: str, seconds: float, connections: int,
+             threads: int) -> tuple[list[float], int, float, float, dict]:
+    """Load from wrk (a C load generator, one process with ``threads`` threads) over ``connections``
+    keep-alive connections, cycling through the request bodies. Returns what ``load`` returns, with
+    wrk's own percentiles (microsecond resolution) instead of every latency."""
+    import resource
+    import tempfile
+
+    lua = WRK_SCRIPT % {"bodies": ",".join(json.dumps(b) for b in bodies), "token": token}
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+        f.write(lua)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    out = subprocess.run(
+        ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{max(1, round(seconds))}s", "--timeout", "5s", "-s", f.name,
+         f"http://127.0.0.1:{port}/api/v1/passes/verify"],
+        capture_output=True, text=True,
+    )
+    if out.returncode:
+        raise SystemExit(f"wrk failed: {out.stderr or out.stdout}")
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    os.unlink(f.name)
+    figures = json.loads(next(line[4:] for line in out.stdout.splitlines() if line.startswith("WRK ")))
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return [], figures["bad"] + figures["errors"], figures["seconds"], cpu, figures
+
+
+def report_wrk(label: str, bad: int, elapsed: float, client_cpu: float, figures: dict, cpu: float,
+               db_cpu: float | None) -> None:
+    n = figures["requests"]
+    print(f"{label:<44} {n / elapsed:8,.0f} verifications/s   p50 {figures['p50'] / 1000:5.2f} ms   "
+          f"p99 {figures['p99'] / 1000:5.2f} ms   max {figures['max'] / 1000:6.2f} ms   ({n:,} requests, {bad} not valid)")
+    costs = [f"server {cpu / n * 1000:.2f}", f"PostgreSQL {db_cpu / n * 1000:.2f}" if db_cpu is not None else "",
+             f"load generator {client_cpu / n * 1000:.2f}"]
+    print(f"{'':<44} CPU ms per verification: {', '.join(c for c in costs if c)}")
+
+
 def bench_server(args: argparse.Namespace, data: dict) -> None:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "fangkong.config.settings", "DEBUG": "0",
            "ALLOWED_HOSTS": "127.0.0.1", "SECRET_KEY": os.environ["SECRET_KEY"]}
@@ -209,23 +285,34 @@ def bench_server(args: argparse.Namespace, data: dict) -> None:
          "fangkong.config.wsgi:application"],
         env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
+    use_wrk = shutil.which("wrk") is not None and not args.python_load
     try:
         wait_port(args.port)
         cp = data["checkpoint"]
-        logged = [http_request(args.port, data["token"], {"token": t, "checkpoint": cp, "direction": "in"})
-                  for t in data["tokens"]]
-        unlogged = [http_request(args.port, data["token"], {"token": t, "checkpoint": cp, "log": False})
-                    for t in data["tokens"]]
-        load(args.port, logged, 2, args.connections, args.clients)  # warm-up: connections, caches, plans
-        print(f"granian: {args.workers} workers × {args.threads} threads; load: {args.clients} processes, "
-              f"{args.connections} keep-alive connections")
-        for label, requests in [(f"verify + log the check (POST, {args.workers} workers)", logged),
-                                ("verify only (log: false)", unlogged)]:
+        logged = [json.dumps({"token": t, "checkpoint": cp, "direction": "in"}) for t in data["tokens"]]
+        unlogged = [json.dumps({"token": t, "checkpoint": cp, "log": False}) for t in data["tokens"]]
+
+        def run(bodies: list[str], seconds: float) -> tuple:
+            if use_wrk:
+                return load_wrk(args.port, bodies, data["token"], seconds, args.connections, args.clients)
+            requests = [http_request(args.port, data["token"], json.loads(b)) for b in bodies]
+            return (*load(args.port, requests, seconds, args.connections, args.clients), None)
+
+        run(logged, 2)  # warm-up: connections, caches, prepared statements
+        print(f"granian: {args.workers} workers × {args.threads} threads; load: "
+              + (f"wrk, {args.clients} threads" if use_wrk else f"{args.clients} Python processes")
+              + f", {args.connections} keep-alive connections")
+        for label, bodies in [(f"verify + log the check (POST, {args.workers} workers)", logged),
+                              ("verify only (log: false)", unlogged)]:
             before, db_before = cpu_seconds(server.pid), database_cpu_seconds()
-            result = load(args.port, requests, args.seconds, args.connections, args.clients)
+            latencies, bad, elapsed, client_cpu, figures = run(bodies, args.seconds)
             db_after = database_cpu_seconds()
-            report(label, *result, cpu=cpu_seconds(server.pid) - before,
-                   db_cpu=db_after - db_before if db_after is not None and db_before is not None else None)
+            cpu = cpu_seconds(server.pid) - before
+            db_cpu = db_after - db_before if db_after is not None and db_before is not None else None
+            if figures is not None:
+                report_wrk(label, bad, elapsed, client_cpu, figures, cpu, db_cpu)
+            else:
+                report(label, latencies, bad, elapsed, client_cpu, cpu=cpu, db_cpu=db_cpu)
         print(f"  (machine load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
     finally:
         server.terminate()
@@ -314,7 +401,9 @@ def main() -> None:
     parser.add_argument("--database-url")
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--clients", type=int, default=2, help="load generator processes")
+    parser.add_argument("--clients", type=int, default=2, help="load generator threads (wrk) or processes (Python)")
+    parser.add_argument("--python-load", action="store_true",
+                        help="load from Python processes even when wrk is installed")
     parser.add_argument("--workers", type=int, default=2, help="granian worker processes")
     parser.add_argument("--threads", type=int, default=8,
                         help="granian blocking threads per worker (a durable commit waits for the disk)")

@@ -3,18 +3,19 @@
 Checkpoints send thousands of verifications a second; through Django's middleware stack,
 django-ninja and the ORM each took several milliseconds of CPU. This layer answers the ordinary
 request itself — a JSON body with a token, an ``Authorization: Bearer`` token — with the same JSON
-as the documented endpoint, in two database round trips:
+as the documented endpoint.
 
-1. one SELECT reads the API token's user (not revoked, active), the pass by primary key (its
-   state now: a revocation counts at once in every worker) and whether the holder's secondment
-   has ended;
-2. one INSERT logs the passage (committed synchronously: once the answer says ``check_id`` the
-   row is on disk).
+The token is read and its signature checked in Python (no database). What needs the database —
+the API token's user (not revoked, active, a role that may verify, the checkpoint in its scope),
+the pass's state now (a revocation counts at once in every worker), whether the holder's
+secondment has ended, and the passage log (committed before the answer names its ``check_id``) —
+is one statement. On PostgreSQL the requests a worker has in hand at the same moment share that
+statement (``GroupRunner``): the first runs it for all of them in one transaction, so one commit
+and one round trip carry a whole burst of checks. On SQLite each request reads and logs in turn.
 
 Everything unusual — no or bad credentials, a role without the permission, an unknown or
 out-of-scope checkpoint, a lookup by pass number, input that is not exactly the documented
 types — is handed to Django unchanged, so errors, scoping and validation have one implementation.
-The checkpoint's ancestry and the user's scope on it are cached as in ``selectors``.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import datetime as dt
 import io
 import json
 import logging
+import threading
 import time
 import weakref
 from collections.abc import Callable, Iterable
@@ -36,7 +38,7 @@ from django.utils import timezone, translation
 from psycopg.pq import ExecStatus
 
 from fangkong.accounts.models import ApiToken
-from fangkong.accounts.roles import role_has_perm
+from fangkong.accounts.roles import PERMISSIONS, role_has_perm
 
 from . import selectors, tokens
 from .choices import Direction, PassKind, PassStatus, Verdict
@@ -47,6 +49,81 @@ logger = logging.getLogger("django.request")
 FIELDS = frozenset({"token", "number", "checkpoint", "direction", "log"})
 DIRECTIONS = frozenset(d.value for d in Direction)
 TOKEN_TOUCH = dt.timedelta(minutes=5)  # as accounts.services.token_user: last_used_at at most every 5 min
+VERIFY_ROLES = sorted(PERMISSIONS["passes.verify"])
+# Verdicts the signature check settles: the database cannot change them.
+FINAL = (Verdict.UNREADABLE, Verdict.UNKNOWN_KEY, Verdict.FORGED)
+
+
+def final_verdict(provisional: str, status: str | None, stored_token: str | None, token: str, kind: str | None,
+                  person_id: int | None, seconded: bool, ended_before: bool) -> str:
+    """The verdict once the pass's row is known. ``provisional`` is the token checked with no
+    revocations; the order is ``tokens.check_read``'s (withdrawn before dates), then a valid token
+    that is not the pass's current one is unknown, and a staff pass whose holder's secondment has
+    ended is refused. ``GROUP_SQL`` says the same in SQL."""
+    if provisional in FINAL:
+        return provisional
+    if status == PassStatus.REVOKED:
+        return Verdict.REVOKED
+    if status == PassStatus.SUSPENDED:
+        return Verdict.SUSPENDED
+    if provisional != Verdict.VALID:
+        return provisional
+    if status is None or stored_token != token:
+        return Verdict.NOT_FOUND
+    if kind == PassKind.STAFF and person_id is not None and not seconded and ended_before:
+        return Verdict.SECONDMENT_ENDED
+    return Verdict.VALID
+
+
+_SECONDED = """EXISTS(SELECT 1 FROM deployment_secondment s WHERE s.person_id = p.person_id
+                     AND s.starts_on <= {day} AND (s.ends_on IS NULL OR s.ends_on >= {day}))"""
+_ENDED = "EXISTS(SELECT 1 FROM deployment_secondment s WHERE s.person_id = p.person_id AND s.ends_on < {day})"
+
+GROUP_SQL = f"""
+WITH r AS (
+    SELECT * FROM unnest(%(ord)s::int[], %(key_hash)s::text[], %(pass_id)s::bigint[], %(checkpoint_id)s::bigint[],
+                         %(provisional)s::text[], %(token)s::text[], %(holder)s::text[], %(number)s::text[],
+                         %(direction)s::text[], %(log)s::bool[], %(now)s::timestamptz[], %(day)s::date[])
+        AS r(ord, key_hash, pass_id, checkpoint_id, provisional, token, holder, number, direction, log, now, day)
+), a AS (
+    SELECT r.*, t.id AS token_pk, t.user_id,
+           (t.last_used_at IS NULL OR t.last_used_at < r.now - %(touch)s::interval) AS touch,
+           u.role = ANY(%(roles)s::text[]) AND (
+               r.checkpoint_id IS NULL OR EXISTS(
+                   SELECT 1 FROM accounts_userscope s JOIN orgs_unitlink l ON l.ancestor_id = s.unit_id
+                   WHERE s.user_id = t.user_id AND l.descendant_id = r.checkpoint_id)
+           ) AS allowed,
+           p.id AS p_id, p.number AS p_number,
+           CASE WHEN r.provisional IN ('{Verdict.UNREADABLE}', '{Verdict.UNKNOWN_KEY}', '{Verdict.FORGED}')
+                    THEN r.provisional
+                WHEN p.status = '{PassStatus.REVOKED}' THEN '{Verdict.REVOKED}'
+                WHEN p.status = '{PassStatus.SUSPENDED}' THEN '{Verdict.SUSPENDED}'
+                WHEN r.provisional <> '{Verdict.VALID}' THEN r.provisional
+                WHEN p.id IS NULL OR p.token <> r.token THEN '{Verdict.NOT_FOUND}'
+                WHEN p.kind = '{PassKind.STAFF}' AND p.person_id IS NOT NULL
+                     AND NOT {_SECONDED.format(day="r.day")} AND {_ENDED.format(day="r.day")}
+                    THEN '{Verdict.SECONDMENT_ENDED}'
+                ELSE '{Verdict.VALID}' END AS verdict
+    FROM r
+    JOIN accounts_apitoken t ON t.key_hash = r.key_hash AND NOT t.revoked
+    JOIN accounts_user u ON u.id = t.user_id AND u.is_active
+    LEFT JOIN passes_pass p ON p.id = r.pass_id
+), w AS (
+    SELECT a.*, CASE WHEN a.allowed AND a.log THEN nextval(pg_get_serial_sequence('passes_passcheck', 'id')) END
+           AS check_id
+    FROM a
+), logged AS (
+    INSERT INTO passes_passcheck (id, pass_id, pass_number, holder, checkpoint_id, verdict, direction, confirmed,
+                                  checked_at, checked_by_id, source, client_id, list_version)
+    SELECT check_id, p_id, left(coalesce(p_number, number), 16), holder, checkpoint_id, verdict, direction, false,
+           now, user_id, 'api', '', NULL
+    FROM w WHERE check_id IS NOT NULL
+)
+SELECT ord, allowed, touch, token_pk, user_id, p_id, p_number, verdict, check_id FROM w
+"""
+"""The statement a group of verifications shares (PostgreSQL): the requests come in as arrays, one
+element each; a request whose API token is unknown gets no row back (Django answers it: 401), one
+that may not verify there gets ``allowed`` false (Django answers: 403 or 404) and logs nothing."""
 
 _SELECT_SQL = """
 SELECT t.id, t.user_id, u.role, (t.last_used_at IS NULL OR t.last_used_at < %s),
@@ -67,21 +144,89 @@ RETURNING id
 """
 
 
-
-
 class Statement:
-    """One statement of the lean path: its text (``%s`` placeholders), a name to prepare it under
-    on PostgreSQL, and how to read each column of its first row (None: it returns nothing)."""
+    """One statement of the one-by-one path: its text and how to read each column of its first row
+    (None: it returns nothing)."""
 
-    def __init__(self, name: str, sql: str, columns: tuple[Callable[[Any], Any], ...] | None) -> None:
-        self.name, self.sql, self.columns = name.encode(), sql, columns
-        parts = sql.split("%s")
-        self.pg_sql = "".join(f"{part}${i}" for i, part in enumerate(parts[:-1], 1)) + parts[-1]
+    def __init__(self, sql: str, columns: tuple[Callable[[Any], Any], ...] | None) -> None:
+        self.sql, self.columns = sql, columns
 
 
-SELECT = Statement("fk_verify_read", _SELECT_SQL, (int, int, str, bool, int, str, str, str, int, str, bool, bool))
-INSERT = Statement("fk_verify_log", _INSERT_SQL, (int,))
-TOUCH = Statement("fk_verify_touch", "UPDATE accounts_apitoken SET last_used_at = %s WHERE id = %s", None)
+SELECT = Statement(_SELECT_SQL, (int, int, str, bool, int, str, str, str, int, str, bool, bool))
+INSERT = Statement(_INSERT_SQL, (int,))
+TOUCH = Statement("UPDATE accounts_apitoken SET last_used_at = %s WHERE id = %s", None)
+
+
+class Check:
+    """One verification on its way through the database: what the request brings, then what the
+    database said (``row``: None when the API token is unknown)."""
+
+    __slots__ = ("checkpoint_id", "day", "direction", "error", "event", "holder", "key_hash", "lead", "log", "now",
+                 "number", "pass_id", "provisional", "row", "token", "zone_ids")
+
+    def __init__(self, key_hash: str, pass_id: int | None, checkpoint_id: int | None, provisional: str, token: str,
+                 holder: str, number: str, direction: str, log: bool, now: dt.datetime, day: dt.date) -> None:
+        self.key_hash, self.pass_id, self.checkpoint_id = key_hash, pass_id, checkpoint_id
+        self.provisional, self.token, self.holder, self.number = provisional, token, holder, number
+        self.direction, self.log, self.now, self.day = direction, log, now, day
+        self.zone_ids: frozenset[int] | None = None
+        self.row: tuple[Any, ...] | None = None
+        self.error: BaseException | None = None
+        self.event: threading.Event | None = None
+        self.lead = False
+
+
+class GroupRunner:
+    """Runs the database work of concurrent requests together (leader and followers).
+
+    A request that finds nobody running becomes the leader: it takes every check waiting (its own
+    among them), runs them as one statement on its own connection, hands the answers out, and
+    passes the lead to the first request that arrived meanwhile — so nobody waits longer than the
+    group ahead of it, and a lone request runs at once. Requests never wait for a timer."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._waiting: list[Check] = []
+        self._busy = False
+        self.groups = 0
+        self.largest = 0
+
+    def run(self, check: Check, execute: Callable[[list[Check]], None]) -> None:
+        with self._lock:
+            if self._busy:
+                check.event = threading.Event()
+                self._waiting.append(check)
+            else:
+                self._busy = True
+                self._waiting.append(check)
+        if check.event is not None:
+            check.event.wait()
+            if not check.lead:
+                return  # answered by a leader
+        group: list[Check] = []
+        try:
+            with self._lock:
+                group, self._waiting = self._waiting, []
+            self.groups += 1
+            self.largest = max(self.largest, len(group))
+            try:
+                execute(group)
+            except BaseException as exc:  # every request of the group answers 500, logged
+                for c in group:
+                    c.error = exc
+        finally:
+            with self._lock:
+                if self._waiting:
+                    self._waiting[0].lead = True
+                    self._waiting[0].event.set()  # type: ignore[union-attr]
+                else:
+                    self._busy = False
+            for c in group:
+                if c is not check:
+                    c.event.set()  # type: ignore[union-attr]
+
+
+RUNNER = GroupRunner()
 
 
 class _User:
@@ -170,65 +315,46 @@ class VerifyFastPath:
         if not (type(token) is str and token and type(checkpoint_code) is str and type(number) is str
                 and type(log) is bool and (direction is None or direction in DIRECTIONS)):
             return None
-        try:
-            signed, signature = tokens.split(token)
-            read: tokens.PassClaims | None = tokens.unpack(signed)
-        except tokens.TokenError:
-            read = None
-        pass_id = read.pass_id if read is not None else None
-        now = timezone.now()
-        day = timezone.localdate(now)
-        db = connections[DEFAULT_DB_ALIAS]
-        # What Django does at each request's start: drop a broken connection or one past CONN_MAX_AGE
-        # (but not the health check's extra round trip on every request; a broken one is dropped).
-        if not db.in_atomic_block and (
-            db.errors_occurred or (db.close_at is not None and time.monotonic() >= db.close_at)
-        ):
-            close_old_connections()
-        day_param = db.ops.adapt_datefield_value(day)
-        touch_before = db.ops.adapt_datetimefield_value(now - TOKEN_TOUCH)
-        row = _fetch(db, SELECT, [touch_before, day_param, day_param, day_param, pass_id, ApiToken.hash_key(auth[7:]),
-                                  False, True])
-        if row is None:
-            return None  # unknown or revoked token, inactive user: Django answers 401
-        token_pk, user_id, role, touch, *pass_row = row
-        if not role_has_perm(role, "passes.verify"):
-            return None
         checkpoint_id = None
         zone_ids = None
         if checkpoint_code:
             zone = selectors.checkpoint_zone(checkpoint_code)
-            if zone is None or not selectors.checkpoint_in_scope(_User(user_id), zone):
-                return None
+            if zone is None:
+                return None  # Django answers: 401 without credentials, else 404
             checkpoint_id, zone_ids = zone
-        p_id, p_number, p_kind, p_status, p_person, p_token, seconded, ended_before = pass_row
-        state = tokens.RevocationState(
-            revoked=frozenset([p_id]) if p_status == PassStatus.REVOKED else frozenset(),
-            suspended=frozenset([p_id]) if p_status == PassStatus.SUSPENDED else frozenset(),
-            issued_at=now,
-        )
-        if read is None:
-            outcome = tokens.Outcome(Verdict.UNREADABLE)
+        now = timezone.now()
+        claims: tokens.PassClaims | None
+        try:
+            signed, signature = tokens.split(token)
+            claims = tokens.unpack(signed)
+        except tokens.TokenError:
+            claims = None
+        provisional: str
+        if claims is None:
+            provisional = Verdict.UNREADABLE
         else:
-            outcome = tokens.check_read(signed, signature, read, public_keys=public_keys(), revocations=state, now=now,
-                                        zone_ids=zone_ids)
-        verdict = outcome.verdict
-        if verdict == Verdict.VALID and (p_id is None or p_token != token.strip().upper()):
-            verdict = Verdict.NOT_FOUND
-        if (verdict == Verdict.VALID and p_kind == PassKind.STAFF and p_person is not None
-                and not seconded and ended_before):
-            verdict = Verdict.SECONDMENT_ENDED
-        claims = outcome.claims
-        check_id = None
-        if touch:
-            _fetch(db, TOUCH, [db.ops.adapt_datetimefield_value(now), token_pk])
-        if log:
-            inserted = _fetch(db, INSERT, [
-                p_id, (p_number if p_id is not None else number)[:16], (claims.holder if claims else "")[:100],
-                checkpoint_id, str(verdict), direction or "", False, db.ops.adapt_datetimefield_value(now),
-                user_id,
-            ])
-            check_id = inserted[0] if inserted else None
+            provisional = tokens.check_read(
+                signed, signature, claims, public_keys=public_keys(), revocations=tokens.RevocationState(issued_at=now),
+                now=now, zone_ids=zone_ids,
+            ).verdict
+        check = Check(
+            ApiToken.hash_key(auth[7:]), claims.pass_id if claims else None, checkpoint_id, str(provisional),
+            token.strip().upper(), (claims.holder if claims else "")[:100], number, direction or "", log, now,
+            timezone.localdate(now),
+        )
+        check.zone_ids = zone_ids
+        db = connections[DEFAULT_DB_ALIAS]
+        if db.vendor == "postgresql":
+            RUNNER.run(check, _run_group)
+        else:
+            _run_one(db, check)
+        if check.error is not None:
+            raise check.error
+        if check.row is None:
+            return None  # unknown or revoked token, inactive user: Django answers 401
+        allowed, p_id, p_number, verdict, check_id = check.row
+        if not allowed:
+            return None  # Django answers 403 (role) or 404 (checkpoint outside the scope)
         language = environ.get("HTTP_COOKIE") and _cookie_language(environ["HTTP_COOKIE"])
         if language not in self.languages:
             language = settings.LANGUAGE_CODE
@@ -248,58 +374,147 @@ class VerifyFastPath:
         return json.dumps(out).encode(), language
 
 
+def _ready(db: BaseDatabaseWrapper) -> None:
+    """What Django does at each request's start: drop a broken connection or one past CONN_MAX_AGE
+    (but not the health check's extra round trip on every request; a broken one is dropped)."""
+    if not db.in_atomic_block and (
+        db.errors_occurred or (db.close_at is not None and time.monotonic() >= db.close_at)
+    ):
+        close_old_connections()
+
+
+def _run_group(group: list[Check]) -> None:
+    """Run a group of checks as one statement on this thread's connection (PostgreSQL)."""
+    db = connections[DEFAULT_DB_ALIAS]
+    _ready(db)
+    db.ensure_connection()
+    pgconn = db.connection.pgconn
+    try:
+        # Through libpq directly, as a statement prepared and planned once per connection: Django's
+        # cursors bind on the client, so the server would parse and plan it every time (planning
+        # costs several times more than running it), and psycopg's array adaptation in Python costs
+        # more than the statement. Django prepares nothing on the server, so the generic-plan
+        # setting concerns this statement only.
+        done = _prepared.get(db.connection)
+        if done is None:
+            _result(pgconn, pgconn.exec_(b"SET plan_cache_mode = force_generic_plan"))
+            done = _prepared[db.connection] = set()
+        for statement in (GROUP, TOUCH_GROUP):
+            if statement.name not in done:
+                _result(pgconn, pgconn.prepare(statement.name, statement.sql))
+                done.add(statement.name)
+        result = _result(pgconn, pgconn.exec_prepared(GROUP.name, [
+            _int_array(range(len(group))), _text_array([c.key_hash for c in group]),
+            _int_array([c.pass_id for c in group]), _int_array([c.checkpoint_id for c in group]),
+            _text_array([c.provisional for c in group]), _text_array([c.token for c in group]),
+            _text_array([c.holder for c in group]), _text_array([c.number for c in group]),
+            _text_array([c.direction for c in group]), _bool_array([c.log for c in group]),
+            _text_array([c.now.isoformat() for c in group]), _text_array([c.day.isoformat() for c in group]),
+            _TOUCH_INTERVAL, _VERIFY_ROLES,
+        ]))
+        rows = [[result.get_value(i, j) for j in range(9)] for i in range(result.ntuples)]
+        touch = sorted({int(row[3]) for row in rows if row[1] == b"t" and row[2] == b"t"})
+        if touch:
+            now = group[0].now.isoformat().encode()
+            _result(pgconn, pgconn.exec_prepared(TOUCH_GROUP.name, [now, _int_array(touch), _TOUCH_INTERVAL]))
+    except DatabaseError:
+        db.errors_occurred = True  # the connection is checked (and dropped if broken) at the next request
+        raise
+    if db.queries_logged:  # as Django's debug cursor: tests and the debug toolbar see it
+        db.queries_log.append({"sql": f"{GROUP_SQL.strip()} -- {len(group)} checks", "time": "0.000"})
+    for ord_, allowed, _touch, _token_pk, _user_id, p_id, p_number, verdict, check_id in rows:
+        group[int(ord_)].row = (
+            allowed == b"t", None if p_id is None else int(p_id), None if p_number is None else p_number.decode(),
+            verdict.decode(), None if check_id is None else int(check_id),
+        )
+
+
+class Prepared:
+    """A statement prepared by name on a connection: ``%(name)s`` placeholders become ``$n`` in the
+    order of ``names``."""
+
+    def __init__(self, name: str, sql: str, names: tuple[str, ...]) -> None:
+        for n, key in enumerate(names, 1):
+            sql = sql.replace(f"%({key})s", f"${n}")
+        if "%(" in sql:
+            raise ValueError("a placeholder without a parameter")
+        self.name, self.sql = name.encode(), sql.encode()
+
+
+GROUP = Prepared("fk_verify_group", GROUP_SQL, (
+    "ord", "key_hash", "pass_id", "checkpoint_id", "provisional", "token", "holder", "number", "direction", "log",
+    "now", "day", "touch", "roles",
+))
+TOUCH_GROUP = Prepared(
+    "fk_verify_touch",
+    "UPDATE accounts_apitoken SET last_used_at = %(now)s WHERE id = ANY(%(ids)s::bigint[])"
+    " AND (last_used_at IS NULL OR last_used_at < %(now)s::timestamptz - %(touch)s::interval)",
+    ("now", "ids", "touch"),
+)
 _prepared: weakref.WeakKeyDictionary[Any, set[bytes]] = weakref.WeakKeyDictionary()
-_PG_BOOL = {b"t": True, b"f": False}
+_TOUCH_INTERVAL = f"{int(TOKEN_TOUCH.total_seconds())} seconds".encode()
 
 
-def _pg_text(value: Any) -> bytes | None:
-    if value is None:
-        return None
-    if value is True or value is False:
-        return b"t" if value else b"f"
-    if isinstance(value, dt.date):
-        return value.isoformat().encode()
-    return str(value).encode()
+def _text_array(values: list[str]) -> bytes:
+    """A PostgreSQL array literal of text: every element quoted, backslash and quote escaped."""
+    return ("{" + ",".join('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values) + "}").encode()
+
+
+def _int_array(values: Iterable[int | None]) -> bytes:
+    return ("{" + ",".join("NULL" if v is None else str(int(v)) for v in values) + "}").encode()
+
+
+def _bool_array(values: list[bool]) -> bytes:
+    return ("{" + ",".join("t" if v else "f" for v in values) + "}").encode()
+
+
+_VERIFY_ROLES = _text_array(VERIFY_ROLES)
+
+
+def _result(pgconn: Any, result: Any) -> Any:
+    if result.status not in (ExecStatus.COMMAND_OK, ExecStatus.TUPLES_OK):
+        raise DatabaseError((result.error_message or pgconn.error_message).decode(errors="replace"))
+    return result
+
+
+def _run_one(db: BaseDatabaseWrapper, check: Check) -> None:
+    """One check, read and logged in turn through Django's cursor (SQLite)."""
+    _ready(db)
+    day = db.ops.adapt_datefield_value(check.day)
+    touch_before = db.ops.adapt_datetimefield_value(check.now - TOKEN_TOUCH)
+    row = _fetch(db, SELECT, [touch_before, day, day, day, check.pass_id, check.key_hash, False, True])
+    if row is None:
+        return
+    token_pk, user_id, role, touch, p_id, p_number, p_kind, p_status, p_person, p_token, seconded, ended = row
+    allowed = role_has_perm(role, "passes.verify") and (
+        check.checkpoint_id is None
+        or selectors.checkpoint_in_scope(_User(user_id), (check.checkpoint_id, check.zone_ids or frozenset()))
+    )
+    if not allowed:
+        check.row = (False, None, None, "", None)
+        return
+    verdict = final_verdict(check.provisional, p_status, p_token, check.token, p_kind, p_person, seconded, ended)
+    if touch:
+        _fetch(db, TOUCH, [db.ops.adapt_datetimefield_value(check.now), token_pk])
+    check_id = None
+    if check.log:
+        inserted = _fetch(db, INSERT, [
+            p_id, (p_number if p_id is not None else check.number)[:16], check.holder, check.checkpoint_id, verdict,
+            check.direction, False, db.ops.adapt_datetimefield_value(check.now), user_id,
+        ])
+        check_id = inserted[0] if inserted else None
+    check.row = (True, p_id, p_number, verdict, check_id)
 
 
 def _fetch(db: BaseDatabaseWrapper, statement: Statement, params: list[Any]) -> tuple[Any, ...] | None:
-    """Run one statement and return its first row, read with the statement's column types.
-
-    On PostgreSQL through libpq directly (psycopg's ``pgconn``), as a statement prepared once per
-    connection: Django's cursors bind parameters on the client, so the server would parse and plan
-    every statement again, and psycopg's cursor machinery costs more than the query itself here.
-    Elsewhere (SQLite) through Django's cursor."""
-    if db.vendor != "postgresql":
-        with db.cursor() as cursor:
-            cursor.execute(statement.sql, params)
-            row = cursor.fetchone() if statement.columns else None
-        if row is None:
-            return None
-        return tuple(None if v is None else read(v) for read, v in zip(statement.columns or (), row, strict=True))
-    db.ensure_connection()
-    conn = db.connection
-    pgconn = conn.pgconn
-    done = _prepared.setdefault(conn, set())
-    if statement.name not in done:
-        _check(db, pgconn, pgconn.prepare(statement.name, statement.pg_sql.encode()))
-        done.add(statement.name)
-    result = _check(db, pgconn, pgconn.exec_prepared(statement.name, [_pg_text(v) for v in params]))
-    if db.queries_logged:  # as Django's debug cursor: tests and the debug toolbar see it
-        db.queries_log.append({"sql": f"{statement.sql.strip()} -- {params!r}", "time": "0.000"})
-    if not statement.columns or result.ntuples == 0:
+    """Run one statement through Django's cursor and return its first row, read with the
+    statement's column types."""
+    with db.cursor() as cursor:
+        cursor.execute(statement.sql, params)
+        row = cursor.fetchone() if statement.columns else None
+    if row is None:
         return None
-    values = [result.get_value(0, i) for i in range(len(statement.columns))]
-    return tuple(
-        None if v is None else _PG_BOOL[v] if read is bool else read(v.decode())
-        for read, v in zip(statement.columns, values, strict=True)
-    )
-
-
-def _check(db: BaseDatabaseWrapper, pgconn: Any, result: Any) -> Any:
-    if result.status not in (ExecStatus.COMMAND_OK, ExecStatus.TUPLES_OK):
-        db.errors_occurred = True  # the connection is checked (and dropped if broken) at the next request
-        raise DatabaseError((result.error_message or pgconn.error_message).decode(errors="replace"))
-    return result
+    return tuple(None if v is None else read(v) for read, v in zip(statement.columns or (), row, strict=True))
 
 
 def _iso(moment: dt.datetime) -> str:

@@ -154,8 +154,8 @@ def test_errors_and_unusual_input_are_answered_by_django_the_same(city, guard, s
         ({"token": staff_pass.token, "checkpoint": setup["other_cp"].code}, auth, 404),
         ({"token": staff_pass.token, "checkpoint": "NOPE"}, auth, 404),
         ({"token": staff_pass.token, "direction": "up"}, auth, 422),
-        ({"token": 12}, auth, 200),  # coerced or refused exactly as the schema does
-        ({"token": staff_pass.token, "log": "yes"}, auth, 200),
+        ({"token": 12}, auth, 422),  # not a string: the schema refuses it
+        ({"token": staff_pass.token, "log": "yes"}, auth, 200),  # coerced by the schema, as Django does
         ({"number": staff_pass.number.lower(), "checkpoint": cp}, auth, 200),
         ({"number": "S999999", "checkpoint": cp}, auth, 200),
         ({}, auth, 200),
@@ -167,10 +167,10 @@ def test_errors_and_unusual_input_are_answered_by_django_the_same(city, guard, s
             assert rows == [None, None]
         else:
             same(slow, fast, rows)
-        assert slow.status_code == status or status == 200, (data, slow.status_code)
+        assert slow.status_code == status, (data, slow.status_code)
 
 
-def test_a_revocation_counts_at_once_and_the_lean_path_makes_two_queries(city, guard, office, staff_pass):
+def test_a_revocation_counts_at_once_and_the_lean_path_makes_one_statement(city, guard, office, staff_pass):
     auth = f"Bearer {token_create(user=guard)}"
     data = json.dumps({"token": staff_pass.token, "checkpoint": city.checkpoint_1.code, "direction": "in"})
     assert wsgi_post(data, auth).json()["verdict"] == "valid"  # warms the checkpoint and key caches
@@ -178,7 +178,9 @@ def test_a_revocation_counts_at_once_and_the_lean_path_makes_two_queries(city, g
     with CaptureQueriesContext(connection) as queries:
         answer = wsgi_post(data, auth)
     assert answer.json()["verdict"] == "valid"
-    assert [q["sql"].split()[0] for q in queries.captured_queries] == ["SELECT", "INSERT"]
+    # PostgreSQL: one statement reads and logs (for every check then in hand); SQLite: read, then log.
+    expected = ["WITH"] if connection.vendor == "postgresql" else ["SELECT", "INSERT"]
+    assert [q["sql"].split()[0] for q in queries.captured_queries] == expected
     check = PassCheck.objects.get(pk=answer.json()["check_id"])
     assert (check.pass_obj_id, check.checked_by_id, check.direction, check.source) == (staff_pass.pk, guard.pk, "in", "api")
     services.revoke_pass(actor=office, p=staff_pass, reason="调离")
@@ -210,9 +212,10 @@ def test_a_database_failure_is_a_logged_json_500_and_the_next_request_recovers(c
 
     auth = f"Bearer {token_create(user=guard)}"
     data = json.dumps({"token": staff_pass.token, "checkpoint": city.checkpoint_1.code})
-    broken = fastpath.Statement("fk_verify_broken", "SELECT no_such_column FROM passes_pass WHERE id = %s",
-                                (int,))
+    broken = fastpath.Statement("SELECT no_such_column FROM passes_pass WHERE id = %s", (int,))
     monkeypatch.setattr(fastpath, "SELECT", broken)
+    monkeypatch.setattr(fastpath, "GROUP", fastpath.Prepared(
+        "fk_verify_broken", "SELECT no_such_column FROM passes_pass WHERE id = ANY(%(ids)s)", ("ids",)))
     with caplog.at_level("ERROR", logger="django.request"):
         answer = wsgi_post(data, auth)
     assert answer.status_code == 500 and answer.json() == {"detail": "Server error."}

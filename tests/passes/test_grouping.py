@@ -1,0 +1,157 @@
+"""Concurrent verifications share one statement (``fastpath.GroupRunner``): the checks a worker has
+in hand at the same moment are read and logged together, each answer goes back to its own request,
+and a failure answers every request of its group with a 500 without stopping the next group."""
+
+import datetime as dt
+import json
+import threading
+import time
+
+import pytest
+from django.db import connection, connections
+from django.test import RequestFactory
+
+from fangkong.accounts.roles import Role
+from fangkong.accounts.services import token_create
+from fangkong.config.wsgi import application
+from fangkong.passes import fastpath, services
+from fangkong.passes.fastpath import PATH, Check, GroupRunner
+from fangkong.passes.models import PassCheck
+
+from .. import factories as f
+
+
+def _check(label: str) -> Check:
+    now = dt.datetime(2020, 2, 15, 8, tzinfo=dt.UTC)
+    return Check("hash", None, None, "valid", "", "", label, "in", True, now, now.date())
+
+
+def _until(condition, seconds: float = 10.0) -> None:
+    end = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < end, "timed out"
+        time.sleep(0.002)
+
+
+def test_checks_waiting_while_a_group_runs_go_together_and_each_gets_its_own_answer():
+    runner = GroupRunner()
+    gate = threading.Event()
+    groups: list[list[str]] = []
+
+    def execute(group):
+        groups.append([c.number for c in group])
+        if len(groups) == 1:
+            assert gate.wait(10)
+        for c in group:
+            c.row = ("answer", c.number)
+
+    checks = [_check(f"c{i}") for i in range(6)]
+    first = threading.Thread(target=runner.run, args=(checks[0], execute))
+    first.start()
+    _until(lambda: bool(groups))  # the first request leads at once: nobody waits for a timer
+    others = [threading.Thread(target=runner.run, args=(c, execute)) for c in checks[1:]]
+    for t in others:
+        t.start()
+    _until(lambda: len(runner._waiting) == 5)
+    gate.set()
+    for t in [first, *others]:
+        t.join(10)
+    assert groups[0] == ["c0"]
+    assert sorted(groups[1]) == ["c1", "c2", "c3", "c4", "c5"] and len(groups) == 2
+    assert all(c.row == ("answer", c.number) and c.error is None for c in checks)
+    assert (runner.groups, runner.largest, runner._busy) == (2, 5, False)
+
+
+def test_a_failing_group_fails_each_of_its_checks_and_the_next_group_runs():
+    runner = GroupRunner()
+
+    def broken(group):
+        raise RuntimeError("database gone")
+
+    failed = _check("x")
+    runner.run(failed, broken)
+    assert isinstance(failed.error, RuntimeError) and failed.row is None
+    assert runner._busy is False
+    ok = _check("y")
+    runner.run(ok, lambda group: [setattr(c, "row", ("fine",)) for c in group])
+    assert ok.row == ("fine",) and ok.error is None
+
+
+def _post(body: dict, auth: str) -> tuple[int, dict]:
+    environ = RequestFactory().post(PATH, data=json.dumps(body), content_type="application/json",
+                                    HTTP_AUTHORIZATION=auth).environ
+    got: dict = {}
+    result = application(environ, lambda status, headers, exc_info=None: got.update(status=status))
+    data = b"".join(result)
+    if hasattr(result, "close"):
+        result.close()  # Django's request_finished: this thread's connection is closed
+    return int(got["status"].split()[0]), json.loads(data)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_burst_of_checks_is_read_and_logged_in_one_statement_with_every_answer_its_own(
+    city, office, guard, window, monkeypatch
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("requests are grouped on PostgreSQL; SQLite reads and logs each in turn (tested elsewhere)")
+    cp = city.checkpoint_1.code
+    guard_auth = f"Bearer {token_create(user=guard)}"
+    liaison_auth = f"Bearer {token_create(user=f.user(Role.UNIT_LIAISON, city.dept_a))}"
+    passes = [
+        services.issue_vehicle_pass(actor=office, plate=f"吉A1234{i}", unit=city.dept_a, valid_from=window[0],
+                                    valid_until=window[1], driver_name="赵师傅")
+        for i in range(8)
+    ]
+    services.revoke_pass(actor=office, p=passes[7], reason="车辆报废")
+    forged = passes[6].token[:-3] + ("AAA" if passes[6].token[-3:] != "AAA" else "BBB")
+    # (request, expected status, expected verdict, logged, pass)
+    cases = [({"token": p.token, "checkpoint": cp, "direction": "in" if i % 2 else "out"}, 200, "valid", True, p)
+             for i, p in enumerate(passes[:5])]
+    cases += [
+        ({"token": passes[5].token, "checkpoint": cp, "log": False}, 200, "valid", False, passes[5]),
+        ({"token": forged, "checkpoint": cp, "direction": "in"}, 200, "forged", True, passes[6]),
+        ({"token": passes[7].token, "checkpoint": cp, "direction": "in"}, 200, "revoked", True, passes[7]),
+    ]
+    auths = [guard_auth] * len(cases) + ["Bearer fk_unknown_token", liaison_auth]
+    cases += [({"token": passes[0].token, "checkpoint": cp}, 401, None, False, None),
+              ({"token": passes[0].token}, 403, None, False, None)]
+
+    sizes: list[int] = []
+    real = fastpath._run_group
+
+    def held_first(group):
+        sizes.append(len(group))
+        if len(sizes) == 1:  # hold the first group until every other request waits behind it
+            _until(lambda: len(fastpath.RUNNER._waiting) == len(cases) - 1)
+        real(group)
+
+    monkeypatch.setattr(fastpath, "_run_group", held_first)
+    answers: list = [None] * len(cases)
+
+    def send(k: int) -> None:
+        try:
+            answers[k] = _post(cases[k][0], auths[k])
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=send, args=(k,)) for k in range(len(cases))]
+    threads[0].start()
+    _until(lambda: bool(sizes))
+    for t in threads[1:]:
+        t.start()
+    for t in threads:
+        t.join(20)
+    assert sizes == [1, len(cases) - 1]
+    for (body, status, verdict, logged, p), (got_status, got) in zip(cases, answers, strict=True):
+        assert got_status == status, (body, got)
+        if status != 200:
+            continue
+        assert (got["verdict"], got["pass_id"], got["pass_number"]) == (verdict, p.pk, p.number), (body, got)
+        if not logged:
+            assert got["check_id"] is None
+            continue
+        row = PassCheck.objects.get(pk=got["check_id"])
+        assert (row.pass_obj_id, row.verdict, row.direction, row.checked_by_id, row.source) == (
+            got["pass_id"], verdict, body.get("direction", ""), guard.pk, "api"
+        )
+    assert PassCheck.objects.count() == sum(1 for c in cases if c[3])
