@@ -66,6 +66,24 @@ def build(n: int) -> dict:
     return {"token": token_create(user=guard), "tokens": tokens, "checkpoint": checkpoint.code}
 
 
+def reuse(database_url: str | None) -> dict:
+    """The passes and checkpoint of an earlier run's database, and a fresh API token for its guard."""
+    import django
+
+    os.environ["DJANGO_SETTINGS_MODULE"] = "fangkong.config.test_settings"
+    os.environ["ALLOWED_HOSTS"] = "testserver,127.0.0.1"
+    if not database_url:
+        raise SystemExit("--reuse needs --database-url")
+    os.environ["DATABASE_URL"] = database_url
+    django.setup()
+    from fangkong.accounts.models import User
+    from fangkong.accounts.services import token_create
+    from fangkong.passes.models import Pass
+
+    tokens = list(Pass.objects.order_by("id").values_list("token", flat=True)[:PASSES])
+    return {"token": token_create(user=User.objects.get(username="guard")), "tokens": tokens, "checkpoint": "S1-C01-K1"}
+
+
 # ---- the load generator (its own process) ---------------------------------------------------
 
 
@@ -408,14 +426,19 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=8,
                         help="granian blocking threads per worker (a durable commit waits for the disk)")
     parser.add_argument("--port", type=int, default=18510)
+    parser.add_argument("--reuse", action="store_true", help="reuse the database of an earlier run (PostgreSQL)")
     args = parser.parse_args()
     os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
-    setup(args.database_url)
+    if args.reuse:
+        data = reuse(args.database_url)
+    else:
+        setup(args.database_url)
+        start = time.perf_counter()
+        data = build(PASSES)
     from django.db import connection
 
-    start = time.perf_counter()
-    data = build(PASSES)
-    print(f"database: {connection.vendor}; {PASSES} passes issued in {time.perf_counter() - start:.1f} s")
+    if not args.reuse:
+        print(f"database: {connection.vendor}; {PASSES} passes issued in {time.perf_counter() - start:.1f} s")
     connection.close()
     bench_server(args, data)
     bench_browser(args, data)

@@ -172,7 +172,7 @@ class Check:
         self.zone_ids: frozenset[int] | None = None
         self.row: tuple[Any, ...] | None = None
         self.error: BaseException | None = None
-        self.event: threading.Event | None = None
+        self.event: threading.Lock | None = None
         self.lead = False
 
 
@@ -194,13 +194,15 @@ class GroupRunner:
     def run(self, check: Check, execute: Callable[[list[Check]], None]) -> None:
         with self._lock:
             if self._busy:
-                check.event = threading.Event()
+                # A plain lock, taken now and released by whoever answers: cheaper than an Event.
+                check.event = threading.Lock()
+                check.event.acquire()
                 self._waiting.append(check)
             else:
                 self._busy = True
                 self._waiting.append(check)
         if check.event is not None:
-            check.event.wait()
+            check.event.acquire()
             if not check.lead:
                 return  # answered by a leader
         group: list[Check] = []
@@ -218,12 +220,12 @@ class GroupRunner:
             with self._lock:
                 if self._waiting:
                     self._waiting[0].lead = True
-                    self._waiting[0].event.set()  # type: ignore[union-attr]
+                    self._waiting[0].event.release()  # type: ignore[union-attr]
                 else:
                     self._busy = False
             for c in group:
                 if c is not check:
-                    c.event.set()  # type: ignore[union-attr]
+                    c.event.release()  # type: ignore[union-attr]
 
 
 RUNNER = GroupRunner()
@@ -246,6 +248,18 @@ class VerifyFastPath:
         self.hosts: dict[str, bool] = {}
         self.languages = {code for code, _name in settings.LANGUAGES}
         self.labels: dict[tuple[str, str], str] = {}
+        # Settings the answer needs, read once (as Django's middleware reads them when it starts).
+        self.ssl_redirect = settings.SECURE_SSL_REDIRECT
+        self.language_code = settings.LANGUAGE_CODE
+        self.language_cookie = settings.LANGUAGE_COOKIE_NAME + "="
+        self.zone = timezone.get_default_timezone()
+        self.headers = [
+            ("X-Frame-Options", settings.X_FRAME_OPTIONS),
+            ("X-Content-Type-Options", "nosniff"),
+            ("Referrer-Policy", settings.SECURE_REFERRER_POLICY or "same-origin"),
+            ("Cross-Origin-Opener-Policy", settings.SECURE_CROSS_ORIGIN_OPENER_POLICY or "same-origin"),
+        ]
+        self.grouped = connections[DEFAULT_DB_ALIAS].vendor == "postgresql"
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ.get("PATH_INFO") != PATH or environ.get("REQUEST_METHOD") != "POST":
@@ -273,10 +287,7 @@ class VerifyFastPath:
             ("Content-Type", "application/json; charset=utf-8"),
             ("Content-Length", str(len(data))),
             ("Content-Language", language),
-            ("X-Frame-Options", settings.X_FRAME_OPTIONS),
-            ("X-Content-Type-Options", "nosniff"),
-            ("Referrer-Policy", settings.SECURE_REFERRER_POLICY or "same-origin"),
-            ("Cross-Origin-Opener-Policy", settings.SECURE_CROSS_ORIGIN_OPENER_POLICY or "same-origin"),
+            *self.headers,
         ])
         return [data]
 
@@ -293,7 +304,7 @@ class VerifyFastPath:
 
     def answer(self, environ: dict[str, Any], body: bytes) -> tuple[bytes, str] | None:
         """The response body and language, or None to let Django answer."""
-        if settings.SECURE_SSL_REDIRECT and environ.get("wsgi.url_scheme") != "https" and (
+        if self.ssl_redirect and environ.get("wsgi.url_scheme") != "https" and (
             environ.get("HTTP_X_FORWARDED_PROTO") != "https"
         ):
             return None
@@ -322,32 +333,26 @@ class VerifyFastPath:
             if zone is None:
                 return None  # Django answers: 401 without credentials, else 404
             checkpoint_id, zone_ids = zone
-        now = timezone.now()
-        claims: tokens.PassClaims | None
-        try:
-            signed, signature = tokens.split(token)
-            claims = tokens.unpack(signed)
-        except tokens.TokenError:
-            claims = None
+        now = dt.datetime.now(dt.UTC)
+        read = _read(token)
+        claims = read[2] if read is not None else None
         provisional: str
-        if claims is None:
+        if read is None:
             provisional = Verdict.UNREADABLE
         else:
             provisional = tokens.check_read(
-                signed, signature, claims, public_keys=public_keys(), revocations=tokens.RevocationState(issued_at=now),
-                now=now, zone_ids=zone_ids,
+                read[0], read[1], read[2], public_keys=public_keys(), revocations=None, now=now, zone_ids=zone_ids,
             ).verdict
         check = Check(
             ApiToken.hash_key(auth[7:]), claims.pass_id if claims else None, checkpoint_id, str(provisional),
             token.strip().upper(), (claims.holder if claims else "")[:100], number, direction or "", log, now,
-            timezone.localdate(now),
+            now.astimezone(self.zone).date(),
         )
         check.zone_ids = zone_ids
-        db = connections[DEFAULT_DB_ALIAS]
-        if db.vendor == "postgresql":
+        if self.grouped:
             RUNNER.run(check, _run_group)
         else:
-            _run_one(db, check)
+            _run_one(connections[DEFAULT_DB_ALIAS], check)
         if check.error is not None:
             raise check.error
         if check.row is None:
@@ -355,9 +360,9 @@ class VerifyFastPath:
         allowed, p_id, p_number, verdict, check_id = check.row
         if not allowed:
             return None  # Django answers 403 (role) or 404 (checkpoint outside the scope)
-        language = environ.get("HTTP_COOKIE") and _cookie_language(environ["HTTP_COOKIE"])
+        language = environ.get("HTTP_COOKIE") and _cookie_language(environ["HTTP_COOKIE"], self.language_cookie)
         if language not in self.languages:
-            language = settings.LANGUAGE_CODE
+            language = self.language_code
         label = self.labels.get((language, verdict))
         if label is None:
             with translation.override(language):
@@ -372,6 +377,29 @@ class VerifyFastPath:
             "check_id": check_id,
         }
         return json.dumps(out).encode(), language
+
+
+READ_MEMO = 50_000
+_reads: dict[str, tuple[bytes, bytes, tokens.PassClaims] | None] = {}
+
+
+def _read(token: str) -> tuple[bytes, bytes, tokens.PassClaims] | None:
+    """The token's signed body, signature and claims, or None when it cannot be read. Remembered
+    per token text (a pass is scanned many times a day; reading it is a pure function of the text)."""
+    try:
+        return _reads[token]
+    except KeyError:
+        pass
+    read: tuple[bytes, bytes, tokens.PassClaims] | None
+    try:
+        signed, signature = tokens.split(token)
+        read = (signed, signature, tokens.unpack(signed))
+    except tokens.TokenError:
+        read = None
+    if len(_reads) >= READ_MEMO:
+        _reads.clear()
+    _reads[token] = read
+    return read
 
 
 def _ready(db: BaseDatabaseWrapper) -> None:
@@ -525,8 +553,7 @@ def _iso(moment: dt.datetime) -> str:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
-def _cookie_language(cookie: str) -> str:
-    name = settings.LANGUAGE_COOKIE_NAME + "="
+def _cookie_language(cookie: str, name: str) -> str:
     for part in cookie.split(";"):
         part = part.strip()
         if part.startswith(name):
