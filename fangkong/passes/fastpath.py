@@ -85,41 +85,45 @@ WITH r AS (
                          %(provisional)s::text[], %(token)s::text[], %(holder)s::text[], %(number)s::text[],
                          %(direction)s::text[], %(log)s::bool[], %(now)s::timestamptz[], %(day)s::date[])
         AS r(ord, key_hash, pass_id, checkpoint_id, provisional, token, holder, number, direction, log, now, day)
-), a AS (
-    SELECT r.*, t.id AS token_pk, t.user_id,
-           (t.last_used_at IS NULL OR t.last_used_at < r.now - %(touch)s::interval) AS touch,
-           u.role = ANY(%(roles)s::text[]) AND (
-               r.checkpoint_id IS NULL OR EXISTS(
-                   SELECT 1 FROM accounts_userscope s JOIN orgs_unitlink l ON l.ancestor_id = s.unit_id
-                   WHERE s.user_id = t.user_id AND l.descendant_id = r.checkpoint_id)
-           ) AS allowed,
-           p.id AS p_id, p.number AS p_number,
-           CASE WHEN r.provisional IN ('{Verdict.UNREADABLE}', '{Verdict.UNKNOWN_KEY}', '{Verdict.FORGED}')
-                    THEN r.provisional
-                WHEN p.status = '{PassStatus.REVOKED}' THEN '{Verdict.REVOKED}'
-                WHEN p.status = '{PassStatus.SUSPENDED}' THEN '{Verdict.SUSPENDED}'
-                WHEN r.provisional <> '{Verdict.VALID}' THEN r.provisional
-                WHEN p.id IS NULL OR p.token <> r.token THEN '{Verdict.NOT_FOUND}'
-                WHEN p.kind = '{PassKind.STAFF}' AND p.person_id IS NOT NULL
-                     AND NOT {_SECONDED.format(day="r.day")} AND {_ENDED.format(day="r.day")}
-                    THEN '{Verdict.SECONDMENT_ENDED}'
-                ELSE '{Verdict.VALID}' END AS verdict
+), a AS MATERIALIZED (
+    SELECT r.*, t.id AS token_pk, t.user_id, u.role = ANY(%(roles)s::text[]) AS may,
+           (t.last_used_at IS NULL OR t.last_used_at < r.now - %(touch)s::interval) AS touch
     FROM r
     JOIN accounts_apitoken t ON t.key_hash = r.key_hash AND NOT t.revoked
     JOIN accounts_user u ON u.id = t.user_id AND u.is_active
-    LEFT JOIN passes_pass p ON p.id = r.pass_id
-), w AS (
-    SELECT a.*, CASE WHEN a.allowed AND a.log THEN nextval(pg_get_serial_sequence('passes_passcheck', 'id')) END
+), inside AS MATERIALIZED (
+    -- Each (user, checkpoint) of the group once: one of the user's scope units is the checkpoint or above it.
+    SELECT pair.user_id, pair.checkpoint_id
+    FROM (SELECT DISTINCT user_id, checkpoint_id FROM a WHERE checkpoint_id IS NOT NULL) AS pair
+    WHERE EXISTS(SELECT 1 FROM accounts_userscope s JOIN orgs_unitlink l ON l.ancestor_id = s.unit_id
+                 WHERE s.user_id = pair.user_id AND l.descendant_id = pair.checkpoint_id)
+), w AS MATERIALIZED (
+    SELECT a.*, p.id AS p_id, p.number AS p_number,
+           a.may AND (a.checkpoint_id IS NULL OR EXISTS(
+               SELECT 1 FROM inside i WHERE i.user_id = a.user_id AND i.checkpoint_id = a.checkpoint_id)) AS allowed,
+           CASE WHEN a.provisional IN ('{Verdict.UNREADABLE}', '{Verdict.UNKNOWN_KEY}', '{Verdict.FORGED}')
+                    THEN a.provisional
+                WHEN p.status = '{PassStatus.REVOKED}' THEN '{Verdict.REVOKED}'
+                WHEN p.status = '{PassStatus.SUSPENDED}' THEN '{Verdict.SUSPENDED}'
+                WHEN a.provisional <> '{Verdict.VALID}' THEN a.provisional
+                WHEN p.id IS NULL OR p.token <> a.token THEN '{Verdict.NOT_FOUND}'
+                WHEN p.kind = '{PassKind.STAFF}' AND p.person_id IS NOT NULL
+                     AND NOT {_SECONDED.format(day="a.day")} AND {_ENDED.format(day="a.day")}
+                    THEN '{Verdict.SECONDMENT_ENDED}'
+                ELSE '{Verdict.VALID}' END AS verdict
+    FROM a LEFT JOIN passes_pass p ON p.id = a.pass_id
+), x AS MATERIALIZED (
+    SELECT w.*, CASE WHEN w.allowed AND w.log THEN nextval(pg_get_serial_sequence('passes_passcheck', 'id')) END
            AS check_id
-    FROM a
+    FROM w
 ), logged AS (
     INSERT INTO passes_passcheck (id, pass_id, pass_number, holder, checkpoint_id, verdict, direction, confirmed,
                                   checked_at, checked_by_id, source, client_id, list_version)
     SELECT check_id, p_id, left(coalesce(p_number, number), 16), holder, checkpoint_id, verdict, direction, false,
            now, user_id, 'api', '', NULL
-    FROM w WHERE check_id IS NOT NULL
+    FROM x WHERE check_id IS NOT NULL
 )
-SELECT ord, allowed, touch, token_pk, user_id, p_id, p_number, verdict, check_id FROM w
+SELECT ord, allowed, touch, token_pk, user_id, p_id, p_number, verdict, check_id FROM x
 """
 """The statement a group of verifications shares (PostgreSQL): the requests come in as arrays, one
 element each; a request whose API token is unknown gets no row back (Django answers it: 401), one

@@ -122,17 +122,25 @@ class RevocationList(models.Model):
 
 
 class PassCheck(models.Model):
-    """A passage logged at a checkpoint: who checked which pass, where, when, which way, and the verdict."""
+    """A passage logged at a checkpoint: who checked which pass, where, when, which way, and the verdict.
+
+    Checkpoints log thousands of these a second, so the log's references are kept by the platform
+    rather than by database foreign-key constraints: a constraint made every logged check lock the
+    pass, the checkpoint and the officer for the rest of its transaction, and the concurrent
+    groups of checks contended for those same few rows. Every row is written by a statement that
+    has just read the pass and the officer; passes and officers are never deleted (revoked,
+    deactivated), and a checkpoint with logged checks cannot be (``on_delete`` PROTECT, enforced
+    by Django when it deletes)."""
 
     pass_obj = models.ForeignKey(
         Pass, verbose_name=_("pass"), null=True, blank=True, on_delete=models.SET_NULL, related_name="checks",
-        db_column="pass_id",
+        db_column="pass_id", db_constraint=False,
     )
     pass_number = models.CharField(_("pass number"), max_length=16, blank=True)
     holder = models.CharField(_("holder"), max_length=100, blank=True)
     checkpoint = models.ForeignKey(
         "orgs.Unit", verbose_name=_("checkpoint"), null=True, blank=True, on_delete=models.PROTECT,
-        related_name="pass_checks",
+        related_name="pass_checks", db_constraint=False,
     )
     verdict = models.CharField(_("verdict"), max_length=20, choices=Verdict.choices)
     direction = models.CharField(_("direction"), max_length=3, choices=Direction.choices, blank=True)
@@ -140,7 +148,8 @@ class PassCheck(models.Model):
     checked_at = models.DateTimeField(_("checked at"), db_index=True)
     checked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("checked by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        on_delete=models.SET_NULL, related_name="+", db_constraint=False,
+        db_index=False,  # looked up only with client_id (the partial unique index below)
     )
     source = models.CharField(_("source"), max_length=8, choices=CheckSource.choices)
     client_id = models.CharField(max_length=40, blank=True, editable=False)

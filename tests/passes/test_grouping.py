@@ -155,3 +155,23 @@ def test_a_burst_of_checks_is_read_and_logged_in_one_statement_with_every_answer
             got["pass_id"], verdict, body.get("direction", ""), guard.pk, "api"
         )
     assert PassCheck.objects.count() == sum(1 for c in cases if c[3])
+
+
+def test_the_passage_log_keeps_its_references_without_database_constraints(city, office, guard, staff_pass):
+    """The log's references are kept by the platform: a checkpoint with logged checks cannot be
+    deleted, and a deleted pass leaves its checks with the number and holder they logged."""
+    from django.db.models import ProtectedError
+
+    from fangkong.passes.models import Pass
+
+    auth = f"Bearer {token_create(user=guard)}"
+    status, got = _post({"token": staff_pass.token, "checkpoint": city.checkpoint_1.code, "direction": "in"}, auth)
+    assert status == 200 and got["verdict"] == "valid"
+    check = PassCheck.objects.get(pk=got["check_id"])
+    assert (check.pass_obj, check.checkpoint, check.checked_by) == (staff_pass, city.checkpoint_1, guard)
+    with pytest.raises(ProtectedError) as refused:
+        city.checkpoint_1.delete()
+    assert check in refused.value.protected_objects
+    Pass.objects.filter(pk=staff_pass.pk).delete()
+    check.refresh_from_db()
+    assert check.pass_obj is None and check.pass_number == staff_pass.number and check.holder

@@ -96,3 +96,42 @@ def test_base45_round_trips(data):
 @pytest.mark.parametrize("text", ["FK1:A", "FK1:::::", "FK1:" + "Z" * 300, "fk1:" + "0" * 3])
 def test_garbled_text_is_unreadable(text):
     assert check(text).verdict == "unreadable"
+
+
+def test_a_remembered_signature_still_binds_its_key_and_its_bytes():
+    """Signatures that verified are remembered (a pass is scanned many times a day); the memory
+    never lets through what the arithmetic would refuse."""
+    token = tokens.sign(CLAIMS, KEY)
+    assert check(token).verdict == "valid"
+    assert check(token).verdict == "valid"  # from memory
+    # The same token under another key with the same id: the remembered entry is the other key's.
+    assert check(token, keys={3: OTHER.public_key()}).verdict == "forged"
+    # A token differing in one byte of its body or signature is checked afresh and refused.
+    body, sig = tokens.split(token)
+    for changed_body, changed_sig in [(body[:-1] + bytes([body[-1] ^ 1]), sig), (body, sig[:-1] + bytes([sig[-1] ^ 1]))]:
+        forged = tokens.PREFIX + tokens.b45encode(changed_body + changed_sig)
+        assert check(forged).verdict in ("forged", "unreadable")
+    # A forged token is not remembered: asked again, still refused.
+    forged = tokens.PREFIX + tokens.b45encode(body + sig[:-1] + bytes([sig[-1] ^ 1]))
+    assert check(forged).verdict == "forged" and check(forged).verdict == "forged"
+
+
+def test_the_memory_is_bounded(monkeypatch):
+    monkeypatch.setattr(tokens, "VERIFIED_MEMO", 3)
+    tokens._verified_memo.clear()
+    for i in range(10):
+        token = tokens.sign(tokens.PassClaims(**{**CLAIMS.__dict__, "pass_id": i + 1}), KEY)
+        assert check(token).verdict == "valid"
+        assert len(tokens._verified_memo) <= 3
+
+
+def test_online_verification_leaves_withdrawal_and_list_age_to_the_caller():
+    token = tokens.sign(CLAIMS, KEY)
+    body, sig = tokens.split(token)
+    claims = tokens.unpack(body)
+    keys = {3: KEY.public_key()}
+    assert tokens.check_read(body, sig, claims, public_keys=keys, revocations=None, now=NOW).verdict == "valid"
+    late = NOW + dt.timedelta(days=30)
+    assert tokens.check_read(body, sig, claims, public_keys=keys, revocations=None, now=late).verdict == "expired"
+    revoked = tokens.RevocationState(revoked=frozenset({CLAIMS.pass_id}), issued_at=NOW)
+    assert tokens.check_read(body, sig, claims, public_keys=keys, revocations=revoked, now=NOW).verdict == "revoked"
