@@ -251,7 +251,7 @@ class VerifyFastPath:
         self.app = app
         self.hosts: dict[str, bool] = {}
         self.languages = {code for code, _name in settings.LANGUAGES}
-        self.labels: dict[tuple[str, str], str] = {}
+        self.heads: dict[tuple[str, str], str] = {}
         # Settings the answer needs, read once (as Django's middleware reads them when it starts).
         self.ssl_redirect = settings.SECURE_SSL_REDIRECT
         self.language_code = settings.LANGUAGE_CODE
@@ -330,6 +330,11 @@ class VerifyFastPath:
         if not (type(token) is str and token and type(checkpoint_code) is str and type(number) is str
                 and type(log) is bool and (direction is None or direction in DIRECTIONS)):
             return None
+        try:
+            token.encode()
+            number.encode()
+        except UnicodeEncodeError:
+            return None  # a lone surrogate from a JSON escape is no text the database takes: Django answers
         checkpoint_id = None
         zone_ids = None
         if checkpoint_code:
@@ -367,37 +372,42 @@ class VerifyFastPath:
         language = environ.get("HTTP_COOKIE") and _cookie_language(environ["HTTP_COOKIE"], self.language_cookie)
         if language not in self.languages:
             language = self.language_code
-        label = self.labels.get((language, verdict))
-        if label is None:
+        # The answer is the same JSON as the endpoint's, put together from parts that repeat: the
+        # verdict's part per language, the token's part (what it claims) per token.
+        head = self.heads.get((language, verdict))
+        if head is None:
             with translation.override(language):
-                label = self.labels[(language, verdict)] = str(Verdict(verdict).label)
-        out = {
-            "verdict": verdict, "label": label, "valid": verdict == Verdict.VALID,
-            "pass_id": p_id, "pass_number": p_number or "",
-            "kind": claims.kind if claims else "", "holder": claims.holder if claims else "",
-            "unit": claims.unit_name if claims else "",
-            "valid_from": _iso(claims.valid_from) if claims else None,
-            "valid_until": _iso(claims.valid_until) if claims else None,
-            "check_id": check_id,
-        }
-        return json.dumps(out).encode(), language
+                label = str(Verdict(verdict).label)
+            head = self.heads[(language, verdict)] = json.dumps(
+                {"verdict": verdict, "label": label, "valid": verdict == Verdict.VALID}
+            )[:-1]
+        middle = json.dumps({"pass_id": p_id, "pass_number": p_number or ""})[1:-1]
+        tail = json.dumps({"check_id": check_id})[1:]
+        return f"{head}, {middle}, {read[3] if read is not None else _UNREAD}, {tail}".encode(), language
 
 
 READ_MEMO = 50_000
-_reads: dict[str, tuple[bytes, bytes, tokens.PassClaims] | None] = {}
+Read = tuple[bytes, bytes, tokens.PassClaims, str]
+_reads: dict[str, Read | None] = {}
+_UNREAD = json.dumps({"kind": "", "holder": "", "unit": "", "valid_from": None, "valid_until": None})[1:-1]
 
 
-def _read(token: str) -> tuple[bytes, bytes, tokens.PassClaims] | None:
-    """The token's signed body, signature and claims, or None when it cannot be read. Remembered
-    per token text (a pass is scanned many times a day; reading it is a pure function of the text)."""
+def _read(token: str) -> Read | None:
+    """The token's signed body, signature and claims, and the claims as the answer's JSON members;
+    None when it cannot be read. Remembered per token text (a pass is scanned many times a day;
+    reading it is a pure function of the text)."""
     try:
         return _reads[token]
     except KeyError:
         pass
-    read: tuple[bytes, bytes, tokens.PassClaims] | None
+    read: Read | None
     try:
         signed, signature = tokens.split(token)
-        read = (signed, signature, tokens.unpack(signed))
+        claims = tokens.unpack(signed)
+        read = (signed, signature, claims, json.dumps({
+            "kind": claims.kind, "holder": claims.holder, "unit": claims.unit_name,
+            "valid_from": _iso(claims.valid_from), "valid_until": _iso(claims.valid_until),
+        })[1:-1])
     except tokens.TokenError:
         read = None
     if len(_reads) >= READ_MEMO:
@@ -489,6 +499,9 @@ _TOUCH_INTERVAL = f"{int(TOKEN_TOUCH.total_seconds())} seconds".encode()
 
 def _text_array(values: list[str]) -> bytes:
     """A PostgreSQL array literal of text: every element quoted, backslash and quote escaped."""
+    joined = "".join(values)
+    if '"' not in joined and "\\" not in joined:  # the usual case: nothing to escape
+        return ('{"' + '","'.join(values) + '"}').encode()
     return ("{" + ",".join('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values) + "}").encode()
 
 

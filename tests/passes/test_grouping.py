@@ -175,3 +175,26 @@ def test_the_passage_log_keeps_its_references_without_database_constraints(city,
     Pass.objects.filter(pk=staff_pass.pk).delete()
     check.refresh_from_db()
     assert check.pass_obj is None and check.pass_number == staff_pass.number and check.holder
+
+
+@pytest.mark.django_db
+def test_array_literals_carry_any_text_exactly():
+    """The group's parameters travel as PostgreSQL array literals: any text a token, holder or
+    number can hold arrives unchanged."""
+    if connection.vendor != "postgresql":
+        pytest.skip("array literals are PostgreSQL's")
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.lists(st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00")), min_size=1, max_size=6))
+    def round_trip(values):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT %s::text[]", [fastpath._text_array(values).decode()])
+            assert cursor.fetchone()[0] == values
+
+    round_trip()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT %s::bigint[], %s::bool[]", [fastpath._int_array([1, None, 2**40]).decode(),
+                                                          fastpath._bool_array([True, False]).decode()])
+        assert cursor.fetchone() == ([1, None, 2**40], [True, False])
