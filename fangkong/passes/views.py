@@ -26,7 +26,7 @@ from fangkong.core.scoping import unit_in_scope, user_has_perm
 from fangkong.core.views import ScopedListView, ScopedMixin
 from fangkong.deployment import services as deployment
 from fangkong.orgs.choices import UnitKind
-from fangkong.orgs.models import Unit
+from fangkong.orgs.models import Unit, UnitLink
 
 from . import selectors, services
 from .choices import CheckSource, Direction, PassStatus, Verdict
@@ -293,9 +293,20 @@ class CheckpointPhotoView(_CheckpointMixin, View):
 
     def get(self, request: HttpRequest, pass_id: int) -> FileResponse:
         p = Pass.objects.filter(pk=pass_id).select_related("person").first()
-        if p is None or p.person is None or not p.person.photo:
+        if p is None or p.person is None or not p.person.photo or not _may_see_holder(request.user, p):
             raise Http404
         return FileResponse(p.person.photo.open("rb"))
+
+
+def _may_see_holder(user: Any, p: Pass) -> bool:
+    """Whether the user may see the pass holder's photo: the pass is valid at a checkpoint the user
+    guards (everywhere, or a zone containing one of the user's checkpoints), or the pass lies in the
+    user's scope (its unit)."""
+    zone_ids = list(p.zones.values_list("id", flat=True))
+    if not zone_ids:
+        return True
+    guarded = UnitLink.objects.filter(descendant__in=_checkpoints(user).order_by(), ancestor_id__in=zone_ids)
+    return guarded.exists() or Pass.objects.visible_to(user).filter(pk=p.pk).exists()
 
 
 class CheckpointLogView(_CheckpointMixin, View):

@@ -142,3 +142,31 @@ def test_the_import_page_lists_row_errors_and_issues_nothing_then_all(city, offi
     with open(tmp_path / "b.xlsx", "rb") as fh:
         r = client.post("/passes/new/import/", {"file": fh})
     assert r.status_code == 302 and Pass.objects.get().plate == "吉F12345"
+
+
+def test_a_holders_photo_is_shown_only_where_the_pass_is_valid(city, office, guard, window, settings, tmp_path):
+    """The checkpoint page shows the holder's photo to compare faces; an officer elsewhere in the
+    city, whose checkpoint the pass does not cover, gets nothing."""
+    import io
+
+    from django.core.files.base import ContentFile
+    from PIL import Image
+
+    settings.MEDIA_ROOT = tmp_path
+    png = io.BytesIO()
+    Image.new("RGB", (4, 4), "red").save(png, "PNG")
+    for person in (city.alice, city.bob, city.carol):
+        person.photo.save(f"{person.pk}.png", ContentFile(png.getvalue()))
+    here = services.issue_staff_pass(actor=office, person=city.alice, valid_from=window[0], valid_until=window[1],
+                                     zones=[city.comm_1])
+    everywhere = services.issue_staff_pass(actor=office, person=city.bob, valid_from=window[0], valid_until=window[1])
+    elsewhere = services.issue_staff_pass(actor=office, person=city.carol, valid_from=window[0],
+                                          valid_until=window[1], zones=[city.comm_2])
+    client = login_client(guard)
+    for p, status in [(here, 200), (everywhere, 200), (elsewhere, 404)]:
+        response = client.get(f"/passes/checkpoint/photo/{p.pk}/")
+        assert response.status_code == status, p
+        if status == 200:
+            assert b"".join(response.streaming_content) == png.getvalue()
+    # The office, whose scope holds the pass, sees it.
+    assert login_client(office).get(f"/passes/checkpoint/photo/{elsewhere.pk}/").status_code == 200
