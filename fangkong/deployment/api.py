@@ -259,7 +259,7 @@ def shift_assignments(request: HttpRequest, shift_id: int) -> Any:
              summary="Put a cadre on a shift (refused when they are elsewhere at that time)")
 def assign(request: HttpRequest, shift_id: int, payload: AssignIn) -> Status[Assignment]:
     shift = get_object_or_404(Shift.objects.visible_to(request.user), pk=shift_id)
-    person = get_object_or_404(Person, pk=payload.person_id)
+    person = get_object_or_404(selectors.people_in_reach(request.user), pk=payload.person_id)
     return Status(201, services.assign(actor=request.user, shift=shift, person=person))  # type: ignore[arg-type]
 
 
@@ -273,7 +273,7 @@ def _check(request: HttpRequest, payload: CheckIn, fn: Any) -> Assignment:
     if payload.by not in CheckBy.values:
         raise HttpError(400, "by must be self, leader or office")
     checkpoint = get_object_or_404(Unit.objects.visible_to(request.user), pk=payload.checkpoint_id)
-    person = get_object_or_404(Person, pk=payload.person_id)
+    person = get_object_or_404(selectors.people_in_reach(request.user), pk=payload.person_id)
     assignment: Assignment = fn(person=person, checkpoint=checkpoint, at=payload.at or timezone.now(), by=payload.by,
                                 actor=request.user)
     return assignment

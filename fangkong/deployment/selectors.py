@@ -38,6 +38,14 @@ def seconded_people(department_id: int, on: dt.date) -> QuerySet[Person]:
     return Person.objects.filter(id__in=ids)
 
 
+def people_in_reach(user: Any) -> QuerySet[Person]:
+    """The people a user may place on shifts or check in: those in the user's scope, and cadres
+    seconded (now or earlier) from or to a unit in it — a checkpoint's leader commands cadres who
+    belong to departments elsewhere in the tree."""
+    seconded = Secondment.objects.visible_to(user).values("person_id")
+    return Person.objects.filter(Q(pk__in=Person.objects.visible_to(user).values("pk")) | Q(pk__in=seconded))
+
+
 def secondments_on(qs: QuerySet[Secondment], day: dt.date) -> QuerySet[Secondment]:
     return qs.filter(active_on(day))
 

@@ -202,7 +202,7 @@ def _submit(request: HttpRequest, template_key: int | str, unit_id: int, day: dt
             values: dict[str, Any], zero: bool) -> Report:
     _require(request, "reports.submit", "Your role may not send daily reports.")
     template = _template(request, template_key)
-    unit = get_object_or_404(Unit, pk=unit_id)
+    unit = get_object_or_404(Unit.objects.visible_to(request.user), pk=unit_id)  # outside the scope: 404
     return services.report_submit(
         actor=request.user, template=template, unit=unit, day=day or timezone.localdate(),  # type: ignore[arg-type]
         values=values, zero=zero,

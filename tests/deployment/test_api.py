@@ -96,3 +96,22 @@ def test_checkpoint_staff_cannot_see_other_checkpoints(city, client, seconded, c
         "person_id": city.bob.pk, "checkpoint_id": checkpoint_2.pk, "at": at(DAY, 9).isoformat()})
     assert refused.status_code == 404
     assert Secondment.objects.count() == 2
+
+
+def test_community_staff_roster_the_cadres_seconded_to_them_and_no_one_else(city, client, seconded):
+    """Community staff command cadres who belong to departments elsewhere in the tree: those
+    seconded into their community can be put on a shift; a person with no tie to the community
+    does not exist for them (no name or placement leaks through an error)."""
+    staff = bearer(f.user("community_staff", city.comm_1))
+    shift = services.shift_create(actor=None, checkpoint=city.checkpoint_1, starts_at=at(DAY, 8), ends_at=at(DAY, 16))
+    ok = post(client, f"/api/v1/deployment/shifts/{shift.pk}/assignments", staff, {"person_id": city.alice.pk})
+    assert ok.status_code == 201
+    stranger = post(client, f"/api/v1/deployment/shifts/{shift.pk}/assignments", staff, {"person_id": city.dave.pk})
+    assert stranger.status_code == 404 and "dave" not in stranger.content.decode().lower()
+    checked = post(client, "/api/v1/deployment/check-in", staff, {
+        "person_id": city.alice.pk, "checkpoint_id": city.checkpoint_1.pk, "at": at(DAY, 7, 55).isoformat(),
+        "by": "leader"})
+    assert checked.status_code == 200
+    assert post(client, "/api/v1/deployment/check-in", staff, {
+        "person_id": city.dave.pk, "checkpoint_id": city.checkpoint_1.pk, "at": at(DAY, 8).isoformat()}
+    ).status_code == 404
