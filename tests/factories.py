@@ -15,11 +15,20 @@ _rng = random.Random(7)
 PASSWORD = "Test-Pass-2020"
 
 
+_id_seq = itertools.count(_rng.randint(0, 999))
+
+
 def id_number(birth: str = "19850314", area: str = "220602") -> str:
+    """A valid ID number not yet used by a person or a returnee (the sequence digits count up, so
+    numbers drawn in one test never collide)."""
+    from fangkong.returnees.models import Returnee
+
     while True:
-        first17 = f"{area}{birth}{_rng.randint(0, 999):03d}"
+        first17 = f"{area}{birth}{next(_id_seq) % 1000:03d}"
         number = first17 + check_digit(first17)
-        if not Person.objects.filter(id_number=number).exists():
+        if not Person.objects.filter(id_number=number).exists() and not Returnee.objects.filter(
+            id_number=number
+        ).exists():
             return number
 
 
