@@ -352,8 +352,14 @@ class VerifyFastPath:
             provisional = tokens.check_read(
                 read[0], read[1], read[2], public_keys=public_keys(), revocations=None, now=now, zone_ids=zone_ids,
             ).verdict
+        key = auth[7:]
+        key_hash = _key_hashes.get(key)
+        if key_hash is None:
+            if len(_key_hashes) >= 10_000:
+                _key_hashes.clear()
+            key_hash = _key_hashes[key] = ApiToken.hash_key(key)
         check = Check(
-            ApiToken.hash_key(auth[7:]), claims.pass_id if claims else None, checkpoint_id, str(provisional),
+            key_hash, claims.pass_id if claims else None, checkpoint_id, str(provisional),
             token.strip().upper(), (claims.holder if claims else "")[:100], number, direction or "", log, now,
             now.astimezone(self.zone).date(),
         )
@@ -381,11 +387,15 @@ class VerifyFastPath:
             head = self.heads[(language, verdict)] = json.dumps(
                 {"verdict": verdict, "label": label, "valid": verdict == Verdict.VALID}
             )[:-1]
-        middle = json.dumps({"pass_id": p_id, "pass_number": p_number or ""})[1:-1]
-        tail = json.dumps({"check_id": check_id})[1:]
-        return f"{head}, {middle}, {read[3] if read is not None else _UNREAD}, {tail}".encode(), language
+        number_json = f'"{p_number}"' if p_number and p_number.isascii() and p_number.isalnum() else json.dumps(
+            p_number or "")
+        return (
+            f'{head}, "pass_id": {"null" if p_id is None else int(p_id)}, "pass_number": {number_json}, '
+            f'{read[3] if read is not None else _UNREAD}, "check_id": {"null" if check_id is None else int(check_id)}}}'
+        ).encode(), language
 
 
+_key_hashes: dict[str, str] = {}  # API token → its stored hash (the token's state is read every time)
 READ_MEMO = 50_000
 Read = tuple[bytes, bytes, tokens.PassClaims, str]
 _reads: dict[str, Read | None] = {}

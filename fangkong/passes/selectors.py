@@ -33,8 +33,7 @@ def checkpoint_zone(code: str) -> tuple[int, frozenset[int]] | None:
     """The checkpoint's id and the ids of it and every unit above it (its community and street),
     or None for an unknown code. Cached briefly: the tree changes rarely."""
     now = time.monotonic()
-    with _zone_lock:
-        hit = _zone_cache.get(code)
+    hit = _zone_cache.get(code)  # one dict read is atomic; the lock guards the writes
     if hit is not None and now - hit[0] < ZONE_CACHE_SECONDS:
         return hit[1]
     unit_id = Unit.objects.filter(code=code, kind=UnitKind.CHECKPOINT).values_list("id", flat=True).first()
