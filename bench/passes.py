@@ -243,6 +243,15 @@ function request()
   return requests[n]
 end
 
+local think = %(think)s
+if think > 0 then
+  -- Paced load: each connection is a checkpoint phone that waits a random (exponential) time
+  -- between its checks, so the offered rate is about connections / think time.
+  function delay()
+    return -think * math.log(1 - math.random())
+  end
+end
+
 function response(status, headers, body)
   if status ~= 200 or not string.find(body, '"valid": true', 1, true) then bad = bad + 1 end
 end
@@ -259,14 +268,16 @@ end
 
 
 def load_wrk(port: int, bodies: list[str], token: str, seconds: float, connections: int,
-             threads: int) -> tuple[list[float], int, float, float, dict]:
+             threads: int, think_ms: float = 0) -> tuple[list[float], int, float, float, dict]:
     """Load from wrk (a C load generator, one process with ``threads`` threads) over ``connections``
-    keep-alive connections, cycling through the request bodies. Returns what ``load`` returns, with
-    wrk's own percentiles (microsecond resolution) instead of every latency."""
+    keep-alive connections, cycling through the request bodies; with ``think_ms`` each connection
+    waits that long on average between its requests. Returns what ``load`` returns, with wrk's own
+    percentiles (microsecond resolution) instead of every latency."""
     import resource
     import tempfile
 
-    lua = WRK_SCRIPT % {"bodies": ",".join(json.dumps(b) for b in bodies), "token": token}
+    lua = WRK_SCRIPT % {"bodies": ",".join(json.dumps(b) for b in bodies), "token": token,
+                        "think": f"{think_ms:.3f}"}
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
         f.write(lua)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -321,10 +332,19 @@ def bench_server(args: argparse.Namespace, data: dict) -> None:
         print(f"granian: {args.workers} workers × {args.threads} threads; load: "
               + (f"wrk, {args.clients} threads" if use_wrk else f"{args.clients} Python processes")
               + f", {args.connections} keep-alive connections")
-        for label, bodies in [(f"verify + log the check (POST, {args.workers} workers)", logged),
-                              ("verify only (log: false)", unlogged)]:
+        runs = [(f"verify + log the check, {args.connections} connections flat out", logged, 0.0),
+                ("verify only (log: false), flat out", unlogged, 0.0)]
+        if use_wrk and args.rate:
+            # The target as a checkpoint fleet makes it: many phones, each checking now and then.
+            think = args.paced_connections / args.rate * 1000
+            runs.append((f"verify + log, {args.paced_connections} phones at {args.rate:,}/s offered", logged, think))
+        for label, bodies, think_ms in runs:
             before, db_before = cpu_seconds(server.pid), database_cpu_seconds()
-            latencies, bad, elapsed, client_cpu, figures = run(bodies, args.seconds)
+            if think_ms:
+                latencies, bad, elapsed, client_cpu, figures = load_wrk(
+                    args.port, bodies, data["token"], args.seconds, args.paced_connections, args.clients, think_ms)
+            else:
+                latencies, bad, elapsed, client_cpu, figures = run(bodies, args.seconds)
             db_after = database_cpu_seconds()
             cpu = cpu_seconds(server.pid) - before
             db_cpu = db_after - db_before if db_after is not None and db_before is not None else None
@@ -419,7 +439,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--database-url")
     parser.add_argument("--seconds", type=float, default=10)
-    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--connections", type=int, default=32, help="connections of the flat-out runs")
+    parser.add_argument("--rate", type=int, default=3000, help="offered rate of the paced run (0: none)")
+    parser.add_argument("--paced-connections", type=int, default=64, help="phones (connections) of the paced run")
     parser.add_argument("--clients", type=int, default=2, help="load generator threads (wrk) or processes (Python)")
     parser.add_argument("--python-load", action="store_true",
                         help="load from Python processes even when wrk is installed")
