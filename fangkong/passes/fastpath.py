@@ -26,7 +26,6 @@ import json
 import logging
 import threading
 import time
-import weakref
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -447,10 +446,11 @@ def _run_group(group: list[Check]) -> None:
         # costs several times more than running it), and psycopg's array adaptation in Python costs
         # more than the statement. Django prepares nothing on the server, so the generic-plan
         # setting concerns this statement only.
-        done = _prepared.get(db.connection)
+        done: set[bytes] | None = getattr(db.connection, "_fangkong_prepared", None)
         if done is None:
             _result(pgconn, pgconn.exec_(b"SET plan_cache_mode = force_generic_plan"))
-            done = _prepared[db.connection] = set()
+            done = set()
+            db.connection._fangkong_prepared = done  # the statements this connection has prepared
         for statement in (GROUP, TOUCH_GROUP):
             if statement.name not in done:
                 _result(pgconn, pgconn.prepare(statement.name, statement.sql))
@@ -503,7 +503,6 @@ TOUCH_GROUP = Prepared(
     " AND (last_used_at IS NULL OR last_used_at < %(now)s::timestamptz - %(touch)s::interval)",
     ("now", "ids", "touch"),
 )
-_prepared: weakref.WeakKeyDictionary[Any, set[bytes]] = weakref.WeakKeyDictionary()
 _TOUCH_INTERVAL = f"{int(TOKEN_TOUCH.total_seconds())} seconds".encode()
 
 

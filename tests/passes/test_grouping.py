@@ -198,3 +198,23 @@ def test_array_literals_carry_any_text_exactly():
         cursor.execute("SELECT %s::bigint[], %s::bool[]", [fastpath._int_array([1, None, 2**40]).decode(),
                                                           fastpath._bool_array([True, False]).decode()])
         assert cursor.fetchone() == ([1, None, 2**40], [True, False])
+
+
+def test_a_check_marks_its_api_token_used_at_most_every_five_minutes(city, guard, staff_pass):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from fangkong.accounts.models import ApiToken
+
+    key = token_create(user=guard)
+    body = {"token": staff_pass.token, "checkpoint": city.checkpoint_1.code}
+    ApiToken.objects.filter(user=guard).update(last_used_at=None)
+    assert _post(body, f"Bearer {key}")[0] == 200
+    first = ApiToken.objects.get(user=guard).last_used_at
+    assert first is not None and abs(timezone.now() - first) < dt.timedelta(minutes=1)
+    assert _post(body, f"Bearer {key}")[0] == 200
+    assert ApiToken.objects.get(user=guard).last_used_at == first  # within five minutes: not written again
+    ApiToken.objects.filter(user=guard).update(last_used_at=first - dt.timedelta(minutes=6))
+    assert _post(body, f"Bearer {key}")[0] == 200
+    assert ApiToken.objects.get(user=guard).last_used_at > first
