@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from fangkong.core.scoping import user_has_perm
 from fangkong.orgs.models import Unit
 from fangkong.people.models import Person
+from fangkong.returnees.ledger.columns import normalize_header
 from fangkong.returnees.ledger.sniff import LedgerFileError, Limits, sniff
 from fangkong.returnees.ledger.values import cell_text
 from fangkong.returnees.ledger.worker import read_columns
@@ -30,6 +31,17 @@ if TYPE_CHECKING:
 COLUMNS = {
     "kind": "类型", "id_number": "身份证号", "plate": "车牌号", "driver": "驾驶人", "owner": "车主",
     "unit": "单位编码", "zones": "通行区域编码", "purpose": "事由", "start": "起始日期", "end": "截止日期",
+}
+# Other titles a list kept by hand uses for the same columns (matched as the ledger matches them:
+# spaces, full-width forms, a leading * and a trailing colon ignored).
+SYNONYMS = {
+    "kind": ("证件类型", "通行证类型"), "id_number": ("身份证号码", "公民身份号码", "证件号码"),
+    "plate": ("车牌", "车牌号码", "号牌号码"), "driver": ("驾驶员", "司机"), "owner": ("车辆所有人",),
+    "unit": ("单位代码",), "zones": ("区域编码", "通行区域"), "purpose": ("用途", "通行事由"),
+    "start": ("开始日期", "生效日期"), "end": ("结束日期", "到期日期", "有效期至"),
+}
+_TITLES = {normalize_header(title): key for key, title in COLUMNS.items()} | {
+    normalize_header(title): key for key, titles in SYNONYMS.items() for title in titles
 }
 KIND_WORDS = {"人员": "staff", "出入证": "staff", "staff": "staff", "车辆": "vehicle", "车辆通行证": "vehicle", "vehicle": "vehicle"}
 
@@ -73,20 +85,34 @@ def import_passes(*, actor: User, path: Path) -> ImportResult:
     if not rows:
         result.errors.append(RowError(0, "", _("The file has no rows.")))
         return result
-    header = [cell_text(v).strip() for v in rows[0]]
-    index = {key: header.index(title) for key, title in COLUMNS.items() if title in header}
+    # The header is the first of the top rows that names the required columns (titles may stand above it).
+    first = 0
+    index: dict[str, int] = {}
+    for r, row in enumerate(rows[:5]):
+        found: dict[str, int] = {}
+        for i, value in enumerate(row):
+            key = _TITLES.get(normalize_header(cell_text(value)))
+            if key is not None:
+                found.setdefault(key, i)
+        if len(found) > len(index):
+            first, index = r, found
     for key in ("kind", "unit", "start", "end"):
         if key not in index:
-            result.errors.append(RowError(1, COLUMNS[key], _("This column is missing.")))
+            result.errors.append(RowError(first + 1, COLUMNS[key], _("This column is missing.")))
     if result.errors:
         return result
-    units = Unit.objects.visible_to(actor)
-    people = Person.objects.visible_to(actor)
+    body = [
+        (n, {key: cell_text(row[i]).strip() if key not in ("start", "end") else row[i] for key, i in index.items()})
+        for n, row in enumerate(rows[first + 1:], start=first + 2)
+    ]
+    body = [(n, cells) for n, cells in body if any(cell_text(v).strip() for v in cells.values())]
+    # Every unit, zone and person the list names, each looked up once, all in the actor's scope.
+    codes = {cells["unit"] for _n, cells in body} | {c for _n, cells in body for c in _zone_codes(cells)}
+    units = {u.code: u for u in Unit.objects.visible_to(actor).filter(code__in=codes)}
+    numbers = {cells.get("id_number", "").upper() for _n, cells in body} - {""}
+    people = {p.id_number: p for p in Person.objects.visible_to(actor).filter(id_number__in=numbers)}
     plans: list[tuple[int, dict[str, Any]]] = []
-    for n, row in enumerate(rows[1:], start=2):
-        cells = {key: cell_text(row[i]).strip() if key not in ("start", "end") else row[i] for key, i in index.items()}
-        if not any(cell_text(v).strip() for v in cells.values()):
-            continue
+    for n, cells in body:
         errors_before = len(result.errors)
 
         def err(key: str, message: str, n: int = n) -> None:
@@ -95,11 +121,11 @@ def import_passes(*, actor: User, path: Path) -> ImportResult:
         kind = KIND_WORDS.get(cells["kind"])
         if kind is None:
             err("kind", _("Write 人员 or 车辆."))
-        unit = units.filter(code=cells["unit"]).first()
+        unit = units.get(cells["unit"])
         if unit is None:
             err("unit", _("No such unit in your scope."))
-        zone_codes = [c for c in cells.get("zones", "").replace("，", "、").replace(",", "、").split("、") if c.strip()]
-        zones = list(units.filter(code__in=[c.strip() for c in zone_codes]))
+        zone_codes = _zone_codes(cells)
+        zones = [units[c] for c in dict.fromkeys(zone_codes) if c in units]
         if len(zones) != len(set(zone_codes)):
             err("zones", _("A zone code is unknown or outside your scope."))
         start: dt.date | None = None
@@ -110,7 +136,7 @@ def import_passes(*, actor: User, path: Path) -> ImportResult:
             err("start", _("Dates are written 2020-02-15."))
         plan: dict[str, Any] = {"unit": unit, "zones": zones, "purpose": cells.get("purpose", "")}
         if kind == "staff":
-            person = people.filter(id_number=cells.get("id_number", "").upper()).first()
+            person = people.get(cells.get("id_number", "").upper())
             if person is None:
                 err("id_number", _("No person with this ID number in your scope."))
             plan.update(kind=kind, person=person)
@@ -140,6 +166,11 @@ def import_passes(*, actor: User, path: Path) -> ImportResult:
     except _Rollback:
         result.passes = []
     return result
+
+
+def _zone_codes(cells: dict[str, Any]) -> list[str]:
+    text = str(cells.get("zones", "")).replace("，", "、").replace(",", "、").replace(";", "、").replace("；", "、")
+    return [c.strip() for c in text.split("、") if c.strip()]
 
 
 class _Rollback(Exception):

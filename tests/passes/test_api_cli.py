@@ -149,6 +149,38 @@ def test_import_is_all_or_nothing_with_row_errors(city, office, tmp_path):
     assert sorted(Pass.objects.values_list("kind", flat=True)) == ["staff", "vehicle"]
 
 
+def test_a_list_kept_by_hand_is_read_by_its_titles_and_checked_in_a_few_queries(city, office, tmp_path):
+    """Titles above the header, columns in another order, synonyms, spaces and a required mark are
+    all read; the units, zones and people a list names are looked up once, however long it is."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from fangkong.passes.imports import import_passes
+
+    def rows(n):
+        header = ["截止日期", "* 单位 编码", "类型", "公民身份号码", "车牌号码", "区域编码", "起始日期"]
+        out = [["市直机关通行证清单"], header]
+        for i in range(n):
+            out.append(["2030-03-10", city.dept_a.code, "车辆", "", f"吉F{20000 + i}", city.comm_1.code, "2020-02-10"])
+        out.append(["2030-03-10", city.dept_a.code, "人员", city.alice.id_number.lower(), "", "", "2020-02-10"])
+        return out
+
+    counts = []
+    for n in (1, 3, 30):  # the first run also reads the actor's scope once
+        # A last row with an unknown unit: every row is read and checked, nothing is issued.
+        _xlsx(tmp_path / f"{n}.xlsx", [*rows(n), ["2030-03-10", "NOPE", "车辆", "", "吉F99999", "", "2020-02-10"]])
+        with CaptureQueriesContext(connection) as queries:
+            result = import_passes(actor=office, path=tmp_path / f"{n}.xlsx")
+        assert [(e.row, e.column) for e in result.errors] == [(n + 4, "单位编码")] and not result.passes
+        counts.append(len(queries.captured_queries))
+    assert counts[1] == counts[2] <= 3, counts  # the same queries for 3 rows or 30
+    _xlsx(tmp_path / "good.xlsx", rows(30))
+    result = import_passes(actor=office, path=tmp_path / "good.xlsx")
+    assert not result.errors and len(result.passes) == 31
+    staff = Pass.objects.get(kind="staff")
+    assert staff.person == city.alice and list(Pass.objects.filter(kind="vehicle")[0].zones.all()) == [city.comm_1]
+
+
 def test_pdf_has_eight_cards_a_page_and_embeds_the_chinese_font(city, office):
     now = timezone.now()
     passes = [services.issue_vehicle_pass(actor=office, plate=f"吉F{10000 + i}", unit=city.dept_a,
