@@ -240,7 +240,9 @@ def _converter(kind: type) -> Callable[[Any], str]:
 
 
 def _xml_text(text: str) -> str:
-    return escape(_NOT_XML.sub("", text))
+    text = escape(_NOT_XML.sub("", text))
+    # A parser reads a raw CR as LF (XML line-end handling); a character reference survives.
+    return text.replace("\r", "&#13;") if "\r" in text else text
 
 
 def _sheet_name(name: str) -> str:
