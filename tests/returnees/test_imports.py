@@ -208,9 +208,8 @@ def test_units_named_by_imported_people_stay_protected(city, liaison, tmp_path):
     """Returnee and registration units have no database constraint; deleting one still fails."""
     from django.db.models import ProtectedError
 
-    from fangkong.orgs.services import unit_delete
-
     from fangkong.orgs.choices import UnitKind
+    from fangkong.orgs.services import unit_delete
 
     community = f.unit(UnitKind.COMMUNITY, city.street, "新村社区")
     rows = rows_for(city, 1)
