@@ -159,16 +159,18 @@ class RowValidator:
     def validate(
         self, rows: Sequence[dict[str, Any]], columns: dict[str, str] | None = None
     ) -> tuple[list[dict[str, Any]], list[RowError]]:
+        """The rows without problems, their employer and community texts replaced by units (in
+        place: the rows are the reader's, read once), and every problem."""
         columns = columns or {}
+        memo = self._memo
+        keys = list(zip([row.get("employer") or "" for row in rows], [row.get("community") or "" for row in rows],
+                        strict=True))
+        for key in set(keys).difference(memo):
+            memo[key] = self._resolve(str(key[0]).strip(), str(key[1]).strip())
+        resolved = list(map(memo.__getitem__, keys))
         errors: list[RowError] = []
         clean: list[dict[str, Any]] = []
-        memo = self._memo
-        for row in rows:
-            key = (str(row.get("employer") or "").strip(), str(row.get("community") or "").strip())
-            resolved = memo.get(key)
-            if resolved is None:
-                resolved = memo[key] = self._resolve(*key)
-            employer, community, problems = resolved
+        for row, (employer, community, problems) in zip(rows, resolved, strict=True):
             if problems:
                 number = row.get("row", 0)
                 errors.extend(
@@ -176,10 +178,9 @@ class RowValidator:
                     for field, value, reason in problems
                 )
                 continue
-            out = dict(row)
-            out["employer"] = employer
-            out["community"] = community
-            clean.append(out)
+            row["employer"] = employer
+            row["community"] = community
+            clean.append(row)
         return clean, errors
 
 
@@ -269,10 +270,13 @@ def apply_rows(
     if not connection.in_atomic_block:
         raise RuntimeError("apply_rows must run inside transaction.atomic()")
     _lock()
-    now = registered_at or timezone.now()
+    # PostgreSQL: the transaction's own time, which the tables' defaults also give (migration
+    # 0003), so that COPY leaves the timestamps out.
+    db_now = registered_at is None and connection.vendor == "postgresql"
+    now = registered_at or (_transaction_now() if db_now else timezone.now())
     lines = _line_cache()
     result = ApplyResult()
-    writer = _Writer(actor=actor, side=Side(side), source_import=source_import, now=now, lines=lines)
+    writer = _Writer(actor=actor, side=Side(side), source_import=source_import, now=now, lines=lines, db_now=db_now)
     touched: list[str] = []
     for start in range(0, len(rows), chunk):
         part = _first_per_person(rows[start : start + chunk])
@@ -286,6 +290,13 @@ def apply_rows(
         by_number = {r.id_number: r for r in Returnee.objects.filter(id_number__in=touched)}
         result.returnees = [by_number[number] for number in touched]
     return result
+
+
+def _transaction_now() -> dt.datetime:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT now()")
+        value: dt.datetime = cursor.fetchone()[0]
+    return value
 
 
 def _first_per_person(rows: Sequence[dict[str, Any]]) -> Sequence[dict[str, Any]]:
@@ -307,8 +318,9 @@ class _Writer:
     """apply_rows for one chunk of rows (one row per person)."""
 
     def __init__(self, *, actor: User | None, side: Side, source_import: LedgerImport | None, now: dt.datetime,
-                 lines: dict[int, tuple[str, int | None]]) -> None:
+                 lines: dict[int, tuple[str, int | None]], db_now: bool) -> None:
         self.actor, self.side, self.source_import, self.now, self.lines = actor, side, source_import, now, lines
+        self.db_now = db_now  # created, updated and registered "now" are the columns' defaults
         self.stamp = "unit_reported_at" if side == Side.UNIT else "community_reported_at"
 
     def write(self, part: Sequence[dict[str, Any]]) -> tuple[int, int]:
@@ -380,8 +392,7 @@ class _Writer:
             "coordinating_body_id": [cb for _, cb in line_of],
             "notes": [row.get("notes") or "" for row in rows],
             **{name: [value] * n for name, value in stamps.items()},
-            "created_at": [self.now] * n,
-            "updated_at": [self.now] * n,
+            **({} if self.db_now else {"created_at": [self.now] * n, "updated_at": [self.now] * n}),
         })
         registering, stated = self._registering(units, communities)
         insert_columns(Registration, {
@@ -389,7 +400,7 @@ class _Writer:
             "side": [self.side.value] * n,
             "unit_id": registering,
             "stated_employer_id": stated,
-            "registered_at": [self.now] * n,
+            **({} if self.db_now else {"registered_at": [self.now] * n}),
             "registered_by_id": [self.actor.pk if self.actor is not None else None] * n,
             "source_import_id": [self.source_import.pk if self.source_import is not None else None] * n,
         })
