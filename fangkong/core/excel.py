@@ -15,6 +15,7 @@ import math
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -143,10 +144,19 @@ def write_xlsx(headers: Sequence[str], rows: Iterable[Sequence[Any]], *, sheet: 
                 for i, h in enumerate(headers)
             )
             out.write(f'<row r="1">{header}</row>'.encode())
-            iterator = iter(rows)
-            while block := list(itertools.islice(iterator, BLOCK)):
-                out.write(_rows_xml(block, width, count + 2))
-                count += len(block)
+            # Deflating (zlib lets go of the GIL) runs in a second thread while the next block of
+            # rows is read and made into XML; one block at most waits for it.
+            with ThreadPoolExecutor(max_workers=1) as deflate:
+                pending: Future[int] | None = None
+                iterator = iter(rows)
+                while block := list(itertools.islice(iterator, BLOCK)):
+                    xml = _rows_xml(block, width, count + 2)
+                    count += len(block)
+                    if pending is not None:
+                        pending.result()
+                    pending = deflate.submit(out.write, xml)
+                if pending is not None:
+                    pending.result()
             out.write(_SHEET_TAIL.encode())
     return buffer.getvalue(), count
 
