@@ -412,8 +412,8 @@ class _Writer:
         })
 
     def _plans(
-        self, ids: list[int], returns: list[Any], categories: list[str]
-    ) -> tuple[list[int], list[str], list[int], list[str]]:
+        self, ids: Sequence[int | str], returns: list[Any], categories: list[str]
+    ) -> tuple[list[int | str], list[str], list[int], list[str]]:
         """Isolation for the three categories, from the return date (or today): returnee ids,
         start dates, periods and planned ends, each distinct (date, category) worked out once."""
         today = timezone.localdate(self.now)
@@ -525,16 +525,19 @@ class _Writer:
             )
 
 
-def _allocate_ids(model: type[Model], count: int) -> list[int]:
+def _allocate_ids(model: type[Model], count: int) -> list[int] | list[str]:
     """``count`` new primary keys for rows written with their ids (so that the rows referring to
-    them can be written at once, without reading the ids back)."""
+    them can be written at once, without reading the ids back). PostgreSQL gives them as the
+    decimal text COPY wants, in one value."""
     table = model._meta.db_table
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
             sequence = cursor.fetchone()[0]
-            cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [sequence, count])
-            return [pk for (pk,) in cursor.fetchall()]
+            cursor.execute("SELECT string_agg(nextval(%s::regclass)::text, ',') FROM generate_series(1, %s)",
+                           [sequence, count])
+            text: str = cursor.fetchone()[0]
+            return text.split(",")
         # SQLite: the writing transaction holds the database; AUTOINCREMENT never reuses an id.
         cursor.execute(
             f"SELECT max(coalesce((SELECT max(id) FROM {connection.ops.quote_name(table)}), 0),"
