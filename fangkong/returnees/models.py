@@ -11,6 +11,13 @@ from fangkong.core.scoping import ScopedQuerySet
 
 from .choices import Category, ChangeKind, ImportStatus, Line, Side
 
+# Foreign keys that ledger imports write 100,000 at a time carry no database constraint
+# (db_constraint=False): each would be one trigger and one look-up per row at commit, more than
+# the rest of the write. The
+# import resolves every unit itself and locks the rows it refers to (``FOR KEY SHARE``, the lock
+# the constraint's trigger would take) in the same transaction; deletes go through the ORM, whose
+# PROTECT and CASCADE do not depend on the constraint.
+
 
 class Returnee(MaskedContactMixin, models.Model):
     """输入人员: one person coming back from outside the region, one record per outbreak.
@@ -27,11 +34,11 @@ class Returnee(MaskedContactMixin, models.Model):
     # No single-column indexes on these two: the composite indexes below start with them.
     unit = models.ForeignKey(
         "orgs.Unit", verbose_name=_("employer unit"), null=True, blank=True, on_delete=models.PROTECT,
-        related_name="returnees", db_index=False,
+        related_name="returnees", db_index=False, db_constraint=False,
     )
     community = models.ForeignKey(
         "orgs.Unit", verbose_name=_("residential community"), null=True, blank=True, on_delete=models.PROTECT,
-        related_name="resident_returnees", db_index=False,
+        related_name="resident_returnees", db_index=False, db_constraint=False,
     )
     address = models.CharField(_("address"), max_length=200, blank=True)
     category = models.CharField(_("category"), max_length=10, choices=Category.choices, default=Category.OUTSIDE)
@@ -40,9 +47,10 @@ class Returnee(MaskedContactMixin, models.Model):
     transport = models.CharField(_("transport"), max_length=40, blank=True)
     return_date = models.DateField(_("return date"), null=True, blank=True)
     line = models.CharField(_("screening line"), max_length=10, choices=Line.choices, blank=True, editable=False)
+    # Derived from the unit; filtering by it is rare enough to read the returnees of its units.
     coordinating_body = models.ForeignKey(
         "orgs.Unit", verbose_name=_("coordinating body"), null=True, blank=True, on_delete=models.PROTECT,
-        related_name="+", editable=False,
+        related_name="+", editable=False, db_index=False, db_constraint=False,
     )
     notes = models.TextField(_("notes"), blank=True)
     unit_reported_at = models.DateTimeField(_("unit reported at"), null=True, blank=True, editable=False)
@@ -60,10 +68,11 @@ class Returnee(MaskedContactMixin, models.Model):
         # A constraint rather than unique=True: PostgreSQL then gets no extra LIKE index, which
         # every imported row would otherwise have to update.
         constraints = [models.UniqueConstraint(fields=["id_number"], name="returnee_id_number_unique")]
+        # Every index is paid for by each imported row. returnee_dual holds all that the dual-report
+        # figures read: index-only scans serve the city (the whole index), a line (the whole index,
+        # filtered) and a unit's scope (its range); returnee_comm_dual serves a community's scope.
         indexes = [
-            models.Index(fields=["line", "unit_reported_at", "community_reported_at"], name="returnee_dual"),
-            models.Index(fields=["unit_reported_at", "community_reported_at", "unit"], name="returnee_dual_cover"),
-            models.Index(fields=["unit", "unit_reported_at"], name="returnee_unit_dual"),
+            models.Index(fields=["unit", "unit_reported_at", "community_reported_at", "line"], name="returnee_dual"),
             models.Index(fields=["community", "community_reported_at"], name="returnee_comm_dual"),
         ]
 
@@ -84,22 +93,28 @@ class Registration(models.Model):
     """One side's registration of a returnee: the unit reporting its employee to the committee,
     or the community registering its resident (双报制)."""
 
-    returnee = models.ForeignKey(Returnee, on_delete=models.CASCADE, related_name="registrations")
+    # Indexed by registration_unique (returnee first) only: registrations are read through their
+    # returnee; nothing else looks them up but a delete of a user, unit or import, which is rare.
+    returnee = models.ForeignKey(
+        Returnee, on_delete=models.CASCADE, related_name="registrations", db_index=False, db_constraint=False
+    )
     side = models.CharField(_("side"), max_length=10, choices=Side.choices)
     unit = models.ForeignKey(
-        "orgs.Unit", verbose_name=_("registering unit"), on_delete=models.PROTECT, related_name="registrations"
+        "orgs.Unit", verbose_name=_("registering unit"), on_delete=models.PROTECT, related_name="registrations",
+        db_index=False, db_constraint=False,
     )
     stated_employer = models.ForeignKey(
         "orgs.Unit", verbose_name=_("employer named"), null=True, blank=True, on_delete=models.PROTECT,
-        related_name="+",
+        related_name="+", db_index=False, db_constraint=False,
     )
-    registered_at = models.DateTimeField(_("registered at"), db_index=True)
+    registered_at = models.DateTimeField(_("registered at"))
     registered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("registered by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        on_delete=models.SET_NULL, related_name="+", db_index=False, db_constraint=False,
     )
     source_import = models.ForeignKey(
-        "LedgerImport", null=True, blank=True, on_delete=models.SET_NULL, related_name="registrations"
+        "LedgerImport", null=True, blank=True, on_delete=models.SET_NULL, related_name="registrations",
+        db_index=False, db_constraint=False,
     )
 
     objects = ScopedQuerySet.as_manager()
@@ -119,14 +134,14 @@ class Registration(models.Model):
 class IsolationOrder(models.Model):
     """居家隔离: home isolation over the days [start_date, planned_end), released early or at the end."""
 
-    returnee = models.OneToOneField(Returnee, on_delete=models.CASCADE, related_name="isolation")
+    returnee = models.OneToOneField(Returnee, on_delete=models.CASCADE, related_name="isolation", db_constraint=False)
     start_date = models.DateField(_("start date"))
     period_days = models.PositiveSmallIntegerField(_("period (days)"))
     planned_end = models.DateField(_("planned end"))
     released_on = models.DateField(_("released on"), null=True, blank=True)
     released_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("released by"), null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+",
+        related_name="+", db_index=False,
     )
     release_note = models.CharField(_("release note"), max_length=200, blank=True)
 

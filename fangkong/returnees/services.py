@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import operator
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -17,14 +17,15 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.audit.choices import Action
 from fangkong.audit.models import AuditEntry
 from fangkong.audit.services import _request_ip, audit_change, audit_log, snapshot
-from fangkong.core.bulk import insert_rows
+from fangkong.core.bulk import insert_columns, insert_rows
 from fangkong.core.idcard import mask_id_number, mask_phone, normalize_phone, parse_id_number
 from fangkong.core.scoping import scope_unit_ids, user_has_perm
 from fangkong.core.text import clean_text
@@ -158,16 +159,18 @@ class RowValidator:
     def validate(
         self, rows: Sequence[dict[str, Any]], columns: dict[str, str] | None = None
     ) -> tuple[list[dict[str, Any]], list[RowError]]:
+        """The rows without problems, their employer and community texts replaced by units (in
+        place: the rows are the reader's, read once), and every problem."""
         columns = columns or {}
+        memo = self._memo
+        keys = list(zip([row.get("employer") or "" for row in rows], [row.get("community") or "" for row in rows],
+                        strict=True))
+        for key in set(keys).difference(memo):
+            memo[key] = self._resolve(str(key[0]).strip(), str(key[1]).strip())
+        resolved = list(map(memo.__getitem__, keys))
         errors: list[RowError] = []
         clean: list[dict[str, Any]] = []
-        memo = self._memo
-        for row in rows:
-            key = (str(row.get("employer") or "").strip(), str(row.get("community") or "").strip())
-            resolved = memo.get(key)
-            if resolved is None:
-                resolved = memo[key] = self._resolve(*key)
-            employer, community, problems = resolved
+        for row, (employer, community, problems) in zip(rows, resolved, strict=True):
             if problems:
                 number = row.get("row", 0)
                 errors.extend(
@@ -175,10 +178,9 @@ class RowValidator:
                     for field, value, reason in problems
                 )
                 continue
-            out = dict(row)
-            out["employer"] = employer
-            out["community"] = community
-            clean.append(out)
+            row["employer"] = employer
+            row["community"] = community
+            clean.append(row)
         return clean, errors
 
 
@@ -196,8 +198,8 @@ def _row_values(row: dict[str, Any], lines: dict[int, tuple[str, int | None]]) -
     return {
         "name": row["name"],
         "phone": row.get("phone") or "",
-        "unit": employer,
-        "community": row.get("community"),
+        "unit_id": _pk(employer),
+        "community_id": _pk(row.get("community")),
         "address": row.get("address") or "",
         "category": row.get("category") or Category.OUTSIDE,
         "origin_text": row.get("origin") or row.get("origin_text") or "",
@@ -253,55 +255,186 @@ def apply_rows(
     rows: Sequence[dict[str, Any]],
     source_import: LedgerImport | None = None,
     registered_at: dt.datetime | None = None,
-    chunk: int = 20000,
+    chunk: int = 50_000,
 ) -> ApplyResult:
     """Write validated rows: create or update each returnee (matched by ID number), add the
-    side's registration, open isolation orders, write the audit entries. Must run inside a
-    transaction. Rows go to the database as plain tuples (COPY on PostgreSQL): no model
-    instance per row."""
+    side's registration, open isolation orders. Must run inside a transaction.
+
+    New returnees go to the database column by column (COPY on PostgreSQL), registrations and
+    isolation orders are made in SQL from the rows' ID numbers: no model instance and no
+    Python loop over the rows but the one reading their values. The audit log gets one entry per
+    person created from a form and per person changed; a ledger's created people are recorded by
+    the import's own entry (who, when, SHA-256, counts) and by their registration's
+    ``source_import``.
+    """
     if not connection.in_atomic_block:
         raise RuntimeError("apply_rows must run inside transaction.atomic()")
     _lock()
-    now = registered_at or timezone.now()
+    # PostgreSQL: the transaction's own time, which the tables' defaults also give (migration
+    # 0003), so that COPY leaves the timestamps out.
+    db_now = registered_at is None and connection.vendor == "postgresql"
+    now = registered_at or (_transaction_now() if db_now else timezone.now())
     lines = _line_cache()
     result = ApplyResult()
-    actor_id = actor.pk if actor is not None else None
-    actor_name = actor.get_username() if actor is not None else ""
-    detail = f"import={source_import.pk}" if source_import else ""
-    stamp = "unit_reported_at" if side == Side.UNIT else "community_reported_at"
-    changeable = SIDE_COLUMNS[Side(side)]
-    pos = {name: i for i, name in enumerate(DIFF_COLUMNS)}
-    as_row = operator.itemgetter(*RETURNEE_COLUMNS)
-    ip = _request_ip.get()
-    touched: list[int] = []
+    writer = _Writer(actor=actor, side=Side(side), source_import=source_import, now=now, lines=lines, db_now=db_now)
+    touched: list[str] = []
     for start in range(0, len(rows), chunk):
-        part = rows[start : start + chunk]
+        part = _first_per_person(rows[start : start + chunk])
+        created, updated = writer.write(part)
+        result.created += created
+        result.updated += updated
+        result.unchanged += len(part) - created - updated
+        if len(rows) <= 50:
+            touched.extend(row["id_number"] for row in part)
+    if touched:
+        by_number = {r.id_number: r for r in Returnee.objects.filter(id_number__in=touched)}
+        result.returnees = [by_number[number] for number in touched]
+    return result
+
+
+def _transaction_now() -> dt.datetime:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT now()")
+        value: dt.datetime = cursor.fetchone()[0]
+    return value
+
+
+def _first_per_person(rows: Sequence[dict[str, Any]]) -> Sequence[dict[str, Any]]:
+    """The first row of each ID number (a ledger file has each once; the reader says so)."""
+    numbers = [row["id_number"] for row in rows]
+    if len(set(numbers)) == len(numbers):
+        return rows
+    first: dict[str, dict[str, Any]] = {}
+    for row, number in zip(rows, numbers, strict=True):
+        first.setdefault(number, row)
+    return list(first.values())
+
+
+def _pk(unit: Unit | None) -> int | None:
+    return unit.pk if unit is not None else None
+
+
+class _Writer:
+    """apply_rows for one chunk of rows (one row per person)."""
+
+    def __init__(self, *, actor: User | None, side: Side, source_import: LedgerImport | None, now: dt.datetime,
+                 lines: dict[int, tuple[str, int | None]], db_now: bool) -> None:
+        self.actor, self.side, self.source_import, self.now, self.lines = actor, side, source_import, now, lines
+        self.db_now = db_now  # created, updated and registered "now" are the columns' defaults
+        self.stamp = "unit_reported_at" if side == Side.UNIT else "community_reported_at"
+
+    def write(self, part: Sequence[dict[str, Any]]) -> tuple[int, int]:
         numbers = [row["id_number"] for row in part]
         existing: dict[str, tuple[Any, ...]] = {}
         for found in _where_in(Returnee.objects.all(), "id_number", numbers):
             for values in found.values_list(*DIFF_COLUMNS):
                 existing[values[1]] = values
-        new_rows: list[tuple[Any, ...]] = []
-        updates: list[tuple[int, dict[str, Any], dict[str, Any]]] = []
-        seen: set[str] = set()
+        employers = _pks([row["employer"] for row in part])
+        communities = _pks([row["community"] for row in part])
+        bodies = {self.lines.get(pk, ("", None))[1] for pk in set(employers) if pk is not None}
+        _lock_units({*employers, *communities, *bodies})
+        if not existing:
+            self._create(part, employers, communities)
+            self._audit(part, [])
+            return len(part), 0
+        fresh = [i for i, number in enumerate(numbers) if number not in existing]
+        known = [i for i, number in enumerate(numbers) if number in existing]
+        if fresh:
+            rows = [part[i] for i in fresh]
+            self._create(rows, [employers[i] for i in fresh], [communities[i] for i in fresh])
+        else:
+            rows = []
+        updates = self._update([part[i] for i in known], existing)
+        self._audit(rows, updates)
+        # People already known: their registration and isolation unless they have them.
+        people = [existing[numbers[i]][0] for i in known]
+        self._register_known(people, [employers[i] for i in known], [communities[i] for i in known])
+        self._isolate_known(people, [part[i] for i in known])
+        # The first registration of this side dates the returnees that only the other side had.
+        for found in _where_in(Returnee.objects.filter(**{f"{self.stamp}__isnull": True}), "id", people):
+            found.update(**{self.stamp: self.now})
+        return len(fresh), len(updates)
+
+    def _registering(self, employers: list[int | None], communities: list[int | None]) -> tuple[list[Any], list[Any]]:
+        """The registering unit and the employer named, per row."""
+        if self.side == Side.UNIT:
+            return employers, [None] * len(employers)
+        return communities, employers
+
+    def _create(self, rows: Sequence[dict[str, Any]], units: list[int | None], communities: list[int | None]) -> None:
+        """New people, with their registration and isolation, each table written in one COPY."""
+        n = len(rows)
+        if not n:
+            return
+        ids = _allocate_ids(Returnee, n)
+        numbers = [row["id_number"] for row in rows]
+        line_of = [self.lines.get(pk, ("", None)) if pk is not None else ("", None) for pk in units]
+        stamps = {"unit_reported_at": None, "community_reported_at": None, self.stamp: self.now}
+        categories = [row.get("category") or Category.OUTSIDE for row in rows]
+        returns = [row.get("return_date") for row in rows]
+        insert_columns(Returnee, {
+            "id": ids,
+            "name": [row["name"] for row in rows],
+            "id_number": numbers,
+            # Validated already (ledger reader or register()): sex and birth date by position.
+            "sex": [_SEX[number[16]] for number in numbers],
+            "birth_date": [f"{n[6:10]}-{n[10:12]}-{n[12:14]}" for n in numbers],
+            "phone": [row.get("phone") or "" for row in rows],
+            "unit_id": units,
+            "community_id": communities,
+            "address": [row.get("address") or "" for row in rows],
+            "category": categories,
+            "origin_code": [row.get("origin_code") or "" for row in rows],
+            "origin_text": [row.get("origin") or row.get("origin_text") or "" for row in rows],
+            "transport": [row.get("transport") or "" for row in rows],
+            "return_date": returns,
+            "line": [line for line, _ in line_of],
+            "coordinating_body_id": [cb for _, cb in line_of],
+            "notes": [row.get("notes") or "" for row in rows],
+            **{name: [value] * n for name, value in stamps.items()},
+            **({} if self.db_now else {"created_at": [self.now] * n, "updated_at": [self.now] * n}),
+        })
+        registering, stated = self._registering(units, communities)
+        insert_columns(Registration, {
+            "returnee_id": ids,
+            "side": [self.side.value] * n,
+            "unit_id": registering,
+            "stated_employer_id": stated,
+            **({} if self.db_now else {"registered_at": [self.now] * n}),
+            "registered_by_id": [self.actor.pk if self.actor is not None else None] * n,
+            "source_import_id": [self.source_import.pk if self.source_import is not None else None] * n,
+        })
+        people, starts, days, ends = self._plans(ids, returns, categories)
+        insert_columns(IsolationOrder, {
+            "returnee_id": people, "start_date": starts, "period_days": days, "planned_end": ends,
+            "released_on": [None] * len(people), "released_by_id": [None] * len(people),
+            "release_note": [""] * len(people),
+        })
+
+    def _plans(
+        self, ids: Sequence[int | str], returns: list[Any], categories: list[str]
+    ) -> tuple[list[int | str], list[str], list[int], list[str]]:
+        """Isolation for the three categories, from the return date (or today): returnee ids,
+        start dates, periods and planned ends, each distinct (date, category) worked out once."""
+        today = timezone.localdate(self.now)
+        plan = {key: _plan(key[0] or today, key[1]) for key in set(zip(returns, categories, strict=True))}
+        chosen = [(pk, p) for pk, p in zip(ids, map(plan.__getitem__, zip(returns, categories, strict=True)),
+                                             strict=True) if p is not None]
+        return ([pk for pk, _ in chosen], [p[0] for _, p in chosen], [p[1] for _, p in chosen],
+                [p[2] for _, p in chosen])
+
+    def _update(
+        self, part: Sequence[dict[str, Any]], existing: dict[str, tuple[Any, ...]]
+    ) -> list[tuple[int, str, dict[str, Any], dict[str, Any]]]:
+        """Compare each known person with their row; write what changed (rare: one statement each)."""
+        pos = {name: i for i, name in enumerate(DIFF_COLUMNS)}
+        changeable = SIDE_COLUMNS[self.side]
+        updates: list[tuple[int, str, dict[str, Any], dict[str, Any]]] = []
         for row in part:
-            number = row["id_number"]
-            if number in seen:
-                continue
-            seen.add(number)
-            values = _row_values(row, lines)
-            unit, community = values.pop("unit"), values.pop("community")
-            values["unit_id"] = unit.pk if unit is not None else None
-            values["community_id"] = community.pk if community is not None else None
-            current = existing.get(number)
+            current = existing.get(row["id_number"])
             if current is None:
-                # Validated already (ledger reader or register()): sex and birth date by position.
-                birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
-                values.update(id_number=number, sex="M" if int(number[16]) % 2 else "F", birth_date=birth,
-                              created_at=now, updated_at=now, unit_reported_at=None, community_reported_at=None)
-                values[stamp] = now
-                new_rows.append(as_row(values))
                 continue
+            values = _row_values(row, self.lines)
             before: dict[str, Any] = {}
             after: dict[str, Any] = {}
             for column in changeable:
@@ -316,83 +449,149 @@ def apply_rows(
                     if values[column] != current[pos[column]]:
                         before[column], after[column] = current[pos[column]], values[column]
             if after:
-                updates.append((current[0], before, after))
-        insert_rows(Returnee, RETURNEE_COLUMNS, new_rows)
-        ids: dict[str, int] = {}
-        for found in _where_in(Returnee.objects.all(), "id_number", [r[1] for r in new_rows]):
-            ids.update(found.values_list("id_number", "id"))
-        for number, values in existing.items():
-            ids[number] = values[0]
-        if updates:
-            with connection.cursor() as cursor:
-                for pk, _before, after in updates:
-                    assignments = ", ".join(f"{connection.ops.quote_name(c)} = %s" for c in after)
-                    cursor.execute(
-                        f"UPDATE returnees_returnee SET {assignments}, updated_at = %s WHERE id = %s",
-                        [*after.values(), now, pk],
-                    )
-        # Audit: a create with the new values, an update with before and after.
-        audit_rows: list[tuple[Any, ...]] = []
-        for values in new_rows:
-            after = {"name": values[0], "id_number": mask_id_number(values[1]), "phone": mask_phone(values[4])
-                     if values[4] else "", "unit": values[5], "community": values[6], "category": values[8],
-                     "origin_text": values[10], "return_date": values[12].isoformat() if values[12] else None,
-                     "line": values[13]}
-            audit_rows.append((now, actor_id, actor_name, Action.CREATE, "returnees.returnee", str(ids[values[1]]),
-                               values[0], None, after, detail, ip))
-        names = {number: values[2] for number, values in existing.items()}
-        by_pk = {values[0]: number for number, values in existing.items()}
-        for pk, before, after in updates:
-            audit_rows.append((now, actor_id, actor_name, Action.UPDATE, "returnees.returnee", str(pk),
-                               names[by_pk[pk]],
-                               {c.removesuffix("_id"): _audit_value(c, v) for c, v in before.items()},
-                               {c.removesuffix("_id"): _audit_value(c, v) for c, v in after.items()}, detail, ip))
-        insert_rows(AuditEntry, AUDIT_COLUMNS, audit_rows)
-        # The side's registration, once per registering unit; the first one of a side dates it.
-        pids = [ids[n] for n in numbers]
-        have: set[tuple[int, int]] = set()
-        for found in _where_in(Registration.objects.filter(side=side), "returnee_id", pids):
-            have.update(found.values_list("returnee_id", "unit_id"))
-        registrations: list[tuple[Any, ...]] = []
-        for row in part:
-            pid = ids[row["id_number"]]
-            unit = row["employer"] if side == Side.UNIT else row["community"]
-            if (pid, unit.pk) in have:
-                continue
-            have.add((pid, unit.pk))
-            employer = row["employer"] if side == Side.COMMUNITY else None
-            registrations.append((pid, side, unit.pk, employer.pk if employer is not None else None, now, actor_id,
-                                  source_import.pk if source_import else None))
-        insert_rows(Registration, ("returnee_id", "side", "unit_id", "stated_employer_id", "registered_at",
-                                   "registered_by_id", "source_import_id"), registrations)
-        # The first registration of this side dates the returnees that only the other side had.
-        for found in _where_in(Returnee.objects.filter(**{f"{stamp}__isnull": True}), "id",
-                               [values[0] for values in existing.values()]):
-            found.update(**{stamp: now})
-        # Isolation for the three categories, from the return date (or today).
-        has_order: set[int] = set()
-        for found in _where_in(IsolationOrder.objects.all(), "returnee_id", pids):
-            has_order.update(found.values_list("returnee_id", flat=True))
-        orders: list[tuple[Any, ...]] = []
-        for row in part:
-            pid = ids[row["id_number"]]
-            category = row.get("category") or Category.OUTSIDE
-            if category in ISOLATED_CATEGORIES and pid not in has_order:
-                has_order.add(pid)
-                begin = row.get("return_date") or timezone.localdate(now)
-                days = isolation_days(category)
-                orders.append((pid, begin, days, begin + dt.timedelta(days=days), None, None, ""))
-        insert_rows(IsolationOrder, ("returnee_id", "start_date", "period_days", "planned_end", "released_on",
-                                     "released_by_id", "release_note"), orders)
-        result.created += len(new_rows)
-        result.updated += len(updates)
-        result.unchanged += len(seen) - len(new_rows) - len(updates)
-        if len(rows) <= 50:
-            touched.extend(ids[n] for n in numbers)
-    if touched:
-        by_id = Returnee.objects.in_bulk(touched)
-        result.returnees = [by_id[pk] for pk in touched]
-    return result
+                updates.append((current[0], current[pos["name"]], before, after))
+        with connection.cursor() as cursor:
+            for pk, _name, _before, after in updates:
+                assignments = ", ".join(f"{connection.ops.quote_name(c)} = %s" for c in after)
+                cursor.execute(
+                    f"UPDATE returnees_returnee SET {assignments}, updated_at = %s WHERE id = %s",
+                    [*after.values(), self.now, pk],
+                )
+        return updates
+
+    def _audit(
+        self, fresh: Sequence[dict[str, Any]], updates: list[tuple[int, str, dict[str, Any], dict[str, Any]]]
+    ) -> None:
+        actor = self.actor
+        actor_id = actor.pk if actor is not None else None
+        actor_name = actor.get_username() if actor is not None else ""
+        detail = f"import={self.source_import.pk}" if self.source_import else ""
+        ip = _request_ip.get()
+        entries: list[tuple[Any, ...]] = []
+        if self.source_import is None and fresh:
+            # A form's registration: the person created, with what was entered.
+            ids = dict(Returnee.objects.filter(id_number__in=[row["id_number"] for row in fresh])
+                       .values_list("id_number", "id"))
+            for row in fresh:
+                values = _row_values(row, self.lines)
+                after = {"name": values["name"], "id_number": mask_id_number(row["id_number"]),
+                         "phone": mask_phone(values["phone"]) if values["phone"] else "", "unit": values["unit_id"],
+                         "community": values["community_id"], "category": values["category"],
+                         "origin_text": values["origin_text"],
+                         "return_date": values["return_date"].isoformat() if values["return_date"] else None,
+                         "line": values["line"]}
+                entries.append((self.now, actor_id, actor_name, Action.CREATE, "returnees.returnee",
+                                str(ids[row["id_number"]]), values["name"], None, after, detail, ip))
+        for pk, name, before, after in updates:
+            entries.append((self.now, actor_id, actor_name, Action.UPDATE, "returnees.returnee", str(pk), name,
+                            {c.removesuffix("_id"): _audit_value(c, v) for c, v in before.items()},
+                            {c.removesuffix("_id"): _audit_value(c, v) for c, v in after.items()}, detail, ip))
+        insert_rows(AuditEntry, AUDIT_COLUMNS, entries)
+
+    def _register_known(self, people: list[int], employers: list[int | None], communities: list[int | None]) -> None:
+        """The side's registration of people already known, once per registering unit."""
+        if not people:
+            return
+        registering, stated = self._registering(employers, communities)
+        source, params = _rows_source(returnee_id=(people, "bigint"), unit_id=(registering, "bigint"),
+                                      stated_id=(stated, "bigint"))
+        actor_id = self.actor.pk if self.actor is not None else None
+        import_id = self.source_import.pk if self.source_import is not None else None
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO returnees_registration (returnee_id, side, unit_id, stated_employer_id, registered_at,"
+                " registered_by_id, source_import_id)"
+                f" SELECT s.returnee_id, %s, s.unit_id, s.stated_id, %s, %s, %s FROM {source} WHERE true"
+                " ON CONFLICT (returnee_id, side, unit_id) DO NOTHING",
+                [self.side.value, connection.ops.adapt_datetimefield_value(self.now), actor_id, import_id, *params],
+            )
+
+    def _isolate_known(self, people: list[int], rows: Sequence[dict[str, Any]]) -> None:
+        """Isolation of people already known, unless they have one."""
+        returns = [row.get("return_date") for row in rows]
+        categories = [row.get("category") or Category.OUTSIDE for row in rows]
+        ids, starts, days, ends = self._plans(people, returns, categories)
+        if not ids:
+            return
+        source, params = _rows_source(returnee_id=(ids, "bigint"), start_date=(starts, "date"),
+                                      period_days=(days, "integer"), planned_end=(ends, "date"))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO returnees_isolationorder (returnee_id, start_date, period_days, planned_end,"
+                " released_on, released_by_id, release_note)"
+                f" SELECT s.returnee_id, s.start_date, s.period_days, s.planned_end, NULL, NULL, ''"
+                f" FROM {source} WHERE true ON CONFLICT (returnee_id) DO NOTHING",
+                params,
+            )
+
+
+def _allocate_ids(model: type[Model], count: int) -> list[int] | list[str]:
+    """``count`` new primary keys for rows written with their ids (so that the rows referring to
+    them can be written at once, without reading the ids back). PostgreSQL gives them as the
+    decimal text COPY wants, in one value."""
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+            sequence = cursor.fetchone()[0]
+            cursor.execute("SELECT string_agg(nextval(%s::regclass)::text, ',') FROM generate_series(1, %s)",
+                           [sequence, count])
+            text: str = cursor.fetchone()[0]
+            return text.split(",")
+        # SQLite: the writing transaction holds the database; AUTOINCREMENT never reuses an id.
+        cursor.execute(
+            f"SELECT max(coalesce((SELECT max(id) FROM {connection.ops.quote_name(table)}), 0),"
+            " coalesce((SELECT seq FROM sqlite_sequence WHERE name = %s), 0))",
+            [table],
+        )
+        top = int(cursor.fetchone()[0])
+    return list(range(top + 1, top + count + 1))
+
+
+_SEX = {digit: "M" if int(digit) % 2 else "F" for digit in "0123456789"}
+_UNSET: Any = object()
+
+
+def _plan(begin: dt.date, category: str) -> tuple[str, int, str] | None:
+    if category not in ISOLATED_CATEGORIES:
+        return None
+    days = isolation_days(category)
+    return begin.isoformat(), days, (begin + dt.timedelta(days=days)).isoformat()
+
+
+def _pks(units: list[Unit | None]) -> list[int | None]:
+    """The primary keys of a column of units (each distinct unit object looked at once)."""
+    memo = {id(unit): _pk(unit) for unit in {id(u): u for u in units}.values()}
+    return list(map(memo.__getitem__, map(id, units)))
+
+
+def _lock_units(ids: set[int | None]) -> None:
+    """Lock the units the rows name, as a foreign key's trigger would (``FOR KEY SHARE``): none
+    can be deleted before this transaction ends, and one deleted since validation fails it."""
+    wanted = sorted(pk for pk in ids if pk is not None)
+    if not wanted or connection.vendor != "postgresql":
+        return  # SQLite: the writing transaction holds the whole database
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id FROM orgs_unit WHERE id = ANY(%s) ORDER BY id FOR KEY SHARE", [wanted])
+        found = {pk for (pk,) in cursor.fetchall()}
+    if len(found) != len(wanted):
+        raise IntegrityError(f"units {sorted(set(wanted) - found)} were deleted while the ledger was written")
+
+
+def _rows_source(**columns: tuple[Sequence[Any], str]) -> tuple[str, list[Any]]:
+    """Columns of values as a table ``s`` to select from, in as many parameters as columns
+    (PostgreSQL: unnest of arrays sent as joined text; SQLite: one JSON array of rows). Values are
+    ids, ID numbers, ISO dates and numbers: none holds a comma."""
+    names = list(columns)
+    if connection.vendor == "postgresql":
+        arrays = ", ".join(
+            f"string_to_array(%s, ',', '')::{kind}[]" for _, kind in columns.values()
+        )
+        params = [",".join("" if v is None else str(v) for v in values) for values, _ in columns.values()]
+        return f"unnest({arrays}) AS s({', '.join(names)})", params
+    fields = ", ".join(f"json_extract(value, '$[{i}]') AS {name}" for i, name in enumerate(names))
+    data = json.dumps([list(row) for row in zip(*(values for values, _ in columns.values()), strict=True)])
+    return f"(SELECT {fields} FROM json_each(%s)) AS s", [data]
 
 
 def _where_in(qs: Any, column: str, values: Sequence[Any]) -> list[Any]:
@@ -597,6 +796,9 @@ def returnee_merge(*, actor: User | None, keep: Returnee, remove: Returnee) -> R
     _require(actor, "returnees.merge")
     if keep.pk == remove.pk:
         raise ValidationError(_("Choose two different records."))
+    # Imports add registrations and isolation orders to people they do not lock one by one (their
+    # foreign keys have no constraint): a merge, the only delete of a returnee, waits for them.
+    _lock()
     keep = Returnee.objects.select_for_update().get(pk=keep.pk)
     remove = Returnee.objects.select_for_update().get(pk=remove.pk)
     before_keep, before_remove = snapshot(keep), snapshot(remove)

@@ -94,3 +94,14 @@ def test_it_opens_a_fourteen_day_isolation_for_the_three_categories(city, liaiso
     assert outside.isolation.planned_end == dt.date(2020, 2, 15)
     other = services.register(actor=liaison, side="unit", **person_data(city, name="其他人", category="other"))
     assert not hasattr(other, "isolation") or other.isolation is None
+
+
+def test_a_registration_from_a_form_is_audited_with_the_person(city, liaison):
+    from fangkong.audit.models import AuditEntry
+
+    returnee = services.register(actor=liaison, side="unit", **person_data(city))
+    entry = AuditEntry.objects.get(object_type="returnees.returnee", object_id=str(returnee.pk))
+    assert entry.action == "create" and entry.actor == liaison
+    assert entry.after["id_number"] == returnee.masked_id_number and entry.after["unit"] == city.dept_a.pk
+    registration = Registration.objects.get(returnee=returnee)
+    assert registration.source_import is None and registration.registered_by == liaison

@@ -86,9 +86,44 @@ def start_import(env, path):
 
 def test_a_killed_commit_leaves_nothing_partial(environment, tmp_path):
     path = ledger(tmp_path / "big.xlsx", 30000)
+    url = environment.get("DATABASE_URL")
+    if url:
+        _kill_between_writes(environment, path, url)
+    else:
+        _kill_while_writing(environment, path)
+    assert counts(environment) == (0, 0, 0)
+    # The database is usable and the same ledger imports whole afterwards.
+    again = start_import(environment, path)
+    assert again.wait(timeout=300) == 0, again.stderr.read().decode()
+    assert counts(environment) == (30000, 30000, 30000)
+
+
+def _kill_between_writes(environment, path, url):
+    """PostgreSQL: hold the isolation orders table, so that the import writes its returnees and
+    registrations and then waits to write the orders; kill it there, without warning."""
+    import psycopg
+
+    with psycopg.connect(url) as holder, psycopg.connect(url, autocommit=True) as watcher:
+        holder.execute("LOCK TABLE returnees_isolationorder IN SHARE MODE")
+        process = start_import(environment, path)
+        deadline = time.monotonic() + 120
+        waiting = 0
+        while not waiting and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.1)
+            waiting = watcher.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                " AND query LIKE 'COPY \"returnees_isolationorder\"%%'"
+            ).fetchone()[0]
+        assert waiting, "the import never reached its isolation orders"
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        holder.rollback()
+
+
+def _kill_while_writing(environment, path):
+    """SQLite: wait until the import has validated every row and is writing (progress 60), then
+    kill it without warning, in the middle of its transaction."""
     process = start_import(environment, path)
-    # Wait until the import has validated every row and is writing (progress 60), then kill it
-    # without warning, in the middle of its transaction.
     probe = "import django; django.setup()\nfrom fangkong.returnees.models import LedgerImport\n" \
             "print(LedgerImport.objects.filter(status='running', progress__gte=60).count())"
     deadline = time.monotonic() + 120
@@ -101,11 +136,6 @@ def test_a_killed_commit_leaves_nothing_partial(environment, tmp_path):
     assert process.poll() is None, "the import finished before it could be killed; use a bigger ledger"
     process.send_signal(signal.SIGKILL)
     process.wait()
-    assert counts(environment) == (0, 0, 0)
-    # The database is usable and the same ledger imports whole afterwards.
-    again = start_import(environment, path)
-    assert again.wait(timeout=300) == 0, again.stderr.read().decode()
-    assert counts(environment) == (30000, 30000, 30000)
 
 
 def test_two_overlapping_imports_at_once_both_land_whole(environment, tmp_path):

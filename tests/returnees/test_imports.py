@@ -189,3 +189,47 @@ def test_uploads_record_who_and_the_file_hash(city, liaison, tmp_path):
     from fangkong.returnees.imports import sha256_of
 
     assert sha256_of(Path(stored.stored_path)) == stored.sha256 == sha256_of(tmp_path / "h.xlsx")
+
+
+def test_a_committed_ledger_is_audited_once_and_each_person_points_to_it(city, liaison, tmp_path):
+    """One audit entry per ledger (who, SHA-256, counts), none per person it creates: each
+    person's registration names the import and who uploaded it."""
+    li = run(liaison, write(tmp_path / "once.xlsx", rows_for(city)))
+    entry = AuditEntry.objects.get(object_type="returnees.ledgerimport")
+    assert entry.actor == liaison and entry.object_id == str(li.pk)
+    assert f"sha256={li.sha256}" in entry.detail and "created=3" in entry.detail
+    assert not AuditEntry.objects.filter(object_type="returnees.returnee").exists()
+    assert set(Registration.objects.values_list("source_import_id", "registered_by_id", "side")) == {
+        (li.pk, liaison.pk, "unit")}
+    assert Returnee.objects.filter(isolation__isnull=False).count() == 3
+
+
+def test_units_named_by_imported_people_stay_protected(city, liaison, tmp_path):
+    """Returnee and registration units have no database constraint; deleting one still fails."""
+    from django.db.models import ProtectedError
+
+    from fangkong.orgs.choices import UnitKind
+    from fangkong.orgs.services import unit_delete
+
+    community = f.unit(UnitKind.COMMUNITY, city.street, "新村社区")
+    rows = rows_for(city, 1)
+    rows[0][4] = community.name
+    run(liaison, write(tmp_path / "p.xlsx", rows))
+    with pytest.raises(ProtectedError):
+        unit_delete(actor=None, unit=community)
+    assert Returnee.objects.get().community_id == community.pk
+
+
+def test_an_import_mixing_new_and_known_people_adds_only_what_is_missing(city, liaison, tmp_path):
+    """Known people get this side's registration and an isolation only when they lack them."""
+    rows = rows_for(city, 2)
+    staff = f.user("community_staff", city.comm_1)
+    run(staff, write(tmp_path / "c.xlsx", rows[:1]), side="community")
+    li = run(liaison, write(tmp_path / "u.xlsx", rows))
+    assert (li.created, li.unchanged + li.updated) == (1, 1)
+    assert Registration.objects.filter(side="unit").count() == 2
+    assert Registration.objects.filter(side="community").count() == 1
+    assert Returnee.objects.filter(isolation__isnull=False).count() == 2
+    assert all(r.unit_reported_at is not None for r in Returnee.objects.all())
+    again = run(liaison, write(tmp_path / "u2.xlsx", rows))
+    assert again.unchanged == 2 and Registration.objects.count() == 3

@@ -330,3 +330,30 @@ def test_an_import_is_previewed_then_committed_through_the_pages(city, as_user, 
 def test_the_export_link_follows_the_filters(city, office, ledger):
     partial = office.get("/returnees/", {"dual": "unit_only"}, HTTP_HX_REQUEST="true").content.decode()
     assert "/returnees/export/?dual=unit_only" in partial
+
+
+@pytest.mark.parametrize("clear", [False, True])
+def test_export_rows_hold_every_column_as_the_person_record_says(city, ledger, clear):
+    """Each exported cell, on either database (PostgreSQL makes them in the query), matches the
+    record: masks, labels, local times, blanks."""
+    from fangkong.returnees.tables import export_rows
+
+    fever = person(city, name="吴发热", phone="", community=None, category="fever", notes="=备注",
+                   unit=city.industry)
+    tz = timezone.get_current_timezone()
+
+    def expected(r):
+        def stamp(value):
+            return value.astimezone(tz).strftime("%Y-%m-%d %H:%M") if value else ""
+
+        return [r.name, r.id_number if clear else r.masked_id_number, "男" if r.sex == "M" else "女",
+                (r.phone if clear else r.masked_phone) if r.phone else "", r.unit.name if r.unit else "",
+                r.community.name if r.community else "", r.address, r.get_category_display(), r.origin_text,
+                r.transport, r.return_date.isoformat() if r.return_date else "", r.get_line_display(),
+                stamp(r.unit_reported_at), stamp(r.community_reported_at), r.notes]
+
+    qs = Returnee.objects.order_by("id")
+    headers, rows = export_rows(qs, clear=clear)
+    got = [list(row) for row in rows]
+    assert len(headers) == 15 and got == [expected(r) for r in qs]
+    assert got[-1][:1] == [fever.name] and got[-1][3] == "" and got[-1][5] == "" and got[-1][7] == "发热"

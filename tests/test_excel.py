@@ -1,0 +1,54 @@
+"""The xlsx writer: what it writes reads back as it was (python-calamine), formulas are
+neutralised, and the package is a well-formed workbook."""
+
+import datetime as dt
+import io
+import zipfile
+from xml.etree import ElementTree
+
+from python_calamine import CalamineWorkbook
+
+from fangkong.core.excel import BLOCK, write_xlsx
+
+
+def read(content):
+    return CalamineWorkbook.from_filelike(io.BytesIO(content)).get_sheet_by_index(0).to_python()
+
+
+def test_text_reads_back_unchanged_across_blocks():
+    rows = [[f"张{i}", "110101********1234", "" if i % 3 else "备注", f" 空格{i} ", "a<b>&\"c'"]
+            for i in range(BLOCK + 7)]
+    content, count = write_xlsx(["姓名", "身份证号", "备注", "地址", "符号"], rows, sheet="输入人员台账")
+    assert count == BLOCK + 7
+    grid = read(content)
+    assert grid[0] == ["姓名", "身份证号", "备注", "地址", "符号"]
+    assert grid[1:] == rows
+
+
+def test_formula_looking_text_is_neutralised():
+    starts = ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", "＝1", "＋1", "－1", "＠x", "a=b"]
+    content, _ = write_xlsx(["v"], [[s] for s in starts])
+    assert [row[0] for row in read(content)[1:]] == ["'" + s for s in starts[:-1]] + ["a=b"]
+
+
+def test_numbers_booleans_dates_and_blanks_keep_their_place():
+    rows = [[1, 2.5, True, None, dt.date(2020, 2, 10), "x"], [float("nan"), 0, False, "", "y", None]]
+    content, _ = write_xlsx(["a", "b", "c", "d", "e", "f"], rows)
+    assert read(content)[1:] == [[1, 2.5, True, "", "2020-02-10", "x"], ["nan", 0, False, "", "y", ""]]
+
+
+def test_characters_xml_cannot_carry_are_dropped_and_nul_too():
+    content, _ = write_xlsx(["v", "w"], [["a\x01b\x00c", "ok"]])
+    assert read(content)[1] == ["abc", "ok"]
+
+
+def test_no_rows_gives_the_header_alone_and_a_well_formed_package():
+    content, count = write_xlsx(["姓名", "电话"], [], sheet="a/b:c*?[]" + "x" * 40)
+    assert count == 0 and read(content) == [["姓名", "电话"]]
+    with zipfile.ZipFile(io.BytesIO(content)) as zf:
+        assert zf.testzip() is None
+        for name in zf.namelist():
+            if name.endswith((".xml", ".rels")):
+                ElementTree.fromstring(zf.read(name))  # each part parses as XML
+        sheet = ElementTree.fromstring(zf.read("xl/workbook.xml")).find(".//{*}sheet")
+        assert sheet is not None and len(sheet.get("name", "")) <= 31 and "/" not in sheet.get("name", "")
