@@ -11,7 +11,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from fangkong.core.pagination import PageParams, paginate
-from fangkong.core.scoping import user_has_perm
+from fangkong.core.scoping import unit_in_scope, user_has_perm
 from fangkong.orgs.models import Unit
 from fangkong.people.models import Person
 
@@ -56,7 +56,7 @@ def verify(request: HttpRequest, payload: VerifyIn) -> dict[str, Any]:
     checkpoint = None
     if payload.checkpoint:
         zone = selectors.checkpoint_zone(payload.checkpoint)
-        if zone is None or not selectors.checkpoint_in_scope(request.user, zone):
+        if zone is None or not unit_in_scope(request.user, zone[0]):  # type: ignore[arg-type]
             raise HttpError(404, "No such checkpoint in your scope.")
         checkpoint = zone[0]
     token = payload.token

@@ -21,6 +21,7 @@ types — is handed to Django unchanged, so errors, scoping and validation have 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import json
 import logging
@@ -74,6 +75,10 @@ def final_verdict(provisional: str, status: str | None, stored_token: str | None
     return Verdict.VALID
 
 
+# The user's scope on a checkpoint, as ``core.scoping.unit_in_scope`` decides it: one of the user's
+# scope units is the checkpoint or above it (the closure table holds each unit's self-link).
+_IN_SCOPE = """EXISTS(SELECT 1 FROM accounts_userscope s JOIN orgs_unitlink l ON l.ancestor_id = s.unit_id
+                    WHERE s.user_id = {user} AND l.descendant_id = {checkpoint})"""
 _SECONDED = """EXISTS(SELECT 1 FROM deployment_secondment s WHERE s.person_id = p.person_id
                      AND s.starts_on <= {day} AND (s.ends_on IS NULL OR s.ends_on >= {day}))"""
 _ENDED = "EXISTS(SELECT 1 FROM deployment_secondment s WHERE s.person_id = p.person_id AND s.ends_on < {day})"
@@ -94,8 +99,7 @@ WITH r AS (
     -- Each (user, checkpoint) of the group once: one of the user's scope units is the checkpoint or above it.
     SELECT pair.user_id, pair.checkpoint_id
     FROM (SELECT DISTINCT user_id, checkpoint_id FROM a WHERE checkpoint_id IS NOT NULL) AS pair
-    WHERE EXISTS(SELECT 1 FROM accounts_userscope s JOIN orgs_unitlink l ON l.ancestor_id = s.unit_id
-                 WHERE s.user_id = pair.user_id AND l.descendant_id = pair.checkpoint_id)
+    WHERE {_IN_SCOPE.format(user="pair.user_id", checkpoint="pair.checkpoint_id")}
 ), w AS MATERIALIZED (
     SELECT a.*, p.id AS p_id, p.number AS p_number,
            a.may AND (a.checkpoint_id IS NULL OR EXISTS(
@@ -128,8 +132,9 @@ SELECT ord, allowed, touch, token_pk, user_id, p_id, p_number, verdict, check_id
 element each; a request whose API token is unknown gets no row back (Django answers it: 401), one
 that may not verify there gets ``allowed`` false (Django answers: 403 or 404) and logs nothing."""
 
-_SELECT_SQL = """
+_SELECT_SQL = f"""
 SELECT t.id, t.user_id, u.role, (t.last_used_at IS NULL OR t.last_used_at < %s),
+       (%s IS NULL OR {_IN_SCOPE.format(user="t.user_id", checkpoint="%s")}),
        p.id, p.number, p.kind, p.status, p.person_id, p.token,
        EXISTS(SELECT 1 FROM deployment_secondment s WHERE s.person_id = p.person_id
               AND s.starts_on <= %s AND (s.ends_on IS NULL OR s.ends_on >= %s)),
@@ -155,7 +160,7 @@ class Statement:
         self.sql, self.columns = sql, columns
 
 
-SELECT = Statement(_SELECT_SQL, (int, int, str, bool, int, str, str, str, int, str, bool, bool))
+SELECT = Statement(_SELECT_SQL, (int, int, str, bool, bool, int, str, str, str, int, str, bool, bool))
 INSERT = Statement(_INSERT_SQL, (int,))
 TOUCH = Statement("UPDATE accounts_apitoken SET last_used_at = %s WHERE id = %s", None)
 
@@ -165,14 +170,13 @@ class Check:
     database said (``row``: None when the API token is unknown)."""
 
     __slots__ = ("checkpoint_id", "day", "direction", "error", "event", "holder", "key_hash", "lead", "log", "now",
-                 "number", "pass_id", "provisional", "row", "token", "zone_ids")
+                 "number", "pass_id", "provisional", "row", "token")
 
     def __init__(self, key_hash: str, pass_id: int | None, checkpoint_id: int | None, provisional: str, token: str,
                  holder: str, number: str, direction: str, log: bool, now: dt.datetime, day: dt.date) -> None:
         self.key_hash, self.pass_id, self.checkpoint_id = key_hash, pass_id, checkpoint_id
         self.provisional, self.token, self.holder, self.number = provisional, token, holder, number
         self.direction, self.log, self.now, self.day = direction, log, now, day
-        self.zone_ids: frozenset[int] | None = None
         self.row: tuple[Any, ...] | None = None
         self.error: BaseException | None = None
         self.event: threading.Lock | None = None
@@ -232,15 +236,6 @@ class GroupRunner:
 
 
 RUNNER = GroupRunner()
-
-
-class _User:
-    """Just enough of a user for ``selectors.checkpoint_in_scope``."""
-
-    is_authenticated = True
-
-    def __init__(self, pk: int) -> None:
-        self.pk = pk
 
 
 class VerifyFastPath:
@@ -351,18 +346,11 @@ class VerifyFastPath:
             provisional = tokens.check_read(
                 read[0], read[1], read[2], public_keys=public_keys(), revocations=None, now=now, zone_ids=zone_ids,
             ).verdict
-        key = auth[7:]
-        key_hash = _key_hashes.get(key)
-        if key_hash is None:
-            if len(_key_hashes) >= 10_000:
-                _key_hashes.clear()
-            key_hash = _key_hashes[key] = ApiToken.hash_key(key)
         check = Check(
-            key_hash, claims.pass_id if claims else None, checkpoint_id, str(provisional),
+            _key_hash(auth[7:]), claims.pass_id if claims else None, checkpoint_id, str(provisional),
             token.strip().upper(), (claims.holder if claims else "")[:100], number, direction or "", log, now,
             now.astimezone(self.zone).date(),
         )
-        check.zone_ids = zone_ids
         if self.grouped:
             RUNNER.run(check, _run_group)
         else:
@@ -394,35 +382,27 @@ class VerifyFastPath:
         ).encode(), language
 
 
-_key_hashes: dict[str, str] = {}  # API token → its stored hash (the token's state is read every time)
-READ_MEMO = 50_000
+# API token → its stored hash (the token's own state is still read at every check).
+_key_hash = functools.lru_cache(maxsize=10_000)(ApiToken.hash_key)
+
 Read = tuple[bytes, bytes, tokens.PassClaims, str]
-_reads: dict[str, Read | None] = {}
 _UNREAD = json.dumps({"kind": "", "holder": "", "unit": "", "valid_from": None, "valid_until": None})[1:-1]
 
 
+@functools.lru_cache(maxsize=50_000)
 def _read(token: str) -> Read | None:
     """The token's signed body, signature and claims, and the claims as the answer's JSON members;
     None when it cannot be read. Remembered per token text (a pass is scanned many times a day;
     reading it is a pure function of the text)."""
     try:
-        return _reads[token]
-    except KeyError:
-        pass
-    read: Read | None
-    try:
         signed, signature = tokens.split(token)
         claims = tokens.unpack(signed)
-        read = (signed, signature, claims, json.dumps({
-            "kind": claims.kind, "holder": claims.holder, "unit": claims.unit_name,
-            "valid_from": _iso(claims.valid_from), "valid_until": _iso(claims.valid_until),
-        })[1:-1])
     except tokens.TokenError:
-        read = None
-    if len(_reads) >= READ_MEMO:
-        _reads.clear()
-    _reads[token] = read
-    return read
+        return None
+    return signed, signature, claims, json.dumps({
+        "kind": claims.kind, "holder": claims.holder, "unit": claims.unit_name,
+        "valid_from": _iso(claims.valid_from), "valid_until": _iso(claims.valid_until),
+    })[1:-1]
 
 
 def _ready(db: BaseDatabaseWrapper) -> None:
@@ -536,14 +516,12 @@ def _run_one(db: BaseDatabaseWrapper, check: Check) -> None:
     _ready(db)
     day = db.ops.adapt_datefield_value(check.day)
     touch_before = db.ops.adapt_datetimefield_value(check.now - TOKEN_TOUCH)
-    row = _fetch(db, SELECT, [touch_before, day, day, day, check.pass_id, check.key_hash, False, True])
+    row = _fetch(db, SELECT, [touch_before, check.checkpoint_id, check.checkpoint_id, day, day, day, check.pass_id,
+                              check.key_hash, False, True])
     if row is None:
         return
-    token_pk, user_id, role, touch, p_id, p_number, p_kind, p_status, p_person, p_token, seconded, ended = row
-    allowed = role_has_perm(role, "passes.verify") and (
-        check.checkpoint_id is None
-        or selectors.checkpoint_in_scope(_User(user_id), (check.checkpoint_id, check.zone_ids or frozenset()))
-    )
+    token_pk, user_id, role, touch, inside, p_id, p_number, p_kind, p_status, p_person, p_token, seconded, ended = row
+    allowed = role_has_perm(role, "passes.verify") and inside
     if not allowed:
         check.row = (False, None, None, "", None)
         return

@@ -85,7 +85,6 @@ def _cached(kind: str, key: int, ttl: float, load: Any) -> Any:
 def forget_all() -> None:
     with _row_lock:
         _row_cache.clear()
-        _scope_cache.clear()
         _zone_cache.clear()
 
 
@@ -104,30 +103,6 @@ def holder_secondment_ended(person_id: int, day: dt.date) -> bool:
 
 def _pass_row(pass_id: int) -> Pass | None:
     return Pass.objects.filter(pk=pass_id).only("id", "number", "kind", "status", "person_id", "token").first()
-
-
-_scope_cache: dict[tuple[int, int], tuple[float, bool]] = {}
-
-
-def checkpoint_in_scope(user: Any, zone: tuple[int, frozenset[int]]) -> bool:
-    """Whether the checkpoint lies in the user's scope: one of the user's scope units is the
-    checkpoint or above it. One query, remembered for a minute per user and checkpoint (the
-    verification endpoint answers thousands of checks a second from the same few guards)."""
-    from fangkong.accounts.models import UserScope
-
-    if not getattr(user, "is_authenticated", False):
-        return False
-    key = (user.pk, zone[0])
-    now = time.monotonic()
-    hit = _scope_cache.get(key)
-    if hit is not None and now - hit[0] < ZONE_CACHE_SECONDS:
-        return hit[1]
-    inside = UserScope.objects.filter(user_id=user.pk, unit_id__in=zone[1]).exists()
-    with _zone_lock:
-        if len(_scope_cache) > 10_000:
-            _scope_cache.clear()
-        _scope_cache[key] = (now, inside)
-    return inside
 
 
 def revocation_document(now: dt.datetime | None = None) -> dict[str, Any]:
