@@ -29,7 +29,7 @@ from fangkong.orgs.models import Unit
 from fangkong.people.models import Person
 from fangkong.people.services import pinyin_initials
 from fangkong.returnees.imports import sha256_of
-from fangkong.returnees.ledger.columns import display_header, normalize_header
+from fangkong.returnees.ledger.columns import best_header_row, display_header, normalize_header
 from fangkong.returnees.ledger.sniff import LedgerFileError, Limits, sniff
 from fangkong.returnees.ledger.values import cell_text, id_number, make_date, make_name_batch, make_text
 from fangkong.returnees.ledger.worker import read_columns
@@ -87,23 +87,14 @@ class Problem:
 
 
 def _find_header(grid: Sequence[Sequence[Any]]) -> tuple[int, dict[str, int], dict[str, str]]:
-    best, best_found = -1, dict[int, str]()
-    for r, row in enumerate(grid[:HEADER_SEARCH_ROWS]):
-        found: dict[int, str] = {}
-        for i, cell in enumerate(row):
-            key = _LOOKUP.get(normalize_header(cell)) if isinstance(cell, str) and cell else None
-            if key and key not in found.values():
-                found[i] = key
-        if len(found) > len(best_found):
-            best, best_found = r, found
+    best, indexes = best_header_row(grid, _LOOKUP, HEADER_SEARCH_ROWS)
     if best < 0:
         raise LedgerFileError("找不到表头：前10行中没有一行包含名单的列名（如“姓名”“身份证号”）。请使用下载的模板填写。")
-    missing = [c.header for c in COLUMNS if c.required and c.key not in best_found.values()]
+    missing = [c.header for c in COLUMNS if c.required and c.key not in indexes]
     if missing:
         raise LedgerFileError(
             "缺少必填列：" + "、".join(missing) + f"（表头在第{best + 1}行）。请检查列名，或使用下载的模板填写。"
         )
-    indexes = {key: i for i, key in best_found.items()}
     texts = {key: display_header(grid[best][i]) for key, i in indexes.items()}
     return best + 1, indexes, texts
 

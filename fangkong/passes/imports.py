@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from fangkong.core.scoping import user_has_perm
 from fangkong.orgs.models import Unit
 from fangkong.people.models import Person
-from fangkong.returnees.ledger.columns import normalize_header
+from fangkong.returnees.ledger.columns import best_header_row, normalize_header
 from fangkong.returnees.ledger.sniff import LedgerFileError, Limits, sniff
 from fangkong.returnees.ledger.values import cell_text
 from fangkong.returnees.ledger.worker import read_columns
@@ -85,17 +85,9 @@ def import_passes(*, actor: User, path: Path) -> ImportResult:
     if not rows:
         result.errors.append(RowError(0, "", _("The file has no rows.")))
         return result
-    # The header is the first of the top rows that names the required columns (titles may stand above it).
-    first = 0
-    index: dict[str, int] = {}
-    for r, row in enumerate(rows[:5]):
-        found: dict[str, int] = {}
-        for i, value in enumerate(row):
-            key = _TITLES.get(normalize_header(cell_text(value)))
-            if key is not None:
-                found.setdefault(key, i)
-        if len(found) > len(index):
-            first, index = r, found
+    # The header is the top row naming the most columns (titles may stand above it).
+    first, index = best_header_row(rows, _TITLES, 5)
+    first = max(first, 0)
     for key in ("kind", "unit", "start", "end"):
         if key not in index:
             result.errors.append(RowError(first + 1, COLUMNS[key], _("This column is missing.")))

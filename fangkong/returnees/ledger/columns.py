@@ -61,6 +61,24 @@ def normalize_header(value: Any) -> str:
     return _TRAILING.sub("", text.lstrip("*")).casefold()
 
 
+def best_header_row(
+    grid: Sequence[Sequence[Any]], lookup: dict[str, str], rows: int = HEADER_SEARCH_ROWS
+) -> tuple[int, dict[str, int]]:
+    """For a list with its own columns (secondments, passes): the top row naming the most known
+    columns, and each column key's index there (its first occurrence). ``lookup`` maps
+    ``normalize_header`` titles to keys. (-1, {}) when no row names one."""
+    best, best_found = -1, dict[str, int]()
+    for r, row in enumerate(grid[:rows]):
+        found: dict[str, int] = {}
+        for i, cell in enumerate(row):
+            key = lookup.get(normalize_header(cell)) if isinstance(cell, str) and cell else None
+            if key and key not in found:
+                found[key] = i
+        if len(found) > len(best_found):
+            best, best_found = r, found
+    return best, best_found
+
+
 _LOOKUP = {normalize_header(name): f.key for f in FIELDS for name in (f.header, *f.synonyms)}
 
 
