@@ -8,7 +8,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
-WORKERS ?= 2
+WORKERS ?= 1
+THREADS ?= 32
 PG_URL ?= postgres://postgres@127.0.0.1:5432/fangkong
 export FANGKONG_DATA_DIR ?= $(CURDIR)/var
 
@@ -42,10 +43,11 @@ run: install
 	# The daily-report reminders and escalations: a pass every minute, nothing sent twice.
 	$(BIN)/fangkong send_reminders --loop -v0 & reminders=$$!
 	trap 'kill $$worker $$reminders 2>/dev/null' EXIT INT TERM
-	# 16 threads a worker: requests waiting on the database overlap, and on PostgreSQL the pass
-	# checks a worker has in hand share one statement (bench/passes.py measures this setting).
+	# One web process with 32 threads: requests waiting on the database overlap, and on PostgreSQL
+	# all the pass checks in hand share one statement (bench/passes.py measures this setting). The
+	# background worker and the reminders run in their own processes beside it.
 	$(BIN)/granian --interface wsgi --host $(HOST) --port $(PORT) --workers $(WORKERS) \
-	  --blocking-threads 16 --no-access-log fangkong.config.wsgi:application
+	  --blocking-threads $(THREADS) --respawn-failed-workers --no-access-log fangkong.config.wsgi:application
 
 ## make test: lint, type-check, Django checks, migrations and OpenAPI drift, then the suite on SQLite and PostgreSQL
 test: install-test chromium lint check test-sqlite test-postgres

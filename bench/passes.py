@@ -1,12 +1,12 @@
-"""Benchmarks of the passes: the online verification endpoint under granian (2 workers × 16
-threads: the checks waiting in a worker share one statement and one commit) with load from wrk, a
+"""Benchmarks of the passes: the online verification endpoint under granian (1 worker × 32
+threads, as `make run` serves: the checks waiting share one statement and one commit) with load from wrk, a
 second process, over keep-alive HTTP on 127.0.0.1 (Python load processes when wrk is missing), and
 the CPU each verification costs the server, the PostgreSQL backends and the load generator (on a
 shared machine the throughput follows the CPU left to it); verification in Chromium with no
 network (WebCrypto Ed25519, as on the checkpoint phone); and the A4 card sheets of 1,000 passes.
 
     python bench/passes.py [--database-url postgres://…/fk_pass_bench] [--seconds 10] [--port 18510]
-        [--workers 2] [--threads 16] [--clients 2] [--connections 16] [--reuse] [--python-load]
+        [--workers 1] [--threads 32] [--clients 2] [--connections 16] [--reuse] [--python-load]
 
 Targets (issue 5): ≥ 3,000 verifications/s with p99 < 10 ms; < 20 ms per scan in the browser;
 1,000 passes printed in < 10 s.
@@ -449,8 +449,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=2, help="load generator threads (wrk) or processes (Python)")
     parser.add_argument("--python-load", action="store_true",
                         help="load from Python processes even when wrk is installed")
-    parser.add_argument("--workers", type=int, default=2, help="granian worker processes")
-    parser.add_argument("--threads", type=int, default=16,
+    parser.add_argument("--workers", type=int, default=1, help="granian worker processes")
+    parser.add_argument("--threads", type=int, default=32,
                         help="granian blocking threads per worker (the checks waiting share a statement)")
     parser.add_argument("--port", type=int, default=18510)
     parser.add_argument("--reuse", action="store_true", help="reuse the database of an earlier run (PostgreSQL)")
