@@ -329,7 +329,7 @@ def bench_server(args: argparse.Namespace, data: dict) -> None:
             return (*load(args.port, requests, seconds, args.connections, args.clients), None)
 
         run(logged, 2)  # warm-up: connections, caches, prepared statements
-        print(f"granian: {args.workers} workers × {args.threads} threads; load: "
+        print(f"granian: {args.workers} worker{'s' if args.workers != 1 else ''} × {args.threads} threads; load: "
               + (f"wrk, {args.clients} threads" if use_wrk else f"{args.clients} Python processes")
               + f", {args.connections} keep-alive connections")
         runs = [(f"verify + log the check, {args.connections} connections flat out", logged, 0.0),
