@@ -44,8 +44,12 @@ def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Iterabl
 
 def insert_columns(model: type[models.Model], columns: dict[str, Sequence[Any]]) -> int:
     """insert_rows for data held column by column (a list of values per column name, all of one
-    length): the rows are never built as tuples, and on PostgreSQL each column is converted to
-    COPY text in one go."""
+    length): the rows are never built as tuples in Python code.
+
+    On PostgreSQL, columns whose values are all of their field's Python type (int, str, date,
+    aware datetime, bool, or None) go in COPY's binary format, each row encoded by psycopg's C
+    code: less work on both sides than building and parsing text. Anything else goes as COPY text,
+    each column converted in one go."""
     if not columns:
         return 0
     count = len(next(iter(columns.values())))
@@ -55,13 +59,67 @@ def insert_columns(model: type[models.Model], columns: dict[str, Sequence[Any]])
         return insert_rows(model, list(columns), zip(*columns.values(), strict=True))
     table = connection.ops.quote_name(model._meta.db_table)
     names = ", ".join(connection.ops.quote_name(c) for c in columns)
+    types = _binary_types(model, columns)
     with connection.cursor() as cursor:
         raw = cursor.cursor  # the psycopg cursor under Django's wrapper
+        if types is not None:
+            with raw.copy(f"COPY {table} ({names}) FROM STDIN (FORMAT BINARY)") as copy:  # type: ignore[attr-defined]
+                copy.set_types(types)
+                write = copy.write_row
+                for row in zip(*columns.values(), strict=True):
+                    write(row)
+            return count
         with raw.copy(f"COPY {table} ({names}) FROM STDIN") as copy:  # type: ignore[attr-defined]
             for start in range(0, count, BATCH * 4):
                 texts = [_copy_column(column[start : start + BATCH * 4]) for column in columns.values()]
                 copy.write("\n".join(map("\t".join, zip(*texts, strict=True))) + "\n")
     return count
+
+
+# PostgreSQL type (as psycopg names it for binary COPY) and the Python type its values must have,
+# per Django field type. Text types all travel as text: the server reads varchar the same way.
+_BINARY = {
+    "AutoField": ("int4", int),
+    "BigAutoField": ("int8", int),
+    "IntegerField": ("int4", int),
+    "BigIntegerField": ("int8", int),
+    "PositiveIntegerField": ("int4", int),
+    "SmallIntegerField": ("int2", int),
+    "PositiveSmallIntegerField": ("int2", int),
+    "CharField": ("text", str),
+    "TextField": ("text", str),
+    "DateField": ("date", dt.date),
+    "DateTimeField": ("timestamptz", dt.datetime),
+    "BooleanField": ("bool", bool),
+}
+
+
+# Subclasses that would be written as something else: a bool is not an int, nor a datetime a date.
+_NOT_A = {int: bool, dt.date: dt.datetime}
+
+
+def _binary_types(model: type[models.Model], columns: dict[str, Sequence[Any]]) -> list[str] | None:
+    """The binary COPY type of each column, or None when a column's values do not all have the
+    Python type that type needs (binary COPY has no text fallback per value)."""
+    fields = {field.column: field for field in model._meta.concrete_fields}
+    types = []
+    for name, column in columns.items():
+        field = fields.get(name)
+        if field is None:
+            return None
+        target = field.target_field if field.is_relation else field  # type: ignore[attr-defined]
+        kind = _BINARY.get(target.get_internal_type())
+        if kind is None:
+            return None
+        pg_type, python_type = kind
+        present = set(map(type, column)) - {type(None)}
+        excluded = _NOT_A.get(python_type)
+        if not all(issubclass(kind, python_type) and kind is not excluded for kind in present):
+            return None  # (a str subclass, such as a TextChoices member, is text)
+        if python_type is dt.datetime and any(value.tzinfo is None for value in set(column) - {None}):
+            return None
+        types.append(pg_type)
+    return types
 
 
 def copy_text(rows: Sequence[Sequence[Any]], width: int) -> str:

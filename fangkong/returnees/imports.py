@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -109,9 +111,8 @@ def import_run(ledger_import: LedgerImport, *, commit: bool) -> LedgerImport:
                 try:
                     with transaction.atomic():
                         result = ApplyResult()
-                        for batch in stream.batches:
+                        for batch, (clean, problems) in _validated_ahead(stream.batches, validator, stream.columns):
                             total += len(batch.rows)
-                            clean, problems = validator.validate(batch.rows, stream.columns)
                             errors += _batch_errors(batch, problems)
                             if not errors and clean:
                                 result.add(apply_rows(actor=actor, side=side, rows=clean, source_import=ledger_import))
@@ -144,6 +145,27 @@ def import_run(ledger_import: LedgerImport, *, commit: bool) -> LedgerImport:
         status = ImportStatus.REJECTED
         base["message"] = _("The ledger has no rows.")
     return _finish(ledger_import, status=status, progress=100, **base)
+
+
+def _validated_ahead(
+    batches: Iterator[LedgerBatch], validator: RowValidator, columns: dict[str, str]
+) -> Iterator[tuple[LedgerBatch, tuple[list[dict[str, Any]], list[RowError]]]]:
+    """Each batch with its validation, the next batch being read and validated in a thread while
+    the caller writes this one: the database works on one batch while Python checks the next.
+
+    Reading and validating touch no database (the validator has read its units already), so the
+    thread needs no connection; the one transaction stays the caller's.
+    """
+
+    def step() -> tuple[LedgerBatch, tuple[list[dict[str, Any]], list[RowError]]] | None:
+        batch = next(batches, None)
+        return None if batch is None else (batch, validator.validate(batch.rows, columns))
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger-validate") as pool:
+        pending = pool.submit(step)
+        while (item := pending.result()) is not None:
+            pending = pool.submit(step)
+            yield item
 
 
 def _batch_errors(batch: LedgerBatch, problems: list[RowError]) -> list[dict[str, Any]]:

@@ -378,7 +378,7 @@ class _Writer:
             "id_number": numbers,
             # Validated already (ledger reader or register()): sex and birth date by position.
             "sex": [_SEX[number[16]] for number in numbers],
-            "birth_date": [f"{n[6:10]}-{n[10:12]}-{n[12:14]}" for n in numbers],
+            "birth_date": _birth_dates(numbers),
             "phone": [row.get("phone") or "" for row in rows],
             "unit_id": units,
             "community_id": communities,
@@ -412,8 +412,8 @@ class _Writer:
         })
 
     def _plans(
-        self, ids: Sequence[int | str], returns: list[Any], categories: list[str]
-    ) -> tuple[list[int | str], list[str], list[int], list[str]]:
+        self, ids: Sequence[int], returns: list[Any], categories: list[str]
+    ) -> tuple[list[int], list[dt.date], list[int], list[dt.date]]:
         """Isolation for the three categories, from the return date (or today): returnee ids,
         start dates, periods and planned ends, each distinct (date, category) worked out once."""
         today = timezone.localdate(self.now)
@@ -525,10 +525,10 @@ class _Writer:
             )
 
 
-def _allocate_ids(model: type[Model], count: int) -> list[int] | list[str]:
+def _allocate_ids(model: type[Model], count: int) -> list[int]:
     """``count`` new primary keys for rows written with their ids (so that the rows referring to
-    them can be written at once, without reading the ids back). PostgreSQL gives them as the
-    decimal text COPY wants, in one value."""
+    them can be written at once, without reading the ids back). PostgreSQL gives them in one
+    value (one text rather than ``count`` rows to read)."""
     table = model._meta.db_table
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -537,7 +537,7 @@ def _allocate_ids(model: type[Model], count: int) -> list[int] | list[str]:
             cursor.execute("SELECT string_agg(nextval(%s::regclass)::text, ',') FROM generate_series(1, %s)",
                            [sequence, count])
             text: str = cursor.fetchone()[0]
-            return text.split(",")
+            return list(map(int, text.split(",")))
         # SQLite: the writing transaction holds the database; AUTOINCREMENT never reuses an id.
         cursor.execute(
             f"SELECT max(coalesce((SELECT max(id) FROM {connection.ops.quote_name(table)}), 0),"
@@ -548,15 +548,22 @@ def _allocate_ids(model: type[Model], count: int) -> list[int] | list[str]:
     return list(range(top + 1, top + count + 1))
 
 
+def _birth_dates(numbers: list[str]) -> list[dt.date]:
+    """The birth dates of validated ID numbers, each distinct date made once."""
+    births = [number[6:14] for number in numbers]
+    memo = {text: dt.date(int(text[:4]), int(text[4:6]), int(text[6:])) for text in set(births)}
+    return list(map(memo.__getitem__, births))
+
+
 _SEX = {digit: "M" if int(digit) % 2 else "F" for digit in "0123456789"}
 _UNSET: Any = object()
 
 
-def _plan(begin: dt.date, category: str) -> tuple[str, int, str] | None:
+def _plan(begin: dt.date, category: str) -> tuple[dt.date, int, dt.date] | None:
     if category not in ISOLATED_CATEGORIES:
         return None
     days = isolation_days(category)
-    return begin.isoformat(), days, (begin + dt.timedelta(days=days)).isoformat()
+    return begin, days, begin + dt.timedelta(days=days)
 
 
 def _pks(units: list[Unit | None]) -> list[int | None]:
@@ -590,7 +597,8 @@ def _rows_source(**columns: tuple[Sequence[Any], str]) -> tuple[str, list[Any]]:
         params = [",".join("" if v is None else str(v) for v in values) for values, _ in columns.values()]
         return f"unnest({arrays}) AS s({', '.join(names)})", params
     fields = ", ".join(f"json_extract(value, '$[{i}]') AS {name}" for i, name in enumerate(names))
-    data = json.dumps([list(row) for row in zip(*(values for values, _ in columns.values()), strict=True)])
+    data = json.dumps([list(row) for row in zip(*(values for values, _ in columns.values()), strict=True)],
+                      default=str)  # dates as ISO text
     return f"(SELECT {fields} FROM json_each(%s)) AS s", [data]
 
 

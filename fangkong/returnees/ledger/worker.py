@@ -54,8 +54,9 @@ CSV_ERROR = "CSV文件格式错误：{detail}。请用Excel打开后另存为xls
 # A column made only of text travels as one joined string, a date column as an array of day numbers:
 # far cheaper to pickle and unpickle than 100,000 objects.
 SEPARATOR = "\x00"
-# Rows per batch: what the child transposes and the parent validates and writes at a time.
-BATCH_ROWS = 50_000
+# Rows per batch: what the child transposes and the parent validates and writes at a time (the
+# parent validates the next batch while the database writes this one).
+BATCH_ROWS = 20_000
 # Exit status of a child that ran out of memory in Python code (rather than being killed).
 EXIT_MEMORY = 3
 # calamine holds a dense grid of 32-byte cells and to_python adds an 8-byte reference per cell.
