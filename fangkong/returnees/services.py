@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import itertools
 import json
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -417,11 +419,15 @@ class _Writer:
         """Isolation for the three categories, from the return date (or today): returnee ids,
         start dates, periods and planned ends, each distinct (date, category) worked out once."""
         today = timezone.localdate(self.now)
-        plan = {key: _plan(key[0] or today, key[1]) for key in set(zip(returns, categories, strict=True))}
-        chosen = [(pk, p) for pk, p in zip(ids, map(plan.__getitem__, zip(returns, categories, strict=True)),
-                                             strict=True) if p is not None]
-        return ([pk for pk, _ in chosen], [p[0] for _, p in chosen], [p[1] for _, p in chosen],
-                [p[2] for _, p in chosen])
+        keys = list(zip(returns, categories, strict=True))
+        plan = {key: _plan(key[0] or today, key[1]) for key in set(keys)}
+        plans: list[Any] = list(map(plan.__getitem__, keys))
+        people = list(ids)
+        if None in plan.values():  # people of a category without isolation
+            people = list(itertools.compress(people, plans))
+            plans = list(filter(None, plans))
+        return (people, list(map(operator.itemgetter(0), plans)), list(map(operator.itemgetter(1), plans)),
+                list(map(operator.itemgetter(2), plans)))
 
     def _update(
         self, part: Sequence[dict[str, Any]], existing: dict[str, tuple[Any, ...]]
