@@ -84,8 +84,13 @@ def start_import(env, path):
                              "--user", "proc"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
+# Big enough that the commit is still writing when the test's probe (a process of its own) sees it
+# started, even on a busy machine.
+KILLED_ROWS = 60000
+
+
 def test_a_killed_commit_leaves_nothing_partial(environment, tmp_path):
-    path = ledger(tmp_path / "big.xlsx", 30000)
+    path = ledger(tmp_path / "big.xlsx", KILLED_ROWS)
     url = environment.get("DATABASE_URL")
     if url:
         _kill_between_writes(environment, path, url)
@@ -95,7 +100,7 @@ def test_a_killed_commit_leaves_nothing_partial(environment, tmp_path):
     # The database is usable and the same ledger imports whole afterwards.
     again = start_import(environment, path)
     assert again.wait(timeout=300) == 0, again.stderr.read().decode()
-    assert counts(environment) == (30000, 30000, 30000)
+    assert counts(environment) == (KILLED_ROWS, KILLED_ROWS, KILLED_ROWS)
 
 
 def _kill_between_writes(environment, path, url):
