@@ -492,7 +492,8 @@ class _Writer:
             entries.append((self.now, actor_id, actor_name, Action.UPDATE, "returnees.returnee", str(pk), name,
                             {c.removesuffix("_id"): _audit_value(c, v) for c, v in before.items()},
                             {c.removesuffix("_id"): _audit_value(c, v) for c, v in after.items()}, detail, ip))
-        insert_rows(AuditEntry, AUDIT_COLUMNS, entries)
+        if entries:
+            insert_rows(AuditEntry, AUDIT_COLUMNS, entries)
 
     def _register_known(self, people: list[int], employers: list[int | None], communities: list[int | None]) -> None:
         """The side's registration of people already known, once per registering unit."""

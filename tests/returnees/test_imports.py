@@ -233,3 +233,34 @@ def test_an_import_mixing_new_and_known_people_adds_only_what_is_missing(city, l
     assert all(r.unit_reported_at is not None for r in Returnee.objects.all())
     again = run(liaison, write(tmp_path / "u2.xlsx", rows))
     assert again.unchanged == 2 and Registration.objects.count() == 3
+
+
+def test_batches_are_validated_one_ahead_in_order_and_a_late_failure_reaches_the_caller():
+    """The next batch is read and validated in a thread while the caller writes this one; the
+    caller gets every batch in file order, and an exception from a later batch reaches it."""
+    import threading
+
+    from fangkong.returnees.ledger import LedgerBatch
+
+    class Broken(Exception):
+        pass
+
+    def batches():
+        yield LedgerBatch([{"row": 2}], [])
+        yield LedgerBatch([{"row": 3}], [])
+        raise Broken
+
+    class Validator:
+        threads: set[str] = set()
+
+        def validate(self, rows, columns):
+            self.threads.add(threading.current_thread().name)
+            return rows, []
+
+    seen = []
+    with pytest.raises(Broken):
+        for batch, (clean, problems) in imports._validated_ahead(batches(), Validator(), {}):
+            assert clean is batch.rows and problems == []
+            seen.append(clean[0]["row"])
+    assert seen == [2, 3]
+    assert Validator.threads and threading.current_thread().name not in Validator.threads
