@@ -139,7 +139,7 @@ def write_xlsx(headers: Sequence[str], rows: Iterable[Sequence[Any]], *, sheet: 
         with zf.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as out:
             out.write(_SHEET_HEAD.encode())
             header = "".join(
-                f'<c r="{_column_letters(i)}1" s="1" t="inlineStr"><is><t xml:space="preserve">{_xml_text(str(h))}</t>'
+                f'<c r="{column_letter(i)}1" s="1" t="inlineStr"><is><t xml:space="preserve">{_xml_text(str(h))}</t>'
                 "</is></c>"
                 for i, h in enumerate(headers)
             )
@@ -261,7 +261,8 @@ def _sheet_name(name: str) -> str:
     return cleaned or "Sheet1"
 
 
-def _column_letters(index: int) -> str:
+def column_letter(index: int) -> str:
+    """Excel's letters for a 0-based column index (0 → A, 26 → AA)."""
     letters = ""
     index += 1
     while index:

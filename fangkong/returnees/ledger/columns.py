@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from fangkong.core.excel import column_letter
+
 from .sniff import LedgerFileError
 
 
@@ -80,15 +82,6 @@ def best_header_row(
 
 
 _LOOKUP = {normalize_header(name): f.key for f in FIELDS for name in (f.header, *f.synonyms)}
-
-
-def column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 def display_header(value: Any) -> str:
