@@ -52,3 +52,18 @@ def test_no_rows_gives_the_header_alone_and_a_well_formed_package():
                 ElementTree.fromstring(zf.read(name))  # each part parses as XML
         sheet = ElementTree.fromstring(zf.read("xl/workbook.xml")).find(".//{*}sheet")
         assert sheet is not None and len(sheet.get("name", "")) <= 31 and "/" not in sheet.get("name", "")
+
+
+def test_column_blocks_write_the_same_workbook_as_rows_and_iterate_as_rows():
+    """A source that hands over blocks column by column (the PostgreSQL ledger export) gives the
+    same cells as the same rows handed over one by one, and reads as rows to anything else."""
+    from fangkong.core.excel import ColumnBlocks
+
+    rows = [[f"李{i}", "" if i % 4 else "=1+1", i, None] for i in range(BLOCK + 3)]
+    columns = [list(column) for column in zip(*rows, strict=True)]
+    parts = [[column[:BLOCK] for column in columns], [[] for _ in columns], [column[BLOCK:] for column in columns]]
+    content, count = write_xlsx(["a", "b", "c", "d"], ColumnBlocks(parts))
+    assert count == BLOCK + 3
+    assert read(content) == read(write_xlsx(["a", "b", "c", "d"], rows)[0])
+    assert read(content)[1][1] == "'=1+1" and read(content)[-1][:3] == [f"李{BLOCK + 2}", "", BLOCK + 2]
+    assert [list(row) for row in ColumnBlocks(parts)] == rows

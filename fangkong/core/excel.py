@@ -14,7 +14,7 @@ import itertools
 import math
 import re
 import zipfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 from xml.sax.saxutils import escape
@@ -148,10 +148,9 @@ def write_xlsx(headers: Sequence[str], rows: Iterable[Sequence[Any]], *, sheet: 
             # rows is read and made into XML; one block at most waits for it.
             with ThreadPoolExecutor(max_workers=1) as deflate:
                 pending: Future[int] | None = None
-                iterator = iter(rows)
-                while block := list(itertools.islice(iterator, BLOCK)):
-                    xml = _rows_xml(block, width, count + 2)
-                    count += len(block)
+                for size, columns in _column_blocks(rows, width):
+                    xml = _columns_xml(columns, size, count + 2)
+                    count += size
                     if pending is not None:
                         pending.result()
                     pending = deflate.submit(out.write, xml)
@@ -161,12 +160,39 @@ def write_xlsx(headers: Sequence[str], rows: Iterable[Sequence[Any]], *, sheet: 
     return buffer.getvalue(), count
 
 
-def _rows_xml(block: list[Sequence[Any]], width: int, first: int) -> bytes:
-    """The <row> elements of a block of rows, as UTF-8. Each column is converted on its own (text
-    escaped, checked and encoded as one joined string), then each row is one %-format of a
-    template: no Python code runs per cell on the usual path. Cells carry no reference (each
-    follows the one before; an empty one is <c/>)."""
-    columns = list(zip(*block, strict=True)) if width else []
+class ColumnBlocks:
+    """Rows handed over a block at a time, each block column by column (a list of equally long
+    columns): what a query or a parser gives most cheaply. write_xlsx takes the blocks as they
+    are; iterating gives rows, as any other row source does."""
+
+    def __init__(self, blocks: Iterable[list[Sequence[Any]]]) -> None:
+        self._blocks = blocks
+
+    def blocks(self) -> Iterator[list[Sequence[Any]]]:
+        return iter(self._blocks)
+
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        for columns in self._blocks:
+            yield from zip(*columns, strict=True)
+
+
+def _column_blocks(rows: Iterable[Sequence[Any]], width: int) -> Iterator[tuple[int, list[Sequence[Any]]]]:
+    """The rows as (row count, columns) blocks, skipping empty ones."""
+    if isinstance(rows, ColumnBlocks):
+        for columns in rows.blocks():
+            if columns and len(columns[0]):
+                yield len(columns[0]), columns
+        return
+    iterator = iter(rows)
+    while block := list(itertools.islice(iterator, BLOCK)):
+        yield len(block), list(zip(*block, strict=True)) if width else []
+
+
+def _columns_xml(columns: list[Sequence[Any]], size: int, first: int) -> bytes:
+    """The <row> elements of a block of ``size`` rows given column by column, as UTF-8. Each
+    column is converted on its own (text escaped, checked and encoded as one joined string), then
+    each row is one %-format of a template: no Python code runs per cell on the usual path. Cells
+    carry no reference (each follows the one before; an empty one is <c/>)."""
     slots = []
     parts: list[list[bytes]] = []
     for column in columns:
@@ -185,7 +211,7 @@ def _rows_xml(block: list[Sequence[Any]], width: int, first: int) -> bytes:
             slots.append(start + b"%s" + _TEXT_END)
             parts.append(texts)
     template = b'<row r="%d">' + b"".join(slots) + b"</row>"
-    return b"".join(map(template.__mod__, zip(range(first, first + len(block)), *parts, strict=True)))
+    return b"".join(map(template.__mod__, zip(range(first, first + size), *parts, strict=True)))
 
 
 _TEXT = b'<c t="inlineStr"><is><t>'

@@ -12,7 +12,6 @@ import gc
 import hashlib
 import shutil
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.audit.choices import Action
 from fangkong.audit.services import audit_log
+from fangkong.core.ahead import ahead
 from fangkong.core.scoping import user_has_perm
 
 from .choices import ImportStatus, Side
@@ -174,15 +174,7 @@ def _validated_ahead(
     thread needs no connection; the one transaction stays the caller's.
     """
 
-    def step() -> tuple[LedgerBatch, tuple[list[dict[str, Any]], list[RowError]]] | None:
-        batch = next(batches, None)
-        return None if batch is None else (batch, validator.validate(batch.rows, columns))
-
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ledger-validate") as pool:
-        pending = pool.submit(step)
-        while (item := pending.result()) is not None:
-            pending = pool.submit(step)
-            yield item
+    return ahead((batch, validator.validate(batch.rows, columns)) for batch in batches)
 
 
 def _batch_errors(batch: LedgerBatch, problems: list[RowError]) -> list[dict[str, Any]]:

@@ -357,3 +357,22 @@ def test_export_rows_hold_every_column_as_the_person_record_says(city, ledger, c
     got = [list(row) for row in rows]
     assert len(headers) == 15 and got == [expected(r) for r in qs]
     assert got[-1][:1] == [fever.name] and got[-1][3] == "" and got[-1][5] == "" and got[-1][7] == "发热"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_export_outside_a_transaction_reads_every_block_and_leaves_none_open(city, ledger, monkeypatch):
+    """As the CLI and the benchmark run it (autocommit): PostgreSQL's export fetches block after
+    block inside its own transaction, the next block while the writer converts this one."""
+    from django.db import connection
+
+    from fangkong.core.excel import write_xlsx
+    from fangkong.returnees import tables
+
+    monkeypatch.setattr(tables, "BLOCK", 2)
+    assert connection.get_autocommit() and not connection.in_atomic_block
+    qs = Returnee.objects.order_by("id")
+    headers, rows = tables.export_rows(qs, clear=True)
+    content, count = write_xlsx(headers, rows)
+    grid = CalamineWorkbook.from_filelike(io.BytesIO(content)).get_sheet_by_index(0).to_python()
+    assert count == 3 and [row[:2] for row in grid[1:]] == [[r.name, r.id_number] for r in qs]
+    assert not connection.in_atomic_block and connection.get_autocommit()
