@@ -86,6 +86,28 @@ def test_a_bad_row_after_the_first_batch_rolls_back_the_batches_already_written(
     assert not AuditEntry.objects.filter(object_type="returnees.returnee").exists()
 
 
+def test_a_file_that_turns_unreadable_after_the_first_batch_leaves_nothing_written(city, liaison, tmp_path):
+    """The child hands the first batch over (and it is written) before it meets the problem; the
+    commit fails with the file's clear error and the batch written is rolled back."""
+    import datetime as dt
+
+    from fangkong.core.idcard import check_digit
+    from fangkong.returnees.ledger import worker
+
+    count = worker.BATCH_ROWS + 30
+    lines = [",".join(HEADERS)]
+    for i in range(count):
+        first17 = f"220602{dt.date(1960, 1, 1) + dt.timedelta(days=i // 1000):%Y%m%d}{i % 1000:03d}"
+        lines.append(f"导入{chr(0x4E00 + i % 3000)},{first17 + check_digit(first17)},139{i:08d},{city.dept_a.name},"
+                     f"{city.comm_1.name},外地返回,2020-02-01")
+    lines[-5] = lines[-5].replace("外地返回", "长" * 200_000)  # over the csv module's field limit
+    path = tmp_path / "late.csv"
+    path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+    li = run(liaison, path)
+    assert li.status == "failed" and li.message.startswith("CSV文件格式错误")
+    assert not Returnee.objects.exists() and not Registration.objects.exists()
+
+
 def test_it_is_idempotent_and_a_later_ledger_updates_the_same_people(city, liaison, tmp_path):
     rows = rows_for(city)
     path = write(tmp_path / "c.xlsx", rows)

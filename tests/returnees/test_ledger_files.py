@@ -947,3 +947,86 @@ def test_the_grid_hand_over_keeps_types_and_refuses_foreign_classes():
     ]
     with pytest.raises(pickle.UnpicklingError):
         worker._ValuesUnpickler(io.BytesIO(pickle.dumps(("ok", Path("/"))))).load()
+
+
+def _long_rows(count: int) -> list[list[str]]:
+    def row(i: int) -> list[str]:
+        birth = dt.date(1960, 1, 1) + dt.timedelta(days=i // 1000)
+        return [f"人员{chr(0x4E00 + i % 3000)}", make_id(f"220602{birth:%Y%m%d}{i % 1000:03d}"),
+                f"139{i:08d}", "市民政局", "东兴社区", "2020-02-10", "外地返回", "机关"]
+
+    return [HEADERS] + [row(i) for i in range(count)]
+
+
+def test_batches_arrive_while_the_child_is_still_reading(tmp_path, monkeypatch):
+    """The first batch reaches the caller while the child has not read the rest of the file: a
+    stand-in child that holds back after its first batch until the caller opens a gate."""
+    from fangkong.returnees.ledger import worker
+    from fangkong.returnees.ledger.sniff import sniff
+
+    monkeypatch.setattr(worker, "MODULE", "tests.returnees.gated_parser")
+    path = tmp_path / "gated.csv"
+    path.write_bytes(csv_bytes([["姓名"], ["x"]]))
+    limits = Limits()
+    with worker.read_batches(path, sniff(path, limits), limits, header_rows=5) as batches:
+        first = next(batches)
+        assert len(_children()) == 1  # still running, held at the gate
+        Path(str(path) + ".gate").touch()
+        rest = list(batches)
+    assert first[0][:2] == ["姓名", "先0"] and len(first[0]) == worker.BATCH_ROWS
+    assert rest == [[["后"] * 5]]
+    assert _children() == []
+
+
+def _children() -> list[int]:
+    """Process ids of this process's children that run the ledger parser (or its stand-in)."""
+    import os
+
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(stat[1]) == os.getpid() and (b"ledger.worker" in cmdline or b"gated_parser" in cmdline):
+            found.append(int(entry.name))
+    return found
+
+
+def test_a_problem_found_after_the_first_batch_is_raised_where_it_is_met(tmp_path):
+    """A CSV that turns unreadable after the first batch: its rows come first, then the clear error,
+    and the child is gone afterwards."""
+    from fangkong.returnees.ledger import worker
+    from fangkong.returnees.ledger.sniff import sniff
+
+    rows = _long_rows(worker.BATCH_ROWS + 50)
+    rows[worker.BATCH_ROWS + 20][9 - 2] = "长" * 200_000  # over the csv module's field limit
+    path = tmp_path / "late.csv"
+    path.write_bytes(csv_bytes(rows))
+    limits = Limits()
+    got = []
+    with (pytest.raises(LedgerFileError) as exc,
+          worker.read_batches(path, sniff(path, limits), limits, header_rows=5) as batches):
+        for batch in batches:
+            got.append(len(batch[0]))
+    assert got == [worker.BATCH_ROWS]
+    assert exc.value.message.startswith("CSV文件格式错误")
+    assert _children() == []
+    assert file_error(path).startswith("CSV文件格式错误")
+
+
+def test_a_caller_that_stops_early_leaves_no_child_behind(tmp_path, monkeypatch):
+    from fangkong.returnees.ledger import worker
+    from fangkong.returnees.ledger.sniff import sniff
+
+    monkeypatch.setattr(worker, "MODULE", "tests.returnees.gated_parser")
+    path = tmp_path / "gated.csv"
+    path.write_bytes(csv_bytes([["姓名"], ["x"]]))
+    limits = Limits()
+    with worker.read_batches(path, sniff(path, limits), limits, header_rows=5) as batches:
+        next(batches)
+        assert len(_children()) == 1
+    assert _children() == []  # killed at the gate and reaped

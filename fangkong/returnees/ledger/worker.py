@@ -8,8 +8,8 @@ adds a wall-clock timeout, and whatever happens to the child the caller gets a L
 The child only reads cells; it does not validate them. It keeps the first visible worksheet, cut to
 the columns that have something in the header search rows (a value far to the right has no header
 and would be ignored anyway). Hidden rows and columns cannot be seen through calamine: they are read
-like visible ones. The grid goes back as a pickle in a temporary file, loaded with an unpickler that
-accepts nothing but plain values and dates.
+like visible ones. The grid goes back batch by batch, each pickled into a temporary file as soon as it
+is made and loaded with an unpickler that accepts nothing but plain values and dates.
 """
 
 import array
@@ -25,10 +25,11 @@ import re
 import subprocess
 import sys
 import tempfile
+import threading
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NoReturn
 
 from .sniff import CORRUPT, ENCRYPTED, LedgerFileError, Limits, Sniffed
 
@@ -69,8 +70,11 @@ def read_batches(path: Path, sniffed: Sniffed, limits: Limits, *, header_rows: i
     column (all columns of equal length; the first batch starts at the sheet's first row).
 
     Values are str, float (every number), int, bool, date/datetime, time or timedelta; empty cells are "".
-    The child has finished (and every file-level problem is known) before the first batch is read;
-    the batches are read from its output one at a time, so a million rows never sit in memory at once.
+    The batches arrive while the child is still reading the file: the caller works on the first
+    while the child makes the next. A problem the child finds later in the file (or the child
+    failing) raises LedgerFileError from the iterator, at the batch it would have given. Batches
+    go through a temporary file, one at a time, so a million rows never sit in memory at once and
+    the child never waits for the caller.
     """
     with tempfile.TemporaryDirectory(prefix="fangkong-ledger-") as tmp:
         out = Path(tmp) / "grid.pickle"
@@ -94,40 +98,78 @@ def read_batches(path: Path, sniffed: Sniffed, limits: Limits, *, header_rows: i
             "LANG": "C.UTF-8",
             "RUST_BACKTRACE": "0",
         }
-        try:
-            proc = subprocess.run(
-                cmd,
-                stdin=subprocess.DEVNULL,
-                capture_output=True,
-                timeout=limits.timeout_seconds,
-                env=env,
-                check=False,
-            )
-        except subprocess.TimeoutExpired:
-            logger.warning("ledger parse timed out after %ss: %s", limits.timeout_seconds, path)
-            raise LedgerFileError(TIMED_OUT) from None
-        if proc.returncode != 0 or not out.exists():
-            logger.warning(
-                "ledger parser exited with %s: %s",
-                proc.returncode,
-                proc.stderr[-2000:].decode("utf-8", "replace"),
-            )
-            if proc.returncode < 0 or proc.returncode == EXIT_MEMORY:
-                raise LedgerFileError(TOO_COMPLEX)
-            raise LedgerFileError(CORRUPT)
-        with out.open("rb") as fh:
-            status, payload = _ValuesUnpickler(fh).load()
-            if status != "ok":
-                raise LedgerFileError(str(payload))
-            yield _batches(fh, payload)
+        with (Path(tmp) / "stderr").open("w+b") as stderr:
+            child = _Child(cmd, env, stderr, limits.timeout_seconds)
+            try:
+                child.wait_record()
+                with out.open("rb") as fh:
+                    status, payload = _ValuesUnpickler(fh).load()
+                    if status != "ok":
+                        raise LedgerFileError(str(payload))
+                    yield _batches(fh, payload, child)
+            finally:
+                child.stop()
 
 
-def _batches(fh: IO[bytes], first: Any) -> Iterator[list[list[Any]]]:
+class _Child:
+    """The parsing child: it writes each record to the grid file, then one byte to its standard
+    output, so a record is read only once it is whole. Killed at the wall-clock limit."""
+
+    def __init__(self, cmd: list[str], env: dict[str, str], stderr: IO[bytes], timeout: float) -> None:
+        self.stderr = stderr
+        self.timed_out = False
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=stderr, env=env)
+        self.timer = threading.Timer(timeout, self._expire)
+        self.timer.daemon = True
+        self.timer.start()
+
+    def _expire(self) -> None:
+        if self.proc.poll() is None:
+            self.timed_out = True
+            self.proc.kill()
+
+    def wait_record(self) -> None:
+        """Return once the next record is whole; raise LedgerFileError if the child ended without it."""
+        assert self.proc.stdout is not None
+        if not self.proc.stdout.read(1):
+            self.fail()
+
+    def finish(self) -> None:
+        """After the last record: the child must end well."""
+        if self.proc.wait() != 0:
+            self.fail()
+
+    def fail(self) -> NoReturn:
+        code = self.proc.wait()
+        self.stderr.seek(0)
+        logger.warning("ledger parser exited with %s: %s", code, self.stderr.read()[-2000:].decode("utf-8", "replace"))
+        if self.timed_out:
+            raise LedgerFileError(TIMED_OUT)
+        if code < 0 or code == EXIT_MEMORY:
+            raise LedgerFileError(TOO_COMPLEX)
+        raise LedgerFileError(CORRUPT)
+
+    def stop(self) -> None:
+        self.timer.cancel()
+        if self.proc.poll() is None:  # the caller stopped early, or failed
+            self.proc.kill()
+        self.proc.wait()
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
+
+
+def _batches(fh: IO[bytes], first: Any, child: _Child) -> Iterator[list[list[Any]]]:
     payload = first
-    while payload is not None:
+    while True:
         yield [_decode(kind, value) for kind, value in payload]
+        child.wait_record()
         # One unpickler per batch: each batch was pickled on its own, with its own memo.
         payload = _ValuesUnpickler(fh).load()
+        if payload is None:
+            child.finish()
+            return
+        if isinstance(payload, tuple):  # ("error", reason): a problem found further on in the file
+            raise LedgerFileError(str(payload[1]))
 
 
 def read_columns(path: Path, sniffed: Sniffed, limits: Limits, *, header_rows: int) -> list[list[Any]]:
@@ -290,8 +332,8 @@ def _read_csv(path: str, encoding: str, delimiter: str) -> Iterator[list[Any]]:
         raise _Refused(CSV_ERROR.format(detail=exc)) from None
 
 
-def _write_batches(fh: IO[bytes], rows: Iterable[list[Any]], header_rows: int) -> None:
-    """Pickle the grid in batches of BATCH_ROWS rows: ("ok", first batch), the other batches, None.
+def _write_batches(emit: Callable[[Any], None], rows: Iterable[list[Any]], header_rows: int) -> None:
+    """Emit the grid in batches of BATCH_ROWS rows: ("ok", first batch), the other batches, None.
 
     Only the columns that have a value somewhere in the header search rows are kept.
     """
@@ -299,10 +341,10 @@ def _write_batches(fh: IO[bytes], rows: Iterable[list[Any]], header_rows: int) -
     head = list(itertools.islice(iterator, header_rows))
     width = _width(head)
     batch = head + list(itertools.islice(iterator, BATCH_ROWS - len(head)))
-    pickle.dump(("ok", _encode(batch, width)), fh, protocol=pickle.HIGHEST_PROTOCOL)
+    emit(("ok", _encode(batch, width)))
     while batch := list(itertools.islice(iterator, BATCH_ROWS)):
-        pickle.dump(_encode(batch, width), fh, protocol=pickle.HIGHEST_PROTOCOL)
-    pickle.dump(None, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        emit(_encode(batch, width))
+    emit(None)
 
 
 def _width(head: list[list[Any]]) -> int:
@@ -353,34 +395,43 @@ def main(argv: list[str]) -> int:
     import defusedxml.ElementTree  # noqa: F401
     import python_calamine  # noqa: F401
 
+    # Standard output carries one byte per whole record; anything else printed goes to stderr.
+    notify = os.fdopen(os.dup(1), "wb", buffering=0)
+    os.dup2(2, 1)
     _apply_limits(int(memory), int(cpu))
-    error: str | None = None
-    try:
-        rows: Iterable[list[Any]]
-        if file_type == "csv":
-            rows = _read_csv(path, encoding, delimiter)
-        else:
-            rows = _read_spreadsheet(path, file_type, int(memory))
-        with open(out, "wb") as fh:
-            _write_batches(fh, rows, int(header_rows))
-    except _Refused as exc:
-        error = str(exc)
-    except MemoryError:
-        return EXIT_MEMORY
-    except BaseException as exc:
-        # A Rust panic surfaces as pyo3's PanicException (a BaseException); under RLIMIT_AS most are
-        # failed allocations, the others are the parser giving up on a malformed file.
-        if type(exc).__name__ != "PanicException":
-            raise
-        if any(word in str(exc).lower() for word in ("mem", "alloc", "capacity")):
-            return EXIT_MEMORY
-        error = CORRUPT
-    if error is not None:
+    with open(out, "wb") as fh:
+
+        def emit(record: Any) -> None:
+            pickle.dump(record, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            fh.flush()
+            notify.write(b".")
+
+        error: str | None = None
         try:
-            with open(out, "wb") as fh:
-                pickle.dump(("error", error), fh, protocol=pickle.HIGHEST_PROTOCOL)
+            rows: Iterable[list[Any]]
+            if file_type == "csv":
+                rows = _read_csv(path, encoding, delimiter)
+            else:
+                rows = _read_spreadsheet(path, file_type, int(memory))
+            _write_batches(emit, rows, int(header_rows))
+        except _Refused as exc:
+            error = str(exc)
         except MemoryError:
             return EXIT_MEMORY
+        except BaseException as exc:
+            # A Rust panic surfaces as pyo3's PanicException (a BaseException); under RLIMIT_AS most are
+            # failed allocations, the others are the parser giving up on a malformed file.
+            if type(exc).__name__ != "PanicException":
+                raise
+            if any(word in str(exc).lower() for word in ("mem", "alloc", "capacity")):
+                return EXIT_MEMORY
+            error = CORRUPT
+        if error is not None:
+            # After the batches already written, if any: the reader raises it where it meets it.
+            try:
+                emit(("error", error))
+            except MemoryError:
+                return EXIT_MEMORY
     return 0
 
 
