@@ -6,18 +6,17 @@ bound by the writer, not by the ORM.
 """
 
 import datetime as dt
-import functools
-from collections.abc import Iterable, Iterator, Sequence
+import itertools
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Case, CharField, DateTimeField, F, Func, Value, When
-from django.db.models.functions import Coalesce, Concat, Left, Right
+from django.db.models.functions import Cast, Coalesce, Concat, Left, Right
 from django.utils import timezone
 
 from fangkong.core.ahead import ahead, blocks
 from fangkong.core.excel import BLOCK, ColumnBlocks
-from fangkong.core.idcard import mask_id_number, mask_phone
 
 from .choices import Category, Line
 
@@ -25,47 +24,22 @@ HEADERS = ["姓名", "身份证号", "性别", "联系电话", "工作单位", "
            "返回日期", "调度线", "单位报告时间", "社区登记时间", "备注"]
 # Joins the columns of an exported row in the query (a control character no text cell keeps).
 SEPARATOR = "\x01"
-FIELDS = ("name", "id_number", "sex", "phone", "unit__name", "community__name", "address", "category",
-          "origin_text", "transport", "return_date", "line", "unit_reported_at", "community_reported_at", "notes")
+STAMPS = ("unit_reported_at", "community_reported_at")
+FREE_TEXT = {"姓名", "工作单位", "居住社区", "居住地址", "来源地", "交通方式", "备注"}
 
 
-def export_rows(qs: Any, *, clear: bool) -> tuple[list[str], Iterable[Any]]:
-    tz = timezone.get_current_timezone()
-    categories = {c.value: str(c.label) for c in Category}
-    lines = {c.value: str(c.label) for c in Line}
-
-    # Rows imported together share their timestamps: each distinct one is formatted once.
-    @functools.lru_cache(maxsize=4096)
-    def stamp(value: dt.datetime | None) -> str:
-        return value.astimezone(tz).strftime("%Y-%m-%d %H:%M") if value else ""
-
-    if connection.vendor == "postgresql":
-        return list(HEADERS), _rows_in_sql(qs, clear=clear, categories=categories, lines=lines)
-
-    def rows() -> Iterator[list[Any]]:
-        for (name, number, sex, phone, unit, community, address, category, origin, transport, returned, line,
-             unit_at, community_at, notes) in qs.values_list(*FIELDS).iterator(chunk_size=5000):
-            yield [
-                name, number if clear else mask_id_number(number), "男" if sex == "M" else "女",
-                (phone if clear else mask_phone(phone)) if phone else "", unit or "", community or "", address,
-                categories.get(category, category), origin, transport, returned.isoformat() if returned else "",
-                lines.get(line, ""), stamp(unit_at), stamp(community_at), notes,
-            ]
-
-    return list(HEADERS), rows()
-
-
-def _rows_in_sql(qs: Any, *, clear: bool, categories: dict[str, str], lines: dict[str, str]) -> ColumnBlocks:
-    """PostgreSQL: every column made text by the query itself (labels, masks, local times), so that
-    the rows go to the writer as the driver returns them, with no Python code per row. (Loading
-    200,000 timestamptz values into aware datetimes alone runs Django's time zone loader per value.)
-    The masks are mask_id_number's and mask_phone's for the 18-digit numbers and 11-digit phones
-    the ledger holds.
+def export_rows(qs: Any, *, clear: bool) -> tuple[list[str], ColumnBlocks]:
+    """The export's headers and rows (ID and phone masked unless ``clear``), every column made text
+    by the query itself: labels, masks, dates and, on PostgreSQL, local times. So the rows go to the
+    writer as the driver returns them, with no Python code per row or per cell. (Loading 200,000
+    timestamps into aware datetimes alone runs Django's time zone code per value.) The masks are
+    mask_id_number's and mask_phone's for the 18-digit numbers and 11-digit phones the ledger holds.
 
     Each row comes as one text, its columns joined by U+0001 (which the writer drops anyway: XML
     cannot carry it), and a block of rows is cut into columns by one split: the driver makes one
-    Python string per row rather than one per cell. The next block is fetched (and made text by
-    the server) while the writer converts this one."""
+    Python string per row rather than one per cell. The next block is fetched while the writer
+    converts this one."""
+    postgres = connection.vendor == "postgresql"
     zone = timezone.get_current_timezone_name()
     blank = Value("")
     columns: list[Any] = [
@@ -77,34 +51,50 @@ def _rows_in_sql(qs: Any, *, clear: bool, categories: dict[str, str], lines: dic
         F("unit__name"),
         F("community__name"),
         F("address"),
-        Case(*[When(category=value, then=Value(label)) for value, label in categories.items()], default=F("category")),
+        Case(*[When(category=c.value, then=Value(str(c.label))) for c in Category], default=F("category")),
         F("origin_text"),
         F("transport"),
-        Func(F("return_date"), Value("YYYY-MM-DD"), function="to_char", output_field=CharField()),
-        Case(*[When(line=value, then=Value(label)) for value, label in lines.items()], default=blank),
-        _local_minute("unit_reported_at", zone),
-        _local_minute("community_reported_at", zone),
+        # SQLite keeps dates as ISO text already, and timestamps as UTC text, made local below.
+        Func(F("return_date"), Value("YYYY-MM-DD"), function="to_char", output_field=CharField()) if postgres
+        else Cast("return_date", CharField()),
+        Case(*[When(line=c.value, then=Value(str(c.label))) for c in Line], default=blank),
+        *[_local_minute(name, zone) if postgres else Cast(name, CharField()) for name in STAMPS],
         F("notes"),
     ]
-    parts = [Func(Coalesce(column, blank), Value(SEPARATOR), blank, function="replace", output_field=CharField())
-             for column in columns]
-    joined = Func(Value(SEPARATOR), *parts, function="concat_ws", output_field=CharField())
+    # Free text may hold anything; the other columns are validated numbers, dates and our labels.
+    parts = [
+        Func(Coalesce(column, blank), Value(SEPARATOR), blank, function="replace", output_field=CharField())
+        if header in FREE_TEXT else Coalesce(column, blank)
+        for header, column in zip(HEADERS, columns, strict=True)
+    ]
+    # One flat ||: Concat nests a pair per argument, deeper than SQLite's parser goes for 29.
+    joined = Func(*itertools.chain.from_iterable((part, Value(SEPARATOR)) for part in parts[:-1]), parts[-1],
+                  arg_joiner=" || ", template="(%(expressions)s)", output_field=CharField())
     width = len(columns)
+    stamps = [] if postgres else [HEADERS.index(header) for header in ("单位报告时间", "社区登记时间")]
+    tz = timezone.get_current_timezone()
+
+    def local(text: str) -> str:
+        return dt.datetime.fromisoformat(text).replace(tzinfo=dt.UTC).astimezone(tz).strftime("%Y-%m-%d %H:%M")
 
     def cut(block: list[str]) -> list[Sequence[Any]]:
         cells = SEPARATOR.join(block).split(SEPARATOR)
-        return [cells[i::width] for i in range(width)]
+        result: list[Sequence[Any]] = [cells[i::width] for i in range(width)]
+        for i in stamps:  # rows imported together share their timestamps: each is made local once
+            memo = {text: local(text) if text else "" for text in set(result[i])}
+            result[i] = list(map(memo.__getitem__, result[i]))
+        return result
 
     def column_blocks() -> Iterator[list[Sequence[Any]]]:
-        # In a transaction the server makes each block when it is fetched, while the writer
+        # In a transaction PostgreSQL makes each block when it is fetched, while the writer
         # converts the one before; outside one, Django declares the cursor WITH HOLD and the
         # server makes every row before the first is sent. (This generator runs in the writer's
         # thread, so the transaction is that thread's connection's.)
         with transaction.atomic(using=qs.db, savepoint=False):
             rows = qs.values_list(joined, flat=True).iterator(chunk_size=BLOCK)
-            yield from ahead(map(cut, blocks(rows, BLOCK)), first_here=True)
+            yield from (ahead(map(cut, blocks(rows, BLOCK)), first_here=True) if postgres else map(cut, blocks(rows, BLOCK)))
 
-    return ColumnBlocks(column_blocks())
+    return list(HEADERS), ColumnBlocks(column_blocks())
 
 
 def _local_minute(field: str, zone: str) -> Func:

@@ -376,3 +376,16 @@ def test_an_export_outside_a_transaction_reads_every_block_and_leaves_none_open(
     grid = CalamineWorkbook.from_filelike(io.BytesIO(content)).get_sheet_by_index(0).to_python()
     assert count == 3 and [row[:2] for row in grid[1:]] == [[r.name, r.id_number] for r in qs]
     assert not connection.in_atomic_block and connection.get_autocommit()
+
+
+def test_an_export_keeps_its_columns_when_free_text_holds_the_row_separator(city, ledger):
+    """Rows travel from the query as one text joined by U+0001; a stray U+0001 in free text (which
+    no xlsx cell can hold anyway) is dropped rather than shifting the columns after it."""
+    from fangkong.returnees.tables import export_rows
+
+    Returnee.objects.filter(pk=ledger["both"].pk).update(name="刘\x01返乡", address="幸福路\x011号", notes="备\x01注")
+    headers, rows = export_rows(Returnee.objects.order_by("id"), clear=True)
+    got = {row[0]: list(row) for row in rows}
+    row = got["刘返乡"]
+    assert len(row) == len(headers) and row[headers.index("居住地址")] == "幸福路1号" and row[-1] == "备注"
+    assert row[headers.index("身份证号")] == ledger["both"].id_number
