@@ -234,6 +234,51 @@ def export(user) -> tuple[float, int, float]:
     return time.perf_counter() - start, count, cpu_seconds() - cpu
 
 
+def database_floor(rows: int) -> tuple[float, float]:
+    """PostgreSQL alone: what it takes to write the rows an import of ``rows`` new people writes
+    (returnee, registration, isolation order, with their indexes and checks), the rows made inside
+    the server from generate_series: no file, no parsing, no Python, no network. Rolled back.
+    Wall-clock seconds and the server's CPU seconds: the most any import can reach on this
+    machine is ``rows`` divided by these."""
+    from django.db import connection, transaction
+
+    class Undo(Exception):
+        pass
+
+    sql = """
+        WITH g AS (SELECT i FROM generate_series(1, %(rows)s) AS i),
+        people AS (
+          INSERT INTO returnees_returnee (name, id_number, sex, birth_date, phone, unit_id, community_id, address,
+            category, origin_code, origin_text, transport, return_date, line, coordinating_body_id, notes,
+            unit_reported_at, community_reported_at, created_at, updated_at)
+          SELECT '某某' || i, 'F' || lpad(i::text, 17, '0'), 'M', DATE '1980-01-01', '139' || lpad(i::text, 8, '0'),
+            %(unit)s, %(community)s, '幸福路' || (i %% 300) || '号', 'outside', '', '湖北省武汉市', '自驾',
+            DATE '2020-01-24' + (i %% 17), 'organs', NULL, '', now(), NULL, now(), now()
+          FROM g RETURNING id, return_date),
+        registered AS (
+          INSERT INTO returnees_registration (returnee_id, side, unit_id, stated_employer_id, registered_at,
+            registered_by_id, source_import_id)
+          SELECT id, 'unit', %(unit)s, NULL, now(), NULL, NULL FROM people)
+        INSERT INTO returnees_isolationorder (returnee_id, start_date, period_days, planned_end, released_on,
+          released_by_id, release_note)
+        SELECT id, return_date, 14, return_date + 14, NULL, NULL, '' FROM people
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT min(id) FROM orgs_unit WHERE kind = 'department'")
+        unit = cursor.fetchone()[0]
+        cursor.execute("SELECT min(id) FROM orgs_unit WHERE kind = 'community'")
+        community = cursor.fetchone()[0]
+    before = cpu_parts()[2]
+    start = time.perf_counter()
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, {"rows": rows, "unit": unit, "community": community})
+            raise Undo
+    except Undo:
+        pass
+    return time.perf_counter() - start, cpu_parts()[2] - before
+
+
 def figures_million() -> list[float]:
     """Dual-report figures over 1,000,000 persons (rows generated in SQL)."""
     from django.db import connection
@@ -302,6 +347,11 @@ def main() -> None:
         write_ledger(small, args.compare_rows, departments, communities)
         print(f"[{db}] generated a {args.rows:,}-row ledger ({path.stat().st_size / 1e6:.1f} MB) in "
               f"{time.perf_counter() - start:.1f} s")
+        if args.database_url:
+            seconds, server = database_floor(args.rows)
+            print(f"[{db}] the database alone writing the same {args.rows:,} people (their three rows, made in "
+                  f"SQL: no file, no Python): {seconds:.2f} s ({server:.2f} s of server CPU) = at most "
+                  f"{args.rows / seconds:,.0f} rows/s for any import on this machine")
         elapsed, created, cpu = ours(path, office)
         parent, child = peak_mb()
         print(f"[{db}] import {args.rows:,} rows end to end: {elapsed:.2f} s = {args.rows / elapsed:,.0f} rows/s "
