@@ -1030,3 +1030,21 @@ def test_a_caller_that_stops_early_leaves_no_child_behind(tmp_path, monkeypatch)
         next(batches)
         assert len(_children()) == 1
     assert _children() == []  # killed at the gate and reaped
+
+
+def test_a_record_from_the_child_that_is_not_a_grid_is_refused_as_a_corrupt_file(tmp_path, monkeypatch):
+    """Whatever a subverted or broken parser writes, the reader loads plain values only."""
+    from fangkong.returnees.ledger import worker
+    from fangkong.returnees.ledger.sniff import CORRUPT, sniff
+
+    monkeypatch.setattr(worker, "MODULE", "tests.returnees.gated_parser")
+    path = tmp_path / "ledger.forged.csv"
+    path.write_bytes(csv_bytes([["姓名"], ["x"]]))
+    limits = Limits()
+    got = []
+    with (pytest.raises(LedgerFileError) as exc,
+          worker.read_batches(path, sniff(path, limits), limits, header_rows=5) as batches):
+        for batch in batches:
+            got.append(len(batch[0]))
+    assert got == [worker.BATCH_ROWS] and exc.value.message == CORRUPT
+    assert _children() == []

@@ -103,7 +103,7 @@ def read_batches(path: Path, sniffed: Sniffed, limits: Limits, *, header_rows: i
             try:
                 child.wait_record()
                 with out.open("rb") as fh:
-                    status, payload = _ValuesUnpickler(fh).load()
+                    status, payload = _load(fh, child)
                     if status != "ok":
                         raise LedgerFileError(str(payload))
                     yield _batches(fh, payload, child)
@@ -163,13 +163,23 @@ def _batches(fh: IO[bytes], first: Any, child: _Child) -> Iterator[list[list[Any
     while True:
         yield [_decode(kind, value) for kind, value in payload]
         child.wait_record()
-        # One unpickler per batch: each batch was pickled on its own, with its own memo.
-        payload = _ValuesUnpickler(fh).load()
+        payload = _load(fh, child)
         if payload is None:
             child.finish()
             return
         if isinstance(payload, tuple):  # ("error", reason): a problem found further on in the file
             raise LedgerFileError(str(payload[1]))
+
+
+def _load(fh: IO[bytes], child: _Child) -> Any:
+    """The next record (each was pickled on its own, with its own memo); a record that is not a
+    plain grid means the child was subverted or broken: the file is refused as corrupt."""
+    try:
+        return _ValuesUnpickler(fh).load()
+    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, IndexError):
+        child.stop()
+        logger.warning("ledger parser wrote a record that is not a grid")
+        raise LedgerFileError(CORRUPT) from None
 
 
 def read_columns(path: Path, sniffed: Sniffed, limits: Limits, *, header_rows: int) -> list[list[Any]]:
@@ -402,7 +412,8 @@ def main(argv: list[str]) -> int:
     with open(out, "wb") as fh:
 
         def emit(record: Any) -> None:
-            pickle.dump(record, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            # Pickled whole before a byte is written: running out of memory midway leaves no half record.
+            fh.write(pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL))
             fh.flush()
             notify.write(b".")
 
