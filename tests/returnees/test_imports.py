@@ -42,6 +42,20 @@ def rows_for(city, n=3, **override):
     return result
 
 
+def long_ledger(city, count):
+    """CSV lines: the header and ``count`` valid rows with distinct ID numbers."""
+    import datetime as dt
+
+    from fangkong.core.idcard import check_digit
+
+    lines = [",".join(HEADERS)]
+    for i in range(count):
+        first17 = f"220602{dt.date(1960, 1, 1) + dt.timedelta(days=i // 1000):%Y%m%d}{i % 1000:03d}"
+        lines.append(f"导入{chr(0x4E00 + i % 3000)},{first17 + check_digit(first17)},139{i:08d},{city.dept_a.name},"
+                     f"{city.comm_1.name},外地返回,2020-02-01")
+    return lines
+
+
 def run(liaison, path, *, side="unit", commit=True):
     li = imports.import_create(actor=liaison, side=side, source=path, file_name=path.name)
     return imports.import_run(li, commit=commit)
@@ -65,17 +79,10 @@ def test_it_rejects_the_whole_ledger_for_one_bad_row_naming_row_and_column(city,
 
 def test_a_bad_row_after_the_first_batch_rolls_back_the_batches_already_written(city, liaison, tmp_path):
     """Batches are written as they are validated; a problem in a later one undoes them all."""
-    import datetime as dt
-
-    from fangkong.core.idcard import check_digit
     from fangkong.returnees.ledger import worker
 
     count = worker.BATCH_ROWS + 3
-    lines = [",".join(HEADERS)]
-    for i in range(count):
-        first17 = f"220602{dt.date(1960, 1, 1) + dt.timedelta(days=i // 1000):%Y%m%d}{i % 1000:03d}"
-        lines.append(f"导入{chr(0x4E00 + i % 3000)},{first17 + check_digit(first17)},139{i:08d},{city.dept_a.name},"
-                     f"{city.comm_1.name},外地返回,2020-02-01")
+    lines = long_ledger(city, count)
     lines[-1] = lines[-1].replace("2020-02-01", "2020-02-30")
     path = tmp_path / "long.csv"
     path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
@@ -89,17 +96,9 @@ def test_a_bad_row_after_the_first_batch_rolls_back_the_batches_already_written(
 def test_a_file_that_turns_unreadable_after_the_first_batch_leaves_nothing_written(city, liaison, tmp_path):
     """The child hands the first batch over (and it is written) before it meets the problem; the
     commit fails with the file's clear error and the batch written is rolled back."""
-    import datetime as dt
-
-    from fangkong.core.idcard import check_digit
     from fangkong.returnees.ledger import worker
 
-    count = worker.BATCH_ROWS + 30
-    lines = [",".join(HEADERS)]
-    for i in range(count):
-        first17 = f"220602{dt.date(1960, 1, 1) + dt.timedelta(days=i // 1000):%Y%m%d}{i % 1000:03d}"
-        lines.append(f"导入{chr(0x4E00 + i % 3000)},{first17 + check_digit(first17)},139{i:08d},{city.dept_a.name},"
-                     f"{city.comm_1.name},外地返回,2020-02-01")
+    lines = long_ledger(city, worker.BATCH_ROWS + 30)
     lines[-5] = lines[-5].replace("外地返回", "长" * 200_000)  # over the csv module's field limit
     path = tmp_path / "late.csv"
     path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")

@@ -978,6 +978,20 @@ def test_batches_arrive_while_the_child_is_still_reading(tmp_path, monkeypatch):
     assert _children() == []
 
 
+def _batches_until_error(path: Path) -> tuple[list[int], str]:
+    """The sizes of the batches read before the reader raised, and its message."""
+    from fangkong.returnees.ledger import worker
+    from fangkong.returnees.ledger.sniff import sniff
+
+    limits = Limits()
+    got = []
+    with (pytest.raises(LedgerFileError) as exc,
+          worker.read_batches(path, sniff(path, limits), limits, header_rows=5) as batches):
+        for batch in batches:
+            got.append(len(batch[0]))
+    return got, exc.value.message
+
+
 def _children() -> list[int]:
     """Process ids of this process's children that run the ledger parser (or its stand-in)."""
     import os
@@ -1000,20 +1014,14 @@ def test_a_problem_found_after_the_first_batch_is_raised_where_it_is_met(tmp_pat
     """A CSV that turns unreadable after the first batch: its rows come first, then the clear error,
     and the child is gone afterwards."""
     from fangkong.returnees.ledger import worker
-    from fangkong.returnees.ledger.sniff import sniff
 
     rows = _long_rows(worker.BATCH_ROWS + 50)
     rows[worker.BATCH_ROWS + 20][9 - 2] = "长" * 200_000  # over the csv module's field limit
     path = tmp_path / "late.csv"
     path.write_bytes(csv_bytes(rows))
-    limits = Limits()
-    got = []
-    with (pytest.raises(LedgerFileError) as exc,
-          worker.read_batches(path, sniff(path, limits), limits, header_rows=5) as batches):
-        for batch in batches:
-            got.append(len(batch[0]))
+    got, message = _batches_until_error(path)
     assert got == [worker.BATCH_ROWS]
-    assert exc.value.message.startswith("CSV文件格式错误")
+    assert message.startswith("CSV文件格式错误")
     assert _children() == []
     assert file_error(path).startswith("CSV文件格式错误")
 
@@ -1035,16 +1043,11 @@ def test_a_caller_that_stops_early_leaves_no_child_behind(tmp_path, monkeypatch)
 def test_a_record_from_the_child_that_is_not_a_grid_is_refused_as_a_corrupt_file(tmp_path, monkeypatch):
     """Whatever a subverted or broken parser writes, the reader loads plain values only."""
     from fangkong.returnees.ledger import worker
-    from fangkong.returnees.ledger.sniff import CORRUPT, sniff
+    from fangkong.returnees.ledger.sniff import CORRUPT
 
     monkeypatch.setattr(worker, "MODULE", "tests.returnees.gated_parser")
     path = tmp_path / "ledger.forged.csv"
     path.write_bytes(csv_bytes([["姓名"], ["x"]]))
-    limits = Limits()
-    got = []
-    with (pytest.raises(LedgerFileError) as exc,
-          worker.read_batches(path, sniff(path, limits), limits, header_rows=5) as batches):
-        for batch in batches:
-            got.append(len(batch[0]))
-    assert got == [worker.BATCH_ROWS] and exc.value.message == CORRUPT
+    got, message = _batches_until_error(path)
+    assert got == [worker.BATCH_ROWS] and message == CORRUPT
     assert _children() == []
