@@ -242,9 +242,7 @@ def test_units_named_by_imported_people_stay_protected(city, liaison, tmp_path):
 
 
 def test_an_import_mixing_new_and_known_people_adds_only_what_is_missing(city, liaison, tmp_path):
-    """Known people get this side's registration and an isolation only when they lack them. (On
-    PostgreSQL the chunk is first written as all new; the known person backs it out to a savepoint
-    and the chunk goes through the lookup instead, nothing written twice.)"""
+    """Known people get this side's registration and an isolation only when they lack them."""
     rows = rows_for(city, 2)
     staff = f.user("community_staff", city.comm_1)
     run(staff, write(tmp_path / "c.xlsx", rows[:1]), side="community")
@@ -256,6 +254,27 @@ def test_an_import_mixing_new_and_known_people_adds_only_what_is_missing(city, l
     assert all(r.unit_reported_at is not None for r in Returnee.objects.all())
     again = run(liaison, write(tmp_path / "u2.xlsx", rows))
     assert again.unchanged == 2 and Registration.objects.count() == 3
+
+
+def test_a_known_person_among_new_ones_is_found_even_when_the_chunk_is_written_as_new_first(
+        city, liaison, tmp_path):
+    """On PostgreSQL a chunk whose sample of ID numbers finds nobody known is written as all new;
+    the one known person (row 3, between the sampled rows 2 and 4) backs it out to a savepoint and
+    the chunk goes through the lookup instead, nothing written twice."""
+    lines = long_ledger(city, 32)
+    known_number = lines[2].split(",")[1]
+    staff = f.user("community_staff", city.comm_1)
+    path = tmp_path / "one.csv"
+    path.write_text("\r\n".join(lines[:1] + lines[2:3]) + "\r\n", encoding="utf-8")
+    assert run(staff, path, side="community").created == 1
+    path = tmp_path / "all.csv"
+    path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+    li = run(liaison, path)
+    assert (li.status, li.created, li.unchanged + li.updated) == ("committed", 31, 1)
+    assert Returnee.objects.count() == 32 and Registration.objects.filter(side="unit").count() == 32
+    known = Returnee.objects.get(id_number=known_number)
+    assert set(known.registrations.values_list("side", flat=True)) == {"unit", "community"}
+    assert known.unit_reported_at is not None and known.community_reported_at is not None
 
 
 def test_batches_are_validated_one_ahead_in_order_and_a_late_failure_reaches_the_caller():
