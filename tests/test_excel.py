@@ -67,3 +67,29 @@ def test_column_blocks_write_the_same_workbook_as_rows_and_iterate_as_rows():
     assert read(content) == read(write_xlsx(["a", "b", "c", "d"], rows)[0])
     assert read(content)[1][1] == "'=1+1" and read(content)[-1][:3] == [f"李{BLOCK + 2}", "", BLOCK + 2]
     assert [list(row) for row in ColumnBlocks(parts)] == rows
+
+
+def test_a_writer_that_fails_midway_ends_its_column_source_at_once():
+    """The source's cleanup (on PostgreSQL: the export's cursor and transaction) runs when the
+    writer fails, not whenever the failed source is collected."""
+    import pytest
+
+    from fangkong.core.excel import ColumnBlocks
+
+    ended = []
+
+    def source():
+        try:
+            yield [["a", "b"], ["c", "d"]]
+            yield [["a", "b"], ["c"]]  # columns of unequal length: the writer refuses the block
+            yield [["never"], ["read"]]
+        finally:
+            ended.append(True)
+
+    try:
+        write_xlsx(["x", "y"], ColumnBlocks(source()))
+    except ValueError:
+        # Checked while the error (and with it the writer's frame) is still alive.
+        assert ended == [True]
+    else:
+        pytest.fail("the writer took a block with columns of unequal length")

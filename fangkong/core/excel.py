@@ -7,6 +7,7 @@ level. (XlsxWriter, pure Python, wrote about 3,500 rows/s of a 15-column ledger 
 writer fed one dict per row about 20,000; this writer several times that.)
 """
 
+import contextlib
 import datetime as dt
 import decimal
 import io
@@ -14,7 +15,7 @@ import itertools
 import math
 import re
 import zipfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 from xml.sax.saxutils import escape
@@ -146,9 +147,9 @@ def write_xlsx(headers: Sequence[str], rows: Iterable[Sequence[Any]], *, sheet: 
             out.write(f'<row r="1">{header}</row>'.encode())
             # Deflating (zlib lets go of the GIL) runs in a second thread while the next block of
             # rows is read and made into XML; one block at most waits for it.
-            with ThreadPoolExecutor(max_workers=1) as deflate:
+            with ThreadPoolExecutor(max_workers=1) as deflate, contextlib.closing(_column_blocks(rows, width)) as blocks:
                 pending: Future[int] | None = None
-                for size, columns in _column_blocks(rows, width):
+                for size, columns in blocks:
                     xml = _columns_xml(columns, size, count + 2)
                     count += size
                     if pending is not None:
@@ -175,13 +176,23 @@ class ColumnBlocks:
         for columns in self._blocks:
             yield from zip(*columns, strict=True)
 
+    def close(self) -> None:
+        """End the source now (a generator's own cleanup: its cursor, its transaction) rather than
+        whenever it is collected."""
+        close = getattr(self._blocks, "close", None)
+        if close is not None:
+            close()
 
-def _column_blocks(rows: Iterable[Sequence[Any]], width: int) -> Iterator[tuple[int, list[Sequence[Any]]]]:
+
+def _column_blocks(rows: Iterable[Sequence[Any]], width: int) -> Generator[tuple[int, list[Sequence[Any]]]]:
     """The rows as (row count, columns) blocks, skipping empty ones."""
     if isinstance(rows, ColumnBlocks):
-        for columns in rows.blocks():
-            if columns and len(columns[0]):
-                yield len(columns[0]), columns
+        try:
+            for columns in rows.blocks():
+                if columns and len(columns[0]):
+                    yield len(columns[0]), columns
+        finally:
+            rows.close()
         return
     iterator = iter(rows)
     while block := list(itertools.islice(iterator, BLOCK)):
