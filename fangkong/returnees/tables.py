@@ -10,7 +10,7 @@ import itertools
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connections, transaction
 from django.db.models import Case, CharField, DateTimeField, F, Func, Value, When
 from django.db.models.functions import Cast, Coalesce, Concat, Left, Right
 from django.utils import timezone
@@ -39,7 +39,7 @@ def export_rows(qs: Any, *, clear: bool) -> tuple[list[str], ColumnBlocks]:
     cannot carry it), and a block of rows is cut into columns by one split: the driver makes one
     Python string per row rather than one per cell. The next block is fetched while the writer
     converts this one."""
-    postgres = connection.vendor == "postgresql"
+    postgres = connections[qs.db].vendor == "postgresql"
     zone = timezone.get_current_timezone_name()
     blank = Value("")
     columns: list[Any] = [
@@ -79,6 +79,8 @@ def export_rows(qs: Any, *, clear: bool) -> tuple[list[str], ColumnBlocks]:
 
     def cut(block: list[str]) -> list[Sequence[Any]]:
         cells = SEPARATOR.join(block).split(SEPARATOR)
+        if len(cells) != width * len(block):  # never shift a column: the other columns are validated
+            raise ValueError("an exported value outside the free-text columns holds U+0001")
         result: list[Sequence[Any]] = [cells[i::width] for i in range(width)]
         for i in stamps:  # rows imported together share their timestamps: each is made local once
             memo = {text: local(text) if text else "" for text in set(result[i])}
@@ -91,8 +93,9 @@ def export_rows(qs: Any, *, clear: bool) -> tuple[list[str], ColumnBlocks]:
         # server makes every row before the first is sent. (This generator runs in the writer's
         # thread, so the transaction is that thread's connection's.)
         with transaction.atomic(using=qs.db, savepoint=False):
-            rows = qs.values_list(joined, flat=True).iterator(chunk_size=BLOCK)
-            yield from (ahead(map(cut, blocks(rows, BLOCK)), first_here=True) if postgres else map(cut, blocks(rows, BLOCK)))
+            rows = map(cut, blocks(qs.values_list(joined, flat=True).iterator(chunk_size=BLOCK), BLOCK))
+            # SQLite's driver takes the GIL back for every row: a fetching thread would only slow the writer.
+            yield from ahead(rows, first_here=True) if postgres else rows
 
     return list(HEADERS), ColumnBlocks(column_blocks())
 

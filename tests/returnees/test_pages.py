@@ -389,3 +389,11 @@ def test_an_export_keeps_its_columns_when_free_text_holds_the_row_separator(city
     row = got["刘返乡"]
     assert len(row) == len(headers) and row[headers.index("居住地址")] == "幸福路1号" and row[-1] == "备注"
     assert row[headers.index("身份证号")] == ledger["both"].id_number
+
+
+def test_an_export_refuses_rather_than_shifts_when_a_validated_column_holds_the_separator(city, ledger):
+    from fangkong.returnees.tables import export_rows
+
+    Returnee.objects.filter(pk=ledger["both"].pk).update(category="x\x01y")  # no form or ledger lets this in
+    with pytest.raises(ValueError, match="U\\+0001"):
+        list(export_rows(Returnee.objects.order_by("id"), clear=True)[1])
