@@ -11,7 +11,6 @@ import contextlib
 import datetime as dt
 import decimal
 import io
-import itertools
 import math
 import re
 import zipfile
@@ -19,6 +18,8 @@ from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 from xml.sax.saxutils import escape
+
+from .ahead import blocks
 
 # A cell starting with one of these is a formula to Excel/WPS; prefix it with a quote.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
@@ -194,8 +195,7 @@ def _column_blocks(rows: Iterable[Sequence[Any]], width: int) -> Generator[tuple
         finally:
             rows.close()
         return
-    iterator = iter(rows)
-    while block := list(itertools.islice(iterator, BLOCK)):
+    for block in blocks(rows, BLOCK):
         yield len(block), list(zip(*block, strict=True)) if width else []
 
 

@@ -173,7 +173,6 @@ def _validated_ahead(
     Reading and validating touch no database (the validator has read its units already), so the
     thread needs no connection; the one transaction stays the caller's.
     """
-
     return ahead((batch, validator.validate(batch.rows, columns)) for batch in batches)
 
 

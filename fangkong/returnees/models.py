@@ -19,6 +19,10 @@ from .choices import Category, ChangeKind, ImportStatus, Line, Side
 # PROTECT and CASCADE do not depend on the constraint.
 
 
+# The one-person-per-ID-number constraint, named where a ledger import recognises its violation.
+ID_NUMBER_UNIQUE = "returnee_id_number_unique"
+
+
 class Returnee(MaskedContactMixin, models.Model):
     """输入人员: one person coming back from outside the region, one record per outbreak.
 
@@ -67,7 +71,7 @@ class Returnee(MaskedContactMixin, models.Model):
         ordering = ("-return_date", "id")
         # A constraint rather than unique=True: PostgreSQL then gets no extra LIKE index, which
         # every imported row would otherwise have to update.
-        constraints = [models.UniqueConstraint(fields=["id_number"], name="returnee_id_number_unique")]
+        constraints = [models.UniqueConstraint(fields=["id_number"], name=ID_NUMBER_UNIQUE)]
         # Every index is paid for by each imported row. returnee_dual holds all that the dual-report
         # figures read: index-only scans serve the city (the whole index), a line (the whole index,
         # filtered) and a unit's scope (its range); returnee_comm_dual serves a community's scope.

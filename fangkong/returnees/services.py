@@ -35,7 +35,15 @@ from fangkong.orgs.choices import UnitKind
 from fangkong.orgs.models import Unit, UnitLink
 
 from .choices import ISOLATED_CATEGORIES, Category, ChangeKind, Line, Side
-from .models import FollowUp, IsolationChange, IsolationOrder, LedgerImport, Registration, Returnee
+from .models import (
+    ID_NUMBER_UNIQUE,
+    FollowUp,
+    IsolationChange,
+    IsolationOrder,
+    LedgerImport,
+    Registration,
+    Returnee,
+)
 
 if TYPE_CHECKING:
     from fangkong.accounts.models import User
@@ -324,29 +332,22 @@ class _Writer:
         self.actor, self.side, self.source_import, self.now, self.lines = actor, side, source_import, now, lines
         self.db_now = db_now  # created, updated and registered "now" are the columns' defaults
         self.stamp = "unit_reported_at" if side == Side.UNIT else "community_reported_at"
-        # PostgreSQL: write each chunk as new people without looking them up first, until one
-        # turns out to be known (see _create_if_all_new).
-        self.expect_new = connection.vendor == "postgresql"
 
     def _create_if_all_new(self, part: Sequence[dict[str, Any]], employers: list[int | None],
                            communities: list[int | None]) -> bool:
-        """Write the chunk as new people straight away: the unique ID-number index checks, as it
-        writes, what a lookup of 20,000 numbers would have checked before. (The caller has looked
-        up a sample of 16 first: a ledger imported again goes to the lookup at once.) When one of
-        them is known already, the chunk is backed out to a savepoint, False is returned (the
-        caller looks the people up and writes them as the other path does) and later chunks of
-        this call are looked up first."""
-        import psycopg
+        """PostgreSQL: write the chunk as new people straight away. The unique ID-number index
+        checks, as it writes, what a lookup of 20,000 numbers would have checked before (the
+        caller has looked up a sample of 16 first, so a ledger imported again goes to the lookup
+        at once). When one of them is known already, the chunk is backed out to a savepoint and
+        False is returned: the caller looks the people up and writes them as the other path does."""
+        from psycopg.errors import UniqueViolation
 
         try:
             with transaction.atomic():
                 self._create(part, employers, communities)
-        except (IntegrityError, psycopg.IntegrityError) as exc:
-            cause = exc if isinstance(exc, psycopg.Error) else exc.__cause__
-            constraint = cause.diag.constraint_name if isinstance(cause, psycopg.Error) else None
-            if constraint != "returnee_id_number_unique":
+        except UniqueViolation as exc:  # raised by COPY itself, not through Django's cursor wrapper
+            if exc.diag.constraint_name != ID_NUMBER_UNIQUE:
                 raise
-            self.expect_new = False
             return False
         return True
 
@@ -356,8 +357,9 @@ class _Writer:
         communities = _pks([row["community"] for row in part])
         bodies = {self.lines.get(pk, ("", None))[1] for pk in set(employers) if pk is not None}
         _lock_units({*employers, *communities, *bodies})
-        if self.expect_new and not _any_known(numbers[:: max(1, len(numbers) // 16)]) \
-                and self._create_if_all_new(part, employers, communities):
+        sample = numbers[:: max(1, len(numbers) // 16)]
+        if (connection.vendor == "postgresql" and not _any_known(sample)
+                and self._create_if_all_new(part, employers, communities)):
             self._audit(part, [])
             return len(part), 0
         existing: dict[str, tuple[Any, ...]] = {}

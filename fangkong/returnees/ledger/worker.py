@@ -103,7 +103,7 @@ def read_batches(path: Path, sniffed: Sniffed, limits: Limits, *, header_rows: i
             try:
                 child.wait_record()
                 with out.open("rb") as fh:
-                    status, payload = _load(fh, child)
+                    status, payload = _load(fh)
                     if status != "ok":
                         raise LedgerFileError(str(payload))
                     yield _batches(fh, payload, child)
@@ -163,7 +163,7 @@ def _batches(fh: IO[bytes], first: Any, child: _Child) -> Iterator[list[list[Any
     while True:
         yield [_decode(kind, value) for kind, value in payload]
         child.wait_record()
-        payload = _load(fh, child)
+        payload = _load(fh)
         if payload is None:
             child.finish()
             return
@@ -171,13 +171,13 @@ def _batches(fh: IO[bytes], first: Any, child: _Child) -> Iterator[list[list[Any
             raise LedgerFileError(str(payload[1]))
 
 
-def _load(fh: IO[bytes], child: _Child) -> Any:
+def _load(fh: IO[bytes]) -> Any:
     """The next record (each was pickled on its own, with its own memo); a record that is not a
-    plain grid means the child was subverted or broken: the file is refused as corrupt."""
+    plain grid means the child was subverted or broken: the file is refused as corrupt (and the
+    child stopped by read_batches on its way out)."""
     try:
         return _ValuesUnpickler(fh).load()
     except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, IndexError):
-        child.stop()
         logger.warning("ledger parser wrote a record that is not a grid")
         raise LedgerFileError(CORRUPT) from None
 
