@@ -273,7 +273,7 @@ def token_revoke(*, actor: User | None, token: ApiToken) -> bool:
 
 
 @transaction.atomic
-def tokensrevoke_user_tokens(*, actor: User | None, user: User) -> int:
+def tokens_revoke_all(*, actor: User | None, user: User) -> int:
     """Revoke every live token of ``user`` (``revoke_token --user USERNAME --all``, the tokens
     page); returns how many."""
     if actor is not None and not _may_revoke_for(actor, user.pk):
