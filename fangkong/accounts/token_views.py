@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -126,7 +125,7 @@ class TokenAdminListView(_AdminMixin, View):
     newest first, optionally of one user (``?user=USERNAME``) or only the live ones (``?live=1``)."""
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        tokens: QuerySet[ApiToken] = ApiToken.objects.visible_to(request.user).select_related("user", "revoked_by")
+        tokens: Any = ApiToken.objects.visible_to(request.user).select_related("user", "revoked_by")
         username = request.GET.get("user", "").strip()[:150]
         owner = None
         if username:

@@ -211,7 +211,7 @@ def test_verify_pass_by_number_needs_a_checkpoint_and_keeps_to_the_zone(city, gu
     with pytest.raises(CommandError):
         call_command("verify_pass", staff_pass.number, "--checkpoint", city.checkpoint_1.code,
                      "--user", outsider.username)
-    with pytest.raises(CommandError, match="校验位|check character"):
+    with pytest.raises(CommandError, match=r"校验位|check character"):
         call_command("verify_pass", "S2345-6789-A", "--checkpoint", city.checkpoint_1.code)
     lookups = AuditEntry.objects.filter(action="pass_lookup").order_by("id")
     assert [e.actor_id for e in lookups] == [None, guard.pk]
@@ -241,3 +241,42 @@ def test_the_migration_gives_existing_passes_new_numbers_and_audits_each(city, o
     assert AuditEntry.objects.count() == before + 2
     with pytest.raises(ValidationError):
         services.number_or_error(f"S{staff_pass.pk:06d}")  # the old number is refused, with its own message
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_checkpoint_page_answers_a_typed_number_by_the_zone_rule(page, live_server, city, window):
+    from ..conftest import log_in
+
+    office = f.user(Role.COMMITTEE_OFFICE, city.root)
+    here = services.issue_staff_pass(actor=office, person=city.alice, valid_from=window[0], valid_until=window[1],
+                                     zones=[city.comm_1])
+    there = services.issue_staff_pass(actor=office, person=city.dave, valid_from=window[0], valid_until=window[1],
+                                      zones=[city.comm_2])
+    f.user(Role.CHECKPOINT_STAFF, city.checkpoint_1, username="guard1")
+    log_in(page, live_server, "guard1", f.PASSWORD, wait=True)
+    page.goto(f"{live_server.url}/passes/checkpoint/{city.checkpoint_1.code}/")
+    page.wait_for_function("document.body.dataset.ready === '1'")
+
+    def typed(number):
+        page.evaluate("document.querySelector('#verdict').style.display = 'none'")
+        page.fill("#code", number)
+        page.click("#verify")
+        page.wait_for_function("document.querySelector('#verdict').style.display === 'block'")
+        return page.locator("#verdict .word").inner_text(), page.locator("#verdict .why").inner_text()
+
+    assert typed(here.number.replace("-", " ").lower())[0] == "有效"
+    assert page.locator("#holder .name").inner_text() == "李爱丽"
+    word, _why = typed(there.number)
+    assert word == "不在通行区域" and not page.locator("#holder").is_visible()
+    typo = here.number[:-1] + ("2" if here.number[-1] != "2" else "3")
+    assert "校验位" in typed(typo)[1]
+    # Nothing the page keeps holds a token.
+    assert here.token not in page.evaluate("JSON.stringify(localStorage)")
+    page.goto("about:blank")
+
+
+def test_the_office_finds_a_pass_by_its_number_typed_any_way(city, office, staff_pass):
+    typed = staff_pass.number.replace("-", "").lower()
+    html = login_client(office).get(f"/passes/?q={typed}").content.decode()
+    assert staff_pass.get_absolute_url() in html
