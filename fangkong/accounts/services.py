@@ -22,8 +22,8 @@ from fangkong.core.scoping import forget_scope, unit_in_scope, user_has_perm
 from fangkong.core.text import clean_text
 from fangkong.orgs.models import Unit
 
-from .models import ApiToken, User, UserScope
-from .roles import RANK, Role
+from .models import TOKEN_DAYS, ApiToken, RevokeReason, User, UserScope
+from .roles import ADMIN_ROLES, RANK, Role
 
 
 class AccountLocked(Exception):
@@ -184,12 +184,19 @@ def user_set_active(*, actor: User, user: User, active: bool) -> User:
     audit_log(actor=actor, action=Action.UPDATE, obj=user, after={"is_active": active})
     if not active:
         end_sessions(user)
+        # Revoked, not only refused while inactive: reactivating the account must not wake them.
+        revoke_user_tokens(actor=actor, user=user, reason=RevokeReason.DEACTIVATED)
     return user
 
 
 @transaction.atomic
 def password_change(*, user: User, new_password: str, keep_session: str | None = None) -> None:
+    """The user's own change: every other session ends and every API token is revoked (a token
+    made by whoever knew the old password must not outlive it)."""
     validate_password(new_password, user)
+    # Revoked here, so the audit names who acted; the save's own safety net for every other path
+    # (validators.RevokeTokensOnPasswordChange) then finds none left.
+    revoke_user_tokens(actor=user, user=user, reason=RevokeReason.PASSWORD)
     user.set_password(new_password)
     user.save(update_fields=["password"])
     audit_log(actor=user, action=Action.PASSWORD_CHANGED, obj=user)
@@ -197,26 +204,103 @@ def password_change(*, user: User, new_password: str, keep_session: str | None =
 
 
 TOKEN_PREFIX = "fk_"
+PREFIX_LENGTH = 12  # "fk_" and 9 characters of the secret: enough to name a token, far from guessing it
+TOKEN_MAX_DAYS = 365
 
 
 @transaction.atomic
-def token_create(*, user: User, name: str = "") -> str:
-    """Create an API token and return it; only its hash is kept."""
-    key = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    ApiToken.objects.create(user=user, name=name[:60], key_hash=ApiToken.hash_key(key), prefix=key[:10])
-    audit_log(actor=user, action=Action.TOKEN_CREATED, obj=user, detail=key[:10])
+def token_create(*, user: User, actor: User | None = None, name: str = "", days: int = TOKEN_DAYS) -> str:
+    """Create an API token for ``user`` and return it; only its hash is kept, so this is the one
+    time it is seen. ``actor`` None is the server console; on the web a user makes tokens for
+    themself only, and the administrator roles not at all (their pages need a second factor, a
+    token would not)."""
+    if actor is not None:
+        if actor.pk != user.pk:
+            raise PermissionDenied(_("A token can only be created for yourself."))
+        if user.role in ADMIN_ROLES:
+            raise PermissionDenied(_("Administrator accounts get API tokens only from the server console."))
+    if not user.is_active:
+        raise ValidationError(_("The account is deactivated."))
+    if not 1 <= days <= TOKEN_MAX_DAYS:
+        raise ValidationError({"days": _("A token lives 1 to %(max)d days.") % {"max": TOKEN_MAX_DAYS}})
+    while True:
+        key = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        if not ApiToken.objects.filter(prefix=key[:PREFIX_LENGTH]).exists():
+            break
+    token = ApiToken.objects.create(
+        user=user, name=clean_text(name, max_length=60), key_hash=ApiToken.hash_key(key), prefix=key[:PREFIX_LENGTH],
+        expires_at=timezone.now() + dt.timedelta(days=days),
+    )
+    audit_log(
+        actor=actor, action=Action.TOKEN_CREATED, obj=token,
+        after={"user": user.username, "prefix": token.prefix, "expires_at": token.expires_at.isoformat()},
+        detail="console" if actor is None else "",
+    )
     return key
 
 
 def token_user(key: str) -> User | None:
-    token = (
-        ApiToken.objects.select_related("user")
-        .filter(key_hash=ApiToken.hash_key(key), revoked=False, user__is_active=True)
-        .first()
-    )
+    """The user a token acts for now, or None (unknown, revoked, expired, user deactivated)."""
+    now = timezone.now()
+    token = ApiToken.objects.live(now).select_related("user").filter(key_hash=ApiToken.hash_key(key)).first()
     if token is None:
         return None
-    now = timezone.now()
-    if token.last_used_at is None or now - token.last_used_at > dt.timedelta(minutes=5):
+    if token.last_used_at is None or now - token.last_used_at > ApiToken.TOUCH_EVERY:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
+
+
+def _may_revoke_for(actor: User, user_id: int) -> bool:
+    if actor.pk == user_id:
+        return True
+    # The security administrator revokes anyone's tokens within their scope.
+    return user_has_perm(actor, "accounts.grant") and User.objects.visible_to(actor).filter(pk=user_id).exists()
+
+
+def _reason(actor: User | None, user_id: int) -> str:
+    if actor is None:
+        return RevokeReason.CONSOLE
+    return RevokeReason.BY_USER if actor.pk == user_id else RevokeReason.BY_ADMIN
+
+
+@transaction.atomic
+def token_revoke(*, actor: User | None, token: ApiToken) -> bool:
+    """Revoke one token at once (the next request with it is refused, the lean path included).
+    ``actor`` None is the server console. Returns False when it was revoked already."""
+    if actor is not None and not _may_revoke_for(actor, token.user_id):
+        raise PermissionDenied(_("You may not revoke this token."))
+    return _revoke(actor=actor, tokens=[token], reason=_reason(actor, token.user_id)) == 1
+
+
+@transaction.atomic
+def tokens_revoke_all(*, actor: User | None, user: User) -> int:
+    """Revoke every live token of ``user`` (``revoke_token --user USERNAME --all``, the tokens
+    page); returns how many."""
+    if actor is not None and not _may_revoke_for(actor, user.pk):
+        raise PermissionDenied(_("You may not revoke this token."))
+    return revoke_user_tokens(actor=actor, user=user, reason=_reason(actor, user.pk))
+
+
+def revoke_user_tokens(*, actor: User | None, user: User, reason: str) -> int:
+    """Revoke every live token of ``user`` for ``reason``. For the account services and the
+    password hook, whose callers have checked the actor already."""
+    alive = list(ApiToken.objects.filter(user=user, revoked_at__isnull=True, expires_at__gt=timezone.now()))
+    return _revoke(actor=actor, tokens=alive, reason=reason)
+
+
+def _revoke(*, actor: User | None, tokens: list[ApiToken], reason: str) -> int:
+    now = timezone.now()
+    revoked = 0
+    for token in tokens:
+        # A conditional update: two revocations at once write (and audit) one.
+        if not ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
+            revoked_at=now, revoked_by=actor if actor is not None and actor.pk else None, revoke_reason=reason
+        ):
+            continue
+        token.revoked_at, token.revoke_reason = now, reason
+        audit_log(
+            actor=actor, action=Action.TOKEN_REVOKED, obj=token, after={"prefix": token.prefix, "reason": reason},
+            detail="console" if actor is None else "",
+        )
+        revoked += 1
+    return revoked

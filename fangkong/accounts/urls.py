@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import token_views, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -14,4 +14,8 @@ urlpatterns = [
     path("users/<int:pk>/grant/", views.UserGrantView.as_view(), name="user_grant"),
     path("users/<int:pk>/unlock/", views.UserUnlockView.as_view(), name="user_unlock"),
     path("users/<int:pk>/active/", views.UserActiveView.as_view(), name="user_active"),
+    path("users/<int:pk>/tokens/revoke/", token_views.UserTokensRevokeView.as_view(), name="user_tokens_revoke"),
+    path("tokens/", token_views.TokenListView.as_view(), name="token_list"),
+    path("tokens/all/", token_views.TokenAdminListView.as_view(), name="token_admin"),
+    path("tokens/<int:pk>/revoke/", token_views.TokenRevokeView.as_view(), name="token_revoke"),
 ]

@@ -22,3 +22,27 @@ class CharacterClassesValidator:
 
     def get_help_text(self) -> str:
         return _("Use at least three of: lowercase letters, uppercase letters, digits, symbols.")
+
+
+class RevokeTokensOnPasswordChange:
+    """Not a rule for the password: Django calls ``password_changed`` of every configured
+    validator whenever a user's new password is saved, on any path (the platform's services,
+    Django's ``changepassword`` command, the admin, a shell). Every API token still alive is then
+    revoked, so none outlives the password that guarded its making. The services revoke them
+    first, naming who acted; this catches every other path (each revocation audited as from the
+    console)."""
+
+    def validate(self, password: str, user: Any = None) -> None:
+        return None
+
+    def password_changed(self, password: str, user: Any = None) -> None:
+        if user is None or user.pk is None:
+            return
+        from .models import RevokeReason
+        from .services import revoke_user_tokens
+
+        # Each revocation is audited (from the console); a new account has none, and costs a read.
+        revoke_user_tokens(actor=None, user=user, reason=RevokeReason.PASSWORD)
+
+    def get_help_text(self) -> str:
+        return _("Changing the password revokes every API token of the account.")

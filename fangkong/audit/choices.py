@@ -19,4 +19,7 @@ class Action(models.TextChoices):
     REVEAL = "reveal", _("Reveal masked data")
     EXPORT = "export", _("Export")
     TOKEN_CREATED = "token_created", _("API token created")
+    TOKEN_REVOKED = "token_revoked", _("API token revoked")
+    PASS_LOOKUP = "pass_lookup", _("Pass looked up by number")
+    RATE_LIMITED = "rate_limited", _("Too many requests")
     DENIED = "denied", _("Access denied")

@@ -130,6 +130,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "fangkong.accounts.validators.CharacterClassesValidator"},
+    # Not a rule: revokes the user's API tokens whenever a new password is saved, on any path.
+    {"NAME": "fangkong.accounts.validators.RevokeTokensOnPasswordChange"},
 ]
 
 # Sessions: 30 minutes idle (the cookie is renewed on every request), 12 hours absolute

@@ -5,8 +5,9 @@ import datetime as dt
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
@@ -19,13 +20,18 @@ from . import selectors, services
 from .choices import CheckSource, Direction, PassKind, Verdict
 from .keys import public_key_document
 from .models import Pass
+from .tokens import PassClaims
 
 router = Router(tags=["passes"])
 
 
 class VerifyIn(Schema):
     token: str = Field("", description="The text of the QR code (FK1:...). Either this or number.")
-    number: str = Field("", description="The pass number printed on the card, when the code cannot be scanned.")
+    number: str = Field("", description=(
+        "The pass number printed on the card (e.g. S4KX-7M2Q-9T), when the code cannot be scanned. Needs "
+        "checkpoint; a mistyped number fails its check character (400); lookups are limited per user and minute "
+        "(429) and audited; holder details only when the pass is valid in the checkpoint's zone."
+    ))
     checkpoint: str = Field("", description="Code of the checkpoint where the pass is checked (zone check and log).")
     direction: Direction | None = None
     log: bool = Field(True, description="Record the check in the passage log.")
@@ -51,7 +57,7 @@ def _require(request: HttpRequest, perm: str) -> None:
 
 
 @router.post("/verify", response=VerifyOut, summary="Verify a pass at a checkpoint and log the check")
-def verify(request: HttpRequest, payload: VerifyIn) -> dict[str, Any]:
+def verify(request: HttpRequest, payload: VerifyIn) -> dict[str, Any] | HttpResponse:
     _require(request, "passes.verify")
     checkpoint = None
     if payload.checkpoint:
@@ -59,10 +65,9 @@ def verify(request: HttpRequest, payload: VerifyIn) -> dict[str, Any]:
         if zone is None or not unit_in_scope(request.user, zone[0]):  # type: ignore[arg-type]
             raise HttpError(404, "No such checkpoint in your scope.")
         checkpoint = zone[0]
+    if not payload.token and payload.number:
+        return _verify_number(request, payload, checkpoint)
     token = payload.token
-    if not token and payload.number:
-        found = selectors.find_by_number(payload.number)
-        token = found.token if found else ""
     if not token:
         result = selectors.Verification(verdict=Verdict.NOT_FOUND, claims=None)
     else:
@@ -77,14 +82,36 @@ def verify(request: HttpRequest, payload: VerifyIn) -> dict[str, Any]:
             source=CheckSource.API, scope_checked=True,
         )
         check_id = check.pk
+    return _answer(result.verdict, result.label, p, claims, check_id)
+
+
+def _answer(verdict: str, label: str, p: Pass | None, claims: PassClaims | None, check_id: int | None) -> dict[str, Any]:
     return {
-        "verdict": result.verdict, "label": result.label, "valid": result.verdict == Verdict.VALID,
+        "verdict": verdict, "label": label, "valid": verdict == Verdict.VALID,
         "pass_id": p.pk if p else None, "pass_number": p.number if p else "",
         "kind": claims.kind if claims else "", "holder": claims.holder if claims else "",
         "unit": claims.unit_name if claims else "",
         "valid_from": claims.valid_from if claims else None, "valid_until": claims.valid_until if claims else None,
         "check_id": check_id,
     }
+
+
+def _verify_number(request: HttpRequest, payload: VerifyIn, checkpoint: int | None) -> dict[str, Any] | HttpResponse:
+    """A typed number: only at a checkpoint, rate-limited, audited, and answered with the pass's
+    details only where it is valid (``services.lookup_by_number``). Never the stored token."""
+    if checkpoint is None:
+        raise HttpError(400, _("A lookup by number needs the checkpoint where the pass is shown."))
+    try:
+        found = services.lookup_by_number(
+            actor=request.user, number=payload.number,  # type: ignore[arg-type]
+            checkpoint=Unit(pk=checkpoint, code=payload.checkpoint), direction=payload.direction or "",
+            log=payload.log, source=CheckSource.API,
+        )
+    except services.LookupThrottled as exc:
+        response = JsonResponse({"detail": exc.message}, status=429, json_dumps_params={"ensure_ascii": False})
+        response["Retry-After"] = str(exc.retry_after)
+        return response
+    return _answer(found.verdict, found.label, found.pass_obj, found.claims, found.check_id)
 
 
 class KeyOut(Schema):

@@ -22,6 +22,7 @@ from . import tokens
 from .choices import CheckSource, Direction, PassKind, PassStatus, Verdict
 from .keys import current_key
 from .models import Pass, PassCheck, RevocationList
+from .numbering import new_number
 from .plates import validate_plate
 
 SEED = 2020_0215
@@ -91,9 +92,15 @@ def load_demo_passes(city: Any = None) -> dict[str, int]:
     through = Pass.zones.through
     links = []
     updates = []
+    numbers: set[str] = set()
     for i, (_p, zones) in enumerate(everything):
         row = saved[f"tmp-{i}"]
-        row.number = f"{'S' if row.kind == PassKind.STAFF else 'V'}{row.pk:06d}"
+        # Random numbers even in the demo (not from its seeded generator): a demo left running
+        # must not hand out numbers anyone can work out from the source.
+        row.number = new_number(row.kind)
+        while row.number in numbers:
+            row.number = new_number(row.kind)
+        numbers.add(row.number)
         row.token = tokens.sign(tokens.PassClaims(
             key_id=key.key_id, pass_id=row.pk, kind=row.kind, holder=row.holder_display, unit_id=row.unit_id,
             unit_name=row.unit.display_name, valid_from=row.valid_from, valid_until=row.valid_until,

@@ -48,7 +48,7 @@ PATH = "/api/v1/passes/verify"
 logger = logging.getLogger("django.request")
 FIELDS = frozenset({"token", "number", "checkpoint", "direction", "log"})
 DIRECTIONS = frozenset(d.value for d in Direction)
-TOKEN_TOUCH = dt.timedelta(minutes=5)  # as accounts.services.token_user: last_used_at at most every 5 min
+TOKEN_TOUCH = ApiToken.TOUCH_EVERY  # as accounts.services.token_user: last_used_at at most this often
 VERIFY_ROLES = sorted(PERMISSIONS["passes.verify"])
 # Verdicts the signature check settles: the database cannot change them.
 FINAL = (Verdict.UNREADABLE, Verdict.UNKNOWN_KEY, Verdict.FORGED)
@@ -93,7 +93,7 @@ WITH r AS (
     SELECT r.*, t.id AS token_pk, t.user_id, u.role = ANY(%(roles)s::text[]) AS may,
            (t.last_used_at IS NULL OR t.last_used_at < r.now - %(touch)s::interval) AS touch
     FROM r
-    JOIN accounts_apitoken t ON t.key_hash = r.key_hash AND NOT t.revoked
+    JOIN accounts_apitoken t ON t.key_hash = r.key_hash AND {ApiToken.LIVE_SQL.format(t="t", now="r.now")}
     JOIN accounts_user u ON u.id = t.user_id AND u.is_active
 ), inside AS MATERIALIZED (
     -- Each (user, checkpoint) of the group once: one of the user's scope units is the checkpoint or above it.
@@ -142,7 +142,7 @@ SELECT t.id, t.user_id, u.role, (t.last_used_at IS NULL OR t.last_used_at < %s),
 FROM accounts_apitoken t
 JOIN accounts_user u ON u.id = t.user_id
 LEFT JOIN passes_pass p ON p.id = %s
-WHERE t.key_hash = %s AND t.revoked = %s AND u.is_active = %s
+WHERE t.key_hash = %s AND {ApiToken.LIVE_SQL.format(t="t", now="%s")} AND u.is_active = %s
 """
 _INSERT_SQL = """
 INSERT INTO passes_passcheck (pass_id, pass_number, holder, checkpoint_id, verdict, direction, confirmed,
@@ -517,7 +517,7 @@ def _run_one(db: BaseDatabaseWrapper, check: Check) -> None:
     day = db.ops.adapt_datefield_value(check.day)
     touch_before = db.ops.adapt_datetimefield_value(check.now - TOKEN_TOUCH)
     row = _fetch(db, SELECT, [touch_before, check.checkpoint_id, check.checkpoint_id, day, day, day, check.pass_id,
-                              check.key_hash, False, True])
+                              check.key_hash, db.ops.adapt_datetimefield_value(check.now), True])
     if row is None:
         return
     token_pk, user_id, role, touch, inside, p_id, p_number, p_kind, p_status, p_person, p_token, seconded, ended = row

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .choices import PassKind, PassStatus
 from .models import Pass
+from .numbering import NumberError, parse_number
 
 
 class PassFilterSet(django_filters.FilterSet):
@@ -20,7 +21,11 @@ class PassFilterSet(django_filters.FilterSet):
 
     def filter_q(self, qs: QuerySet[Pass], name: str, value: str) -> QuerySet[Pass]:
         value = value.strip()
-        return qs.filter(Q(number__iexact=value) | Q(plate__icontains=value.upper()) | Q(person__name__contains=value))
+        try:
+            number = parse_number(value)  # typed with or without hyphens, in any case
+        except NumberError:
+            number = value
+        return qs.filter(Q(number__iexact=number) | Q(plate__icontains=value.upper()) | Q(person__name__contains=value))
 
     def filter_unit(self, qs: Any, name: str, value: int) -> Any:
         return qs.under(int(value))

@@ -183,7 +183,20 @@ def verify_token(token: str, *, checkpoint_code: str | None = None, now: dt.date
 
 
 def find_by_number(number: str) -> Pass | None:
-    return Pass.objects.filter(number=number.strip().upper()).first()
+    """The pass with this number, in its stored form (``numbering.parse_number`` makes it). Not a
+    scoped read: only ``services.lookup_by_number`` calls it, which decides what the caller learns."""
+    return Pass.objects.filter(number=number).only("id", "number", "kind", "status", "person_id", "token").first()
+
+
+def valid_in_zone(p: Pass, zone_ids: frozenset[int]) -> bool:
+    """Whether the pass names a zone that holds the checkpoint (``zone_ids``: the checkpoint and
+    every unit above it), or no zone at all (valid everywhere). Read from its signed token, as
+    every verifier reads it."""
+    try:
+        zones = tokens.unpack(tokens.split(p.token)[0]).zones
+    except tokens.TokenError:
+        return False
+    return not zones or not zone_ids.isdisjoint(zones)
 
 
 def passes_block(day: dt.date) -> dict[str, int]:

@@ -4,31 +4,35 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fangkong.audit.services import audit_change, snapshot
+from fangkong.audit.choices import Action
+from fangkong.audit.models import AuditEntry
+from fangkong.audit.services import audit_change, audit_log, snapshot
 from fangkong.core.scoping import unit_in_scope, user_has_perm
 from fangkong.orgs.choices import UnitKind
 from fangkong.orgs.models import Unit
 from fangkong.people.models import Person
 
-from . import tokens
-from .choices import CheckSource, PassKind, PassStatus
+from . import selectors, tokens
+from .choices import CheckSource, PassKind, PassStatus, Verdict
 from .keys import current_key
 from .models import Pass, PassCheck, RevocationList
+from .numbering import NumberError, new_number, parse_number
 from .plates import validate_plate
 
 if TYPE_CHECKING:
     from fangkong.accounts.models import User
 
 ZONE_KINDS = (UnitKind.STREET, UnitKind.COMMUNITY, UnitKind.CHECKPOINT)
-NUMBER_PREFIX = {PassKind.STAFF: "S", PassKind.VEHICLE: "V"}
 
 
 def day_bounds(starts_on: dt.date, ends_on: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -69,10 +73,19 @@ def _claims(p: Pass, zone_ids: Iterable[int]) -> tokens.PassClaims:
     )
 
 
-def _sign_and_number(p: Pass, zones: Sequence[Unit], private: Any) -> None:
-    p.number = f"{NUMBER_PREFIX[PassKind(p.kind)]}{p.pk:06d}"
+def unused_number(kind: str) -> str:
+    """A random pass number (``numbering``) that no pass holds yet. A clash among 32⁸ numbers is
+    rare enough that one indexed look-up per pass settles it; the unique index stays the guard."""
+    while True:
+        number = new_number(kind)
+        if not Pass.objects.filter(number=number).exists():
+            return number
+
+
+def _sign(p: Pass, zones: Sequence[Unit], private: Any) -> None:
+    # The token names the pass by its id, so it is signed once the row exists.
     p.token = tokens.sign(_claims(p, [z.pk for z in zones]), private)
-    Pass.objects.filter(pk=p.pk).update(number=p.number, token=p.token)
+    Pass.objects.filter(pk=p.pk).update(token=p.token)
     if zones:
         p.zones.set(zones)
 
@@ -94,12 +107,12 @@ def issue_staff_pass(
     _check_common(actor=actor, unit=unit, zones=zones, valid_from=valid_from, valid_until=valid_until)
     key, private = current_key()
     p = Pass(
-        number=f"tmp-{person.pk}", kind=PassKind.STAFF, person=person, unit=unit, purpose=purpose,
+        number=unused_number(PassKind.STAFF), kind=PassKind.STAFF, person=person, unit=unit, purpose=purpose,
         valid_from=valid_from, valid_until=valid_until, key=key, issued_by=actor,
     )
-    p.full_clean(exclude=["number", "token"])
+    p.full_clean(exclude=["number", "token"])  # number: unused_number checked it
     p.save()
-    _sign_and_number(p, zones, private)
+    _sign(p, zones, private)
     if audit:
         audit_change(actor=actor, obj=p, before=None)
     return p
@@ -136,7 +149,7 @@ def issue_vehicle_pass(
         )
     key, private = current_key()
     p = Pass(
-        number=f"tmp-{plate}", kind=PassKind.VEHICLE, plate=plate, driver_name=driver_name.strip(),
+        number=unused_number(PassKind.VEHICLE), kind=PassKind.VEHICLE, plate=plate, driver_name=driver_name.strip(),
         owner_name=owner_name.strip(), unit=unit, purpose=purpose, valid_from=valid_from,
         valid_until=valid_until, key=key, issued_by=actor,
     )
@@ -146,7 +159,7 @@ def issue_vehicle_pass(
             p.save()
     except IntegrityError:  # a concurrent issue for the same plate won the race
         raise ValidationError({"plate": _("%(plate)s already has a live pass; revoke it first.") % {"plate": plate}}) from None
-    _sign_and_number(p, zones, private)
+    _sign(p, zones, private)
     if audit:
         audit_change(actor=actor, obj=p, before=None)
     return p
@@ -287,3 +300,145 @@ def record_check(
     # the passage is on disk.
     check.save()
     return check
+
+
+# ---- looking a pass up by its number -----------------------------------------------------------
+
+LOOKUPS_PER_MINUTE = 20
+"""Lookups by number one user may make in a minute (setting ``PASS_LOOKUPS_PER_MINUTE``): plenty
+for an officer typing numbers from cards, nothing for walking through numbers."""
+
+def number_or_error(text: str) -> str:
+    """The stored form of a typed pass number, or a ValidationError on ``number`` that says what
+    is wrong with it (asked before anything is looked up, counted or logged)."""
+    try:
+        return parse_number(text)
+    except NumberError as exc:
+        if exc.code == "empty":
+            message = _("Type the pass number.")
+        elif exc.code == "legacy":
+            message = _("This is an old pass number, no longer in use: scan the QR code, or use the new number "
+                        "shown on the pass's page.")
+        elif exc.code == "characters":
+            message = _("A pass number has no %(chars)s: it never uses 0, 1, I or O.") % {"chars": exc.detail}
+        elif exc.code == "length":
+            message = _("A pass number is S or V and 9 more letters or digits, e.g. S4KX-7M2Q-9T.")
+        else:
+            message = _("The check character does not match: a character was probably mistyped. Compare the "
+                        "number with the card.")
+        raise ValidationError({"number": message}) from None
+
+
+class LookupThrottled(Exception):
+    """The user has made too many lookups by number in the last minute."""
+
+    def __init__(self, limit: int, retry_after: int) -> None:
+        super().__init__(f"{limit} per minute")
+        self.limit, self.retry_after = limit, retry_after
+
+    @property
+    def message(self) -> str:
+        return _("Too many lookups by pass number: at most %(n)d a minute. Try again in a minute.") % {"n": self.limit}
+
+
+@dataclass
+class NumberLookup:
+    """What a lookup by number may tell its caller: the pass and its claims only when the pass is
+    valid in the checkpoint's zone; otherwise the verdict alone (``wrong_zone`` or ``not_found``)."""
+
+    verdict: str
+    number: str
+    pass_obj: Pass | None = None
+    claims: tokens.PassClaims | None = None
+    check_id: int | None = None
+
+    @property
+    def label(self) -> str:
+        return str(Verdict(self.verdict).label)
+
+
+def lookup_limit() -> int:
+    return int(getattr(settings, "PASS_LOOKUPS_PER_MINUTE", LOOKUPS_PER_MINUTE))
+
+
+def _within_limit(actor: User, now: dt.datetime) -> bool:
+    """Count the actor's lookups of the last minute in the audit log (each lookup writes one
+    entry there anyway, and every web worker sees the same count). The actor's row is locked so
+    two lookups at once do not both take the last one; refusals are audited once a minute."""
+    from fangkong.accounts.models import User
+
+    User.objects.select_for_update().filter(pk=actor.pk).values_list("pk", flat=True).first()
+    since = now - dt.timedelta(minutes=1)
+    recent = AuditEntry.objects.filter(action=Action.PASS_LOOKUP, actor=actor, at__gte=since)
+    if recent.count() < lookup_limit():
+        return True
+    if not AuditEntry.objects.filter(action=Action.RATE_LIMITED, actor=actor, at__gte=since).exists():
+        audit_log(actor=actor, action=Action.RATE_LIMITED, object_type="passes.pass",
+                  detail=f"pass lookups by number: {lookup_limit()} a minute")
+    return False
+
+
+def lookup_by_number(
+    *,
+    actor: User | None,
+    number: str,
+    checkpoint: Unit,
+    direction: str = "",
+    log: bool = True,
+    source: str = CheckSource.API,
+    now: dt.datetime | None = None,
+) -> NumberLookup:
+    """Verify a pass by its typed number at ``checkpoint``: the one way to look a pass up by
+    number (API, checkpoint page, ``verify_pass``). The stored token is never handed out.
+
+    - The number is checked first (check character): a typo is a ValidationError on ``number``.
+    - The checkpoint must be in the actor's scope (PermissionDenied); ``actor`` None is the console.
+    - At most ``PASS_LOOKUPS_PER_MINUTE`` a minute per actor (``LookupThrottled``).
+    - A pass not valid in the checkpoint's zone answers ``wrong_zone`` and nothing about its
+      holder; the check logged for it (``log``) carries the typed number only, not the pass: a
+      lookup from outside the zone reads nothing and writes nothing onto the pass's record.
+    - Every lookup is audited (the number, the checkpoint and the verdict).
+    """
+    canonical = number_or_error(number)
+    if actor is not None:
+        _require(actor, "passes.verify")
+        if not unit_in_scope(actor, checkpoint.pk):
+            raise PermissionDenied(_("This checkpoint is outside your scope."))
+    now = now or timezone.now()
+    with transaction.atomic():
+        if actor is not None and not _within_limit(actor, now):
+            allowed = False
+        else:
+            allowed = True
+            result = _lookup(actor=actor, number=canonical, checkpoint=checkpoint, direction=direction, log=log,
+                             source=source, now=now)
+    if not allowed:
+        raise LookupThrottled(lookup_limit(), 60)
+    return result
+
+
+def _lookup(*, actor: User | None, number: str, checkpoint: Unit, direction: str, log: bool, source: str,
+            now: dt.datetime) -> NumberLookup:
+    zone = selectors.checkpoint_zone(checkpoint.code)
+    zone_ids = zone[1] if zone is not None else frozenset({checkpoint.pk})
+    p = selectors.find_by_number(number)
+    if p is None:
+        result = NumberLookup(verdict=Verdict.NOT_FOUND, number=number)
+    elif not selectors.valid_in_zone(p, zone_ids):
+        result = NumberLookup(verdict=Verdict.WRONG_ZONE, number=number)
+    else:
+        found = selectors.verify_token(p.token, checkpoint_code=checkpoint.code, now=now)
+        result = NumberLookup(verdict=found.verdict, number=p.number, pass_obj=p, claims=found.claims)
+    audit_log(
+        actor=actor, action=Action.PASS_LOOKUP, object_type="passes.pass", object_id=str(p.pk) if p else "",
+        object_repr=number, detail=f"{checkpoint.code} {result.verdict}",
+    )
+    if log:
+        check = record_check(
+            actor=actor, checkpoint=checkpoint, verdict=result.verdict,
+            pass_id=result.pass_obj.pk if result.pass_obj else None, pass_number=number,
+            holder=result.claims.holder if result.claims else "", direction=direction, checked_at=now,
+            source=source, scope_checked=True,
+        )
+        result.check_id = check.pk
+    return result

@@ -278,14 +278,38 @@ class CheckpointRevocationsView(_CheckpointMixin, View):
         return JsonResponse(selectors.revocation_document())
 
 
+@method_decorator(never_cache, name="dispatch")
 class CheckpointLookupView(_CheckpointMixin, View):
-    """A typed pass number → its token (then verified in the page like a scanned one)."""
+    """A typed pass number, verified by the server at this checkpoint (``services.lookup_by_number``:
+    rate-limited, audited, holder details only where the pass is valid). The page gets the verdict
+    and what the pass claims, never its token; it keeps the claims to answer the same number offline
+    against its revocation list. POST, as it counts and writes the audit log."""
 
-    def get(self, request: HttpRequest) -> HttpResponse:
-        p = selectors.find_by_number(request.GET.get("number", ""))
-        if p is None:
-            return JsonResponse({"token": None}, status=404)
-        return JsonResponse({"token": p.token, "number": p.number, "has_photo": bool(p.person_id and p.person and p.person.photo)})
+    def post(self, request: HttpRequest) -> HttpResponse:
+        try:
+            data = json.loads(request.body)
+            number, code = str(data["number"]), str(data["checkpoint"])
+        except (ValueError, KeyError, TypeError):
+            return JsonResponse({"detail": _("Malformed request.")}, status=400)
+        checkpoint, _zones = _checkpoint(request, code)
+        try:
+            found = services.lookup_by_number(
+                actor=request.user, number=number, checkpoint=checkpoint, log=False,  # type: ignore[arg-type]
+                source=CheckSource.PAGE,
+            )
+        except ValidationError as exc:
+            return JsonResponse({"detail": "；".join(exc.messages)}, status=400)
+        except services.LookupThrottled as exc:
+            response = JsonResponse({"detail": exc.message}, status=429)
+            response["Retry-After"] = str(exc.retry_after)
+            return response
+        c, p = found.claims, found.pass_obj
+        claims = None if c is None or p is None else {
+            "pass_id": c.pass_id, "kind": c.kind, "holder": c.holder, "unit": c.unit_name, "zones": list(c.zones),
+            "valid_from": int(c.valid_from.timestamp()), "valid_until": int(c.valid_until.timestamp()),
+            "has_photo": bool(p.person_id and p.person and p.person.photo),
+        }
+        return JsonResponse({"verdict": found.verdict, "label": found.label, "number": found.number, "claims": claims})
 
 
 class CheckpointPhotoView(_CheckpointMixin, View):
@@ -384,7 +408,7 @@ class CheckpointShiftView(_CheckpointMixin, View):
         return JsonResponse({"shift": on_shift})
 
 
-SW_VERSION = "fk-checkpoint-v1"
+SW_VERSION = "fk-checkpoint-v2"
 
 
 class ServiceWorkerView(View):

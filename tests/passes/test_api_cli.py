@@ -15,6 +15,7 @@ from fangkong.accounts.services import token_create
 from fangkong.core.stats import collect
 from fangkong.passes import services
 from fangkong.passes.models import Pass, PassCheck
+from fangkong.passes.numbering import new_number
 from fangkong.passes.printing import pass_sheets
 
 from .. import factories as f
@@ -49,7 +50,8 @@ def test_bad_input_through_the_api_is_never_valid(city, guard, office, staff_pas
     assert post(client, token, {"token": tampered, "checkpoint": cp}).json()["verdict"] in {"forged", "unreadable"}
     assert post(client, token, {"token": staff_pass.token[:40], "checkpoint": cp}).json()["verdict"] == "unreadable"
     assert post(client, token, {"token": "hello", "checkpoint": cp}).json()["verdict"] == "unreadable"
-    assert post(client, token, {"number": "S999999", "checkpoint": cp}).json()["verdict"] == "not_found"
+    assert post(client, token, {"number": new_number("staff"), "checkpoint": cp}).json()["verdict"] == "not_found"
+    assert post(client, token, {"number": "S999999", "checkpoint": cp}).status_code == 400  # an old-style number
     services.revoke_pass(actor=office, p=staff_pass)
     assert post(client, token, {"token": staff_pass.token, "checkpoint": cp}).json()["verdict"] == "revoked"
     assert PassCheck.objects.filter(verdict="valid").count() == 0
@@ -102,7 +104,7 @@ def test_verify_pass_command_exits_0_only_for_valid(city, office, staff_pass, ca
         assert exc.value.code == 1
     services.revoke_pass(actor=office, p=staff_pass)
     with pytest.raises(SystemExit):
-        call_command("verify_pass", staff_pass.number)
+        call_command("verify_pass", staff_pass.number, "--checkpoint", city.checkpoint_1.code)
     assert "revoked" in capsys.readouterr().out
 
 

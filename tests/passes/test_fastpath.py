@@ -157,7 +157,8 @@ def test_errors_and_unusual_input_are_answered_by_django_the_same(city, guard, s
         ({"token": 12}, auth, 422),  # not a string: the schema refuses it
         ({"token": staff_pass.token, "log": "yes"}, auth, 200),  # coerced by the schema, as Django does
         ({"number": staff_pass.number.lower(), "checkpoint": cp}, auth, 200),
-        ({"number": "S999999", "checkpoint": cp}, auth, 200),
+        ({"number": "S999999", "checkpoint": cp}, auth, 400),  # an old-style number: refused, said why
+        ({"number": "S2345-6789-A", "checkpoint": cp}, auth, 400),  # a failed check character
         ({}, auth, 200),
         ({"token": staff_pass.token, "number": "\ud800"}, auth, 200),  # not text the database takes: Django answers
         ('{"token": ', auth, 400),
@@ -189,7 +190,7 @@ def test_a_revocation_counts_at_once_and_the_lean_path_makes_one_statement(city,
     # A token revoked or a user deactivated is refused at once too.
     from fangkong.accounts.models import ApiToken
 
-    ApiToken.objects.filter(user=guard).update(revoked=True)
+    ApiToken.objects.filter(user=guard).update(revoked_at=timezone.now())
     assert wsgi_post(data, auth).status_code == 401
 
 

@@ -178,6 +178,13 @@
     let ok = false;
     try { ok = await crypto.subtle.verify({ name: "Ed25519" }, key, parsed.sig, parsed.body); } catch (e) { ok = false; }
     if (!ok) return { verdict: "forged", claims: c };
+    return judge(c);
+  }
+  window.fkVerify = verify; // used by the browser test and the in-browser benchmark
+
+  // The verdict on claims someone vouched for (the signature, or the server for a typed number),
+  // from the cached revocation list: the same order as passes/tokens.py.
+  function judge(c) {
     if (list && list.revoked.has(c.pass_id)) return { verdict: "revoked", claims: c };
     if (list && list.suspended.has(c.pass_id)) return { verdict: "suspended", claims: c };
     if (list && list.ended.has(c.pass_id)) return { verdict: "secondment_ended", claims: c };
@@ -189,7 +196,6 @@
     if (age === null || age > list.max_age) return { verdict: "stale_list", claims: c, age };
     return { verdict: "valid", claims: c };
   }
-  window.fkVerify = verify; // used by the browser test and the in-browser benchmark
 
   function fmt(ts) {
     const d = new Date(ts * 1000);
@@ -211,6 +217,7 @@
     else if (result.verdict === "unknown_key") why = "签发密钥未知：请刷新吊销名单与公钥后重试";
     else if (result.verdict === "unreadable") why = "无法识别：请重新扫码或输入编号";
     else if (result.verdict === "not_found") why = "查无此证件编号";
+    if (result.why) why = result.why;
     box.querySelector(".why").textContent = why;
     const c = result.claims;
     const holder = $("#holder");
@@ -236,25 +243,42 @@
     }
   }
 
+  // A typed number as stored: upper case, grouped S4KX-7M2Q-9T (the server checks it properly).
+  function canonical(text) {
+    const compact = text.toUpperCase().replace(/[\s\-_.·]+/g, "");
+    return compact.length === 10 ? compact.slice(0, 4) + "-" + compact.slice(4, 8) + "-" + compact.slice(8) : compact;
+  }
+
+  function csrf() { return document.querySelector("[name=csrfmiddlewaretoken]").value; }
+
   async function check(text) {
     text = (text || "").trim();
     if (!text) return;
-    let number = "";
-    if (text.toUpperCase().indexOf(PREFIX) !== 0) {
-      number = text.toUpperCase();
-      const known = store.get("tokens", {});
-      let token = known[number];
-      if (!token && navigator.onLine) {
-        try {
-          const r = await request(cfg.urls.lookup + "?number=" + encodeURIComponent(number));
-          if (r.ok) token = (await r.json()).token;
-        } catch (e) { /* offline */ }
-        if (token) { known[number] = token; store.set("tokens", known); }
-      }
-      if (!token) { show({ verdict: navigator.onLine ? "not_found" : "unreadable" }, number); return; }
-      text = token;
+    if (text.toUpperCase().indexOf(PREFIX) === 0) { show(await verify(text), ""); return; }
+    // A typed number: the server verifies it here (it never hands out the pass's token) and says
+    // what the pass claims only when it is valid in this checkpoint's zone. Those claims are kept
+    // so the same number is answered offline against the cached revocation list.
+    const number = canonical(text);
+    const known = store.get("numbers", {});
+    if (navigator.onLine) {
+      try {
+        const r = await request(cfg.urls.lookup, {
+          method: "POST",
+          headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
+          body: JSON.stringify({ number: text, checkpoint: cfg.checkpoint.code }),
+        });
+        const data = await r.json();
+        if (r.ok) {
+          if (data.claims) { known[data.number] = data.claims; store.set("numbers", known); }
+          show({ verdict: data.verdict, claims: data.claims }, data.number);
+          return;
+        }
+        if (r.status === 400 || r.status === 429) { show({ verdict: "unreadable", why: data.detail }, number); return; }
+      } catch (e) { /* offline: answered below */ }
     }
-    show(await verify(text), number);
+    const claims = known[number];
+    if (claims) { show(judge(claims), number); return; }
+    show({ verdict: "unreadable", why: "离线时只能核验此前联网查过的编号，请扫码" }, number);
   }
 
   // ---- the passage log, queued offline -----------------------------------------------------
@@ -364,6 +388,7 @@
     if (!("serviceWorker" in navigator)) return Promise.resolve();
     return navigator.serviceWorker.register(cfg.urls.sw).catch(() => {});
   }
+  localStorage.removeItem("fk.tokens"); // earlier versions kept looked-up tokens here
   window.fkReady = restore().then(refresh).then(cachePage).then(registerWorker).then(sync)
     .then(() => { showQueue(); document.body.dataset.ready = "1"; });
 })();
