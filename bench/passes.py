@@ -389,7 +389,7 @@ def bench_browser(args: argparse.Namespace, data: dict) -> None:
             page.click("#login-submit")
             page.wait_for_url(f"{base}/")
             page.goto(f"{base}/passes/checkpoint/{data['checkpoint']}/")
-            page.wait_for_function("document.body.dataset.ready === '1'")
+            page.wait_for_function("() => document.body.dataset.ready === '1'")
             context.set_offline(True)
             tokens = data["tokens"][:300]
             per_scan = page.evaluate("""async (tokens) => {

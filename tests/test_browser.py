@@ -22,7 +22,7 @@ def test_a_community_user_sees_only_that_community(page, live_server, city):
         assert outsider not in table
     # Searching by pinyin initials updates the table in place (HTMX).
     page.fill("#id_q", "zcl")
-    page.wait_for_function("!document.querySelector('#person-table').innerText.includes('孙二娥')")
+    page.wait_for_function("() => !document.querySelector('#person-table').innerText.includes('孙二娥')")
     assert "赵春兰" in page.locator("#person-table").inner_text()
     response = page.goto(f"{live_server.url}/people/{city.bob.pk}/")
     assert response.status == 404

@@ -18,7 +18,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def verdict(page, code):
     page.fill("#code", code)
     page.click("#verify")
-    page.wait_for_function("document.querySelector('#verdict').style.display === 'block'")
+    page.wait_for_function("() => document.querySelector('#verdict').style.display === 'block'")
     text = page.locator("#verdict .word").inner_text()
     page.evaluate("document.querySelector('#verdict').style.display = 'none'")
     return text
@@ -59,12 +59,12 @@ def test_issue_verify_revoke_and_verify_offline(page, live_server, city):
 
     checkpoint = f"{live_server.url}/passes/checkpoint/{city.checkpoint_1.code}/"
     page.goto(checkpoint)
-    page.wait_for_function("document.body.dataset.ready === '1'")
+    page.wait_for_function("() => document.body.dataset.ready === '1'")
     assert "吊销名单第0版" in page.locator("#list-age").inner_text()
     assert verdict(page, first.number) == "有效"
     assert page.locator("#holder .name").inner_text() == "李爱丽"
     page.click("#confirm button[data-direction=in]")
-    page.wait_for_function("document.querySelector('#queue').innerText.includes('已全部上传')")
+    page.wait_for_function("() => document.querySelector('#queue').innerText.includes('已全部上传')")
     check = PassCheck.objects.get()
     assert (check.pass_obj_id, check.direction, check.checkpoint_id) == (first.pk, "in", city.checkpoint_1.pk)
 
@@ -74,9 +74,9 @@ def test_issue_verify_revoke_and_verify_offline(page, live_server, city):
         page.click("#revoke")
     assert Pass.objects.get(pk=first.pk).status == "revoked"
     page.goto(checkpoint)
-    page.wait_for_function("document.body.dataset.ready === '1'")
+    page.wait_for_function("() => document.body.dataset.ready === '1'")
     page.click("#refresh")
-    page.wait_for_function("document.querySelector('#list-age').innerText.includes('第1版')")
+    page.wait_for_function("() => document.querySelector('#list-age').innerText.includes('第1版')")
     assert verdict(page, first.number) == "已吊销"
     assert verdict(page, second.token) == "有效"
 
@@ -84,11 +84,11 @@ def test_issue_verify_revoke_and_verify_offline(page, live_server, city):
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     if not page.evaluate("!!navigator.serviceWorker.controller"):
         page.reload()
-        page.wait_for_function("document.body.dataset.ready === '1'")
+        page.wait_for_function("() => document.body.dataset.ready === '1'")
     assert page.evaluate("!!navigator.serviceWorker.controller")
     page.context.set_offline(True)
     page.reload()
-    page.wait_for_function("document.body.dataset.ready === '1'")
+    page.wait_for_function("() => document.body.dataset.ready === '1'")
     assert "离线" in page.locator("#net").inner_text()
     assert verdict(page, second.token) == "有效"
     assert verdict(page, first.token) == "已吊销"
@@ -102,7 +102,7 @@ def test_issue_verify_revoke_and_verify_offline(page, live_server, city):
     assert "待上传记录 1 条" in page.locator("#queue").inner_text()
     page.context.set_offline(False)
     page.evaluate("window.dispatchEvent(new Event('online'))")
-    page.wait_for_function("document.querySelector('#queue').innerText.includes('已全部上传')")
+    page.wait_for_function("() => document.querySelector('#queue').innerText.includes('已全部上传')")
     synced = PassCheck.objects.get(pass_obj=second)
     assert (synced.direction, synced.source, synced.verdict) == ("out", "offline", "valid")
     page.goto("about:blank")  # nothing in flight while the live server's database is flushed
@@ -113,7 +113,7 @@ def test_a_stale_list_is_shown_loudly_and_never_passes(page, live_server, city):
     log_in(page, live_server, "office2", f.PASSWORD, wait=True)
     p = issue_staff_pass(page, live_server, city.alice)
     page.goto(f"{live_server.url}/passes/checkpoint/{city.checkpoint_1.code}/")
-    page.wait_for_function("document.body.dataset.ready === '1'")
+    page.wait_for_function("() => document.body.dataset.ready === '1'")
     # The browser's verifier agrees with the server's on the genuine token and on tampered ones.
     assert page.evaluate("async (t) => (await window.fkVerify(t)).verdict", p.token) == "valid"
     rng = random.Random(5)
@@ -139,6 +139,6 @@ def test_a_stale_list_is_shown_loudly_and_never_passes(page, live_server, city):
     assert verdict(page, p.token) == "吊销名单已过时"
     assert "8小时" in page.locator("#verdict .why").inner_text()
     page.evaluate("() => { document.querySelector('#refresh').click(); }")
-    page.wait_for_function("document.querySelector('#list-age').className === 'stale'")
+    page.wait_for_function("() => document.querySelector('#list-age').className === 'stale'")
     assert "吊销名单已过时8小时" in page.locator("#list-age").inner_text()
     page.goto("about:blank")
