@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_filters",
+    # ninja's own static Swagger page (the CDN one carries an inline script the CSP refuses).
+    "ninja",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_tasks",

@@ -28,7 +28,7 @@ from fangkong.deployment import services as deployment
 from fangkong.orgs.choices import UnitKind
 from fangkong.orgs.models import Unit, UnitLink
 
-from . import selectors, services
+from . import numbering, selectors, services
 from .choices import CheckSource, Direction, PassStatus, Verdict
 from .filtersets import PassFilterSet
 from .forms import DepartmentBatchForm, StaffPassForm, StatusForm, VehiclePassForm
@@ -313,13 +313,41 @@ class CheckpointLookupView(_CheckpointMixin, View):
 
 
 class CheckpointPhotoView(_CheckpointMixin, View):
-    """The staff pass holder's photo, to compare with the face at the checkpoint."""
+    """The staff pass holder's photo, to compare with the face at the checkpoint.
 
-    def get(self, request: HttpRequest, pass_id: int) -> FileResponse:
+    Asked for with a proof of holding the card: the scanned code (its signature must verify and
+    name this pass) or the printed number. Pass ids are sequential; without the proof an officer
+    could walk them and collect every holder's face. A POST, so the code never lands in a URL or
+    an access log."""
+
+    def post(self, request: HttpRequest, pass_id: int) -> HttpResponse:
+        try:
+            proof = json.loads(request.body)
+            assert isinstance(proof, dict)
+            token, number = proof.get("token") or "", proof.get("number") or ""
+            assert isinstance(token, str) and isinstance(number, str) and len(token) + len(number) <= 1000
+        except (ValueError, AssertionError):
+            return JsonResponse({"detail": _("Malformed request.")}, status=400)
         p = Pass.objects.filter(pk=pass_id).select_related("person").first()
-        if p is None or p.person is None or not p.person.photo or not _may_see_holder(request.user, p):
+        if p is None or p.person is None or not p.person.photo or not _holds(p, token, number):
+            raise Http404
+        if not _may_see_holder(request.user, p):
             raise Http404
         return FileResponse(p.person.photo.open("rb"))
+
+
+def _holds(p: Pass, token: str, number: str) -> bool:
+    """Whether the caller showed this pass's own signed code or its printed number."""
+    if token:
+        verification = selectors.verify_token(token)
+        return verification.claims is not None and verification.claims.pass_id == p.pk and verification.verdict not in (
+            Verdict.FORGED, Verdict.UNKNOWN_KEY, Verdict.UNREADABLE, Verdict.NOT_FOUND)
+    if number:
+        try:
+            return numbering.parse_number(number) == p.number
+        except numbering.NumberError:
+            return False
+    return False
 
 
 def _may_see_holder(user: Any, p: Pass) -> bool:
@@ -408,7 +436,7 @@ class CheckpointShiftView(_CheckpointMixin, View):
         return JsonResponse({"shift": on_shift})
 
 
-SW_VERSION = "fk-checkpoint-v2"
+SW_VERSION = "fk-checkpoint-v3"
 
 
 class ServiceWorkerView(View):

@@ -169,10 +169,35 @@ def test_a_holders_photo_is_shown_only_where_the_pass_is_valid(city, office, gua
     elsewhere = services.issue_staff_pass(actor=office, person=city.carol, valid_from=window[0],
                                           valid_until=window[1], zones=[city.comm_2])
     client = login_client(guard)
+
+    def photo(c, p, **proof):
+        return c.post(f"/passes/checkpoint/photo/{p.pk}/", json.dumps(proof), content_type="application/json")
+
     for p, status in [(here, 200), (everywhere, 200), (elsewhere, 404)]:
-        response = client.get(f"/passes/checkpoint/photo/{p.pk}/")
-        assert response.status_code == status, p
-        if status == 200:
-            assert b"".join(response.streaming_content) == png.getvalue()
+        for proof in ({"token": p.token}, {"number": p.number}):
+            response = photo(client, p, **proof)
+            assert response.status_code == status, (p, proof)
+            if status == 200:
+                assert b"".join(response.streaming_content) == png.getvalue()
     # The office, whose scope holds the pass, sees it.
-    assert login_client(office).get(f"/passes/checkpoint/photo/{elsewhere.pk}/").status_code == 200
+    assert photo(login_client(office), elsewhere, number=elsewhere.number).status_code == 200
+
+
+def test_a_holders_photo_needs_the_card_itself(city, office, guard, window, settings, tmp_path):
+    """Pass ids are sequential: walking them without the pass's own code or number gives no face,
+    and a code or number of another pass does not open this one."""
+    from django.core.files.base import ContentFile
+
+    settings.MEDIA_ROOT = tmp_path
+    city.alice.photo.save("a.png", ContentFile(b"\x89PNG fake"))
+    city.bob.photo.save("b.png", ContentFile(b"\x89PNG fake"))
+    mine = services.issue_staff_pass(actor=office, person=city.alice, valid_from=window[0], valid_until=window[1])
+    other = services.issue_staff_pass(actor=office, person=city.bob, valid_from=window[0], valid_until=window[1])
+    client = login_client(guard)
+    url = f"/passes/checkpoint/photo/{mine.pk}/"
+    assert client.get(url).status_code == 405
+    for body in ({}, {"number": other.number}, {"token": other.token}, {"token": mine.token[:-4] + "AAAA"},
+                 {"number": "S000001"}):
+        assert client.post(url, json.dumps(body), content_type="application/json").status_code == 404, body
+    assert client.post(url, "[1]", content_type="application/json").status_code == 400
+    assert client.post(url, json.dumps({"number": mine.number}), content_type="application/json").status_code == 200

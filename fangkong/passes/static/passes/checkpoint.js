@@ -203,7 +203,7 @@
     return d.getFullYear() + "-" + p(d.getMonth() + 1) + "-" + p(d.getDate()) + " " + p(d.getHours()) + ":" + p(d.getMinutes());
   }
 
-  function show(result, number) {
+  function show(result, number, token) {
     current = Object.assign({ number: number || "" }, result);
     const box = $("#verdict");
     box.style.display = "block";
@@ -229,10 +229,18 @@
     holder.querySelector(".unit").textContent = c.unit;
     holder.querySelector(".number").textContent = (c.kind === "vehicle" ? "车辆通行证 " : "出入证 ") + (number || "#" + c.pass_id);
     holder.querySelector(".dates").textContent = fmt(c.valid_from) + " 至 " + fmt(c.valid_until);
-    if (c.kind === "staff" && navigator.onLine) {
-      photo.onerror = () => { photo.hidden = true; };
-      photo.onload = () => { photo.hidden = false; };
-      photo.src = cfg.urls.photo.replace("/0/", "/" + c.pass_id + "/");
+    if (c.kind === "staff" && navigator.onLine && (token || number)) {
+      // The photo is handed out only against the card itself: its scanned code or its number.
+      request(cfg.urls.photo.replace("/0/", "/" + c.pass_id + "/"), {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
+        body: JSON.stringify(token ? { token: token } : { number: number }),
+      }).then((r) => (r.ok ? r.blob() : null)).then((blob) => {
+        if (!blob || !current || current.claims !== c) return;
+        const reader = new FileReader();
+        reader.onload = () => { photo.src = reader.result; photo.hidden = false; };
+        reader.readAsDataURL(blob);
+      }).catch(() => {});
     }
     $("#roster").hidden = true;
     if (c.kind === "staff" && result.verdict === "valid" && navigator.onLine) {
@@ -254,7 +262,7 @@
   async function check(text) {
     text = (text || "").trim();
     if (!text) return;
-    if (text.toUpperCase().indexOf(PREFIX) === 0) { show(await verify(text), ""); return; }
+    if (text.toUpperCase().indexOf(PREFIX) === 0) { show(await verify(text), "", text); return; }
     // A typed number: the server verifies it here (it never hands out the pass's token) and says
     // what the pass claims only when it is valid in this checkpoint's zone. Those claims are kept
     // so the same number is answered offline against the cached revocation list.
