@@ -13,6 +13,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -320,7 +321,7 @@ class CheckpointPhotoView(_CheckpointMixin, View):
     could walk them and collect every holder's face. A POST, so the code never lands in a URL or
     an access log."""
 
-    def post(self, request: HttpRequest, pass_id: int) -> HttpResponse:
+    def post(self, request: HttpRequest, pass_id: int) -> HttpResponseBase:
         try:
             proof = json.loads(request.body)
             assert isinstance(proof, dict)

@@ -256,13 +256,13 @@ def test_the_checkpoint_page_answers_a_typed_number_by_the_zone_rule(page, live_
     f.user(Role.CHECKPOINT_STAFF, city.checkpoint_1, username="guard1")
     log_in(page, live_server, "guard1", f.PASSWORD, wait=True)
     page.goto(f"{live_server.url}/passes/checkpoint/{city.checkpoint_1.code}/")
-    page.wait_for_function("document.body.dataset.ready === '1'")
+    page.wait_for_function("() => document.body.dataset.ready === '1'")
 
     def typed(number):
         page.evaluate("document.querySelector('#verdict').style.display = 'none'")
         page.fill("#code", number)
         page.click("#verify")
-        page.wait_for_function("document.querySelector('#verdict').style.display === 'block'")
+        page.wait_for_function("() => document.querySelector('#verdict').style.display === 'block'")
         return page.locator("#verdict .word").inner_text(), page.locator("#verdict .why").inner_text()
 
     assert typed(here.number.replace("-", " ").lower())[0] == "有效"
