@@ -7,6 +7,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
@@ -47,7 +48,7 @@ class VerifyOut(Schema):
 
 def _require(request: HttpRequest, perm: str) -> None:
     if not user_has_perm(request.user, perm):
-        raise PermissionDenied("Your role may not do this.")
+        raise PermissionDenied(_("Your role may not do this."))
 
 
 @router.post("/verify", response=VerifyOut, summary="Verify a pass at a checkpoint and log the check")
@@ -57,7 +58,7 @@ def verify(request: HttpRequest, payload: VerifyIn) -> dict[str, Any]:
     if payload.checkpoint:
         zone = selectors.checkpoint_zone(payload.checkpoint)
         if zone is None or not unit_in_scope(request.user, zone[0]):  # type: ignore[arg-type]
-            raise HttpError(404, "No such checkpoint in your scope.")
+            raise HttpError(404, _("No such checkpoint in your scope."))
         checkpoint = zone[0]
     token = payload.token
     if not token and payload.number:
@@ -177,7 +178,7 @@ def issue(request: HttpRequest, payload: IssueIn) -> Status:
     _require(request, "passes.change")
     zones = list(Unit.objects.visible_to(request.user).filter(pk__in=payload.zone_ids))
     if len(zones) != len(set(payload.zone_ids)):
-        raise HttpError(404, "A zone is not in your scope.")
+        raise HttpError(404, _("A zone is not in your scope."))
     start, end = services.day_bounds(payload.valid_from, payload.valid_until)
     if payload.kind == PassKind.STAFF:
         person = get_object_or_404(Person.objects.visible_to(request.user), pk=payload.person_id)

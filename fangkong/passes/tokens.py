@@ -155,6 +155,8 @@ def unpack(body: bytes) -> PassClaims:
         for _ in range(2):
             n = body[pos]
             texts.append(body[pos + 1 : pos + 1 + n].decode())
+            if "\x00" in texts[-1]:
+                raise TokenError("NUL in a text")  # no text the platform signs holds one
             if len(body) < pos + 1 + n:
                 raise TokenError("truncated text")
             pos += 1 + n
