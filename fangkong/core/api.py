@@ -8,6 +8,8 @@ import json
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, TooManyFieldsSent, ValidationError
+from django.db import DataError
+from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext
@@ -144,6 +146,20 @@ def on_too_big(request: HttpRequest, exc: Exception) -> HttpResponse:
     from django.conf import settings
 
     return _error(request, 413, too_large(settings.DATA_UPLOAD_MAX_MEMORY_SIZE))
+
+
+@api.exception_handler(ProtectedError)
+@api.exception_handler(RestrictedError)
+def on_protected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # A delete refused because other records still refer to this one: the caller's conflict.
+    return _error(request, 409, N_("Other records still refer to this one: it cannot be deleted."))
+
+
+@api.exception_handler(OverflowError)
+@api.exception_handler(DataError)
+def on_out_of_range(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # A number (an id, a page) or a text the database cannot hold: the input's fault, not the server's.
+    return _error(request, 422, N_("A value is out of the range the database can store."))
 
 
 @api.exception_handler(TooManyFieldsSent)

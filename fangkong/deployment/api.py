@@ -95,7 +95,7 @@ class GroupRow(Schema):
     team_leaders: int
 
 
-class FiguresOut(Schema):
+class DeploymentFiguresOut(Schema):
     as_of: dt.date
     cadres_seconded: int
     departments_sending: int
@@ -180,7 +180,7 @@ def _secondments(request: HttpRequest) -> Any:
 
 def _unit(unit_id: int | None) -> Unit | None:
     # Services check the scope of the units written; here they only have to exist.
-    return get_object_or_404(Unit, pk=unit_id) if unit_id else None
+    return get_object_or_404(Unit, pk=unit_id) if unit_id is not None else None
 
 
 @router.get("/secondments", response=SecondmentPage, summary="List secondments in your scope")
@@ -225,7 +225,7 @@ def end_secondment(request: HttpRequest, secondment_id: int, payload: EndIn) -> 
     return _secondments(request).get(pk=secondment_id)
 
 
-@router.get("/figures", response=FiguresOut, summary="Cadres seconded by street, community, checkpoint, department")
+@router.get("/figures", response=DeploymentFiguresOut, summary="Cadres seconded by street, community, checkpoint, department")
 def figures(request: HttpRequest, as_of: dt.date | None = None) -> dict[str, Any]:
     if not user_has_perm(request.user, "deployment.view"):
         raise PermissionDenied(_("Your role may not see the deployment figures."))

@@ -105,6 +105,11 @@ class PassClaims:
     zones: tuple[int, ...] = field(default_factory=tuple)
 
 
+EARLIEST = dt.datetime.fromtimestamp(0, dt.UTC)
+LATEST = dt.datetime.fromtimestamp(2**32 - 1, dt.UTC)
+"""The validity dates a token can carry (unsigned 32-bit seconds)."""
+
+
 def _ts(moment: dt.datetime) -> int:
     if moment.tzinfo is None:
         raise ValueError("aware datetime required")

@@ -40,7 +40,9 @@ class TemplateOut(Schema):
     line: str
     unit_kinds: list[str]
     root_id: int | None
-    deadline: dt.time
+    # A wall-clock time in Asia/Shanghai without an offset: RFC 3339's partial-time, not JSON
+    # Schema's "time" (which requires the offset).
+    deadline: dt.time = Field(json_schema_extra={"format": "partial-time"})
     start_date: dt.date
     end_date: dt.date | None
     version: int

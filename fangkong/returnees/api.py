@@ -178,7 +178,7 @@ class GroupFigures(Figures):
     label: str | None
 
 
-class FiguresOut(Schema):
+class ReturneeFiguresOut(Schema):
     as_of: dt.datetime
     city: Figures
     lines: list[GroupFigures]
@@ -222,10 +222,13 @@ def list_returnees(request: HttpRequest, filters: Query[ReturneeFilters], pages:
     return paginate(qs, pages)
 
 
-@router.get("/figures", response=FiguresOut, summary="Dual-report figures as of a date (end of day)")
+@router.get("/figures", response=ReturneeFiguresOut, summary="Dual-report figures as of a date (end of day)")
 def figures(request: HttpRequest, as_of: dt.date | None = None) -> dict[str, Any]:
     if not user_has_perm(request.user, "returnees.view"):
         raise PermissionDenied(_("Your role may not see the ledger."))
+    if as_of is not None and not 1901 <= as_of.year <= 9998:
+        # Before 1901 the zone's offset has seconds (local mean time), which no RFC 3339 time carries.
+        raise HttpError(422, _("The date is out of range."))
     moment = selectors.end_of_day(as_of or as_of_default())
     qs = Returnee.objects.visible_to(request.user)
     return {
