@@ -13,7 +13,7 @@ THREADS ?= 32
 PG_URL ?= postgres://postgres@127.0.0.1:5432/fangkong
 export FANGKONG_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run serve install install-test test lint check test-sqlite test-postgres chromium bench clean messages
+.PHONY: run serve install install-test test lint check test-sqlite test-postgres fuzz chromium bench clean messages
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "fangkong needs Python 3.11 or newer on PATH"; exit 1; }
@@ -50,8 +50,8 @@ run: install
 	  --blocking-threads $(THREADS) --respawn-failed-workers --no-access-log fangkong.config.wsgi:application
 
 ## make test: lint, type-check, Django checks, migrations and OpenAPI drift, then the suite on SQLite and PostgreSQL
-test: install-test chromium lint check test-sqlite test-postgres
-	echo "make test: all checks and both database runs passed"
+test: install-test chromium lint check test-sqlite test-postgres fuzz
+	echo "make test: all checks, both database runs and the API fuzzing passed"
 
 chromium:
 	if [ ! -x /usr/bin/chromium ]; then
@@ -85,6 +85,11 @@ test-postgres: install-test
 	  echo "PostgreSQL unreachable: the PostgreSQL run is skipped (CI=true makes this a failure)"; exit 0
 	fi
 	DATABASE_URL="$(PG_URL)" $(BIN)/pytest
+
+## make fuzz: schemathesis over the committed openapi.json against the real server (granian, a fresh
+## SQLite demo city, an API token of the demo office): fails on any 5xx or answer off its schema.
+fuzz: install-test
+	$(BIN)/python scripts/fuzz_api.py
 
 ## make bench: the benchmarks, with their figures printed
 bench: install-test chromium

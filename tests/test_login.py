@@ -156,3 +156,62 @@ def test_it_does_not_ask_other_roles_for_a_second_factor(city):
     client = Client()
     assert post_login(client, "bangongshi", f.PASSWORD)["Location"] == "/"
     assert client.get("/people/").status_code == 200
+
+
+def _login_answer(username, password):
+    response = post_login(Client(), username, password)
+    errors = list(response.context["form"].non_field_errors()) if response.context else []
+    return response.status_code, errors
+
+
+def test_it_answers_the_same_for_an_unknown_username_lockout_included(city):
+    """Wrong passwords under an existing username and under one nobody has get the same answers,
+    attempt by attempt: 401 "wrong username or password" five times, then 403 "locked"."""
+    f.user("unit_liaison", city.dept_a, username="exists")
+    existing = [_login_answer("exists", "wrong-Pass-1") for _ in range(7)]
+    unknown = [_login_answer("nobody-has-this", "wrong-Pass-1") for _ in range(7)]
+    assert existing == unknown
+    assert [status for status, _errors in existing] == [401] * 5 + [403] * 2
+    assert existing[0][1] != existing[5][1]  # the lock-out says so
+    # An unknown username's failures are audited as such, the lock-out too.
+    assert AuditEntry.objects.filter(action="locked", actor=None, object_repr="nobody-has-this").count() == 1
+
+
+def test_it_keeps_the_count_of_unknown_usernames_bounded(city, monkeypatch):
+    from fangkong.accounts import services
+    from fangkong.accounts.models import LoginThrottle
+
+    monkeypatch.setattr(services, "LOGIN_THROTTLE_MAX_ROWS", 3)
+    for i in range(6):
+        post_login(Client(), f"ghost{i}", "wrong-Pass-1")
+    assert sorted(LoginThrottle.objects.values_list("username", flat=True)) == ["ghost3", "ghost4", "ghost5"]
+    # Rows whose window and lock have passed go first.
+    LoginThrottle.objects.update(updated_at=timezone.now() - dt.timedelta(hours=1))
+    post_login(Client(), "ghost9", "wrong-Pass-1")
+    assert list(LoginThrottle.objects.values_list("username", flat=True)) == ["ghost9"]
+
+
+def test_it_takes_as_long_for_an_unknown_username_lockout_included(city, settings):
+    """With the real password hasher, a wrong password for an existing account, for a username
+    nobody has, and for either once locked each take about the same time (each runs the hasher
+    once): the medians of several tries are within a factor of 3."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
+    user = f.user("unit_liaison", city.dept_a, username="timed")
+    user.set_password(f.PASSWORD)
+    user.save()
+
+    def timed(username):
+        start = time.perf_counter()
+        post_login(Client(), username, "wrong-Pass-1")
+        return time.perf_counter() - start
+
+    tries = 4  # below the limit of 5: none of these locks
+    medians = {
+        "existing": sorted(timed("timed") for _ in range(tries))[tries // 2],
+        "unknown": sorted(timed("nobody-timed") for _ in range(tries))[tries // 2],
+    }
+    timed("timed"), timed("nobody-timed")  # the fifth failure locks both
+    medians["existing, locked"] = sorted(timed("timed") for _ in range(tries))[tries // 2]
+    medians["unknown, locked"] = sorted(timed("nobody-timed") for _ in range(tries))[tries // 2]
+    assert post_login(Client(), "timed", "wrong-Pass-1").status_code == 403
+    assert max(medians.values()) < 3 * min(medians.values()), medians

@@ -152,3 +152,22 @@ class ApiToken(models.Model):
         if self.revoked_at is not None:
             return "revoked"
         return "active" if self.expires_at > now else "expired"
+
+class LoginThrottle(models.Model):
+    """Failed logins under a username that names no account, counted as an account's are, so the
+    lock-out answers the same for both and does not tell who has an account. Rows whose window and
+    lock have passed are deleted as new ones come (``accounts.services``), and there are never
+    more than ``LOGIN_THROTTLE_MAX_ROWS``."""
+
+    username = models.CharField(max_length=150, unique=True)
+    failed_logins = models.PositiveSmallIntegerField(default=0)
+    first_failure_at = models.DateTimeField(null=True, blank=True)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("login throttle")
+        verbose_name_plural = _("login throttles")
+
+    def __str__(self) -> str:
+        return self.username

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.contrib.auth.hashers import check_password, get_hasher, make_password
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,7 +23,7 @@ from fangkong.core.scoping import forget_scope, unit_in_scope, user_has_perm
 from fangkong.core.text import clean_text
 from fangkong.orgs.models import Unit
 
-from .models import TOKEN_DAYS, ApiToken, RevokeReason, User, UserScope
+from .models import TOKEN_DAYS, ApiToken, LoginThrottle, RevokeReason, User, UserScope
 from .roles import ADMIN_ROLES, RANK, Role
 
 
@@ -42,7 +43,9 @@ def login_attempt(*, request: HttpRequest | None, username: str, password: str, 
     """Check a username and password, counting failures and locking the account after too many.
 
     Returns the user on success, None on a wrong password or unknown user, and raises
-    AccountLocked while a lock lasts (even for the right password).
+    AccountLocked while a lock lasts (even for the right password). A username that names no
+    account is counted and locked the same way, and every answer runs the password hasher once,
+    so neither the answer nor its time tells whether an account exists.
     """
     with transaction.atomic():
         user, locked_until = _login_attempt(request=request, username=username, password=password, ip=ip)
@@ -52,34 +55,91 @@ def login_attempt(*, request: HttpRequest | None, username: str, password: str, 
     return user
 
 
+LOGIN_THROTTLE_MAX_ROWS = 10_000
+"""At most this many usernames without an account are counted at once; the oldest go first."""
+
+
+_dummy_hashes: dict[str, str] = {}
+
+
+def _dummy_hash() -> str:
+    """A password hash nobody's password matches, made once per process (and hasher) with the
+    default hasher: checking against it costs what checking a real password costs."""
+    algorithm = str(get_hasher("default").algorithm)
+    if algorithm not in _dummy_hashes:
+        _dummy_hashes[algorithm] = make_password(secrets.token_urlsafe(24))
+    return _dummy_hashes[algorithm]
+
+
+def _hash_once(password: str, user: User | None) -> None:
+    """Run the password hasher once, on the account's hash or the dummy, for an answer that would
+    otherwise come without one."""
+    encoded = user.password if user is not None and user.has_usable_password() else _dummy_hash()
+    check_password(password, encoded)
+
+
+def _throttle(username: str, now: dt.datetime) -> LoginThrottle:
+    """The failure count of a username without an account, locked for this transaction; created
+    (and the stale ones deleted, the table kept bounded) on its first failure."""
+    row = LoginThrottle.objects.select_for_update().filter(username=username).first()
+    if row is not None:
+        return row
+    stale = now - max(_window(), dt.timedelta(seconds=settings.LOGIN_LOCK_SECONDS))
+    LoginThrottle.objects.filter(updated_at__lt=stale).delete()
+    excess = LoginThrottle.objects.count() - LOGIN_THROTTLE_MAX_ROWS + 1
+    if excess > 0:
+        oldest = LoginThrottle.objects.order_by("updated_at").values_list("pk", flat=True)[:excess]
+        LoginThrottle.objects.filter(pk__in=list(oldest)).delete()
+    row, _created = LoginThrottle.objects.get_or_create(username=username, defaults={"updated_at": now})
+    return row
+
+
 def _login_attempt(
     *, request: HttpRequest | None, username: str, password: str, ip: str | None
 ) -> tuple[User | None, dt.datetime | None]:
     now = timezone.now()
     user = User.objects.select_for_update().filter(username=username).first()
-    if user is not None and user.locked_until and user.locked_until > now:
-        audit_log(actor=user, action=Action.LOGIN_FAILED, obj=user, detail="locked", ip=ip)
-        return None, user.locked_until
+    counter: User | LoginThrottle | None = user
+    if user is None:
+        counter = LoginThrottle.objects.select_for_update().filter(username=username).first()
+    if counter is not None and counter.locked_until and counter.locked_until > now:
+        _hash_once(password, user)
+        if user is not None:
+            audit_log(actor=user, action=Action.LOGIN_FAILED, obj=user, detail="locked", ip=ip)
+        else:
+            audit_log(actor=None, action=Action.LOGIN_FAILED, object_repr=username[:150],
+                      detail="unknown user, locked", ip=ip)
+        return None, counter.locked_until
+    # Django's ModelBackend runs the hasher once for an unknown username too.
     authenticated = authenticate(request, username=username, password=password)
     if authenticated is not None and user is not None:
         User.objects.filter(pk=user.pk).update(failed_logins=0, first_failure_at=None, locked_until=None)
         audit_log(actor=user, action=Action.LOGIN, obj=user, ip=ip)
         authenticated.failed_logins = 0
         return authenticated, None
+    if user is not None and not user.has_usable_password():
+        _hash_once(password, None)  # the backend answered without hashing
     if user is None:
+        counter = _throttle(username, now)
         audit_log(actor=None, action=Action.LOGIN_FAILED, object_repr=username[:150], detail="unknown user", ip=ip)
-        return None, None
-    if user.first_failure_at is None or now - user.first_failure_at > _window():
-        user.first_failure_at = now
-        user.failed_logins = 0
-    user.failed_logins += 1
-    audit_log(actor=user, action=Action.LOGIN_FAILED, obj=user, detail=f"{user.failed_logins}", ip=ip)
-    if user.failed_logins >= settings.LOGIN_FAILURE_LIMIT:
-        user.locked_until = now + dt.timedelta(seconds=settings.LOGIN_LOCK_SECONDS)
-        user.failed_logins = 0
-        user.first_failure_at = None
-        audit_log(actor=user, action=Action.LOCKED, obj=user, detail=user.locked_until.isoformat(), ip=ip)
-    user.save(update_fields=["failed_logins", "first_failure_at", "locked_until"])
+    assert counter is not None
+    if counter.first_failure_at is None or now - counter.first_failure_at > _window():
+        counter.first_failure_at = now
+        counter.failed_logins = 0
+    counter.failed_logins += 1
+    if user is not None:
+        audit_log(actor=user, action=Action.LOGIN_FAILED, obj=user, detail=f"{user.failed_logins}", ip=ip)
+    if counter.failed_logins >= settings.LOGIN_FAILURE_LIMIT:
+        counter.locked_until = now + dt.timedelta(seconds=settings.LOGIN_LOCK_SECONDS)
+        counter.failed_logins = 0
+        counter.first_failure_at = None
+        audit_log(actor=user, action=Action.LOCKED, obj=user, object_repr="" if user else username[:150],
+                  detail=counter.locked_until.isoformat(), ip=ip)
+    if isinstance(counter, LoginThrottle):
+        counter.updated_at = now
+        counter.save(update_fields=["failed_logins", "first_failure_at", "locked_until", "updated_at"])
+    else:
+        counter.save(update_fields=["failed_logins", "first_failure_at", "locked_until"])
     return None, None
 
 

@@ -95,14 +95,17 @@ def audit_log(
 
 def audit_change(
     *, actor: User | None, obj: models.Model, before: dict[str, Any] | None, deleted: bool = False
-) -> AuditEntry:
-    """Record a create (before is None), update or delete of a domain record."""
+) -> AuditEntry | None:
+    """Record a create (before is None), update or delete of a domain record. An update that
+    changed nothing is no change: nothing is written (and None returned)."""
     if deleted:
         return audit_log(actor=actor, action=Action.DELETE, obj=obj, before=before)
     after = snapshot(obj)
     if before is None:
         return audit_log(actor=actor, action=Action.CREATE, obj=obj, after=after)
     changed = {k: v for k, v in after.items() if before.get(k) != v}
+    if not changed:
+        return None
     return audit_log(
         actor=actor, action=Action.UPDATE, obj=obj,
         before={k: before.get(k) for k in changed}, after=changed,

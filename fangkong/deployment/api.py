@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
@@ -94,7 +95,7 @@ class GroupRow(Schema):
     team_leaders: int
 
 
-class FiguresOut(Schema):
+class DeploymentFiguresOut(Schema):
     as_of: dt.date
     cadres_seconded: int
     departments_sending: int
@@ -179,7 +180,7 @@ def _secondments(request: HttpRequest) -> Any:
 
 def _unit(unit_id: int | None) -> Unit | None:
     # Services check the scope of the units written; here they only have to exist.
-    return get_object_or_404(Unit, pk=unit_id) if unit_id else None
+    return get_object_or_404(Unit, pk=unit_id) if unit_id is not None else None
 
 
 @router.get("/secondments", response=SecondmentPage, summary="List secondments in your scope")
@@ -224,10 +225,10 @@ def end_secondment(request: HttpRequest, secondment_id: int, payload: EndIn) -> 
     return _secondments(request).get(pk=secondment_id)
 
 
-@router.get("/figures", response=FiguresOut, summary="Cadres seconded by street, community, checkpoint, department")
+@router.get("/figures", response=DeploymentFiguresOut, summary="Cadres seconded by street, community, checkpoint, department")
 def figures(request: HttpRequest, as_of: dt.date | None = None) -> dict[str, Any]:
     if not user_has_perm(request.user, "deployment.view"):
-        raise PermissionDenied("Your role may not see the deployment figures.")
+        raise PermissionDenied(_("Your role may not see the deployment figures."))
     day = as_of or as_of_default()
     return {"as_of": day, **selectors.deployment_figures(Secondment.objects.visible_to(request.user), day)}
 
@@ -271,7 +272,7 @@ def no_shows(request: HttpRequest, at: dt.datetime | None = None) -> Any:
 
 def _check(request: HttpRequest, payload: CheckIn, fn: Any) -> Assignment:
     if payload.by not in CheckBy.values:
-        raise HttpError(400, "by must be self, leader or office")
+        raise HttpError(400, _("by must be self, leader or office"))
     checkpoint = get_object_or_404(Unit.objects.visible_to(request.user), pk=payload.checkpoint_id)
     person = get_object_or_404(selectors.people_in_reach(request.user), pk=payload.person_id)
     assignment: Assignment = fn(person=person, checkpoint=checkpoint, at=payload.at or timezone.now(), by=payload.by,

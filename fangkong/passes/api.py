@@ -53,7 +53,7 @@ class VerifyOut(Schema):
 
 def _require(request: HttpRequest, perm: str) -> None:
     if not user_has_perm(request.user, perm):
-        raise PermissionDenied("Your role may not do this.")
+        raise PermissionDenied(_("Your role may not do this."))
 
 
 @router.post("/verify", response=VerifyOut, summary="Verify a pass at a checkpoint and log the check")
@@ -63,7 +63,7 @@ def verify(request: HttpRequest, payload: VerifyIn) -> dict[str, Any] | HttpResp
     if payload.checkpoint:
         zone = selectors.checkpoint_zone(payload.checkpoint)
         if zone is None or not unit_in_scope(request.user, zone[0]):  # type: ignore[arg-type]
-            raise HttpError(404, "No such checkpoint in your scope.")
+            raise HttpError(404, _("No such checkpoint in your scope."))
         checkpoint = zone[0]
     if not payload.token and payload.number:
         return _verify_number(request, payload, checkpoint)
@@ -204,7 +204,7 @@ def issue(request: HttpRequest, payload: IssueIn) -> Status:
     _require(request, "passes.change")
     zones = list(Unit.objects.visible_to(request.user).filter(pk__in=payload.zone_ids))
     if len(zones) != len(set(payload.zone_ids)):
-        raise HttpError(404, "A zone is not in your scope.")
+        raise HttpError(404, _("A zone is not in your scope."))
     start, end = services.day_bounds(payload.valid_from, payload.valid_until)
     if payload.kind == PassKind.STAFF:
         person = get_object_or_404(Person.objects.visible_to(request.user), pk=payload.person_id)

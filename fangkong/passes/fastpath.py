@@ -13,6 +13,11 @@ is one statement. On PostgreSQL the requests a worker has in hand at the same mo
 statement (``GroupRunner``): the first runs it for all of them in one transaction, so one commit
 and one round trip carry a whole burst of checks. On SQLite each request reads and logs in turn.
 
+Abuse costs it nothing: the body is read only after the headers have shown valid credentials (an
+API token found in the database, remembered a minute; an unknown one is never remembered) and only
+up to ``LEAN_BODY_MAX``; every memo filled from a request is bounded by bytes as well as entries;
+malformed or deeply nested JSON and text holding NUL go to Django, which refuses them (400/422).
+
 Everything unusual — no or bad credentials, a role without the permission, an unknown or
 out-of-scope checkpoint, a lookup by pass number, input that is not exactly the documented
 types — is handed to Django unchanged, so errors, scoping and validation have one implementation.
@@ -21,7 +26,6 @@ types — is handed to Django unchanged, so errors, scoping and validation have 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import io
 import json
 import logging
@@ -39,6 +43,8 @@ from psycopg.pq import ExecStatus
 
 from fangkong.accounts.models import ApiToken
 from fangkong.accounts.roles import PERMISSIONS, role_has_perm
+from fangkong.core.memo import MISSING, BoundedMemo
+from fangkong.core.middleware import cookie_language
 
 from . import selectors, tokens
 from .choices import Direction, PassKind, PassStatus, Verdict
@@ -244,18 +250,17 @@ class VerifyFastPath:
     def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
         self.app = app
         self.hosts: dict[str, bool] = {}
-        self.languages = {code for code, _name in settings.LANGUAGES}
         self.heads: dict[tuple[str, str], str] = {}
         # Settings the answer needs, read once (as Django's middleware reads them when it starts).
         self.ssl_redirect = settings.SECURE_SSL_REDIRECT
-        self.language_code = settings.LANGUAGE_CODE
-        self.language_cookie = settings.LANGUAGE_COOKIE_NAME + "="
         self.zone = timezone.get_default_timezone()
         self.headers = [
             ("X-Frame-Options", settings.X_FRAME_OPTIONS),
             ("X-Content-Type-Options", "nosniff"),
             ("Referrer-Policy", settings.SECURE_REFERRER_POLICY or "same-origin"),
             ("Cross-Origin-Opener-Policy", settings.SECURE_CROSS_ORIGIN_OPENER_POLICY or "same-origin"),
+            # As core.middleware.NoStoreMiddleware: the answer names the holder.
+            ("Cache-Control", "max-age=0, no-cache, no-store, must-revalidate, private"),
         ]
         self.grouped = connections[DEFAULT_DB_ALIAS].vendor == "postgresql"
 
@@ -266,10 +271,16 @@ class VerifyFastPath:
             length = int(environ.get("CONTENT_LENGTH") or 0)
         except ValueError:
             return self.app(environ, start_response)
-        body = environ["wsgi.input"].read(length) if length > 0 else b""
-        environ["wsgi.input"] = io.BytesIO(body)  # Django reads it again when it answers
         try:
-            answer = self.answer(environ, body)
+            # Everything the headers can settle comes before the body is read: a request without
+            # valid credentials is handed to Django (401) with its body unread, and a body larger
+            # than a verification ever is goes to Django too (its own limit applies there).
+            key_hash = self.admitted(environ) if 0 < length <= LEAN_BODY_MAX else None
+            if key_hash is None:
+                return self.app(environ, start_response)
+            body = environ["wsgi.input"].read(length)
+            environ["wsgi.input"] = io.BytesIO(body)  # Django reads it again when it answers
+            answer = self.answer(environ, body, key_hash)
         except Exception:
             # As Django would: logged with the request's path, a JSON 500 to the client.
             logger.exception("Internal Server Error: %s", PATH)
@@ -296,12 +307,13 @@ class VerifyFastPath:
             domain, _port = split_domain_port(host)
             allowed = settings.ALLOWED_HOSTS or (["localhost", "127.0.0.1", "[::1]"] if settings.DEBUG else [])
             ok = bool(domain) and validate_host(domain, allowed)
-            if len(self.hosts) < 1000:
+            if len(self.hosts) < 1000 and len(host) <= 255:  # bounded: 1,000 names of a DNS name's length
                 self.hosts[host] = ok
         return ok
 
-    def answer(self, environ: dict[str, Any], body: bytes) -> tuple[bytes, str] | None:
-        """The response body and language, or None to let Django answer."""
+    def admitted(self, environ: dict[str, Any]) -> str | None:
+        """The API token's hash when the headers make this a request for the lean path with valid
+        credentials; None hands it to Django. Reads no body."""
         if self.ssl_redirect and environ.get("wsgi.url_scheme") != "https" and (
             environ.get("HTTP_X_FORWARDED_PROTO") != "https"
         ):
@@ -309,14 +321,20 @@ class VerifyFastPath:
         if not self.host_allowed(environ):
             return None
         auth = environ.get("HTTP_AUTHORIZATION", "")
-        if not auth.startswith("Bearer ") or " " in auth[7:] or len(auth) < 9:
+        key = auth[7:]
+        if not auth.startswith("Bearer ") or " " in key or not 2 <= len(key) <= MAX_KEY_LENGTH:
             return None
         if not (environ.get("CONTENT_TYPE") or "").startswith("application/json"):
             return None
+        key_hash = _key_hash(key)
+        return key_hash if _credentials_valid(key_hash) else None
+
+    def answer(self, environ: dict[str, Any], body: bytes, key_hash: str) -> tuple[bytes, str] | None:
+        """The response body and language, or None to let Django answer."""
         try:
             payload = json.loads(body)
-        except ValueError:
-            return None
+        except (ValueError, RecursionError):
+            return None  # Django answers 400 (malformed or too deeply nested)
         if not isinstance(payload, dict) or not FIELDS.issuperset(payload):
             return None
         token, checkpoint_code = payload.get("token", ""), payload.get("checkpoint", "")
@@ -324,9 +342,12 @@ class VerifyFastPath:
         if not (type(token) is str and token and type(checkpoint_code) is str and type(number) is str
                 and type(log) is bool and (direction is None or direction in DIRECTIONS)):
             return None
+        if "\x00" in token or "\x00" in number or "\x00" in checkpoint_code:
+            return None  # PostgreSQL text holds no NUL: Django refuses it (422) before any statement
         try:
             token.encode()
             number.encode()
+            checkpoint_code.encode()
         except UnicodeEncodeError:
             return None  # a lone surrogate from a JSON escape is no text the database takes: Django answers
         checkpoint_id = None
@@ -347,7 +368,7 @@ class VerifyFastPath:
                 read[0], read[1], read[2], public_keys=public_keys(), revocations=None, now=now, zone_ids=zone_ids,
             ).verdict
         check = Check(
-            _key_hash(auth[7:]), claims.pass_id if claims else None, checkpoint_id, str(provisional),
+            key_hash, claims.pass_id if claims else None, checkpoint_id, str(provisional),
             token.strip().upper(), (claims.holder if claims else "")[:100], number, direction or "", log, now,
             now.astimezone(self.zone).date(),
         )
@@ -362,9 +383,7 @@ class VerifyFastPath:
         allowed, p_id, p_number, verdict, check_id = check.row
         if not allowed:
             return None  # Django answers 403 (role) or 404 (checkpoint outside the scope)
-        language = environ.get("HTTP_COOKIE") and _cookie_language(environ["HTTP_COOKIE"], self.language_cookie)
-        if language not in self.languages:
-            language = self.language_code
+        language = cookie_language(environ.get("HTTP_COOKIE") or "")
         # The answer is the same JSON as the endpoint's, put together from parts that repeat: the
         # verdict's part per language, the token's part (what it claims) per token.
         head = self.heads.get((language, verdict))
@@ -382,18 +401,78 @@ class VerifyFastPath:
         ).encode(), language
 
 
-# API token → its stored hash (the token's own state is still read at every check).
-_key_hash = functools.lru_cache(maxsize=10_000)(ApiToken.hash_key)
+# Request-supplied keys: every memo is bounded by entries and bytes (``core.memo``).
+MAX_KEY_LENGTH = 256
+"""An Authorization value longer than this is no API token (they are 46 characters): Django answers."""
+LEAN_BODY_MAX = 16 * 1024
+"""A verification's body is a few hundred bytes (a token is at most about 2.5 kB): a larger one is
+handed to Django, whose own body limit applies."""
+_KEY_HASHES: BoundedMemo[str, str] = BoundedMemo(
+    max_entries=10_000, max_bytes=4 * 1024 * 1024, max_item_bytes=1024, size=lambda k, v: len(k) + len(v) + 200,
+)
+_ADMITTED: BoundedMemo[str, float] = BoundedMemo(
+    max_entries=10_000, max_bytes=4 * 1024 * 1024, max_item_bytes=1024, size=lambda k, v: len(k) + 200,
+)
+ADMIT_SECONDS = 60.0
+"""How long an API token found valid lets its requests' bodies be read without asking the database
+again. Only the reading: the statement that answers checks the token again (a revocation counts
+at once)."""
+
+
+def _key_hash(key: str) -> str:
+    """The API token's stored hash (the token's own state is still read at every check)."""
+    hit = _KEY_HASHES.get(key)
+    if hit is MISSING:
+        hit = ApiToken.hash_key(key)
+        _KEY_HASHES.put(key, hit)
+    return hit  # type: ignore[return-value]
+
+
+def _credentials_valid(key_hash: str) -> bool:
+    """Whether the API token is live (``ApiToken.objects.live``: not revoked, not expired, its user
+    active; the statement's join decides the same again at every check), remembered for ``ADMIT_SECONDS`` when it is; an unknown one is asked every time (and
+    never remembered, so random tokens fill nothing)."""
+    now = time.monotonic()
+    until = _ADMITTED.get(key_hash)
+    if until is not MISSING and now < until:  # type: ignore[operator]
+        return True
+    _ready(connections[DEFAULT_DB_ALIAS])
+    if not ApiToken.objects.live(timezone.now()).filter(key_hash=key_hash).exists():
+        return False
+    _ADMITTED.put(key_hash, now + ADMIT_SECONDS)
+    return True
+
+
+def forget_all() -> None:
+    """Empty the memos (tests: ids and tokens are reused between them)."""
+    _KEY_HASHES.clear()
+    _ADMITTED.clear()
+    _READS.clear()
+
 
 Read = tuple[bytes, bytes, tokens.PassClaims, str]
 _UNREAD = json.dumps({"kind": "", "holder": "", "unit": "", "valid_from": None, "valid_until": None})[1:-1]
+_READS: BoundedMemo[str, Read | None] = BoundedMemo(
+    max_entries=50_000, max_bytes=32 * 1024 * 1024, max_item_bytes=16 * 1024,
+    size=lambda k, v: 3 * len(k) + 600,
+)
+"""Token text → what it reads as. A real token is at most about 2.5 kB; 32 MB hold over 10,000 of
+the largest and some 50,000 of the usual."""
 
 
-@functools.lru_cache(maxsize=50_000)
 def _read(token: str) -> Read | None:
     """The token's signed body, signature and claims, and the claims as the answer's JSON members;
     None when it cannot be read. Remembered per token text (a pass is scanned many times a day;
     reading it is a pure function of the text)."""
+    hit = _READS.get(token)
+    if hit is not MISSING:
+        return hit  # type: ignore[return-value]
+    read = _read_token(token)
+    _READS.put(token, read)
+    return read
+
+
+def _read_token(token: str) -> Read | None:
     try:
         signed, signature = tokens.split(token)
         claims = tokens.unpack(signed)
@@ -487,8 +566,15 @@ _TOUCH_INTERVAL = f"{int(TOKEN_TOUCH.total_seconds())} seconds".encode()
 
 
 def _text_array(values: list[str]) -> bytes:
-    """A PostgreSQL array literal of text: every element quoted, backslash and quote escaped."""
+    """A PostgreSQL array literal of text: every element quoted, backslash and quote escaped.
+
+    PostgreSQL text holds no NUL (libpq would cut the literal there and fail the whole group's
+    statement): no text with one reaches a group, since a request that carries one is handed to
+    Django, which refuses it (422), and a token's claims with one are unreadable. Raised here all
+    the same, before anything is sent."""
     joined = "".join(values)
+    if "\x00" in joined:
+        raise ValueError("PostgreSQL text cannot hold NUL")
     if '"' not in joined and "\\" not in joined:  # the usual case: nothing to escape
         return ('{"' + '","'.join(values) + '"}').encode()
     return ("{" + ",".join('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values) + "}").encode()
@@ -555,11 +641,3 @@ def _iso(moment: dt.datetime) -> str:
     if moment.microsecond:
         text = text[:23] + text[26:]
     return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-
-def _cookie_language(cookie: str, name: str) -> str:
-    for part in cookie.split(";"):
-        part = part.strip()
-        if part.startswith(name):
-            return part[len(name):]
-    return ""

@@ -27,11 +27,15 @@ MAX_LIST_AGE = dt.timedelta(hours=6)
 _zone_cache: dict[str, tuple[float, tuple[int, frozenset[int]] | None]] = {}
 _zone_lock = threading.Lock()
 ZONE_CACHE_SECONDS = 60.0
+ZONE_CACHE_ENTRIES = 10_000
+CODE_MAX_LENGTH = Unit._meta.get_field("code").max_length or 32
 
 
 def checkpoint_zone(code: str) -> tuple[int, frozenset[int]] | None:
     """The checkpoint's id and the ids of it and every unit above it (its community and street),
     or None for an unknown code. Cached briefly: the tree changes rarely."""
+    if len(code) > CODE_MAX_LENGTH:
+        return None  # no unit has such a code: nothing to ask, nothing to remember
     now = time.monotonic()
     hit = _zone_cache.get(code)  # one dict read is atomic; the lock guards the writes
     if hit is not None and now - hit[0] < ZONE_CACHE_SECONDS:
@@ -42,6 +46,8 @@ def checkpoint_zone(code: str) -> tuple[int, frozenset[int]] | None:
         above = UnitLink.objects.filter(descendant_id=unit_id).values_list("ancestor_id", flat=True)
         value = (unit_id, frozenset(above))
     with _zone_lock:
+        if len(_zone_cache) >= ZONE_CACHE_ENTRIES:  # bounded: entries × codes of at most 32 characters
+            _zone_cache.clear()
         _zone_cache[code] = (now, value)
     return value
 

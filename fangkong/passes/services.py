@@ -56,6 +56,9 @@ def _check_common(
         raise PermissionDenied(_("This unit is outside your scope."))
     if valid_until <= valid_from:
         raise ValidationError({"valid_until": _("A pass must end after it starts.")})
+    if valid_from < tokens.EARLIEST or valid_until > tokens.LATEST:
+        # The token carries its dates as unsigned 32-bit seconds.
+        raise ValidationError({"valid_from": _("A pass is valid between 1970 and 2106.")})
     wrong = [z.name for z in zones if z.kind not in ZONE_KINDS]
     if wrong:
         raise ValidationError(

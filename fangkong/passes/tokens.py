@@ -105,6 +105,11 @@ class PassClaims:
     zones: tuple[int, ...] = field(default_factory=tuple)
 
 
+EARLIEST = dt.datetime.fromtimestamp(0, dt.UTC)
+LATEST = dt.datetime.fromtimestamp(2**32 - 1, dt.UTC)
+"""The validity dates a token can carry (unsigned 32-bit seconds)."""
+
+
 def _ts(moment: dt.datetime) -> int:
     if moment.tzinfo is None:
         raise ValueError("aware datetime required")
@@ -155,6 +160,8 @@ def unpack(body: bytes) -> PassClaims:
         for _ in range(2):
             n = body[pos]
             texts.append(body[pos + 1 : pos + 1 + n].decode())
+            if "\x00" in texts[-1]:
+                raise TokenError("NUL in a text")  # no text the platform signs holds one
             if len(body) < pos + 1 + n:
                 raise TokenError("truncated text")
             pos += 1 + n

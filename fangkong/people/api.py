@@ -4,6 +4,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from fangkong.core.pagination import PageParams, paginate
@@ -98,7 +99,7 @@ def _units(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
 def _editable(request: HttpRequest, person_id: int) -> Person:
     person = get_object_or_404(Person.objects.visible_to(request.user), pk=person_id)
     if not user_has_perm(request.user, "people.change"):
-        raise PermissionDenied("Your role may not change people.")
+        raise PermissionDenied(_("Your role may not change people."))
     return person
 
 
@@ -120,7 +121,7 @@ def get_person(request: HttpRequest, person_id: int) -> Person:
 @router.post("", response={201: PersonOut}, summary="Add a person")
 def create_person(request: HttpRequest, payload: PersonIn) -> Status:
     if not user_has_perm(request.user, "people.change"):
-        raise PermissionDenied("Your role may not change people.")
+        raise PermissionDenied(_("Your role may not change people."))
     data = _units(request, payload.dict())
     return Status(201, services.person_create(actor=request.user, **data))  # type: ignore[arg-type]
 

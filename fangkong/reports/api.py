@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from fangkong.core.pagination import PageParams, paginate
@@ -39,7 +40,9 @@ class TemplateOut(Schema):
     line: str
     unit_kinds: list[str]
     root_id: int | None
-    deadline: dt.time
+    # A wall-clock time in Asia/Shanghai without an offset: RFC 3339's partial-time, not JSON
+    # Schema's "time" (which requires the offset).
+    deadline: dt.time = Field(json_schema_extra={"format": "partial-time"})
     start_date: dt.date
     end_date: dt.date | None
     version: int
@@ -180,7 +183,7 @@ class FlagFilters(Schema):
 
 def _template(request: HttpRequest, key: int | str) -> ReportTemplate:
     # Every template is visible to whoever may read reports (ReportTemplate.scope_q); no scope query.
-    _require(request, "reports.view", "Your role may not see daily reports.")
+    _require(request, "reports.view", _("Your role may not see daily reports."))
     qs = ReportTemplate.objects.all()
     if isinstance(key, int) or str(key).isdigit():
         return get_object_or_404(qs, pk=int(key))
@@ -194,13 +197,13 @@ def _require(request: HttpRequest, perm: str, message: str) -> None:
 
 @router.get("/templates", response=list[TemplateOut], summary="The report templates and their current fields")
 def list_templates(request: HttpRequest) -> list[ReportTemplate]:
-    _require(request, "reports.view", "Your role may not see daily reports.")
+    _require(request, "reports.view", _("Your role may not see daily reports."))
     return list(ReportTemplate.objects.visible_to(request.user).filter(is_active=True))
 
 
 def _submit(request: HttpRequest, template_key: int | str, unit_id: int, day: dt.date | None,
             values: dict[str, Any], zero: bool) -> Report:
-    _require(request, "reports.submit", "Your role may not send daily reports.")
+    _require(request, "reports.submit", _("Your role may not send daily reports."))
     template = _template(request, template_key)
     unit = get_object_or_404(Unit.objects.visible_to(request.user), pk=unit_id)  # outside the scope: 404
     return services.report_submit(
@@ -229,7 +232,7 @@ def board(request: HttpRequest, template: str, day: dt.date | None = None, unit:
           children_page: int = 1, units_page: int = 1) -> dict[str, Any]:
     """Figures of the subtree, one page of its children's figures (100 a page) and one page of
     its units' states (200 a page); ``children_total`` and ``units_total`` count them all."""
-    _require(request, "reports.view", "Your role may not see daily reports.")
+    _require(request, "reports.view", _("Your role may not see daily reports."))
     tmpl = _template(request, template)
     day = day or as_of_default()
     visible = Unit.objects.visible_to(request.user)
@@ -238,7 +241,7 @@ def board(request: HttpRequest, template: str, day: dt.date | None = None, unit:
         else visible.order_by("level", "code").first()
     )
     if node is None:
-        raise PermissionDenied("Your scope holds no unit.")
+        raise PermissionDenied(_("Your scope holds no unit."))
     at = min(timezone.now(), selectors.end_of_day(day))
     figures = selectors.figures(tmpl, day, day, under=node.pk)
     rows, children_total = selectors.child_page(
@@ -268,7 +271,7 @@ class RangeParams(Schema):
 
 @router.get("/figures", response=FiguresOut, summary="Completeness and timeliness over a date range and subtree")
 def range_figures(request: HttpRequest, params: Query[RangeParams]) -> dict[str, Any]:
-    _require(request, "reports.view", "Your role may not see daily reports.")
+    _require(request, "reports.view", _("Your role may not see daily reports."))
     end = params.end or as_of_default()
     start = params.start or end
     unit = params.unit
@@ -278,7 +281,7 @@ def range_figures(request: HttpRequest, params: Query[RangeParams]) -> dict[str,
         # Outside the office, figures are those of the user's topmost unit.
         first = Unit.objects.visible_to(request.user).order_by("level", "code").first()
         if first is None:
-            raise PermissionDenied("Your scope holds no unit.")
+            raise PermissionDenied(_("Your scope holds no unit."))
         unit = first.pk
     if params.template:
         return selectors.figures(_template(request, params.template), start, end, unit)

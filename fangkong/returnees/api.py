@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
@@ -177,7 +178,7 @@ class GroupFigures(Figures):
     label: str | None
 
 
-class FiguresOut(Schema):
+class ReturneeFiguresOut(Schema):
     as_of: dt.datetime
     city: Figures
     lines: list[GroupFigures]
@@ -221,10 +222,13 @@ def list_returnees(request: HttpRequest, filters: Query[ReturneeFilters], pages:
     return paginate(qs, pages)
 
 
-@router.get("/figures", response=FiguresOut, summary="Dual-report figures as of a date (end of day)")
+@router.get("/figures", response=ReturneeFiguresOut, summary="Dual-report figures as of a date (end of day)")
 def figures(request: HttpRequest, as_of: dt.date | None = None) -> dict[str, Any]:
     if not user_has_perm(request.user, "returnees.view"):
-        raise PermissionDenied("Your role may not see the ledger.")
+        raise PermissionDenied(_("Your role may not see the ledger."))
+    if as_of is not None and not 1901 <= as_of.year <= 9998:
+        # Before 1901 the zone's offset has seconds (local mean time), which no RFC 3339 time carries.
+        raise HttpError(422, _("The date is out of range."))
     moment = selectors.end_of_day(as_of or as_of_default())
     qs = Returnee.objects.visible_to(request.user)
     return {
@@ -247,11 +251,11 @@ def upload_import(
     request: HttpRequest, side: Form[str], file: File[UploadedFile], commit: Form[bool] = False
 ) -> Status[LedgerImport]:
     if not user_has_perm(request.user, "returnees.change"):
-        raise PermissionDenied("Your role may not import ledgers.")
+        raise PermissionDenied(_("Your role may not import ledgers."))
     if side not in {"unit", "community"}:
-        raise HttpError(400, "side must be unit or community")
+        raise HttpError(400, _("side must be unit or community"))
     if file.size and file.size > settings.FANGKONG_IMPORT_MAX_BYTES:
-        raise HttpError(413, "The file is larger than the import limit.")
+        raise HttpError(413, _("The file is larger than the import limit."))
     with tempfile.NamedTemporaryFile(suffix=".upload") as tmp:
         for chunk in file.chunks():
             tmp.write(chunk)
@@ -266,7 +270,7 @@ def upload_import(
 def commit_import(request: HttpRequest, import_id: int) -> LedgerImport:
     ledger_import = get_object_or_404(LedgerImport.objects.visible_to(request.user), pk=import_id)
     if ledger_import.uploaded_by_id != request.user.pk:
-        raise PermissionDenied("Only the uploader may commit this import.")
+        raise PermissionDenied(_("Only the uploader may commit this import."))
     if ledger_import.status == "committed":
         return ledger_import
     return imports.import_start(ledger_import, commit=True)
@@ -288,7 +292,7 @@ def register(request: HttpRequest, payload: RegisterIn) -> Status[Returnee]:
     data["community"] = get_object_or_404(units, pk=community_id) if community_id else None
     side = data.pop("side")
     if side not in {"unit", "community"}:
-        raise HttpError(400, "side must be unit or community")
+        raise HttpError(400, _("side must be unit or community"))
     returnee = services.register(actor=request.user, side=side, **data)  # type: ignore[arg-type]
     return Status(201, returnee)
 
