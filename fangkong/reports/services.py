@@ -19,6 +19,7 @@ from fangkong.audit.services import audit_change, audit_log, snapshot
 from fangkong.core.scoping import unit_in_scope, user_has_perm
 from fangkong.core.text import clean_text
 from fangkong.orgs.models import Unit
+from fangkong.orgs.services import UnitMove
 
 from .choices import FieldKind, FlagKind, FlagStatus, Measure, RevisionKind
 from .models import (
@@ -308,6 +309,23 @@ def _write(*, actor: User | None, template: ReportTemplate, unit: Unit, day: dt.
     return report
 
 
+# The roll-up's advisory lock on PostgreSQL. Submissions take it shared (they never wait for each
+# other); a move of a unit and a rebuild take it exclusively, so a submission adds to the
+# ancestors of the tree as it stands once the move has committed, never to ones a move is
+# taking the subtree away from. SQLite lets one writer at a time in anyway.
+ROLLUP_LOCK_KEY = 0x66_6B_72_72  # "fkrr"
+
+
+def _rollup_lock(*, exclusive: bool) -> None:
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s)" if exclusive else "SELECT pg_advisory_xact_lock_shared(%s)",
+            [ROLLUP_LOCK_KEY],
+        )
+
+
 def rollup_add(report: Report, *, submitted: int, zero: int, on_time: int) -> None:
     """Add a report's counts to the roll-up rows of its unit and every unit above it.
 
@@ -318,6 +336,7 @@ def rollup_add(report: Report, *, submitted: int, zero: int, on_time: int) -> No
 
     if not (submitted or zero or on_time):
         return
+    _rollup_lock(exclusive=False)
     table = connection.ops.quote_name(ReportRollup._meta.db_table)
     link = connection.ops.quote_name(UnitLink._meta.db_table)
     with connection.cursor() as cursor:
@@ -349,6 +368,7 @@ def rollup_rebuild(*, template: ReportTemplate, start: dt.date | None = None, en
     r, link = connection.ops.quote_name(Report._meta.db_table), connection.ops.quote_name(UnitLink._meta.db_table)
     table = connection.ops.quote_name(ReportRollup._meta.db_table)
     with transaction.atomic():
+        _rollup_lock(exclusive=True)
         rollups.delete()
         with connection.cursor() as cursor:
             cursor.execute(
@@ -361,6 +381,38 @@ def rollup_rebuild(*, template: ReportTemplate, start: dt.date | None = None, en
                 params,
             )
             return int(cursor.rowcount)
+
+
+def rollup_move(move: UnitMove) -> None:
+    """Keep the roll-up true to the tree when a unit moves (``orgs.services.after_move``).
+
+    The moved unit's own rows hold the counts of its whole subtree, day by day: they are taken
+    off every unit it was under and added to every unit it is under now, in the move's
+    transaction. The rows of the subtree's own units do not change (what is under them stays).
+    """
+    from fangkong.orgs.models import Unit as UnitModel
+
+    _rollup_lock(exclusive=True)
+    table = connection.ops.quote_name(ReportRollup._meta.db_table)
+    units = connection.ops.quote_name(UnitModel._meta.db_table)
+    for sign, ancestors in ((-1, move.old_ancestors), (1, move.new_ancestors)):
+        if not ancestors:
+            continue
+        marks = ", ".join(["%s"] * len(ancestors))
+        with connection.cursor() as cursor:
+            # Rows in (node, template, day) order, as every submission locks them: no deadlock.
+            cursor.execute(
+                f"INSERT INTO {table} (template_id, day, node_id, submitted, zero, on_time) "
+                "SELECT r.template_id, r.day, a.id, %s * r.submitted, %s * r.zero, %s * r.on_time "
+                f"FROM {table} r JOIN {units} a ON a.id IN ({marks}) WHERE r.node_id = %s "
+                "ORDER BY a.id, r.template_id, r.day "
+                "ON CONFLICT (template_id, node_id, day) DO UPDATE SET submitted = "
+                f"{table}.submitted + excluded.submitted, zero = {table}.zero + excluded.zero, "
+                f"on_time = {table}.on_time + excluded.on_time",
+                [sign, sign, sign, *ancestors, move.unit_id],
+            )
+    # A rebuild keeps no row for a day with nothing counted; neither does the roll-up after a move.
+    ReportRollup.objects.filter(node_id__in=move.old_ancestors, submitted=0, zero=0, on_time=0).delete()
 
 
 def report_correct(*, actor: User | None, report: Report, values: dict[str, Any] | None = None,
