@@ -2,6 +2,7 @@
 
 import pytest
 
+from fangkong.core.actors import SYSTEM
 from fangkong.notify import services
 from tests import factories as f
 from tests.notify.servers import free_port
@@ -27,7 +28,7 @@ def test_each_role_sees_only_its_units(city, as_user, settings, role, scope, vis
     for name, attr in UNITS.items():
         unit = getattr(city, attr)
         services.channel_create(actor=office, unit=unit, kind="email", target=f"{attr}@baishan.example")
-        services.message_send(unit=unit, kind="manual", key=attr, subject=f"消息-{name}", body="正文")
+        services.message_send(actor=SYSTEM, unit=unit, kind="manual", key=attr, subject=f"消息-{name}", body="正文")
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST = "127.0.0.1"
     settings.EMAIL_PORT = free_port()  # nothing listens: every email delivery fails and is listed

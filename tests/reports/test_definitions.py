@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 
+from fangkong.core.actors import SYSTEM
 from fangkong.orgs.choices import UnitKind as K
 from fangkong.orgs.models import Unit
 from fangkong.reports import selectors
@@ -18,7 +19,7 @@ D1, D2, D3 = START, START + dt.timedelta(days=1), START + dt.timedelta(days=2)
 
 
 def send(tmpl, unit, day, moment, zero=False):
-    return report_submit(actor=None, template=tmpl, unit=unit, day=day, values={} if zero else
+    return report_submit(actor=SYSTEM, template=tmpl, unit=unit, day=day, values={} if zero else
                          {"returnees_new": 1, "in_isolation": 0}, zero=zero, at=moment)
 
 
