@@ -153,3 +153,25 @@ def test_the_rescan_refuses_a_reversed_range(city, tmpl):
 
     with pytest.raises(CommandError, match="--from"):
         call_command("scan_concealment", "--from", "2020-02-10", "--to", "2020-02-01")
+
+
+def test_a_flag_is_reviewed_only_within_the_reviewers_scope(city, tmpl, liaison):
+    """The office of one part of the tree cannot close another part's flags."""
+    register_unit_side(city, liaison, at(START, 9))
+    report_submit(actor=liaison, template=tmpl, unit=city.dept_a, day=START, zero=True, at=at(START, 15))
+    flag = ConcealmentFlag.objects.get()
+    elsewhere = f.user("committee_office", city.dept_b)
+    with pytest.raises(PermissionDenied):
+        flag_review(actor=elsewhere, flag=flag, confirm=False, reason="不是瞒报")
+    flag.refresh_from_db()
+    assert flag.status == FlagStatus.OPEN and flag.reviewed_by is None
+
+
+def test_no_actor_may_send_or_correct_a_report(city, tmpl, liaison):
+    """A caller that forgets the actor is refused, never taken for the system."""
+    with pytest.raises(PermissionDenied):
+        report_submit(actor=None, template=tmpl, unit=city.dept_a, day=START, zero=True, at=at(START, 15))
+    report = report_submit(actor=liaison, template=tmpl, unit=city.dept_a, day=START, zero=True, at=at(START, 15))
+    with pytest.raises(PermissionDenied):
+        report_correct(actor=None, report=report, values={**VALUES, "returnees_new": 1}, reason="补报")
+    assert Report.objects.get().is_zero
