@@ -98,16 +98,26 @@ class UnitMove:
     new_ancestors: tuple[int, ...]
 
 
-# Called inside the move's transaction, after the closure table is rewritten, by the apps that
-# keep figures per ancestor (reports: its daily roll-up). A plain list rather than a Django
-# signal: the move and its callbacks commit or fail together, the callbacks run in the order they
-# were registered, and a reader finds every one by searching for ``after_move``. Registered in
-# the app's ``AppConfig.ready``, so ``orgs`` never imports the apps above it.
+# Callbacks of the apps that keep figures per ancestor (reports: its daily roll-up), registered
+# in their ``AppConfig.ready`` so that ``orgs`` never imports the apps above it. ``BEFORE_MOVE``
+# runs first thing in the move's transaction, before any row is locked (where an app takes a
+# lock of its own, so it cannot wait on the move's row locks while holding it); ``AFTER_MOVE``
+# runs once the closure table is rewritten. Plain lists rather than Django signals: the move and
+# its callbacks commit or fail together, they run in the order registered, and a reader finds
+# every one by searching for ``before_move``/``after_move``.
+BEFORE_MOVE: list[Callable[[], None]] = []
 AFTER_MOVE: list[Callable[[UnitMove], None]] = []
 
 
+def before_move(callback: Callable[[], None]) -> Callable[[], None]:
+    """Register ``callback`` to run at the start of every move (once, however often called)."""
+    if callback not in BEFORE_MOVE:
+        BEFORE_MOVE.append(callback)
+    return callback
+
+
 def after_move(callback: Callable[[UnitMove], None]) -> Callable[[UnitMove], None]:
-    """Register ``callback`` to run whenever a unit moves (once per callback, however often called)."""
+    """Register ``callback`` to run whenever a unit moves (once, however often called)."""
     if callback not in AFTER_MOVE:
         AFTER_MOVE.append(callback)
     return callback
@@ -146,6 +156,11 @@ def _move(unit: Unit, new_parent: Unit | None) -> None:
 
 @transaction.atomic
 def unit_update(*, actor: User | None, unit: Unit, **changes: Any) -> Unit:
+    if "parent" in changes:
+        target = changes["parent"].pk if changes["parent"] is not None else None
+        if target != Unit.objects.filter(pk=unit.pk).values_list("parent_id", flat=True).first():
+            for callback in BEFORE_MOVE:
+                callback()
     unit = Unit.objects.select_for_update().get(pk=unit.pk)
     before = snapshot(unit)
     changes = _clean_fields(changes)

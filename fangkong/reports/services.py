@@ -274,6 +274,8 @@ def report_submit(
 
 def _write(*, actor: Actor, template: ReportTemplate, unit: Unit, day: dt.date, version: TemplateVersion,
            values: dict[str, Any], zero: bool, at: dt.datetime, reason: str, correcting: bool) -> Report:
+    # Before any row is locked: a move of the unit waits for this submission, or it for the move.
+    _rollup_lock(exclusive=False)
     report = Report.objects.select_for_update().filter(template=template, unit=unit, day=day).first()
     by = user_of(actor)
     if report is not None and not correcting and report.is_zero == zero and report.values == values \
@@ -313,7 +315,9 @@ def _write(*, actor: Actor, template: ReportTemplate, unit: Unit, day: dt.date, 
 # The roll-up's advisory lock on PostgreSQL. Submissions take it shared (they never wait for each
 # other); a move of a unit and a rebuild take it exclusively, so a submission adds to the
 # ancestors of the tree as it stands once the move has committed, never to ones a move is
-# taking the subtree away from. SQLite lets one writer at a time in anyway.
+# taking the subtree away from. Both take it before locking any row (a submission at the start
+# of ``_write``, a move through ``orgs.services.before_move``): neither can then hold it while
+# waiting on a row the other has locked. SQLite lets one writer at a time in anyway.
 ROLLUP_LOCK_KEY = 0x66_6B_72_72  # "fkrr"
 
 
@@ -327,8 +331,14 @@ def _rollup_lock(*, exclusive: bool) -> None:
         )
 
 
+def rollup_lock_for_move() -> None:
+    """Taken at the start of a move (``orgs.services.before_move``)."""
+    _rollup_lock(exclusive=True)
+
+
 def rollup_add(report: Report, *, submitted: int, zero: int, on_time: int) -> None:
-    """Add a report's counts to the roll-up rows of its unit and every unit above it.
+    """Add a report's counts to the roll-up rows of its unit and every unit above it. The caller
+    holds the roll-up lock shared (``_write``).
 
     One INSERT … ON CONFLICT DO UPDATE (SQLite and PostgreSQL alike), rows in id order so that
     concurrent submissions lock the shared ancestors in the same order and cannot deadlock.
@@ -337,7 +347,6 @@ def rollup_add(report: Report, *, submitted: int, zero: int, on_time: int) -> No
 
     if not (submitted or zero or on_time):
         return
-    _rollup_lock(exclusive=False)
     table = connection.ops.quote_name(ReportRollup._meta.db_table)
     link = connection.ops.quote_name(UnitLink._meta.db_table)
     with connection.cursor() as cursor:

@@ -252,3 +252,61 @@ def test_random_submissions_and_moves_keep_the_roll_up_equal_to_the_reports(city
             pass
 
     run()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_submissions_racing_a_move_keep_the_roll_up_right():
+    """Submissions for units of a subtree while that subtree moves back and forth between two
+    coordinating bodies: afterwards the roll-up equals a rebuild. PostgreSQL only (SQLite lets
+    one writer in at a time)."""
+    import threading
+
+    from django.db import connection, connections
+
+    from fangkong.orgs.services import unit_update
+    from fangkong.reports.services import template_create
+
+    from .conftest import FIELDS
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the race needs concurrent writers (PostgreSQL)")
+    root = f.unit(K.CITY, None, "白岭市")
+    committee = f.unit(K.WORKING_COMMITTEE, root, "工委")
+    bodies = [f.unit(K.COORDINATING_BODY, committee, name) for name in ("市工信局", "市金融办")]
+    units = [f.unit(K.INDUSTRY_UNIT, bodies[0], f"企业{i}") for i in range(6)]
+    tmpl = template_create(actor=SYSTEM, code="race", name="行业日报", line="industry",
+                           unit_kinds=[K.INDUSTRY_UNIT], start_date=START, fields=[dict(x) for x in FIELDS])
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(4)
+
+    def submitter(offset):
+        try:
+            barrier.wait()
+            for i in range(12):
+                unit = units[(offset + i) % len(units)]
+                day = START + dt.timedelta(days=i % 3)
+                send(tmpl, Unit.objects.get(pk=unit.pk), day, at(day, 9 + i % 10), zero=bool(i % 2))
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    def mover():
+        try:
+            barrier.wait()
+            for i in range(12):
+                unit_update(actor=None, unit=Unit.objects.get(pk=units[i % 3].pk), parent=bodies[(i // 3 + 1) % 2])
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=submitter, args=(n,)) for n in range(3)] + [threading.Thread(target=mover)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert rollup_rows() == rebuilt_rows([tmpl])
+    for body in bodies:
+        assert selectors.figures(tmpl, D1, D3, body.pk) == reference_figures(tmpl, D1, D3, body.pk)
