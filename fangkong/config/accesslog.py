@@ -14,7 +14,6 @@ one line per error (``OneLineFormatter``), and a refused request (403, 404) only
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import logging
 import re
@@ -38,11 +37,14 @@ def clean_path(path: str) -> str:
 
 
 def access_line(*, method: str, path: str, status: int, ms: float, user: int | None) -> str:
-    return json.dumps(
-        {"time": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"), "method": method,
-         "path": clean_path(path), "status": status, "ms": round(ms, 1), "user": user},
-        ensure_ascii=False, separators=(",", ":"),
-    )
+    """One JSON object on one line. Written out by hand (the verification path answers
+    thousands of requests a second): only the method and the path need escaping."""
+    now = time.time()
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now % 1 * 1000):03d}Z"
+    who = "null" if user is None else str(int(user))
+    return (f'{{"time":"{stamp}","method":{json.dumps(method[:16])},'
+            f'"path":{json.dumps(clean_path(path), ensure_ascii=False)},"status":{int(status)},'
+            f'"ms":{ms:.1f},"user":{who}}}')
 
 
 class _Logged:
