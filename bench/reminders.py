@@ -28,6 +28,7 @@ def build(n_departments: int, robot_url: str) -> None:
     from django.db import transaction
 
     from fangkong.accounts.models import User, UserScope
+    from fangkong.core.actors import SYSTEM
     from fangkong.notify.models import Channel
     from fangkong.orgs.models import Unit, UnitLink
     from fangkong.reports.models import Report
@@ -79,7 +80,7 @@ def build(n_departments: int, robot_url: str) -> None:
         with connection.cursor() as cursor:
             cursor.execute("SELECT setval(pg_get_serial_sequence('orgs_unit', 'id'), (SELECT max(id) FROM orgs_unit))")
     template = template_create(
-        actor=None, code="bench-branch", name="支部日报", line="organs", unit_kinds=["branch"], start_date=DAY,
+        actor=SYSTEM, code="bench-branch", name="支部日报", line="organs", unit_kinds=["branch"], start_date=DAY,
         fields=[{"key": "n", "label": "今日新增", "kind": "integer"}],
     )
     version = current_version(template)

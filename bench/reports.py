@@ -87,6 +87,7 @@ def load_reports(tree: dict[str, list[int]], today: dt.date) -> tuple[object, in
     from django.db import connection
     from django.utils import timezone
 
+    from fangkong.core.actors import SYSTEM
     from fangkong.core.bulk import insert_rows
     from fangkong.orgs.choices import UnitKind as K
     from fangkong.reports.defaults import ANOMALIES, FEVER, ISOLATION, RETURNEES
@@ -95,7 +96,7 @@ def load_reports(tree: dict[str, list[int]], today: dt.date) -> tuple[object, in
 
     start = today - dt.timedelta(days=DAYS)
     template = template_create(
-        actor=None, code="bench", name="基准日报", line="organs",
+        actor=SYSTEM, code="bench", name="基准日报", line="organs",
         unit_kinds=[K.DEPARTMENT, K.INDUSTRY_UNIT, K.COMMUNITY, K.CHECKPOINT], start_date=start,
         deadline=dt.time(16, 0), fields=[dict(f) for f in (RETURNEES, ISOLATION, FEVER, ANOMALIES)],
     )

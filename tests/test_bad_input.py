@@ -59,14 +59,28 @@ def test_it_refuses_a_duplicate_id_number(city):
 
 
 def test_it_caps_page_size_on_pages_and_refuses_it_in_the_api(city, as_user, client):
+    """More people than the cap (200): a page asked for a million rows shows 200 and a second
+    page; the API answers 200 rows at its maximum and refuses anything above it."""
+    from fangkong.core.views import MAX_PAGE_SIZE
+
+    assert MAX_PAGE_SIZE == 200
+    for i in range(MAX_PAGE_SIZE + 3 - 5):
+        f.person(city.dept_a, f"分页{i:03d}")
     office = f.user("committee_office", city.root)
-    assert as_user(office).get("/people/?page_size=1000000").status_code == 200
+    page = as_user(office).get("/people/?page_size=1000000")
+    assert page.status_code == 200
+    assert len(page.context["page_obj"].object_list) == MAX_PAGE_SIZE
+    assert page.context["page_obj"].paginator.num_pages == 2
+    assert len(as_user(office).get("/people/?page_size=1000000&page=2").context["page_obj"].object_list) == 3
     from fangkong.accounts.services import token_create
 
-    token = token_create(user=office)
-    response = client.get("/api/v1/people?page_size=1000000", HTTP_AUTHORIZATION=f"Bearer {token}")
-    assert response.status_code == 422
-    assert "page_size" in response.content.decode()
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token_create(user=office)}"}
+    full = client.get(f"/api/v1/people?page_size={MAX_PAGE_SIZE}", **auth).json()
+    assert (full["count"], full["page_size"], len(full["results"])) == (MAX_PAGE_SIZE + 3, MAX_PAGE_SIZE, MAX_PAGE_SIZE)
+    for size in (MAX_PAGE_SIZE + 1, 1000000):
+        response = client.get(f"/api/v1/people?page_size={size}", **auth)
+        assert response.status_code == 422
+        assert "page_size" in response.content.decode()
 
 
 def test_it_ignores_ordering_by_unknown_fields(city, as_user, client):

@@ -9,6 +9,7 @@ from django.test import Client
 from python_calamine import CalamineWorkbook
 
 from fangkong.accounts.models import User
+from fangkong.orgs.management.commands.demo import not_demo_data
 from fangkong.orgs.models import Unit
 from fangkong.people.models import Person
 from fangkong.returnees.models import Returnee
@@ -65,11 +66,31 @@ def test_it_loads_the_same_demo_city_of_the_source_shape_every_time(db):
                                                                      "community_reported_at"))
     run("demo")
     assert Person.objects.count() == len(people)
-    run("demo", "--reset")
+    # Only the demo's data: --reset may replace it. One more account, and it refuses unless told.
+    assert not_demo_data() == ""
+    f.user("committee_office", Unit.objects.get(code="C0"), username="real_office")
+    with pytest.raises(CommandError, match="i-know-this-is-not-production"):
+        run("demo", "--reset")
+    assert User.objects.filter(username="real_office").exists()
+    run("demo", "--reset", "--i-know-this-is-not-production")
+    assert not User.objects.filter(username="real_office").exists()
     assert list(Person.objects.order_by("id_number").values_list("id_number", "name", "unit__code")) == people
     assert list(Unit.objects.order_by("code").values_list("code", "name", "parent__code")) == units
     assert list(Returnee.objects.order_by("id_number").values_list(
         "id_number", "unit__code", "unit_reported_at", "community_reported_at")) == ledger
+
+
+def test_demo_reset_refuses_a_database_the_demo_did_not_load(city):
+    """A real city's data (here the test city, with no demo marker) is never wiped by --reset
+    alone; the audit log keeps its entries."""
+    from fangkong.audit.models import AuditEntry
+
+    entries = AuditEntry.objects.count()
+    with pytest.raises(CommandError) as exc:
+        run("demo", "--reset")
+    assert "not loaded by `fangkong demo`" in str(exc.value) and "--i-know-this-is-not-production" in str(exc.value)
+    assert Unit.objects.filter(pk=city.root.pk).exists() and AuditEntry.objects.count() == entries
+    assert Person.objects.filter(pk=city.alice.pk).exists()
 
 
 def test_stats_refuses_a_bad_date(db):

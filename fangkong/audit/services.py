@@ -16,6 +16,7 @@ from .models import AuditEntry
 
 if TYPE_CHECKING:
     from fangkong.accounts.models import User
+    from fangkong.core.actors import SystemActor
 
 # Field values never written to the log in clear.
 MASKED_FIELDS = {"id_number", "phone", "password"}
@@ -62,7 +63,7 @@ def snapshot(obj: models.Model) -> dict[str, Any]:
 
 def audit_log(
     *,
-    actor: User | None,
+    actor: User | SystemActor | None,
     action: str,
     obj: models.Model | None = None,
     object_type: str = "",
@@ -94,7 +95,7 @@ def audit_log(
 
 
 def audit_change(
-    *, actor: User | None, obj: models.Model, before: dict[str, Any] | None, deleted: bool = False
+    *, actor: User | SystemActor | None, obj: models.Model, before: dict[str, Any] | None, deleted: bool = False
 ) -> AuditEntry | None:
     """Record a create (before is None), update or delete of a domain record. An update that
     changed nothing is no change: nothing is written (and None returned)."""

@@ -1,10 +1,13 @@
 """Settings for fangkong, read from the environment.
 
 DATABASE_URL      default: SQLite file in FANGKONG_DATA_DIR (default ./var)
-SECRET_KEY        default: generated once into the data dir
+SECRET_KEY        default: generated once into the data dir; required with FANGKONG_SECURE=1
+PASSES_KEY_SECRET encrypts the pass-signing keys; default SECRET_KEY; required with FANGKONG_SECURE=1
 DEBUG             "1"/"true" to turn on; off by default
 ALLOWED_HOSTS     comma-separated; default 127.0.0.1,localhost
-FANGKONG_SECURE   "1" behind HTTPS: secure cookies, HSTS, SSL redirect
+FANGKONG_SECURE   "1" behind HTTPS: secure cookies, HSTS, SSL redirect, explicit secrets
+FANGKONG_ACCESS_LOG  "0" turns the request log (one JSON line per request, on stdout) off
+FANGKONG_ERROR_LOG   the error log with tracebacks; default <data dir>/log/errors.log
 """
 
 import os
@@ -13,6 +16,7 @@ from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -42,6 +46,8 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+# Earlier keys, comma-separated, while a new SECRET_KEY takes over (docs/operations.md).
+SECRET_KEY_FALLBACKS = [k.strip() for k in os.environ.get("SECRET_KEY_FALLBACKS", "").split(",") if k.strip()]
 DEBUG = env_bool("DEBUG")
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [
@@ -76,6 +82,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "fangkong.config.accesslog.RequestUserMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "fangkong.core.middleware.BodyLimitMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -164,6 +171,16 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if SECURE else Non
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# In production both secrets come from the environment (docs/keys.md): a key generated into one
+# host's data folder differs on every host and dies with the folder, and so would every pass
+# signing key encrypted under it. Every command and the server refuse to start without them.
+if SECURE:
+    _missing = [name for name in ("SECRET_KEY", "PASSES_KEY_SECRET") if not os.environ.get(name, "").strip()]
+    if _missing:
+        raise ImproperlyConfigured(
+            "FANGKONG_SECURE=1 needs these secrets set explicitly in the environment: " + ", ".join(_missing)
+            + " (see docs/keys.md)"
+        )
 
 # Content-Security-Policy (django-csp), enforced everywhere, tests included. Scripts and styles come
 # only from our own static files: no inline handlers, no style attributes, no eval (htmx is told so
@@ -245,9 +262,32 @@ NOTIFY_RETRY_DELAYS = [60, 300, 900, 3600]
 REMINDER_LEAD_MINUTES = int(os.environ.get("REMINDER_LEAD_MINUTES", 60))
 REMINDER_NEXT_DAY_AT = os.environ.get("REMINDER_NEXT_DAY_AT", "09:00")
 
+# Logs: the request log writes one JSON line per request to stdout (fangkong.config.accesslog);
+# errors go with their tracebacks to the error log, a file reopened when logrotate moves it, and
+# as one line to the console. A refused request (403, 404) is its access line and nothing more.
+ERROR_LOG = Path(os.environ.get("FANGKONG_ERROR_LOG") or DATA_DIR / "log" / "errors.log")
+ERROR_LOG.parent.mkdir(parents=True, exist_ok=True)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "formatters": {
+        "line": {"format": "%(message)s"},
+        "full": {"format": "%(asctime)s %(levelname)s %(name)s %(process)d: %(message)s"},
+        "short": {"()": "fangkong.config.accesslog.OneLineFormatter",
+                  "format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "access": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "line"},
+        "errors": {"class": "logging.handlers.WatchedFileHandler", "filename": str(ERROR_LOG),
+                   "formatter": "full", "encoding": "utf-8", "delay": True},
+        "console": {"class": "logging.StreamHandler", "formatter": "short"},
+    },
+    "loggers": {
+        "fangkong.access": {"handlers": ["access"], "propagate": False,
+                            "level": "INFO" if env_bool("FANGKONG_ACCESS_LOG", True) else "WARNING"},
+        # 5xx with tracebacks; Django's 4xx warnings (with a traceback for a 403) are left to the access line.
+        "django.request": {"handlers": ["errors", "console"], "level": "ERROR", "propagate": False},
+        "django.security": {"handlers": ["errors", "console"], "level": "WARNING", "propagate": False},
+    },
+    "root": {"handlers": ["errors", "console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }

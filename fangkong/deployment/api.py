@@ -10,7 +10,6 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
-from ninja.errors import HttpError
 
 from fangkong.core.pagination import PageParams, paginate
 from fangkong.core.scoping import user_has_perm
@@ -19,7 +18,6 @@ from fangkong.orgs.models import Unit
 from fangkong.people.models import Person
 
 from . import selectors, services
-from .choices import CheckBy
 from .filtersets import SecondmentFilterSet, ShiftFilterSet
 from .models import Assignment, Secondment, Shift
 
@@ -170,8 +168,12 @@ class AssignIn(Schema):
 class CheckIn(Schema):
     person_id: int
     checkpoint_id: int
-    at: dt.datetime | None = Field(None, description="Defaults to now.")
-    by: str = Field("leader", description="self, leader or office")
+    at: dt.datetime | None = Field(
+        None,
+        description="When it happened, for a phone that sends late: at most FANGKONG_CLIENT_DELAY_MINUTES "
+        "(10) before the server's clock, never after it (a later time counts as now). Defaults to now. "
+        "Who did it follows from the signed-in user: the cadre themself, the shift leader, or the office.",
+    )
 
 
 def _secondments(request: HttpRequest) -> Any:
@@ -271,12 +273,9 @@ def no_shows(request: HttpRequest, at: dt.datetime | None = None) -> Any:
 
 
 def _check(request: HttpRequest, payload: CheckIn, fn: Any) -> Assignment:
-    if payload.by not in CheckBy.values:
-        raise HttpError(400, _("by must be self, leader or office"))
     checkpoint = get_object_or_404(Unit.objects.visible_to(request.user), pk=payload.checkpoint_id)
     person = get_object_or_404(selectors.people_in_reach(request.user), pk=payload.person_id)
-    assignment: Assignment = fn(person=person, checkpoint=checkpoint, at=payload.at or timezone.now(), by=payload.by,
-                                actor=request.user)
+    assignment: Assignment = fn(actor=request.user, person=person, checkpoint=checkpoint, at=payload.at)
     return assignment
 
 

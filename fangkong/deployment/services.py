@@ -9,7 +9,7 @@ requests putting one cadre on overlapping shifts cannot both pass the overlap ch
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,6 +19,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from fangkong.audit.services import audit_change, snapshot
+from fangkong.core.actors import is_system, user_of
+from fangkong.core.clock import client_delay, client_moment
 from fangkong.core.scoping import unit_in_scope, user_has_perm
 from fangkong.core.text import clean_text
 from fangkong.orgs.choices import UnitKind
@@ -30,7 +32,7 @@ from .models import Assignment, Secondment, Shift
 from .selectors import active_on
 
 if TYPE_CHECKING:
-    from fangkong.accounts.models import User
+    from fangkong.core.actors import Actor
 
 SENDING_KINDS = (UnitKind.DEPARTMENT, UnitKind.INDUSTRY_UNIT, UnitKind.COORDINATING_BODY, UnitKind.WORKING_COMMITTEE)
 PLACEMENT_KINDS = (UnitKind.STREET, UnitKind.COMMUNITY, UnitKind.CHECKPOINT)
@@ -43,14 +45,15 @@ def no_show_grace() -> dt.timedelta:
     return dt.timedelta(minutes=int(getattr(settings, "FANGKONG_NO_SHOW_GRACE_MINUTES", 30)))
 
 
-def _require(actor: User | None, perm: str) -> None:
-    if actor is not None and not user_has_perm(actor, perm):
+def _require(actor: Actor, perm: str) -> None:
+    # No actor holds no permission: system work passes ``core.actors.SYSTEM``.
+    if not user_has_perm(actor, perm):
         raise PermissionDenied(_("Your role may not do this."))
 
 
-def _in_scope(actor: User | None, *unit_ids: int | None) -> bool:
-    """Whether any of the units is in the actor's scope (no actor: a command or the demo)."""
-    return actor is None or any(unit_in_scope(actor, uid) for uid in unit_ids if uid is not None)
+def _in_scope(actor: Actor, *unit_ids: int | None) -> bool:
+    """Whether any of the units is in the actor's scope (``SYSTEM``: every unit)."""
+    return any(unit_in_scope(actor, uid) for uid in unit_ids if uid is not None)
 
 
 def _local(moment: dt.datetime) -> str:
@@ -96,7 +99,7 @@ def _check_secondment(
 
 @transaction.atomic
 def secondment_create(
-    *, actor: User | None, person: Person, department: Unit, unit: Unit | None = None,
+    *, actor: Actor, person: Person, department: Unit, unit: Unit | None = None,
     role: str = SecondmentRole.MEMBER, starts_on: dt.date, ends_on: dt.date | None = None, duties: str = "",
 ) -> Secondment:
     """Second a cadre from their department, optionally placing them at once."""
@@ -116,11 +119,9 @@ def secondment_create(
 
 
 @transaction.atomic
-def secondment_place(*, actor: User | None, secondment: Secondment, unit: Unit, role: str | None = None) -> Secondment:
+def secondment_place(*, actor: Actor, secondment: Secondment, unit: Unit, role: str | None = None) -> Secondment:
     """Place (or move) a seconded cadre at a street, community or checkpoint."""
-    if actor is not None and not (
-        user_has_perm(actor, "deployment.change") or user_has_perm(actor, "deployment.roster")
-    ):
+    if not (user_has_perm(actor, "deployment.change") or user_has_perm(actor, "deployment.roster")):
         raise PermissionDenied(_("Your role may not do this."))
     secondment = Secondment.objects.select_for_update().get(pk=secondment.pk)
     # The sending department places its cadres anywhere; a street or community moves only the
@@ -142,7 +143,7 @@ def secondment_place(*, actor: User | None, secondment: Secondment, unit: Unit, 
 
 
 @transaction.atomic
-def secondment_end(*, actor: User | None, secondment: Secondment, ends_on: dt.date, reason: str = "") -> Secondment:
+def secondment_end(*, actor: Actor, secondment: Secondment, ends_on: dt.date, reason: str = "") -> Secondment:
     """End a secondment on ``ends_on`` (the last day away); later shifts are taken off the roster."""
     _require(actor, "deployment.change")
     secondment = Secondment.objects.select_for_update().get(pk=secondment.pk)
@@ -165,7 +166,7 @@ def secondment_end(*, actor: User | None, secondment: Secondment, ends_on: dt.da
 
 @transaction.atomic
 def shift_create(
-    *, actor: User | None, checkpoint: Unit, starts_at: dt.datetime, ends_at: dt.datetime, staff_needed: int = 2,
+    *, actor: Actor, checkpoint: Unit, starts_at: dt.datetime, ends_at: dt.datetime, staff_needed: int = 2,
     leader: Person | None = None, note: str = "",
 ) -> Shift:
     _require(actor, "deployment.roster")
@@ -193,7 +194,7 @@ DAY_PATTERN = ((dt.time(0), 8), (dt.time(8), 8), (dt.time(16), 8))
 
 
 @transaction.atomic
-def shifts_for_day(*, actor: User | None, checkpoint: Unit, day: dt.date, staff_needed: int = 2) -> list[Shift]:
+def shifts_for_day(*, actor: Actor, checkpoint: Unit, day: dt.date, staff_needed: int = 2) -> list[Shift]:
     """The usual three eight-hour shifts (0–8, 8–16, 16–24) at a checkpoint, skipping those that exist."""
     tz = timezone.get_current_timezone()
     existing = set(Shift.objects.filter(checkpoint=checkpoint).values_list("starts_at", flat=True))
@@ -220,7 +221,7 @@ def placed_under(unit_id: int | None, checkpoint_id: int) -> bool:
 
 
 @transaction.atomic
-def assign(*, actor: User | None, shift: Shift, person: Person) -> Assignment:
+def assign(*, actor: Actor, shift: Shift, person: Person) -> Assignment:
     """Put a seconded cadre on a shift. Refused when the cadre is not seconded there that day, the
     shift is full, or the cadre already has a shift at the same time anywhere."""
     _require(actor, "deployment.roster")
@@ -263,7 +264,7 @@ def assign(*, actor: User | None, shift: Shift, person: Person) -> Assignment:
         ]})
     assignment = Assignment(
         shift=shift, person=person, checkpoint_id=shift.checkpoint_id, starts_at=shift.starts_at,
-        ends_at=shift.ends_at, assigned_by=actor if actor is not None and actor.pk else None,
+        ends_at=shift.ends_at, assigned_by=user_of(actor),
     )
     assignment.save()
     audit_change(actor=actor, obj=assignment, before=None)
@@ -271,7 +272,7 @@ def assign(*, actor: User | None, shift: Shift, person: Person) -> Assignment:
 
 
 @transaction.atomic
-def unassign(*, actor: User | None, assignment: Assignment) -> None:
+def unassign(*, actor: Actor, assignment: Assignment) -> None:
     _require(actor, "deployment.roster")
     if not _in_scope(actor, assignment.checkpoint_id):
         raise PermissionDenied(_("This checkpoint is outside your scope."))
@@ -281,35 +282,52 @@ def unassign(*, actor: User | None, assignment: Assignment) -> None:
     assignment.delete()
 
 
-def _by(by: Any, actor: User | None, person: Person) -> tuple[str, User | None]:
-    """``by`` is a CheckBy value, or the user who did it (the checkpoint page passes
-    ``request.user``): then the check counts as the cadre's own when the user is that cadre and
-    as the shift leader's otherwise, and the user is the actor."""
-    if isinstance(by, str):
-        if by not in CheckBy.values:
-            raise ValueError(by)
-        return by, actor
-    user = by
-    own = getattr(user, "person_id", None) == person.pk
-    return (CheckBy.SELF if own else CheckBy.LEADER), (actor or user)
+def check_window() -> dt.timedelta:
+    """How late a phone may send a check-in or check-out (``core.clock.client_delay``)."""
+    return client_delay()
+
+
+def _moment(actor: Actor, at: dt.datetime | None) -> dt.datetime:
+    """When the check happened: the server's clock, or the moment a phone sent within the
+    window (``core.clock.client_moment``). Only system work (the demo, a data repair) records
+    an earlier moment, and never a future one."""
+    return client_moment(at, window=None if is_system(actor) else check_window())
+
+
+def _check_by(actor: Actor, person: Person, assignment: Assignment) -> str:
+    """Who did the check, from who is signed in, never from what the client says: the cadre
+    themself, the shift's leader (or a team leader placed over the checkpoint), or anyone else
+    on the platform (the office)."""
+    own = getattr(actor, "person_id", None)
+    if own is None:
+        return CheckBy.OFFICE
+    if own == person.pk:
+        return CheckBy.SELF
+    if own == assignment.shift.leader_id:
+        return CheckBy.LEADER
+    day = timezone.localtime(assignment.starts_at).date()
+    leads = Secondment.objects.filter(active_on(day), person_id=own, role=SecondmentRole.TEAM_LEADER).first()
+    if leads is not None and placed_under(leads.unit_id, assignment.checkpoint_id):
+        return CheckBy.LEADER
+    return CheckBy.OFFICE
+
+
+def _check_allowed(actor: Actor, checkpoint: Unit) -> None:
+    _require(actor, "deployment.checkin")
+    if not _in_scope(actor, checkpoint.pk):
+        raise PermissionDenied(_("This checkpoint is outside your scope."))
 
 
 @transaction.atomic
-def check_in(
-    *, person: Person, checkpoint: Unit, at: dt.datetime, by: Any = CheckBy.SELF, actor: User | None = None,
-) -> Assignment:
-    """Record that ``person`` arrived at ``checkpoint`` at ``at`` for the shift they are rostered on
-    (from an hour before it starts until it ends). ``by`` says who did it: the cadre scanning their
-    own pass (``self``), the shift leader (``leader``) or staff on the platform (``office``), or
-    the user who did it.
+def check_in(*, actor: Actor, person: Person, checkpoint: Unit, at: dt.datetime | None = None) -> Assignment:
+    """Record that ``person`` arrived at ``checkpoint`` for the shift they are rostered on (from
+    an hour before it starts until it ends). The time is the server's clock, or a phone's moment
+    within ``check_window()``; who did it follows from ``actor`` (``_check_by``).
     Checking in twice keeps the first time."""
-    by, actor = _by(by, actor, person)
-    if actor is not None and not user_has_perm(actor, "deployment.checkin"):
-        raise PermissionDenied(_("Your role may not do this."))
-    if not _in_scope(actor, checkpoint.pk):
-        raise PermissionDenied(_("This checkpoint is outside your scope."))
+    _check_allowed(actor, checkpoint)
+    at = _moment(actor, at)
     assignment = (
-        Assignment.objects.select_for_update()
+        Assignment.objects.select_for_update().select_related("shift")
         .filter(person=person, checkpoint=checkpoint, starts_at__lte=at + EARLY_CHECK_IN, ends_at__gt=at)
         .order_by("starts_at")
         .first()
@@ -324,24 +342,20 @@ def check_in(
     if assignment.checked_in_at is None:
         before = snapshot(assignment)
         assignment.checked_in_at = at
-        assignment.checked_in_by = by
+        assignment.checked_in_by = _check_by(actor, person, assignment)
         assignment.save(update_fields=["checked_in_at", "checked_in_by"])
         audit_change(actor=actor, obj=assignment, before=before)
     return assignment
 
 
 @transaction.atomic
-def check_out(
-    *, person: Person, checkpoint: Unit, at: dt.datetime, by: Any = CheckBy.SELF, actor: User | None = None,
-) -> Assignment:
-    """Record that ``person`` left ``checkpoint`` at ``at``: closes their latest checked-in shift there."""
-    by, actor = _by(by, actor, person)
-    if actor is not None and not user_has_perm(actor, "deployment.checkin"):
-        raise PermissionDenied(_("Your role may not do this."))
-    if not _in_scope(actor, checkpoint.pk):
-        raise PermissionDenied(_("This checkpoint is outside your scope."))
+def check_out(*, actor: Actor, person: Person, checkpoint: Unit, at: dt.datetime | None = None) -> Assignment:
+    """Record that ``person`` left ``checkpoint``: closes their latest checked-in shift there.
+    The time and who did it follow the rules of ``check_in``."""
+    _check_allowed(actor, checkpoint)
+    at = _moment(actor, at)
     assignment = (
-        Assignment.objects.select_for_update()
+        Assignment.objects.select_for_update().select_related("shift")
         .filter(person=person, checkpoint=checkpoint, checked_in_at__isnull=False, checked_in_at__lte=at,
                 checked_out_at__isnull=True)
         .order_by("-starts_at")
@@ -353,7 +367,7 @@ def check_out(
         )
     before = snapshot(assignment)
     assignment.checked_out_at = at
-    assignment.checked_out_by = by
+    assignment.checked_out_by = _check_by(actor, person, assignment)
     assignment.save(update_fields=["checked_out_at", "checked_out_by"])
     audit_change(actor=actor, obj=assignment, before=before)
     return assignment

@@ -27,7 +27,7 @@ from fangkong.core.views import XLSX, ScopedDetailView, ScopedListView, ScopedMi
 from fangkong.orgs.models import Unit
 
 from . import imports, selectors, services
-from .choices import CheckBy, ImportStatus
+from .choices import ImportStatus
 from .filtersets import SecondmentFilterSet, ShiftFilterSet
 from .forms import AssignForm, DayShiftsForm, EndForm, ImportForm, PlaceForm, SecondmentForm
 from .models import Assignment, Secondment, SecondmentImport, Shift
@@ -305,10 +305,9 @@ class ShiftDetailView(ScopedDetailView):
                 if action == "unassign":
                     services.unassign(actor=request.user, assignment=assignment)  # type: ignore[arg-type]
                 elif action in ("check_in", "check_out"):
-                    by = CheckBy.LEADER if request.POST.get("by") == CheckBy.LEADER else CheckBy.OFFICE
+                    # The time is the server's and who did it follows from the signed-in user.
                     fn = services.check_in if action == "check_in" else services.check_out
-                    fn(person=assignment.person, checkpoint=shift.checkpoint, at=timezone.now(), by=by,
-                       actor=request.user)  # type: ignore[arg-type]
+                    fn(actor=request.user, person=assignment.person, checkpoint=shift.checkpoint)  # type: ignore[arg-type]
                     messages.success(request, _("Recorded."))
         except ValidationError as exc:
             for message in exc.messages:

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.audit.services import audit_change, snapshot
+from fangkong.core.actors import is_system, user_of
 from fangkong.core.scoping import unit_in_scope, user_has_perm
 
 from . import selectors, senders, texts
@@ -28,6 +29,7 @@ from .models import Channel, Delivery, Message
 
 if TYPE_CHECKING:
     from fangkong.accounts.models import User
+    from fangkong.core.actors import Actor
     from fangkong.orgs.models import Unit
 
 # While one worker sends a delivery, no other worker picks it up for this long.
@@ -62,7 +64,7 @@ def _check_target(kind: str, target: str, secret: str) -> str:
 
 @transaction.atomic
 def channel_create(
-    *, actor: User, unit: Unit, kind: str, target: str, secret: str = "",
+    *, actor: Actor, unit: Unit, kind: str, target: str, secret: str = "",
     msg_format: str = MessageFormat.MARKDOWN,
 ) -> Channel:
     if not user_has_perm(actor, "notify.change"):
@@ -82,7 +84,7 @@ def channel_create(
 
 
 @transaction.atomic
-def channel_delete(*, actor: User, channel: Channel) -> None:
+def channel_delete(*, actor: Actor, channel: Channel) -> None:
     if not Channel.objects.editable_by(actor).filter(pk=channel.pk).exists():
         raise PermissionDenied(_("Your role may not configure notification channels."))
     before = snapshot(channel)
@@ -91,7 +93,7 @@ def channel_delete(*, actor: User, channel: Channel) -> None:
 
 
 @transaction.atomic
-def channel_test(*, actor: User, channel: Channel) -> Delivery:
+def channel_test(*, actor: Actor, channel: Channel) -> Delivery:
     """A test message on one channel only, so whoever configured it sees at once that it works."""
     if not Channel.objects.editable_by(actor).filter(pk=channel.pk).exists():
         raise PermissionDenied(_("Your role may not configure notification channels."))
@@ -99,7 +101,7 @@ def channel_test(*, actor: User, channel: Channel) -> Delivery:
     subject, body = texts.channel_test(unit=channel.unit.name, sender=str(actor))
     message = Message.objects.create(
         unit=channel.unit, kind=MessageKind.TEST, key=f"test:{channel.pk}:{now.timestamp()}", subject=subject,
-        body=body, created_by=actor,
+        body=body, created_by=user_of(actor),
     )
     audit_change(actor=actor, obj=message, before=None)
     return Delivery.objects.create(message=message, kind=channel.kind, channel=channel, next_attempt_at=now)
@@ -131,13 +133,12 @@ class Outgoing:
     subject: str
     body: str
     about_units: tuple[Unit, ...] = ()
-    actor: User | None = None
 
 
-def _store(items: list[Outgoing]) -> list[Message]:
+def _store(items: list[Outgoing], actor: Actor) -> list[Message]:
     def build(item: Outgoing) -> Message:
         return Message(unit=item.unit, kind=item.kind, key=item.key, subject=item.subject[:200], body=item.body,
-                       created_by=item.actor if item.actor is not None and item.actor.pk else None)
+                       created_by=user_of(actor))
 
     try:
         with transaction.atomic():
@@ -158,11 +159,18 @@ def _store(items: list[Outgoing]) -> list[Message]:
 
 
 @transaction.atomic
-def messages_send(items: Sequence[Outgoing]) -> list[Message]:
+def messages_send(items: Sequence[Outgoing], *, actor: Actor) -> list[Message]:
     """Address messages to units: each gets an in-app notice for every responsible person of its
     unit and one delivery per active channel of the unit. Occasions (``key``) already sent are
     skipped, so running a reminder pass twice sends nothing twice. A fixed number of queries
-    whatever the number of messages. Returns the messages stored now."""
+    whatever the number of messages. Returns the messages stored now.
+
+    ``actor``: ``SYSTEM`` for the reminder loop; a user may only address units (and name units)
+    in their scope, else nothing is sent."""
+    if not is_system(actor):
+        units = {item.unit.pk for item in items} | {u.pk for item in items for u in item.about_units}
+        if not user_has_perm(actor, "notify.view") or not all(unit_in_scope(actor, pk) for pk in units):
+            raise PermissionDenied(_("You can only send messages to units in your scope."))
     by_key = {item.key: item for item in items}
     existing: set[str] = set()
     keys = list(by_key)
@@ -171,7 +179,7 @@ def messages_send(items: Sequence[Outgoing]) -> list[Message]:
     fresh = [item for key, item in by_key.items() if key not in existing]
     if not fresh:
         return []
-    messages = _store(fresh)
+    messages = _store(fresh, actor)
     Through = Message.about_units.through
     Through.objects.bulk_create(
         [Through(message_id=m.pk, unit_id=u.pk) for m in messages for u in dict.fromkeys(by_key[m.key].about_units)],
@@ -202,12 +210,11 @@ def messages_send(items: Sequence[Outgoing]) -> list[Message]:
 
 
 def message_send(
-    *, unit: Unit, kind: str, key: str, subject: str, body: str, about_units: Iterable[Unit] = (),
-    actor: User | None = None,
+    *, actor: Actor, unit: Unit, kind: str, key: str, subject: str, body: str, about_units: Iterable[Unit] = (),
 ) -> Message | None:
     """One message (see ``messages_send``); None when this occasion was already sent."""
     sent = messages_send([Outgoing(unit=unit, kind=kind, key=key, subject=subject, body=body,
-                                   about_units=tuple(about_units), actor=actor)])
+                                   about_units=tuple(about_units))], actor=actor)
     return sent[0] if sent else None
 
 
@@ -256,7 +263,7 @@ def deliver_due(*, now: dt.datetime | None = None, limit: int = 500) -> int:
 
 
 @transaction.atomic
-def delivery_retry(*, actor: User, delivery: Delivery) -> Delivery:
+def delivery_retry(*, actor: Actor, delivery: Delivery) -> Delivery:
     """The office sends a failed delivery again now (e.g. after the robot's URL was fixed)."""
     if not Delivery.objects.editable_by(actor).filter(pk=delivery.pk).exists():
         raise PermissionDenied(_("Your role may not configure notification channels."))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
@@ -86,11 +88,50 @@ def unit_create(
     return unit
 
 
+@dataclass(frozen=True)
+class UnitMove:
+    """What a move changed: the unit (its whole subtree went with it), the units it was under
+    before and the units it is under now (neither list holds the subtree's own units)."""
+
+    unit_id: int
+    old_ancestors: tuple[int, ...]
+    new_ancestors: tuple[int, ...]
+
+
+# Callbacks of the apps that keep figures per ancestor (reports: its daily roll-up), registered
+# in their ``AppConfig.ready`` so that ``orgs`` never imports the apps above it. ``BEFORE_MOVE``
+# runs first thing in the move's transaction, before any row is locked (where an app takes a
+# lock of its own, so it cannot wait on the move's row locks while holding it); ``AFTER_MOVE``
+# runs once the closure table is rewritten. Plain lists rather than Django signals: the move and
+# its callbacks commit or fail together, they run in the order registered, and a reader finds
+# every one by searching for ``before_move``/``after_move``.
+BEFORE_MOVE: list[Callable[[], None]] = []
+AFTER_MOVE: list[Callable[[UnitMove], None]] = []
+
+
+def before_move(callback: Callable[[], None]) -> Callable[[], None]:
+    """Register ``callback`` to run at the start of every move (once, however often called)."""
+    if callback not in BEFORE_MOVE:
+        BEFORE_MOVE.append(callback)
+    return callback
+
+
+def after_move(callback: Callable[[UnitMove], None]) -> Callable[[UnitMove], None]:
+    """Register ``callback`` to run whenever a unit moves (once, however often called)."""
+    if callback not in AFTER_MOVE:
+        AFTER_MOVE.append(callback)
+    return callback
+
+
 def _move(unit: Unit, new_parent: Unit | None) -> None:
     subtree = list(UnitLink.objects.filter(ancestor=unit).values_list("descendant_id", "depth"))
     subtree_ids = [d for d, _ in subtree]
     if new_parent is not None and new_parent.pk in subtree_ids:
         raise ValidationError({"parent": _("A unit cannot be moved under itself or one of its own units.")})
+    old_ancestors = tuple(
+        UnitLink.objects.filter(descendant=unit).exclude(ancestor_id__in=subtree_ids)
+        .order_by("ancestor_id").values_list("ancestor_id", flat=True)
+    )
     # Cut the subtree loose from its old ancestors, then hang it under the new ones.
     UnitLink.objects.filter(descendant_id__in=subtree_ids).exclude(ancestor_id__in=subtree_ids).delete()
     if new_parent is not None:
@@ -105,10 +146,21 @@ def _move(unit: Unit, new_parent: Unit | None) -> None:
     base = (new_parent.level + 1) if new_parent else 0
     for d, d_depth in subtree:
         Unit.objects.filter(pk=d).update(level=base + d_depth)
+    new_ancestors = tuple(
+        UnitLink.objects.filter(descendant=new_parent).order_by("ancestor_id").values_list("ancestor_id", flat=True)
+    ) if new_parent is not None else ()
+    move = UnitMove(unit_id=unit.pk, old_ancestors=old_ancestors, new_ancestors=new_ancestors)
+    for callback in AFTER_MOVE:
+        callback(move)
 
 
 @transaction.atomic
 def unit_update(*, actor: User | None, unit: Unit, **changes: Any) -> Unit:
+    if "parent" in changes:
+        target = changes["parent"].pk if changes["parent"] is not None else None
+        if target != Unit.objects.filter(pk=unit.pk).values_list("parent_id", flat=True).first():
+            for callback in BEFORE_MOVE:
+                callback()
     unit = Unit.objects.select_for_update().get(pk=unit.pk)
     before = snapshot(unit)
     changes = _clean_fields(changes)

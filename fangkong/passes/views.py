@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.cache import never_cache
 
+from fangkong.core.clock import client_moment
 from fangkong.core.scoping import unit_in_scope, user_has_perm
 from fangkong.core.views import ScopedListView, ScopedMixin
 from fangkong.deployment import services as deployment
@@ -386,12 +387,14 @@ class CheckpointLogView(_CheckpointMixin, View):
                 services.record_check(
                     actor=request.user, checkpoint=checkpoint, verdict=verdict,  # type: ignore[arg-type]
                     pass_id=int(pass_id) if pass_id else None, holder=str(entry.get("holder", "")),
-                    direction=direction, confirmed=bool(entry.get("confirmed")), checked_at=min(at, timezone.now()),
+                    # The phone's moment, never in the future (core.clock, the rule check-ins use too).
+                    direction=direction, confirmed=bool(entry.get("confirmed")),
+                    checked_at=client_moment(at, window=None),
                     source=CheckSource.OFFLINE if entry.get("offline") else CheckSource.PAGE,
                     client_id=str(entry.get("id", "")), list_version=entry.get("list_version"),
                 )
                 stored.append(entry.get("id"))
-            except (KeyError, ValueError, TypeError, Http404):
+            except (KeyError, ValueError, TypeError, ValidationError, Http404):
                 continue
         return JsonResponse({"stored": stored})
 
@@ -410,7 +413,7 @@ class CheckpointCheckinView(_CheckpointMixin, View):
             return JsonResponse({"detail": _("Not a staff pass.")}, status=400)
         fn = deployment.check_in if data.get("direction") != "out" else deployment.check_out
         try:
-            fn(person=p.person, checkpoint=checkpoint, at=timezone.now(), by=request.user)
+            fn(actor=request.user, person=p.person, checkpoint=checkpoint)  # type: ignore[arg-type]
         except PermissionDenied as exc:
             return JsonResponse({"detail": str(exc)}, status=403)
         except ValidationError as exc:

@@ -46,6 +46,7 @@ class FlagStatus(models.TextChoices):
     OPEN = "open", _("Awaiting review")
     CONFIRMED = "confirmed", _("Confirmed")
     DISMISSED = "dismissed", _("Dismissed")
+    RESOLVED = "resolved", _("Resolved by a correction")
 
 
 class DayState(models.TextChoices):

@@ -12,7 +12,7 @@ from .models import ReportTemplate
 from .services import template_create
 
 if TYPE_CHECKING:
-    from fangkong.accounts.models import User
+    from fangkong.core.actors import Actor
 
 INT, TEXT = FieldKind.INTEGER, FieldKind.TEXT
 
@@ -72,7 +72,7 @@ DEFAULT_TEMPLATES: list[dict[str, Any]] = [
 ]
 
 
-def create_default_templates(*, actor: User | None, start_date: dt.date,
+def create_default_templates(*, actor: Actor, start_date: dt.date,
                              deadline: dt.time = dt.time(16, 0)) -> list[ReportTemplate]:
     """Create the default templates that do not exist yet (by code)."""
     out = []

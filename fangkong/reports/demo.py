@@ -16,6 +16,7 @@ from typing import Any
 from django.db.models import Q
 from django.utils import timezone
 
+from fangkong.core.actors import SYSTEM
 from fangkong.orgs.models import Unit
 
 from .choices import Measure, RevisionKind
@@ -65,7 +66,7 @@ def _values(fields: list[dict[str, Any]], ledger: int, rng: random.Random, unit:
 
 def load_demo_reports(city: Any = None) -> dict[str, int]:
     rng = random.Random(SEED)
-    templates = create_default_templates(actor=None, start_date=FIRST_DAY)
+    templates = create_default_templates(actor=SYSTEM, start_date=FIRST_DAY)
     ledger = _ledger_counts()
     reports: list[Report] = []
     concealed: tuple[int, dt.date] | None = None

@@ -30,6 +30,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from fangkong.audit.services import audit_change
+from fangkong.core.actors import SYSTEM
 from fangkong.core.scoping import user_has_perm
 from fangkong.notify import texts
 from fangkong.notify.choices import MessageKind
@@ -40,7 +41,7 @@ from .models import ReportTemplate
 from .selectors import end_of_day, missing_units
 
 if TYPE_CHECKING:
-    from fangkong.accounts.models import User
+    from fangkong.core.actors import Actor
 
 BEFORE, DEADLINE, NEXT_DAY, MANUAL = "before", "deadline", "next_day", "manual"
 # A second click on "remind" within this many seconds sends nothing again.
@@ -71,7 +72,7 @@ def remind_before(template: ReportTemplate, day: dt.date, at: dt.datetime) -> in
         )
         outgoing.append(Outgoing(unit=unit, kind=MessageKind.REMINDER, key=_key(template, day, BEFORE, unit),
                                  subject=subject, body=body, about_units=(unit,)))
-    return len(messages_send(outgoing))
+    return len(messages_send(outgoing, actor=SYSTEM))
 
 
 def escalate_at_deadline(template: ReportTemplate, day: dt.date, at: dt.datetime) -> int:
@@ -88,7 +89,7 @@ def escalate_at_deadline(template: ReportTemplate, day: dt.date, at: dt.datetime
         )
         outgoing.append(Outgoing(unit=parent, kind=MessageKind.ESCALATION, key=_key(template, day, DEADLINE, parent),
                                  subject=subject, body=body, about_units=tuple(units)))
-    return len(messages_send(outgoing))
+    return len(messages_send(outgoing, actor=SYSTEM))
 
 
 def escalate_next_day(template: ReportTemplate, day: dt.date) -> int:
@@ -110,7 +111,7 @@ def escalate_next_day(template: ReportTemplate, day: dt.date) -> int:
             unit=top, kind=MessageKind.ESCALATION_NEXT_DAY, key=_key(template, day, NEXT_DAY, top),
             subject=subject, body=body, about_units=tuple(u for _p, us in ordered for u in us),
         ))
-    return len(messages_send(outgoing))
+    return len(messages_send(outgoing, actor=SYSTEM))
 
 
 def reminder_pass(*, at: dt.datetime | None = None) -> Counter[str]:
@@ -135,7 +136,7 @@ def reminder_pass(*, at: dt.datetime | None = None) -> Counter[str]:
 
 
 @transaction.atomic
-def remind_units(*, actor: User, template_id: int, day: dt.date, unit_ids: list[int]) -> int:
+def remind_units(*, actor: Actor, template_id: int, day: dt.date, unit_ids: list[int]) -> int:
     """"One click to remind" from the board: a message now to each chosen unit that has still not
     reported. Every unit must lie in the actor's scope, else nothing is sent. A second click
     within ten minutes sends nothing again. Returns the messages sent."""
@@ -165,8 +166,8 @@ def remind_units(*, actor: User, template_id: int, day: dt.date, unit_ids: list[
             template=template.name, day=day, deadline=template.deadline, unit=unit.name, sender=str(actor)
         )
         outgoing.append(Outgoing(unit=unit, kind=MessageKind.MANUAL, key=_key(template, day, MANUAL, unit, bucket),
-                                 subject=subject, body=body, about_units=(unit,), actor=actor))
-    messages = messages_send(outgoing)
+                                 subject=subject, body=body, about_units=(unit,)))
+    messages = messages_send(outgoing, actor=actor)
     for message in messages:
         audit_change(actor=actor, obj=message, before=None)
     return len(messages)

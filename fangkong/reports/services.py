@@ -16,9 +16,11 @@ from django.utils.translation import gettext as _
 
 from fangkong.audit.choices import Action
 from fangkong.audit.services import audit_change, audit_log, snapshot
+from fangkong.core.actors import SYSTEM, user_of
 from fangkong.core.scoping import unit_in_scope, user_has_perm
 from fangkong.core.text import clean_text
 from fangkong.orgs.models import Unit
+from fangkong.orgs.services import UnitMove
 
 from .choices import FieldKind, FlagKind, FlagStatus, Measure, RevisionKind
 from .models import (
@@ -33,7 +35,7 @@ from .models import (
 from .selectors import end_of_day, is_expected
 
 if TYPE_CHECKING:
-    from fangkong.accounts.models import User
+    from fangkong.core.actors import Actor
 
 TEXT_MAX = 500
 
@@ -48,17 +50,18 @@ def is_locked(day: dt.date, today: dt.date | None = None) -> bool:
     return today >= day + dt.timedelta(days=lock_days())
 
 
-def _require(actor: User | None, perm: str) -> None:
-    if actor is not None and not user_has_perm(actor, perm):
+def _require(actor: Actor, perm: str) -> None:
+    # No actor holds no permission: system work passes ``core.actors.SYSTEM``.
+    if not user_has_perm(actor, perm):
         raise PermissionDenied(_("Your role may not do this."))
 
 
 # --- templates -------------------------------------------------------------------------------
 
-def _snapshot_fields(*, template: ReportTemplate, actor: User | None) -> TemplateVersion:
+def _snapshot_fields(*, template: ReportTemplate, actor: Actor) -> TemplateVersion:
     fields = [f.definition() for f in template.fields.filter(removed_at__isnull=True).order_by("position", "id")]
     version, _created = TemplateVersion.objects.update_or_create(
-        template=template, number=template.version, defaults={"fields": fields, "created_by": actor},
+        template=template, number=template.version, defaults={"fields": fields, "created_by": user_of(actor)},
     )
     return version
 
@@ -66,7 +69,7 @@ def _snapshot_fields(*, template: ReportTemplate, actor: User | None) -> Templat
 @transaction.atomic
 def template_create(
     *,
-    actor: User | None,
+    actor: Actor,
     code: str,
     name: str,
     line: str,
@@ -95,14 +98,14 @@ def template_create(
     return template
 
 
-def _bump(template: ReportTemplate, actor: User | None) -> TemplateVersion:
+def _bump(template: ReportTemplate, actor: Actor) -> TemplateVersion:
     template.version += 1
     template.save(update_fields=["version", "updated_at"])
     return _snapshot_fields(template=template, actor=actor)
 
 
 @transaction.atomic
-def field_add(*, actor: User | None, template: ReportTemplate, **spec: Any) -> ReportField:
+def field_add(*, actor: Actor, template: ReportTemplate, **spec: Any) -> ReportField:
     """Add a question to a template: a new version, no release needed. Reports already sent keep
     the version they answered."""
     _require(actor, "reports.change")
@@ -119,7 +122,7 @@ def field_add(*, actor: User | None, template: ReportTemplate, **spec: Any) -> R
 
 
 @transaction.atomic
-def field_remove(*, actor: User | None, field: ReportField) -> ReportField:
+def field_remove(*, actor: Actor, field: ReportField) -> ReportField:
     """Retire a field: new reports no longer ask it, old reports still show their answers."""
     _require(actor, "reports.change")
     before = snapshot(field)
@@ -142,7 +145,7 @@ def current_version(template: ReportTemplate) -> TemplateVersion:
     if version is None:
         version = TemplateVersion.objects.filter(template=template, number=template.version).first()
         if version is None:
-            return _snapshot_fields(template=template, actor=None)
+            return _snapshot_fields(template=template, actor=SYSTEM)
         if len(_VERSIONS) > 1000:
             _VERSIONS.clear()
         _VERSIONS[key] = version
@@ -208,13 +211,11 @@ def clean_values(fields: list[dict[str, Any]], raw: dict[str, Any]) -> dict[str,
 
 # --- submission ------------------------------------------------------------------------------
 
-def _check_submit(*, actor: User | None, template: ReportTemplate, unit: Unit, day: dt.date,
+def _check_submit(*, actor: Actor, template: ReportTemplate, unit: Unit, day: dt.date,
                   at: dt.datetime, correcting: bool) -> None:
-    if actor is not None:
-        if not user_has_perm(actor, "reports.correct" if correcting else "reports.submit"):
-            raise PermissionDenied(_("Your role may not do this."))
-        if not unit_in_scope(actor, unit.pk):
-            raise PermissionDenied(_("You can only report for your own unit."))
+    _require(actor, "reports.correct" if correcting else "reports.submit")
+    if not unit_in_scope(actor, unit.pk):
+        raise PermissionDenied(_("You can only report for your own unit."))
     if day > timezone.localdate(at):
         raise ValidationError({"day": [_("A report cannot be sent for a future day.")]})
     if not is_expected(template, unit, day):
@@ -227,7 +228,7 @@ def _check_submit(*, actor: User | None, template: ReportTemplate, unit: Unit, d
 
 def report_submit(
     *,
-    actor: User | None,
+    actor: Actor,
     template: ReportTemplate,
     unit: Unit,
     day: dt.date,
@@ -271,10 +272,12 @@ def report_submit(
     raise AssertionError("unreachable")
 
 
-def _write(*, actor: User | None, template: ReportTemplate, unit: Unit, day: dt.date, version: TemplateVersion,
+def _write(*, actor: Actor, template: ReportTemplate, unit: Unit, day: dt.date, version: TemplateVersion,
            values: dict[str, Any], zero: bool, at: dt.datetime, reason: str, correcting: bool) -> Report:
+    # Before any row is locked: a move of the unit waits for this submission, or it for the move.
+    _rollup_lock(exclusive=False)
     report = Report.objects.select_for_update().filter(template=template, unit=unit, day=day).first()
-    by = actor if actor is not None and actor.pk else None
+    by = user_of(actor)
     if report is not None and not correcting and report.is_zero == zero and report.values == values \
             and report.version_id == version.pk:
         # The same report sent again (a retry, a double tap): nothing changes.
@@ -301,15 +304,41 @@ def _write(*, actor: User | None, template: ReportTemplate, unit: Unit, day: dt.
         changed_by=by, changed_at=at, reason=reason,
     )
     audit_change(actor=actor, obj=report, before=before)
-    concealment_scan(template=template, day=day, units=[unit.pk], at=at, version=version)
+    concealment_scan(template=template, day=day, units=[unit.pk], at=at, version=version,
+                     first_report=before is None)
     # Last, just before the commit: every submission of the city adds to the same rows of the
     # city and the bodies above the unit, so those row locks are held as briefly as possible.
     rollup_add(report, submitted=delta[0], zero=delta[1], on_time=delta[2])
     return report
 
 
+# The roll-up's advisory lock on PostgreSQL. Submissions take it shared (they never wait for each
+# other); a move of a unit and a rebuild take it exclusively, so a submission adds to the
+# ancestors of the tree as it stands once the move has committed, never to ones a move is
+# taking the subtree away from. Both take it before locking any row (a submission at the start
+# of ``_write``, a move through ``orgs.services.before_move``): neither can then hold it while
+# waiting on a row the other has locked. SQLite lets one writer at a time in anyway.
+ROLLUP_LOCK_KEY = 0x66_6B_72_72  # "fkrr"
+
+
+def _rollup_lock(*, exclusive: bool) -> None:
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s)" if exclusive else "SELECT pg_advisory_xact_lock_shared(%s)",
+            [ROLLUP_LOCK_KEY],
+        )
+
+
+def rollup_lock_for_move() -> None:
+    """Taken at the start of a move (``orgs.services.before_move``)."""
+    _rollup_lock(exclusive=True)
+
+
 def rollup_add(report: Report, *, submitted: int, zero: int, on_time: int) -> None:
-    """Add a report's counts to the roll-up rows of its unit and every unit above it.
+    """Add a report's counts to the roll-up rows of its unit and every unit above it. The caller
+    holds the roll-up lock shared (``_write``).
 
     One INSERT … ON CONFLICT DO UPDATE (SQLite and PostgreSQL alike), rows in id order so that
     concurrent submissions lock the shared ancestors in the same order and cannot deadlock.
@@ -349,6 +378,7 @@ def rollup_rebuild(*, template: ReportTemplate, start: dt.date | None = None, en
     r, link = connection.ops.quote_name(Report._meta.db_table), connection.ops.quote_name(UnitLink._meta.db_table)
     table = connection.ops.quote_name(ReportRollup._meta.db_table)
     with transaction.atomic():
+        _rollup_lock(exclusive=True)
         rollups.delete()
         with connection.cursor() as cursor:
             cursor.execute(
@@ -363,7 +393,39 @@ def rollup_rebuild(*, template: ReportTemplate, start: dt.date | None = None, en
             return int(cursor.rowcount)
 
 
-def report_correct(*, actor: User | None, report: Report, values: dict[str, Any] | None = None,
+def rollup_move(move: UnitMove) -> None:
+    """Keep the roll-up true to the tree when a unit moves (``orgs.services.after_move``).
+
+    The moved unit's own rows hold the counts of its whole subtree, day by day: they are taken
+    off every unit it was under and added to every unit it is under now, in the move's
+    transaction. The rows of the subtree's own units do not change (what is under them stays).
+    """
+    from fangkong.orgs.models import Unit as UnitModel
+
+    _rollup_lock(exclusive=True)
+    table = connection.ops.quote_name(ReportRollup._meta.db_table)
+    units = connection.ops.quote_name(UnitModel._meta.db_table)
+    for sign, ancestors in ((-1, move.old_ancestors), (1, move.new_ancestors)):
+        if not ancestors:
+            continue
+        marks = ", ".join(["%s"] * len(ancestors))
+        with connection.cursor() as cursor:
+            # Rows in (node, template, day) order, as every submission locks them: no deadlock.
+            cursor.execute(
+                f"INSERT INTO {table} (template_id, day, node_id, submitted, zero, on_time) "
+                "SELECT r.template_id, r.day, a.id, %s * r.submitted, %s * r.zero, %s * r.on_time "
+                f"FROM {table} r JOIN {units} a ON a.id IN ({marks}) WHERE r.node_id = %s "
+                "ORDER BY a.id, r.template_id, r.day "
+                "ON CONFLICT (template_id, node_id, day) DO UPDATE SET submitted = "
+                f"{table}.submitted + excluded.submitted, zero = {table}.zero + excluded.zero, "
+                f"on_time = {table}.on_time + excluded.on_time",
+                [sign, sign, sign, *ancestors, move.unit_id],
+            )
+    # A rebuild keeps no row for a day with nothing counted; neither does the roll-up after a move.
+    ReportRollup.objects.filter(node_id__in=move.old_ancestors, submitted=0, zero=0, on_time=0).delete()
+
+
+def report_correct(*, actor: Actor, report: Report, values: dict[str, Any] | None = None,
                    zero: bool = False, reason: str, at: dt.datetime | None = None) -> Report:
     """The committee office corrects a report (locked or not), with a reason."""
     return report_submit(actor=actor, template=report.template, unit=report.unit, day=report.day, values=values,
@@ -393,13 +455,18 @@ def _evidence(regs: Any) -> list[dict[str, Any]]:
 
 
 def concealment_scan(*, template: ReportTemplate, day: dt.date, units: list[int] | None = None,
-                     at: dt.datetime | None = None, version: TemplateVersion | None = None) -> list[ConcealmentFlag]:
-    """Compare the day's reports with the returnee ledger and raise (or refresh) flags.
+                     at: dt.datetime | None = None, version: TemplateVersion | None = None,
+                     first_report: bool = False) -> list[ConcealmentFlag]:
+    """Compare the day's reports with the returnee ledger: raise, refresh or resolve flags.
 
     - a zero report, or a count of new returnees below the unit-side registrations of that day;
     - community registrations of that day naming the unit as employer, for people the unit never
       registered, while its report for the day counted fewer than the ledger shows.
-    Flags already reviewed are left as they are.
+    An open flag whose check now holds (the report was corrected, or the ledger changed) is
+    resolved, with the report's figure and the ledger's; one that still fails is refreshed.
+    Flags already reviewed are left as they are. The checks are the platform's: flags are
+    written and audited as ``SYSTEM``. ``first_report``: the unit's report was only just created
+    (no flag can be open for it yet). Returns the flags that fail now.
     """
     from fangkong.returnees.choices import Side
     from fangkong.returnees.models import Registration
@@ -411,7 +478,13 @@ def concealment_scan(*, template: ReportTemplate, day: dt.date, units: list[int]
     start = dt.datetime.combine(day, dt.time(), tzinfo=timezone.get_current_timezone())
     end = end_of_day(day)
     regs = Registration.objects.filter(registered_at__gte=start, registered_at__lt=end)
-    if units is not None and not regs.filter(Q(unit_id__in=units) | Q(stated_employer_id__in=units)).exists():
+    open_flags: dict[int, list[ConcealmentFlag]] = {}
+    if not (units is not None and first_report):
+        flags_qs = ConcealmentFlag.objects.filter(template=template, day=day, status=FlagStatus.OPEN)
+        for open_flag in (flags_qs if units is None else flags_qs.filter(unit_id__in=units)):
+            open_flags.setdefault(open_flag.unit_id, []).append(open_flag)
+    if units is not None and not open_flags and \
+            not regs.filter(Q(unit_id__in=units) | Q(stated_employer_id__in=units)).exists():
         # The usual case at the deadline: nothing in the ledger for this unit and day.
         return []
     # What the unit itself registered that day (a department its staff, a community its residents).
@@ -424,10 +497,11 @@ def concealment_scan(*, template: ReportTemplate, day: dt.date, units: list[int]
         community_side = community_side.filter(stated_employer_id__in=units)
     own = dict(unit_side.values_list("unit_id").annotate(n=Count("id")).order_by())
     named = dict(community_side.values_list("stated_employer_id").annotate(n=Count("id")).order_by())
-    if not own and not named:
+    if not own and not named and not open_flags:
         return []
     reports = {
-        r.unit_id: r for r in Report.objects.filter(template=template, day=day, unit_id__in=set(own) | set(named))
+        r.unit_id: r for r in Report.objects.filter(
+            template=template, day=day, unit_id__in=set(own) | set(named) | set(open_flags))
     }
     flags: list[ConcealmentFlag] = []
     for unit_id, report in reports.items():
@@ -449,8 +523,19 @@ def concealment_scan(*, template: ReportTemplate, day: dt.date, units: list[int]
                 flag.report, flag.reported, flag.ledger, flag.evidence = report, reported, ledger, evidence
                 flag.save(update_fields=["report", "reported", "ledger", "evidence"])
             if created:
-                audit_log(actor=None, action=Action.CREATE, obj=flag, detail=kind)
+                audit_log(actor=SYSTEM, action=Action.CREATE, obj=flag, detail=kind)
             flags.append(flag)
+        failing = {kind for kind, _ledger, _qs in checks}
+        for stale in open_flags.get(unit_id, []):
+            if stale.kind in failing:
+                continue
+            # The check holds now: the flag is closed with the figures that made it hold.
+            before = snapshot(stale)
+            stale.status, stale.report, stale.reported = FlagStatus.RESOLVED, report, reported
+            stale.ledger = named.get(unit_id, 0) if stale.kind == FlagKind.COMMUNITY_UNCOUNTED else own.get(unit_id, 0)
+            stale.reviewed_at = at
+            stale.save(update_fields=["status", "report", "reported", "ledger", "reviewed_at"])
+            audit_change(actor=SYSTEM, obj=stale, before=before)
     return flags
 
 
@@ -478,9 +563,12 @@ def concealment_rescan(*, since: dt.date, until: dt.date, at: dt.datetime | None
 
 
 @transaction.atomic
-def flag_review(*, actor: User | None, flag: ConcealmentFlag, confirm: bool, reason: str) -> ConcealmentFlag:
-    """The committee office confirms or dismisses a concealment flag, always with a reason."""
+def flag_review(*, actor: Actor, flag: ConcealmentFlag, confirm: bool, reason: str) -> ConcealmentFlag:
+    """The committee office confirms or dismisses a concealment flag of a unit in its scope,
+    always with a reason."""
     _require(actor, "reports.review")
+    if not unit_in_scope(actor, flag.unit_id):
+        raise PermissionDenied(_("This unit is outside your scope."))
     reason = clean_text(reason or "", max_length=300)
     if not reason:
         raise ValidationError({"reason": [_("Give the reason for the decision.")]})
@@ -489,7 +577,7 @@ def flag_review(*, actor: User | None, flag: ConcealmentFlag, confirm: bool, rea
         raise ValidationError({"__all__": [_("This flag has already been reviewed.")]})
     before = snapshot(flag)
     flag.status = FlagStatus.CONFIRMED if confirm else FlagStatus.DISMISSED
-    flag.reviewed_by = actor if actor is not None and actor.pk else None
+    flag.reviewed_by = user_of(actor)
     flag.reviewed_at = timezone.now()
     flag.review_reason = reason
     flag.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_reason"])

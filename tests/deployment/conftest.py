@@ -3,6 +3,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from fangkong.core.actors import SYSTEM
 from fangkong.deployment import services
 from fangkong.orgs.choices import UnitKind as K
 from tests import factories as f
@@ -23,10 +24,10 @@ def checkpoint_2(city):
 def seconded(city, checkpoint_2):
     """alice (dept_a) placed at comm_1 (covers checkpoint_1); bob (dept_b) placed at the street."""
     a = services.secondment_create(
-        actor=None, person=city.alice, department=city.dept_a, unit=city.comm_1, starts_on=dt.date(2020, 2, 1)
+        actor=SYSTEM, person=city.alice, department=city.dept_a, unit=city.comm_1, starts_on=dt.date(2020, 2, 1)
     )
     b = services.secondment_create(
-        actor=None, person=city.bob, department=city.dept_b, unit=city.street, role="team_leader",
+        actor=SYSTEM, person=city.bob, department=city.dept_b, unit=city.street, role="team_leader",
         starts_on=dt.date(2020, 2, 1),
     )
     return a, b

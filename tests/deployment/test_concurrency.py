@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, connections
 
+from fangkong.core.actors import SYSTEM
 from fangkong.deployment import services
 from fangkong.deployment.models import Assignment
 from fangkong.orgs.choices import UnitKind as K
@@ -29,10 +30,10 @@ def test_two_concurrent_assignments_to_overlapping_shifts_cannot_both_win():
     k1 = f.unit(K.CHECKPOINT, community, "一号卡点")
     k2 = f.unit(K.CHECKPOINT, community, "二号卡点")
     cadre = f.person(dept, "赵下沉", is_cadre=True)
-    services.secondment_create(actor=None, person=cadre, department=dept, unit=community, starts_on=dt.date(2020, 2, 1))
+    services.secondment_create(actor=SYSTEM, person=cadre, department=dept, unit=community, starts_on=dt.date(2020, 2, 1))
     shifts = [
-        services.shift_create(actor=None, checkpoint=k1, starts_at=at(DAY, 8), ends_at=at(DAY, 16)),
-        services.shift_create(actor=None, checkpoint=k2, starts_at=at(DAY, 12), ends_at=at(DAY, 20)),
+        services.shift_create(actor=SYSTEM, checkpoint=k1, starts_at=at(DAY, 8), ends_at=at(DAY, 16)),
+        services.shift_create(actor=SYSTEM, checkpoint=k2, starts_at=at(DAY, 12), ends_at=at(DAY, 20)),
     ]
     for _round in range(5):
         Assignment.objects.all().delete()
@@ -42,7 +43,7 @@ def test_two_concurrent_assignments_to_overlapping_shifts_cannot_both_win():
         def worker(shift, barrier=barrier, outcomes=outcomes):
             try:
                 barrier.wait()
-                services.assign(actor=None, shift=shift, person=cadre)
+                services.assign(actor=SYSTEM, shift=shift, person=cadre)
                 outcomes.append("ok")
             except ValidationError as exc:
                 outcomes.append("refused: " + " ".join(exc.messages))

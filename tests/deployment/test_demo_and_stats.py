@@ -8,6 +8,7 @@ import json
 from django.core.management import call_command
 from django.db.models import Count
 
+from fangkong.core.actors import SYSTEM
 from fangkong.deployment import selectors, services
 from fangkong.deployment.demo import STORY_MOMENT
 from fangkong.deployment.models import Assignment, Secondment, Shift
@@ -26,8 +27,8 @@ def run(*args):
 def test_the_stats_block_counts_cadres_places_and_unplaced_as_of_a_day(city, seconded, checkpoint_2):
     carol = f.person(city.dept_a, "周未分", is_cadre=True)
     dave = f.person(city.dept_b, "吴卡点", is_cadre=True)
-    services.secondment_create(actor=None, person=carol, department=city.dept_a, starts_on=DAY)
-    services.secondment_create(actor=None, person=dave, department=city.dept_b, unit=checkpoint_2,
+    services.secondment_create(actor=SYSTEM, person=carol, department=city.dept_a, starts_on=DAY)
+    services.secondment_create(actor=SYSTEM, person=dave, department=city.dept_b, unit=checkpoint_2,
                                starts_on=DAY + dt.timedelta(days=1))
     block = json.loads(run("stats", "--as-of", "2020-02-15", "--json"))["deployment"]
     assert block == {"cadres_seconded": 3, "departments_sending": 2, "streets": 1, "communities": 1,

@@ -7,6 +7,7 @@ import pytest
 import xlsxwriter
 
 from fangkong.audit.models import AuditEntry
+from fangkong.core.actors import SYSTEM
 from fangkong.deployment import imports, services
 from fangkong.deployment.models import Secondment, SecondmentImport
 from fangkong.people.models import Person
@@ -77,7 +78,7 @@ def test_one_bad_row_rejects_everything_with_row_column_value_and_reason(city, l
 def test_commit_rechecks_and_writes_nothing_when_the_database_changed(city, liaison, tmp_path):
     record = imports.import_preview(actor=liaison, source=write(tmp_path / "c.xlsx", good_rows(city)), file_name="c.xlsx")
     # Meanwhile alice is seconded by hand: the import would second her twice.
-    services.secondment_create(actor=None, person=city.alice, department=city.dept_a, starts_on=dt.date(2020, 1, 30))
+    services.secondment_create(actor=SYSTEM, person=city.alice, department=city.dept_a, starts_on=dt.date(2020, 1, 30))
     record = imports.import_commit(actor=liaison, record=record)
     assert record.status == "rejected" and record.error_count == 1
     assert "时间重叠" in record.errors[0]["reason"]
@@ -130,9 +131,9 @@ def test_the_template_reads_back_as_an_empty_list(city, liaison, tmp_path):
 
 
 def test_overlap_with_any_earlier_secondment_is_a_problem(city, liaison, tmp_path):
-    old = services.secondment_create(actor=None, person=city.alice, department=city.dept_a,
+    old = services.secondment_create(actor=SYSTEM, person=city.alice, department=city.dept_a,
                                      starts_on=dt.date(2020, 1, 10), ends_on=dt.date(2020, 1, 20))
-    services.secondment_create(actor=None, person=city.alice, department=city.dept_a, starts_on=dt.date(2020, 2, 10))
+    services.secondment_create(actor=SYSTEM, person=city.alice, department=city.dept_a, starts_on=dt.date(2020, 2, 10))
     rows = [["1", city.alice.name, city.alice.id_number, city.dept_a.name, "", "", "2020-01-15", "2020-01-25"]]
     record = imports.import_preview(actor=liaison, source=write(tmp_path / "p.xlsx", rows), file_name="p.xlsx")
     assert record.error_count == 1 and old.starts_on.isoformat() in record.errors[0]["reason"]

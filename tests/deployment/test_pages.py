@@ -10,6 +10,7 @@ import xlsxwriter
 from python_calamine import CalamineWorkbook
 
 from fangkong.audit.models import AuditEntry
+from fangkong.core.actors import SYSTEM
 from fangkong.deployment import services
 from fangkong.deployment.models import Assignment, Secondment, Shift
 from tests import factories as f
@@ -104,8 +105,8 @@ def test_scope_limits_what_a_department_and_a_community_see(city, seconded, chec
 
 
 def test_roster_pages_show_gaps_and_no_shows_and_refuse_two_places(city, seconded, office, checkpoint_2):
-    s1 = services.shift_create(actor=None, checkpoint=city.checkpoint_1, starts_at=at(DAY, 8), ends_at=at(DAY, 16))
-    s2 = services.shift_create(actor=None, checkpoint=checkpoint_2, starts_at=at(DAY, 10), ends_at=at(DAY, 18))
+    s1 = services.shift_create(actor=SYSTEM, checkpoint=city.checkpoint_1, starts_at=at(DAY, 8), ends_at=at(DAY, 16))
+    s2 = services.shift_create(actor=SYSTEM, checkpoint=checkpoint_2, starts_at=at(DAY, 10), ends_at=at(DAY, 18))
     response = office.post(f"/deployment/rosters/{s1.pk}/", {"action": "assign", "person": city.bob.pk})
     assert response.status_code == 302
     response = office.post(f"/deployment/rosters/{s2.pk}/", {"action": "assign", "person": city.bob.pk})

@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from fangkong.accounts.services import token_create
+from fangkong.core.actors import SYSTEM
 from fangkong.deployment import services
 from fangkong.orgs.choices import UnitKind as K
 from tests import factories as f
@@ -36,24 +37,24 @@ def add_cadres(city, checkpoints, shift, n, start):
     for i in range(start, start + n):
         person = f.person(city.dept_a, f"干部{i}", is_cadre=True)
         checkpoint = checkpoints[i % len(checkpoints)]
-        services.secondment_create(actor=None, person=person, department=city.dept_a, unit=city.comm_1,
+        services.secondment_create(actor=SYSTEM, person=person, department=city.dept_a, unit=city.comm_1,
                                    starts_on=dt.date(2020, 2, 1))
-        other = services.shift_create(actor=None, checkpoint=checkpoint, starts_at=at(DAY, 8 + i % 8),
+        other = services.shift_create(actor=SYSTEM, checkpoint=checkpoint, starts_at=at(DAY, 8 + i % 8),
                                       ends_at=at(DAY, 9 + i % 8), staff_needed=1)
-        services.assign(actor=None, shift=other, person=person)
+        services.assign(actor=SYSTEM, shift=other, person=person)
         if i % 2:
-            services.secondment_create(actor=None, person=f.person(city.dept_a, f"待分{i}", is_cadre=True),
+            services.secondment_create(actor=SYSTEM, person=f.person(city.dept_a, f"待分{i}", is_cadre=True),
                                        department=city.dept_a, starts_on=dt.date(2020, 2, 1))
         # The same cadre also on the evening shift whose page is counted.
         shift.staff_needed += 1
         shift.save()
-        services.assign(actor=None, shift=shift, person=person)
+        services.assign(actor=SYSTEM, shift=shift, person=person)
 
 
 @pytest.mark.parametrize("url", PAGES)
 def test_it_runs_a_fixed_number_of_queries(city, url):
     checkpoints = [city.checkpoint_1, f.unit(K.CHECKPOINT, city.comm_1, "二号卡点")]
-    shift = services.shift_create(actor=None, checkpoint=city.checkpoint_1, starts_at=at(DAY, 20),
+    shift = services.shift_create(actor=SYSTEM, checkpoint=city.checkpoint_1, starts_at=at(DAY, 20),
                                   ends_at=at(DAY, 23), staff_needed=1)
     office = f.user("committee_office", city.root)
     client = login_client(office)

@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from fangkong.accounts.services import token_create
+from fangkong.core.actors import SYSTEM
 from fangkong.deployment import services
 from tests import factories as f
 from tests.conftest import login_client
@@ -31,9 +32,9 @@ MATRIX = [
 @pytest.fixture
 def placed(city):
     return {
-        "alice": services.secondment_create(actor=None, person=city.alice, department=city.dept_a,
+        "alice": services.secondment_create(actor=SYSTEM, person=city.alice, department=city.dept_a,
                                             unit=city.checkpoint_1, starts_on=dt.date(2020, 2, 1)),
-        "bob": services.secondment_create(actor=None, person=city.bob, department=city.dept_b,
+        "bob": services.secondment_create(actor=SYSTEM, person=city.bob, department=city.dept_b,
                                           unit=city.comm_2, starts_on=dt.date(2020, 2, 1)),
     }
 

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 from django.test import Client
 
 from fangkong.accounts.services import token_create
+from fangkong.core.actors import SYSTEM
 from fangkong.notify import services
 from fangkong.notify.models import Message
 from fangkong.orgs.choices import UnitKind as K
@@ -20,8 +21,8 @@ def bearer(user):
 def test_the_inbox_is_the_callers_own(city):
     liaison = f.user("unit_liaison", city.dept_a)
     other = f.user("unit_liaison", city.dept_b)
-    services.message_send(unit=city.dept_a, kind="manual", key="a1", subject="【日报提醒】甲", body="市民政局：尚未报送")
-    services.message_send(unit=city.dept_b, kind="manual", key="b1", subject="【日报提醒】乙", body="市教育局：尚未报送")
+    services.message_send(actor=SYSTEM, unit=city.dept_a, kind="manual", key="a1", subject="【日报提醒】甲", body="市民政局：尚未报送")
+    services.message_send(actor=SYSTEM, unit=city.dept_b, kind="manual", key="b1", subject="【日报提醒】乙", body="市教育局：尚未报送")
     client, headers = Client(), bearer(liaison)
     page = client.get("/api/v1/notifications", **headers).json()
     assert page["count"] == 1
@@ -41,9 +42,9 @@ def test_remind_over_the_api_is_scoped(city):
     branch_2 = f.unit(K.BRANCH, city.branch_a.parent, "市民政局第二党支部")
     day = dt.date(2020, 2, 10)
     template = reports.template_create(
-        actor=None, code="b", name="支部日报", line="organs", unit_kinds=[K.BRANCH], start_date=day,
+        actor=SYSTEM, code="b", name="支部日报", line="organs", unit_kinds=[K.BRANCH], start_date=day,
         fields=[{"key": "n", "label": "今日新增", "kind": "integer"}])
-    reports.report_submit(actor=None, template=template, unit=branch_2, day=day, zero=True,
+    reports.report_submit(actor=SYSTEM, template=template, unit=branch_2, day=day, zero=True,
                           at=dt.datetime(2020, 2, 10, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
     secretary = f.user("branch_secretary", city.branch_a.parent)  # the general branch
     client, headers = Client(), bearer(secretary)

@@ -2,6 +2,7 @@
 
 import pytest
 
+from fangkong.core.actors import SYSTEM
 from fangkong.notify import services
 from fangkong.notify.models import Channel
 from tests import factories as f
@@ -12,7 +13,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_a_street_worker_reads_the_list_of_missing_communities(page, live_server, city):
     f.user("community_staff", city.street, username="street1")
-    services.message_send(unit=city.street, kind="escalation", key="b1",
+    services.message_send(actor=SYSTEM, unit=city.street, kind="escalation", key="b1",
                           subject="【日报催报】1个单位未报送2月10日《社区日报》", body="- 红旗社区\n请督促其立即报送。")
     log_in(page, live_server, "street1", f.PASSWORD, wait=True)
     assert page.locator("#unread-count").inner_text() == "1"

@@ -12,6 +12,7 @@ import pytest
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from fangkong.core.actors import SYSTEM
 from fangkong.notify import services
 from fangkong.notify.models import Channel, Delivery, Message
 from fangkong.notify.senders import dingtalk_sign
@@ -44,7 +45,7 @@ def channels(office, unit, *, wecom_url, dingtalk_url, msg_format="markdown"):
 
 def send(unit, key="k1"):
     return services.message_send(
-        unit=unit, kind="manual", key=key, subject="【日报提醒】请尽快报送", body="市民政局：2月10日的机关日报尚未报送。",
+        actor=SYSTEM, unit=unit, kind="manual", key=key, subject="【日报提醒】请尽快报送", body="市民政局：2月10日的机关日报尚未报送。",
     )
 
 
@@ -224,6 +225,6 @@ def test_a_concurrent_pass_that_stored_some_occasions_first(city):
 
     Message.objects.create(unit=city.dept_a, kind="manual", key="k-taken", subject="先到", body="")
     items = [Outgoing(unit=city.dept_a, kind="manual", key=k, subject=k, body="") for k in ("k-new", "k-taken")]
-    stored = _store(items)
+    stored = _store(items, SYSTEM)
     assert [m.key for m in stored] == ["k-new"]
     assert Message.objects.filter(key="k-taken").get().subject == "先到"

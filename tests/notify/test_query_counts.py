@@ -3,6 +3,7 @@
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from fangkong.core.actors import SYSTEM
 from fangkong.notify import services
 from tests import factories as f
 from tests.notify.servers import free_port
@@ -16,7 +17,7 @@ def queries(client, url):
 
 def seed(city, office, start, count):
     for i in range(start, start + count):
-        services.message_send(unit=city.dept_a, kind="manual", key=f"q{i}", subject=f"提醒{i}", body="尚未报送")
+        services.message_send(actor=SYSTEM, unit=city.dept_a, kind="manual", key=f"q{i}", subject=f"提醒{i}", body="尚未报送")
     services.deliver_due()  # no channel server: every robot delivery fails and is listed
 
 

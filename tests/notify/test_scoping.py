@@ -2,6 +2,7 @@
 
 import pytest
 
+from fangkong.core.actors import SYSTEM
 from fangkong.notify import services
 from tests import factories as f
 from tests.notify.servers import free_port
@@ -27,7 +28,7 @@ def test_each_role_sees_only_its_units(city, as_user, settings, role, scope, vis
     for name, attr in UNITS.items():
         unit = getattr(city, attr)
         services.channel_create(actor=office, unit=unit, kind="email", target=f"{attr}@baishan.example")
-        services.message_send(unit=unit, kind="manual", key=attr, subject=f"消息-{name}", body="正文")
+        services.message_send(actor=SYSTEM, unit=unit, kind="manual", key=attr, subject=f"消息-{name}", body="正文")
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST = "127.0.0.1"
     settings.EMAIL_PORT = free_port()  # nothing listens: every email delivery fails and is listed
@@ -54,3 +55,23 @@ def test_each_role_sees_only_its_units(city, as_user, settings, role, scope, vis
         assert client.post(f"/notify/channels/{channel.pk}/delete/").status_code in (403, 404)
         assert client.post(f"/notify/deliveries/{delivery.pk}/retry/").status_code in (403, 404)
         assert Channel.objects.filter(pk=channel.pk).exists()
+
+
+def test_a_user_sends_messages_only_to_units_in_scope(city):
+    """messages_send checks its actor itself: a user outside a unit's scope sends nothing to it,
+    nor names it; no actor at all is refused; the system reaches every unit."""
+    from django.core.exceptions import PermissionDenied
+
+    from fangkong.notify.models import Message
+
+    liaison = f.user("unit_liaison", city.dept_a)
+    assert services.message_send(actor=liaison, unit=city.dept_a, kind="manual", key="own", subject="s", body="b")
+    with pytest.raises(PermissionDenied):
+        services.message_send(actor=liaison, unit=city.dept_b, kind="manual", key="other", subject="s", body="b")
+    with pytest.raises(PermissionDenied):
+        services.message_send(actor=liaison, unit=city.dept_a, kind="manual", key="naming", subject="s", body="b",
+                              about_units=[city.dept_b])
+    with pytest.raises(PermissionDenied):
+        services.message_send(actor=None, unit=city.dept_a, kind="manual", key="none", subject="s", body="b")
+    assert services.message_send(actor=SYSTEM, unit=city.dept_b, kind="manual", key="sys", subject="s", body="b")
+    assert sorted(Message.objects.values_list("key", flat=True)) == ["own", "sys"]

@@ -144,16 +144,41 @@ def test_key_rotation_keeps_old_passes_verifying(city, office, window, staff_pas
     assert old_kid not in {k.key_id for k in keys.verifying_keys()}
 
 
-def test_private_keys_are_stored_encrypted(staff_pass):
-    key = SigningKey.objects.get()
-    stored = bytes(key.private_key_encrypted)
-    _, private = keys.current_key()
-    from cryptography.hazmat.primitives import serialization
+def test_private_keys_are_stored_encrypted(staff_pass, settings):
+    """Each private key is stored as a Fernet token under a key derived (HKDF-SHA256) from
+    PASSES_KEY_SECRET: that secret opens it to the very key that signs; any other secret, the
+    SECRET_KEY included, does not, and the platform then cannot sign; the key is not stored in
+    clear in any usual encoding."""
+    import base64
 
-    raw = private.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
-                                serialization.NoEncryption())
-    assert raw not in stored
-    assert len(stored) > 64
+    from cryptography.fernet import Fernet, InvalidToken
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    def fernet(secret):
+        derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"fangkong-passes", info=b"signing-keys")
+        return Fernet(base64.urlsafe_b64encode(derived.derive(secret.encode())))
+
+    settings.PASSES_KEY_SECRET = "a-secret-only-for-pass-keys"
+    try:
+        made = keys.rotate_key()
+        stored = bytes(SigningKey.objects.get(pk=made.pk).private_key_encrypted)
+        current, private = keys.current_key()
+        assert current.pk == made.pk
+        raw = private.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
+                                    serialization.NoEncryption())
+        assert fernet("a-secret-only-for-pass-keys").decrypt(stored) == raw
+        for other in (settings.SECRET_KEY, "a-secret-only-for-pass-keyS"):
+            with pytest.raises(InvalidToken):
+                fernet(other).decrypt(stored)
+        for encoding in (raw, raw.hex().encode(), base64.b64encode(raw), base64.urlsafe_b64encode(raw)):
+            assert encoding not in stored
+        settings.PASSES_KEY_SECRET = "another-secret"
+        keys.forget_keys()
+        with pytest.raises(InvalidToken):
+            keys.current_key()
+    finally:
+        keys.forget_keys()
 
 
 def test_a_department_batch_issues_one_pass_per_seconded_cadre(city, office, window):

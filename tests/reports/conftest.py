@@ -3,6 +3,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from fangkong.core.actors import SYSTEM
 from fangkong.orgs.choices import UnitKind as K
 from fangkong.reports.choices import FieldKind, Measure, ReportLine
 from fangkong.reports.services import template_create
@@ -29,7 +30,7 @@ FIELDS = [
 def tmpl(city):
     """Departments and industry units report daily from 1 Feb 2020, deadline 16:00."""
     return template_create(
-        actor=None, code="organs", name="机关日报", line=ReportLine.ORGANS,
+        actor=SYSTEM, code="organs", name="机关日报", line=ReportLine.ORGANS,
         unit_kinds=[K.DEPARTMENT, K.INDUSTRY_UNIT], start_date=START, deadline=dt.time(16, 0),
         fields=[dict(x) for x in FIELDS],
     )
@@ -39,7 +40,7 @@ def tmpl(city):
 def today_tmpl(city):
     """The same template, active from today (pages and the API submit for today)."""
     return template_create(
-        actor=None, code="today", name="今日日报", line=ReportLine.ORGANS,
+        actor=SYSTEM, code="today", name="今日日报", line=ReportLine.ORGANS,
         unit_kinds=[K.DEPARTMENT, K.INDUSTRY_UNIT], start_date=timezone.localdate() - dt.timedelta(days=10),
         deadline=dt.time(23, 59), fields=[dict(x) for x in FIELDS],
     )

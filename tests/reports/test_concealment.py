@@ -6,10 +6,12 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from fangkong.audit.models import AuditEntry
 from fangkong.reports.choices import FlagKind, FlagStatus
-from fangkong.reports.models import ConcealmentFlag
-from fangkong.reports.services import concealment_scan, flag_review, report_submit
+from fangkong.reports.models import ConcealmentFlag, Report
+from fangkong.reports.services import concealment_scan, flag_review, report_correct, report_submit
 from fangkong.returnees import services as ledger
+from fangkong.returnees.models import Registration
 from tests import factories as f
 
 from .conftest import START, at
@@ -36,17 +38,57 @@ def test_it_flags_a_zero_report_the_ledger_contradicts(city, tmpl, liaison):
 def test_it_flags_a_count_below_the_ledger_and_not_a_matching_one(city, tmpl, liaison):
     register_unit_side(city, liaison, at(START, 9))
     register_unit_side(city, liaison, at(START, 10), name="陈归来")
+    register_unit_side(city, liaison, at(START, 11), name="周三返")
     report_submit(actor=liaison, template=tmpl, unit=city.dept_a, day=START,
                   values={**VALUES, "returnees_new": 1}, at=at(START, 15))
     flag = ConcealmentFlag.objects.get()
-    assert flag.kind == FlagKind.COUNT_BELOW_LEDGER and flag.reported == 1 and flag.ledger == 2
-    # Corrected to the true count: the open flag is refreshed; a matching report raises nothing new.
+    assert (flag.kind, flag.status, flag.reported, flag.ledger) == (FlagKind.COUNT_BELOW_LEDGER, FlagStatus.OPEN, 1, 3)
+    # Corrected, still short of the ledger: the open flag is refreshed with the new figure.
+    second = report_submit(actor=liaison, template=tmpl, unit=city.dept_a, day=START,
+                           values={**VALUES, "returnees_new": 2}, at=at(START, 16))
+    flag.refresh_from_db()
+    assert (flag.status, flag.reported, flag.ledger, flag.report_id) == (FlagStatus.OPEN, 2, 3, second.pk)
+    assert [e["name"] for e in flag.evidence] == ["刘返乡", "陈归来", "周三返"]
+    # Corrected to the ledger's count: the check holds, so the flag is closed, with the figures
+    # that made it hold and an audit entry; nothing new is raised.
     report_submit(actor=liaison, template=tmpl, unit=city.dept_a, day=START,
-                  values={**VALUES, "returnees_new": 2}, at=at(START, 16))
+                  values={**VALUES, "returnees_new": 3}, at=at(START, 17))
+    flag.refresh_from_db()
+    assert (flag.status, flag.reported, flag.ledger, flag.reviewed_at) == (FlagStatus.RESOLVED, 3, 3, at(START, 17))
+    entry = AuditEntry.objects.filter(object_type="reports.concealmentflag", object_id=str(flag.pk),
+                                      action="update").get()
+    assert entry.after["status"] == FlagStatus.RESOLVED and entry.before["status"] == FlagStatus.OPEN
+    assert entry.actor_name == "system"
     assert ConcealmentFlag.objects.count() == 1
     report_submit(actor=liaison, template=tmpl, unit=city.dept_a, day=START + dt.timedelta(days=1),
                   values=VALUES, at=at(START + dt.timedelta(days=1), 15))
     assert ConcealmentFlag.objects.count() == 1
+    assert ConcealmentFlag.objects.filter(status=FlagStatus.OPEN).count() == 0
+
+
+def test_a_zero_report_corrected_by_the_office_closes_its_flag(city, tmpl, liaison, office):
+    """The flag of a zero report is closed by a correction after the day locked, too; the
+    figures it shows are the corrected ones, never the old zero."""
+    register_unit_side(city, liaison, at(START, 9))
+    report_submit(actor=liaison, template=tmpl, unit=city.dept_a, day=START, zero=True, at=at(START, 15))
+    flag = ConcealmentFlag.objects.get()
+    assert (flag.kind, flag.status, flag.reported) == (FlagKind.ZERO_CONTRADICTED, FlagStatus.OPEN, 0)
+    report = Report.objects.get()
+    report_correct(actor=office, report=report, values={**VALUES, "returnees_new": 1}, reason="补报",
+                   at=at(START + dt.timedelta(days=5), 9))
+    flag.refresh_from_db()
+    assert (flag.status, flag.reported, flag.ledger) == (FlagStatus.RESOLVED, 1, 1)
+
+
+def test_a_flag_closes_when_the_ledger_entry_behind_it_goes(city, tmpl, liaison):
+    """The ledger can change too (a registration merged away): the daily rescan then closes the
+    flag, even though nothing is left in the ledger for that unit and day."""
+    returnee = register_unit_side(city, liaison, at(START, 9))
+    report_submit(actor=liaison, template=tmpl, unit=city.dept_a, day=START, zero=True, at=at(START, 15))
+    Registration.objects.filter(returnee=returnee).delete()
+    concealment_scan(template=tmpl, day=START)
+    flag = ConcealmentFlag.objects.get()
+    assert (flag.status, flag.reported, flag.ledger) == (FlagStatus.RESOLVED, 0, 0)
 
 
 def test_it_flags_a_community_registration_the_units_reports_never_counted(city, tmpl, liaison):
@@ -111,3 +153,25 @@ def test_the_rescan_refuses_a_reversed_range(city, tmpl):
 
     with pytest.raises(CommandError, match="--from"):
         call_command("scan_concealment", "--from", "2020-02-10", "--to", "2020-02-01")
+
+
+def test_a_flag_is_reviewed_only_within_the_reviewers_scope(city, tmpl, liaison):
+    """The office of one part of the tree cannot close another part's flags."""
+    register_unit_side(city, liaison, at(START, 9))
+    report_submit(actor=liaison, template=tmpl, unit=city.dept_a, day=START, zero=True, at=at(START, 15))
+    flag = ConcealmentFlag.objects.get()
+    elsewhere = f.user("committee_office", city.dept_b)
+    with pytest.raises(PermissionDenied):
+        flag_review(actor=elsewhere, flag=flag, confirm=False, reason="不是瞒报")
+    flag.refresh_from_db()
+    assert flag.status == FlagStatus.OPEN and flag.reviewed_by is None
+
+
+def test_no_actor_may_send_or_correct_a_report(city, tmpl, liaison):
+    """A caller that forgets the actor is refused, never taken for the system."""
+    with pytest.raises(PermissionDenied):
+        report_submit(actor=None, template=tmpl, unit=city.dept_a, day=START, zero=True, at=at(START, 15))
+    report = report_submit(actor=liaison, template=tmpl, unit=city.dept_a, day=START, zero=True, at=at(START, 15))
+    with pytest.raises(PermissionDenied):
+        report_correct(actor=None, report=report, values={**VALUES, "returnees_new": 1}, reason="补报")
+    assert Report.objects.get().is_zero

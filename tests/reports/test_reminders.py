@@ -11,6 +11,7 @@ import pytest
 from django.core.management import call_command
 
 from fangkong.audit.models import AuditEntry
+from fangkong.core.actors import SYSTEM
 from fangkong.notify import services as notify
 from fangkong.notify.models import Delivery, Message
 from fangkong.orgs.choices import UnitKind as K
@@ -69,18 +70,18 @@ class Line:
            msg_format="text")
         fields = [{"key": "returnees_new", "label": "今日新增返程人员", "kind": "integer"}]
         self.branches = reports.template_create(
-            actor=None, code="branch-daily", name="支部日报", line="organs", unit_kinds=[K.BRANCH],
+            actor=SYSTEM, code="branch-daily", name="支部日报", line="organs", unit_kinds=[K.BRANCH],
             start_date=DAY, deadline=dt.time(16, 0), fields=[dict(x) for x in fields])
         self.industry = reports.template_create(
-            actor=None, code="industry-daily", name="行业日报", line="industry", unit_kinds=[K.INDUSTRY_UNIT],
+            actor=SYSTEM, code="industry-daily", name="行业日报", line="industry", unit_kinds=[K.INDUSTRY_UNIT],
             start_date=DAY, deadline=dt.time(16, 0), fields=[dict(x) for x in fields])
         self.communities = reports.template_create(
-            actor=None, code="community-daily", name="社区日报", line="community", unit_kinds=[K.COMMUNITY],
+            actor=SYSTEM, code="community-daily", name="社区日报", line="community", unit_kinds=[K.COMMUNITY],
             start_date=DAY, deadline=dt.time(16, 0), fields=[dict(x) for x in fields])
         submit = reports.report_submit
-        submit(actor=None, template=self.branches, unit=self.branch_b1, day=DAY, zero=True, at=at(DAY, 10, 0))
-        submit(actor=None, template=self.industry, unit=self.industry2, day=DAY, zero=True, at=at(DAY, 11, 0))
-        submit(actor=None, template=self.communities, unit=city.comm_2, day=DAY, zero=True, at=at(DAY, 9, 0))
+        submit(actor=SYSTEM, template=self.branches, unit=self.branch_b1, day=DAY, zero=True, at=at(DAY, 10, 0))
+        submit(actor=SYSTEM, template=self.industry, unit=self.industry2, day=DAY, zero=True, at=at(DAY, 11, 0))
+        submit(actor=SYSTEM, template=self.communities, unit=city.comm_2, day=DAY, zero=True, at=at(DAY, 9, 0))
 
 
 @pytest.fixture
@@ -127,7 +128,7 @@ def test_the_three_stages_reach_the_right_people_with_the_right_lists(city, line
     assert len(mails_to(smtp, "zhibu1@mca.example")) == 1
 
     # 15:30 the second branch reports (on time).
-    reports.report_submit(actor=None, template=line.branches, unit=line.branch_a2, day=DAY, zero=True,
+    reports.report_submit(actor=SYSTEM, template=line.branches, unit=line.branch_a2, day=DAY, zero=True,
                           at=at(DAY, 15, 30))
 
     # ---- Stage 2, 16:05, through the command: one level up receives its missing units.

@@ -5,6 +5,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
+from fangkong.core.actors import SYSTEM
 from fangkong.core.scoping import user_has_perm
 from fangkong.reports.models import Report
 from fangkong.reports.services import report_submit
@@ -32,7 +33,7 @@ MATRIX = [
 def case(request, city, tmpl, as_user):
     role, scope, visible, may_submit = request.param
     reports = {
-        name: report_submit(actor=None, template=tmpl, unit=getattr(city, name), day=START, zero=True, at=at(START))
+        name: report_submit(actor=SYSTEM, template=tmpl, unit=getattr(city, name), day=START, zero=True, at=at(START))
         for name in ("dept_a", "dept_b", "industry")
     }
     user = f.user(role, getattr(city, scope))

@@ -1,14 +1,21 @@
 """The demo story and the stats block: completeness climbs to 100%, zero reports are common, the
 ledger exposes a concealment; `fangkong stats --from` counts the range."""
 
+import datetime as dt
 import io
 import json
+from collections import defaultdict
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
-from fangkong.reports.models import ConcealmentFlag, ReportRollup, ReportTemplate
-from fangkong.reports.services import rollup_rebuild
+from fangkong.core.actors import SYSTEM
+from fangkong.orgs.models import Unit, UnitLink
+from fangkong.orgs.services import unit_update
+from fangkong.reports.models import ConcealmentFlag, Report, ReportRollup, ReportTemplate
+from fangkong.reports.selectors import assigned_units
+from fangkong.reports.services import current_version, report_correct, report_submit, rollup_rebuild
 
 KEYS = {"expected", "submitted", "zero", "on_time", "late", "missing", "completeness", "timeliness",
         "concealment_flags"}
@@ -38,12 +45,56 @@ def test_the_demo_tells_the_daily_report_story(db):
     # The flag comes from the ledger: a zero report on a day the unit registered people.
     flag = ConcealmentFlag.objects.filter(kind="zero_contradicted").first()
     assert flag is not None and flag.report.is_zero and flag.ledger >= 1 and flag.evidence
-    # The maintained roll-up equals one rebuilt from the reports.
-    before = sorted(ReportRollup.objects.values_list("template_id", "node_id", "day", "submitted", "zero", "on_time"))
+    # The roll-up the demo loaded equals the reports counted in Python over the closure table.
+    assert stored_rollup() == counted_rollup()
+    # Submissions through the service keep it so: first reports (on time, late, after the day),
+    # a zero report turned into figures, a figure report turned into a zero one, a correction
+    # after locking, and a unit moved to another coordinating body.
+    organs = ReportTemplate.objects.get(code="organs-daily")
+    industry = ReportTemplate.objects.get(code="industry-daily")
+    units = list(assigned_units(organs).order_by("code")[:3])
+    day = dt.date(2020, 2, 26)
+    tz = timezone.get_current_timezone()
+    moment = lambda d, h: dt.datetime.combine(d, dt.time(h), tzinfo=tz)  # noqa: E731
+    values = {f["key"]: 0 for f in current_version(organs).fields if f["kind"] == "integer"}
+    report_submit(actor=SYSTEM, template=organs, unit=units[0], day=day, zero=True, at=moment(day, 9))
+    report_submit(actor=SYSTEM, template=organs, unit=units[1], day=day, values=values, at=moment(day, 20))
+    report_submit(actor=SYSTEM, template=organs, unit=units[2], day=day, zero=True,
+                  at=moment(day + dt.timedelta(days=1), 8))
+    report_submit(actor=SYSTEM, template=organs, unit=units[0], day=day, values=values, at=moment(day, 11))
+    report_submit(actor=SYSTEM, template=organs, unit=units[1], day=day, zero=True, at=moment(day, 21))
+    old = Report.objects.filter(template=organs, day=dt.date(2020, 2, 3), is_zero=False).first()
+    report_correct(actor=SYSTEM, report=old, zero=True, reason="核对", at=moment(day, 12))
+    moved = Unit.objects.filter(kind="industry_unit", reports__template=industry).distinct().order_by("code").first()
+    other_body = Unit.objects.filter(kind="coordinating_body").exclude(pk=moved.parent_id).order_by("code").first()
+    unit_update(actor=None, unit=moved, parent=other_body)
+    assert stored_rollup() == counted_rollup()
+    # And a rebuild from the reports gives the same rows.
     for template in ReportTemplate.objects.all():
         rollup_rebuild(template=template)
-    after = sorted(ReportRollup.objects.values_list("template_id", "node_id", "day", "submitted", "zero", "on_time"))
-    assert before == after
+    assert stored_rollup() == counted_rollup()
+
+
+def stored_rollup():
+    return {row[:3]: row[3:] for row in ReportRollup.objects.filter(submitted__gt=0).values_list(
+        "template_id", "node_id", "day", "submitted", "zero", "on_time")}
+
+
+def counted_rollup():
+    """The roll-up's definition, computed without it: for each report, every unit above its
+    unit (itself included) counts it if it came in within its day, as zero and on time too."""
+    above = defaultdict(list)
+    for ancestor, descendant in UnitLink.objects.values_list("ancestor_id", "descendant_id"):
+        above[descendant].append(ancestor)
+    counts = defaultdict(lambda: [0, 0, 0])
+    for template_id, unit_id, day, in_day, is_zero, on_time in Report.objects.values_list(
+            "template_id", "unit_id", "day", "in_day", "is_zero", "on_time"):
+        for node in above[unit_id]:
+            row = counts[(template_id, node, day)]
+            row[0] += in_day
+            row[1] += in_day and is_zero
+            row[2] += on_time
+    return {key: tuple(row) for key, row in counts.items() if row[0]}
 
 
 def test_stats_refuses_a_range_that_ends_before_it_starts(db):

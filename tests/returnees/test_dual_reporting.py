@@ -37,13 +37,23 @@ def person_data(city, **extra):
     return data
 
 
+def spelled_as_typed(number):
+    """The ID number as a community worker might type it: full-width digits, spaces, a lowercase x."""
+    wide = "".join(chr(ord(c) + 0xFEE0) if c.isdigit() else c.lower() for c in number)
+    return f"{wide[:6]} {wide[6:14]} {wide[14:]}"
+
+
 def test_it_matches_both_sides_by_normalised_id(city, liaison, community_staff):
-    data = person_data(city)
+    number = next(n for n in iter(f.id_number, None) if n.endswith("X"))
+    data = person_data(city, id_number=number)
     first = services.register(actor=liaison, side="unit", registered_at=at(2), **data)
     assert first.dual_state == "unit_only" and first.line == "organs"
+    typed = spelled_as_typed(number)
+    assert typed != number and typed.endswith("x")
     second = services.register(actor=community_staff, side="community", registered_at=at(4),
-                               **{**data, "id_number": data["id_number"].lower().replace("x", "x"), "unit": None})
+                               **{**data, "id_number": typed, "unit": None})
     assert second.pk == first.pk and Returnee.objects.count() == 1
+    assert Returnee.objects.get().id_number == number
     second.refresh_from_db()
     assert second.dual_state == "both"
     assert second.unit_reported_at == at(2) and second.community_reported_at == at(4)

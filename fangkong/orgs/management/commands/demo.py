@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 from django.apps import apps
 from django.contrib.auth.hashers import make_password
 from django.contrib.sessions.models import Session
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.db.models import Model
@@ -33,6 +33,7 @@ from fangkong.accounts.models import User, UserScope
 from fangkong.accounts.roles import Role
 from fangkong.audit.choices import Action
 from fangkong.audit.services import audit_log
+from fangkong.core.actors import SYSTEM
 from fangkong.core.idcard import check_digit
 from fangkong.core.models import SiteSetting
 from fangkong.core.stats import AS_OF_KEY
@@ -75,7 +76,7 @@ ADMIN_NAMES = {"admin": "系统管理员", "secadmin": "安全管理员", "audit
 class Command(BaseCommand):
     help = (
         "Load the demo city 白岭市 (deterministic: the same data every run). Does nothing when data "
-        "already exists unless --reset is given."
+        "already exists unless --reset is given; --reset refuses a database holding more than the demo's data."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -85,6 +86,10 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--logins", action="store_true", help="Only print the table of demo logins and exit.",
+        )
+        parser.add_argument(
+            "--i-know-this-is-not-production", action="store_true", dest="not_production",
+            help="Let --reset delete a database that holds more than the demo data.",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -99,6 +104,13 @@ class Command(BaseCommand):
                 "with the demo data."
             )
             return
+        if options["reset"] and not options["not_production"]:
+            problem = not_demo_data()
+            if problem:
+                raise CommandError(
+                    f"Refusing --reset: {problem}. It would delete everything, the audit log included. "
+                    "If this database really is not production, add --i-know-this-is-not-production."
+                )
         started = time.monotonic()
         with transaction.atomic():
             if options["reset"]:
@@ -111,6 +123,29 @@ class Command(BaseCommand):
             self.stdout.write(f"  {label:<{width}}  {value:>5}")  # labels are ASCII: len() is the width
         self.stdout.write("")
         print_logins(self.stdout)
+
+
+def not_demo_data() -> str:
+    """Why the database may hold more than the demo city ("" when it holds only the demo's data,
+    or nothing at all). The demo's load leaves one audit entry with its counts; the units, people
+    and accounts must still number exactly those, and every account must be a demo login."""
+    from fangkong.audit.models import AuditEntry
+
+    if not (Unit.objects.exists() or User.objects.exists() or Person.objects.exists()):
+        return ""
+    marker = AuditEntry.objects.filter(object_type="demo").order_by("-id").first()
+    if marker is None:
+        return "this database was not loaded by `fangkong demo`"
+    loaded = dict(part.split("=", 1) for part in marker.detail.split() if "=" in part)
+    now = {"units": Unit.objects.count(), "people": Person.objects.count(), "users": User.objects.count()}
+    changed = [f"{name} {loaded.get(name)} → {count}" for name, count in now.items() if str(count) != loaded.get(name)]
+    if changed:
+        return "records were added or removed since the demo was loaded (" + ", ".join(changed) + ")"
+    demo_logins = {username for username, _role, _scope in DEMO_USERS}
+    others = sorted(set(User.objects.values_list("username", flat=True)) - demo_logins)
+    if others:
+        return "it holds accounts the demo did not create (" + ", ".join(others[:5]) + ")"
+    return ""
 
 
 def wipe_all_data() -> None:
@@ -261,7 +296,7 @@ class DemoCity:
         # One line in the audit log says where all these records came from (they were created
         # with audit=False to keep the load fast).
         audit_log(
-            actor=None, action=Action.CREATE, object_type="demo", object_repr=f"演示数据：{data.CITY_NAME}",
+            actor=SYSTEM, action=Action.CREATE, object_type="demo", object_repr=f"演示数据：{data.CITY_NAME}",
             detail=f"units={counts['units']} people={counts['people']} users={users}",
         )
         return counts
