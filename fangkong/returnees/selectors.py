@@ -174,9 +174,11 @@ def reported_by_several_units(qs: QuerySet[Returnee]) -> QuerySet[Returnee]:
 # ---- attribution conflicts -------------------------------------------------------------
 
 
-def _pending() -> QuerySet[AttributionConflict]:
-    return AttributionConflict.objects.filter(status=ConflictStatus.OPEN, claiming_registration__isnull=False).values(
-        "claiming_registration_id")
+def _pending() -> QuerySet[AttributionConflict, int]:
+    """The ids of the registrations whose claim awaits the office."""
+    return AttributionConflict.objects.filter(
+        status=ConflictStatus.OPEN, claiming_registration__isnull=False
+    ).values_list("claiming_registration_id", flat=True)
 
 
 def standing(registrations: QuerySet[Registration]) -> QuerySet[Registration]:

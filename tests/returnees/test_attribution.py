@@ -290,6 +290,35 @@ def test_the_office_accepts_both_registrations(city, holder, liaison_a):
     assert Registration.objects.filter(returnee=community_only, side="unit", unit=city.dept_a).exists()
 
 
+def test_a_pending_claim_is_not_a_second_unit_report_until_the_office_accepts_it(
+        city, as_user, client, holder, liaison_a):
+    conflict = claim(city, holder, liaison_a)
+    office_user = f.user("committee_office", city.root)
+    office = as_user(office_user)
+
+    def several():
+        html = office.get("/returnees/reconciliation/").content.decode()
+        return html.split('id="several"')[1].split("</table>")[0]
+
+    assert HELD["name"] not in several()
+    detail = client.get(f"/api/v1/returnees/{holder.pk}", **bearer(f.user("unit_liaison", city.dept_b))).json()
+    assert [r["unit_id"] for r in detail["registrations"]] == [city.dept_b.pk] and detail["awaiting_decision"]
+    services.conflict_resolve(actor=office_user, conflict=conflict, resolution="both", reason="借调")
+    assert HELD["name"] in several() and city.dept_a.name in several()
+    detail = client.get(f"/api/v1/returnees/{holder.pk}", **bearer(f.user("unit_liaison", city.dept_b))).json()
+    assert {r["unit_id"] for r in detail["registrations"]} == {city.dept_a.pk, city.dept_b.pk}
+    assert not detail["awaiting_decision"]
+
+
+def test_a_merge_carries_the_claims_to_the_record_kept(city, holder, liaison_a):
+    conflict = claim(city, holder, liaison_a)
+    office = f.user("committee_office", city.root)
+    twin = services.register(actor=office, side="unit", id_number=f.id_number(), unit=city.dept_b, **HELD)
+    kept = services.returnee_merge(actor=office, keep=twin, remove=Returnee.objects.get(pk=holder.pk))
+    conflict.refresh_from_db()
+    assert conflict.returnee_id == kept.pk and conflict.claiming_registration.returnee_id == kept.pk
+
+
 def test_only_the_committee_office_resolves(city, holder, liaison_a):
     conflict = claim(city, holder, liaison_a)
     for role, scope in (("unit_liaison", city.dept_b), ("inspection_group", city.root),
@@ -326,10 +355,10 @@ def test_only_the_uploader_commits_a_preview_on_the_web(city, as_user, tmp_path)
                             commit=False)
     assert li.status == "preview"
     client = as_user(colleague)
-    assert 'id="commit"' not in client.get(f"/returnees/imports/{li.pk}/").content.decode()
     response = client.post(f"/returnees/imports/{li.pk}/commit/")
     assert response.status_code == 403
     assert LedgerImport.objects.get(pk=li.pk).status == "preview" and not Returnee.objects.exists()
+    assert 'id="commit"' not in client.get(f"/returnees/imports/{li.pk}/").content.decode()
     with pytest.raises(PermissionDenied):
         imports.import_start(li, commit=True, actor=colleague)
     as_user(uploader).post(f"/returnees/imports/{li.pk}/commit/")
