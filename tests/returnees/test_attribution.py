@@ -239,6 +239,7 @@ def test_the_office_keeps_the_person_where_it_was(city, as_user, holder, liaison
     conflict = claim(city, holder, liaison_a)
     office_user = f.user("committee_office", city.root)
     office = as_user(office_user)
+    assert 'href="/returnees/conflicts/"' in office.get("/returnees/").content.decode()  # the ledger's tab
     listing = office.get("/returnees/conflicts/").content.decode()
     assert HELD["name"] in listing and city.dept_a.name in listing and city.dept_b.name in listing
     assert office.post(f"/returnees/conflicts/{conflict.pk}/resolve/", {"resolution": "keep"}).status_code == 400
