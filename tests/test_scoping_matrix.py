@@ -235,7 +235,7 @@ def _register_through(path, *, city, side, user, unit, number, client, as_user, 
 @pytest.mark.parametrize("side,holder,registrant", CROSS, ids=["unit@dept", "unit@industry", "community"])
 def test_a_registration_meeting_a_person_held_elsewhere_shows_and_changes_nothing(
         city, as_user, client, tmp_path, capsys, path, side, holder, registrant):
-    from fangkong.returnees.models import AttributionConflict, Returnee
+    from fangkong.returnees.models import Returnee
 
     person, holder_user = _held_person(city, side, *holder)
     before = _held_state(person)
@@ -248,6 +248,8 @@ def test_a_registration_meeting_a_person_held_elsewhere_shows_and_changes_nothin
         assert trace not in shown, (path, trace)
     assert _held_state(person) == before
     assert Returnee.objects.count() == 1
+    from fangkong.returnees.models import AttributionConflict
+
     conflict = AttributionConflict.objects.get()
     assert (conflict.returnee_id, conflict.side, conflict.claiming_unit, conflict.status) == (
         person.pk, side, getattr(city, scope), "open")
