@@ -315,7 +315,7 @@ def apply_rows(
     lines = _line_cache()
     result = ApplyResult()
     writer = _Writer(actor=actor, side=Side(side), source_import=source_import, now=now, lines=lines, db_now=db_now,
-                     lock_people=lock_people)
+                     lock_people=lock_people, answer=len(rows) <= 50)
     touched: list[str] = []
     for start in range(0, len(rows), chunk):
         part = _first_per_person(rows[start : start + chunk])
@@ -403,15 +403,19 @@ class _Writer:
     """apply_rows for one chunk of rows (one row per person)."""
 
     def __init__(self, *, actor: User | None, side: Side, source_import: LedgerImport | None, now: dt.datetime,
-                 lines: dict[int, tuple[str, int | None]], db_now: bool, lock_people: bool = False) -> None:
+                 lines: dict[int, tuple[str, int | None]], db_now: bool, lock_people: bool = False,
+                 answer: bool = False) -> None:
         self.actor, self.side, self.source_import, self.now, self.lines = actor, side, source_import, now, lines
         self.db_now = db_now  # created, updated and registered "now" are the columns' defaults
         self.lock_people = lock_people
         self.stamp = "unit_reported_at" if side == Side.UNIT else "community_reported_at"
         scope = scope_unit_ids(actor) if actor is not None else None
         self.scope: set[int] | None = set(scope) if scope is not None else None
-        self.claims: dict[str, int] = {}  # ID number -> claim, for the answer to a single registration
-        self.outside: set[str] = set()  # ID numbers whose person lay outside the scope
+        # For the answer to a form or the API (never kept for a whole ledger): ID number -> claim,
+        # and the ID numbers whose person lay outside the scope.
+        self.answer = answer
+        self.claims: dict[str, int] = {}
+        self.outside: set[str] = set()
 
     def _create_if_all_new(self, part: Sequence[dict[str, Any]], employers: list[int | None],
                            communities: list[int | None]) -> bool:
@@ -497,8 +501,8 @@ class _Writer:
                 vacant.append(i)
             else:
                 claimed.append(i)
-        for i in vacant + claimed:
-            self.outside.add(numbers[i])
+        if self.answer:
+            self.outside.update(numbers[i] for i in vacant + claimed)
         return own, vacant, claimed
 
     def _take(
@@ -551,7 +555,8 @@ class _Writer:
         for i, (row, person, unit) in enumerate(zip(part, people, registering, strict=True)):
             conflict = conflicts.get((person, unit))
             if conflict is not None:
-                self.claims[row["id_number"]] = conflict.pk
+                if self.answer:
+                    self.claims[row["id_number"]] = conflict.pk
                 claimed = self._claimed(row)
                 if conflict.is_open and conflict.claimed != claimed:
                     conflict.claimed = claimed
@@ -583,8 +588,8 @@ class _Writer:
                 for i in new
             ]
             AttributionConflict.objects.bulk_create(opened)
-            for i, conflict in zip(new, opened, strict=True):
-                self.claims[part[i]["id_number"]] = conflict.pk
+            if self.answer:
+                self.claims.update((part[i]["id_number"], c.pk) for i, c in zip(new, opened, strict=True))
             created = len(new)
             self._audit_claims(opened, action=Action.CREATE)
         return created, updated
@@ -901,7 +906,11 @@ def _require(actor: User | None, perm: str) -> None:
 
 def register(*, actor: User | None, side: str, registered_at: dt.datetime | None = None, **data: Any) -> Returnee:
     """Register one returnee from one side (the form and the API). Raises ValidationError with
-    field errors; the same rules as a ledger row."""
+    field errors; the same rules as a ledger row.
+
+    Returns the person's record when it is in the registrant's scope afterwards; when the ID
+    number met a person held outside the scope, an unsaved stand-in (``pk`` None) holding only
+    what the registrant typed, its registration and its claim (docs/attribution.md)."""
     _require(actor, "returnees.change")
     errors: dict[str, list[str]] = {}
     row: dict[str, Any] = {"row": 0}
