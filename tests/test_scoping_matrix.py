@@ -147,3 +147,112 @@ def test_it_scopes_units(city, case):
     outside = Unit.objects.exclude(name__in=units).first()
     if outside is not None:
         assert client.get(f"/orgs/units/{outside.pk}/").status_code == 404
+
+
+# ---- registrations that meet a person held in another scope ------------------------------
+# Matching by ID number never crosses scope (docs/attribution.md): on every path, a registration
+# whose ID number belongs to a person held outside the registrant's scope shows the registrant
+# none of that person's values, changes none of them, and opens an attribution conflict.
+
+HELD = {"name": "范持有", "phone": "13955556666", "address": "胜利路六号", "origin_text": "湖北省武汉市江岸区",
+        "transport": "航班CZ6666", "notes": "持有方的备注", "category": "fever"}
+HELD_TRACES = ("范持有", "胜利路六号", "湖北省武汉市江岸区", "航班CZ6666", "持有方的备注", "139****6666",
+               "13955556666")
+HELD_FIELDS = ("name", "phone", "unit_id", "community_id", "address", "category", "origin_text", "transport",
+               "return_date", "notes", "line", "unit_reported_at", "community_reported_at")
+# side, (holder's role, scope, place), (registrant's role, scope, registering unit)
+CROSS = [
+    ("unit", ("unit_liaison", "dept_b"), ("unit_liaison", "dept_a")),
+    ("unit", ("unit_liaison", "industry"), ("unit_liaison", "dept_a")),
+    ("community", ("community_staff", "comm_1"), ("community_staff", "comm_2")),
+]
+PATHS = ("form", "api", "import", "cli")
+
+
+def _held_person(city, side, role, scope):
+    from datetime import date
+
+    from fangkong.returnees import services
+    from fangkong.returnees.models import Returnee
+
+    holder = f.user(role, getattr(city, scope))
+    place = {"unit": getattr(city, scope), "community": city.comm_1} if side == "unit" else {
+        "unit": city.dept_b, "community": getattr(city, scope)}
+    returnee = services.register(actor=holder, side=side, id_number=f.id_number(), return_date=date(2020, 2, 4),
+                                 **place, **HELD)
+    return Returnee.objects.get(pk=returnee.pk), holder
+
+
+def _held_state(returnee):
+    from fangkong.returnees.models import Returnee
+
+    fresh = Returnee.objects.get(pk=returnee.pk)
+    return {name: getattr(fresh, name) for name in HELD_FIELDS}
+
+
+def _register_through(path, *, city, side, user, unit, number, client, as_user, tmp_path, capsys):
+    """Register the claim through one path; return everything the registrant was shown."""
+    import xlsxwriter
+    from django.core.management import call_command
+
+    claim = {"name": "申报人", "phone": "13977778888", "category": "other", "return_date": "2020-02-09"}
+    if path == "form":
+        data = {**claim, "id_number": number, "unit" if side == "unit" else "community": unit.pk}
+        response = as_user(user).post(f"/returnees/register/{side}/", data, follow=True)
+        assert response.status_code == 200
+        return response.content.decode()
+    if path == "api":
+        data = {**claim, "side": side, "id_number": number, f"{'unit' if side == 'unit' else 'community'}_id": unit.pk}
+        response = client.post("/api/v1/returnees", data, content_type="application/json",
+                               HTTP_AUTHORIZATION=f"Bearer {token_create(user=user)}")
+        assert response.status_code == 201, response.content
+        return response.content.decode()
+    ledger = tmp_path / "claim.xlsx"
+    book = xlsxwriter.Workbook(str(ledger))
+    sheet = book.add_worksheet()
+    sheet.write_row(0, 0, ["姓名", "身份证号", "联系电话", "工作单位" if side == "unit" else "居住社区", "人员类别",
+                           "返回日期"])
+    sheet.write_row(1, 0, [claim["name"], number, claim["phone"], unit.name, "其他", claim["return_date"]])
+    book.close()
+    if path == "import":
+        web = as_user(user)
+        with ledger.open("rb") as fh:
+            preview = web.post("/returnees/imports/new/", {"side": side, "file": fh}, follow=True)
+        from fangkong.returnees.models import LedgerImport
+
+        li = LedgerImport.objects.get(uploaded_by=user)
+        committed = web.post(f"/returnees/imports/{li.pk}/commit/", follow=True)
+        li.refresh_from_db()
+        assert (li.status, li.created, li.updated, li.unchanged) == ("committed", 1, 0, 0)
+        return preview.content.decode() + committed.content.decode()
+    call_command("import_ledger", str(ledger), "--side", side, "--user", user.username)
+    out = capsys.readouterr()
+    assert "新增 1" in out.out
+    return out.out + out.err
+
+
+@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("side,holder,registrant", CROSS, ids=["unit@dept", "unit@industry", "community"])
+def test_a_registration_meeting_a_person_held_elsewhere_shows_and_changes_nothing(
+        city, as_user, client, tmp_path, capsys, path, side, holder, registrant):
+    from fangkong.returnees.models import Returnee
+
+    person, holder_user = _held_person(city, side, *holder)
+    before = _held_state(person)
+    role, scope = registrant
+    user = f.user(role, getattr(city, scope))
+    shown = _register_through(path, city=city, side=side, user=user, unit=getattr(city, scope),
+                              number=person.id_number, client=client, as_user=as_user, tmp_path=tmp_path,
+                              capsys=capsys)
+    for trace in HELD_TRACES:
+        assert trace not in shown, (path, trace)
+    assert _held_state(person) == before
+    assert Returnee.objects.count() == 1
+    from fangkong.returnees.models import AttributionConflict
+
+    conflict = AttributionConflict.objects.get()
+    assert (conflict.returnee_id, conflict.side, conflict.claiming_unit, conflict.status) == (
+        person.pk, side, getattr(city, scope), "open")
+    # The holder still has the person; the registrant still does not.
+    assert as_user(holder_user).get(f"/returnees/{person.pk}/").status_code == 200
+    assert as_user(user).get(f"/returnees/{person.pk}/").status_code == 404

@@ -50,6 +50,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "returnees.followup": frozenset({R.COMMITTEE_OFFICE, R.COMMUNITY_STAFF}),
     "returnees.isolation": frozenset({R.COMMITTEE_OFFICE, R.COMMUNITY_STAFF}),
     "returnees.merge": frozenset({R.COMMITTEE_OFFICE}),
+    # attribution conflicts (归属争议): who decides where a person claimed by two units belongs
+    "returnees.resolve": frozenset({R.COMMITTEE_OFFICE}),
     # thousand cadres down: secondments, checkpoint rosters, the report sent up
     "deployment.view": frozenset(_DOMAIN),
     "deployment.change": frozenset({R.COMMITTEE_OFFICE, R.UNIT_LIAISON}),

@@ -1,5 +1,6 @@
 """The ledger's API: list/filter/detail/register/update, follow-ups, isolation actions,
-dual-report figures and ledger imports. Every answer is limited to the caller's scope."""
+dual-report figures, ledger imports and attribution conflicts. Every answer is limited to the
+caller's scope."""
 
 import datetime as dt
 import tempfile
@@ -22,8 +23,9 @@ from fangkong.core.stats import as_of_default
 from fangkong.orgs.models import Unit
 
 from . import imports, selectors, services
+from .choices import ConflictStatus
 from .filtersets import ReturneeFilterSet
-from .models import IsolationOrder, LedgerImport, Returnee
+from .models import AttributionConflict, IsolationOrder, LedgerImport, Returnee
 
 router = Router(tags=["returnees"])
 
@@ -76,18 +78,38 @@ class ReturneeOut(Schema):
 
 
 class ReturneeDetailOut(ReturneeOut):
+    id: int | None = Field(  # type: ignore[assignment]
+        description="None when the registration met a person held outside your scope (see awaiting_decision)."
+    )
     address: str
     notes: str
     registrations: list[RegistrationOut]
     isolation: IsolationOut | None
+    awaiting_decision: bool = Field(
+        description="The person's attribution is disputed and awaits the committee office (归属争议). In the answer "
+        "to a registration that met a person held outside your scope, everything else is what you sent."
+    )
+    conflict_id: int | None = Field(description="Your claim, when the answer is to such a registration.")
 
     @staticmethod
     def resolve_registrations(obj: Returnee) -> list[Any]:
-        return list(obj.registrations.select_related("unit"))
+        if obj.standin_registrations is not None:
+            return obj.standin_registrations
+        return list(selectors.standing(obj.registrations.all()).select_related("unit"))
 
     @staticmethod
     def resolve_isolation(obj: Returnee) -> Any:
-        return getattr(obj, "isolation", None)
+        return getattr(obj, "isolation", None) if obj.pk is not None else None
+
+    @staticmethod
+    def resolve_awaiting_decision(obj: Returnee) -> bool:
+        if obj.pk is None:
+            return obj.attribution_conflict is not None and obj.attribution_conflict.is_open
+        return selectors.open_conflicts(obj).exists()
+
+    @staticmethod
+    def resolve_conflict_id(obj: Returnee) -> int | None:
+        return obj.attribution_conflict.pk if obj.attribution_conflict is not None else None
 
 
 class ReturneePage(Schema):
@@ -203,6 +225,43 @@ class ImportOut(Schema):
     errors: list[dict[str, Any]]
 
 
+class ConflictOut(Schema):
+    id: int
+    side: str
+    status: str
+    resolution: str
+    reason: str
+    opened_at: dt.datetime
+    resolved_at: dt.datetime | None
+    claiming_unit_id: int
+    claimed: dict[str, Any] = Field(description="What the claimant typed (never the ID number or the phone).")
+    returnee_id: int | None = Field(description="Only for the committee office.")
+    current_unit_id: int | None = Field(description="Who holds the person: only for the committee office.")
+
+
+class ConflictPage(Schema):
+    count: int
+    page: int
+    page_size: int
+    results: list[ConflictOut]
+
+
+class ResolveIn(Schema):
+    resolution: str = Field(description="keep, move or both")
+    reason: str = Field(max_length=200)
+
+
+def _conflict_out(request: HttpRequest, conflict: AttributionConflict) -> dict[str, Any]:
+    office = user_has_perm(request.user, "returnees.resolve")
+    return {
+        "id": conflict.pk, "side": conflict.side, "status": conflict.status, "resolution": conflict.resolution,
+        "reason": conflict.reason, "opened_at": conflict.opened_at, "resolved_at": conflict.resolved_at,
+        "claiming_unit_id": conflict.claiming_unit_id, "claimed": conflict.claimed,
+        "returnee_id": conflict.returnee_id if office else None,
+        "current_unit_id": conflict.current_unit_id if office else None,
+    }
+
+
 def _visible(request: HttpRequest, returnee_id: int) -> Returnee:
     return get_object_or_404(Returnee.objects.visible_to(request.user), pk=returnee_id)
 
@@ -269,11 +328,37 @@ def upload_import(
 @router.post("/imports/{import_id}/commit", response=ImportOut, summary="Commit a previewed import")
 def commit_import(request: HttpRequest, import_id: int) -> LedgerImport:
     ledger_import = get_object_or_404(LedgerImport.objects.visible_to(request.user), pk=import_id)
-    if ledger_import.uploaded_by_id != request.user.pk:
-        raise PermissionDenied(_("Only the uploader may commit this import."))
+    imports.check_committer(ledger_import, request.user)  # type: ignore[arg-type]
     if ledger_import.status == "committed":
         return ledger_import
-    return imports.import_start(ledger_import, commit=True)
+    return imports.import_start(ledger_import, commit=True, actor=request.user)  # type: ignore[arg-type]
+
+
+@router.get("/conflicts", response=ConflictPage, summary="Attribution conflicts: all for the office, your claims else")
+def list_conflicts(request: HttpRequest, pages: Query[PageParams], status: str | None = None) -> dict[str, Any]:
+    qs = selectors.conflicts_visible_to(request.user)
+    if status is not None:
+        if status not in ConflictStatus.values:
+            raise HttpError(400, _("status must be open or resolved"))
+        qs = qs.filter(status=status)
+    page = paginate(qs, pages)
+    page["results"] = [_conflict_out(request, c) for c in page["results"]]
+    return page
+
+
+@router.get("/conflicts/{conflict_id}", response=ConflictOut, summary="One attribution conflict")
+def get_conflict(request: HttpRequest, conflict_id: int) -> dict[str, Any]:
+    conflict = get_object_or_404(selectors.conflicts_visible_to(request.user), pk=conflict_id)
+    return _conflict_out(request, conflict)
+
+
+@router.post("/conflicts/{conflict_id}/resolve", response=ConflictOut, summary="Decide an attribution conflict")
+def resolve_conflict(request: HttpRequest, conflict_id: int, payload: ResolveIn) -> dict[str, Any]:
+    if not user_has_perm(request.user, "returnees.resolve"):
+        raise PermissionDenied(_("Your role may not decide attribution conflicts."))
+    conflict = get_object_or_404(selectors.conflicts_visible_to(request.user), pk=conflict_id)
+    conflict = services.conflict_resolve(actor=request.user, conflict=conflict, **payload.dict())  # type: ignore[arg-type]
+    return _conflict_out(request, conflict)
 
 
 @router.get("/{returnee_id}", response=ReturneeDetailOut, summary="One returnee with registrations and isolation")

@@ -48,3 +48,14 @@ class ImportStatus(models.TextChoices):
     REJECTED = "rejected", _("Rejected")
     COMMITTED = "committed", _("Committed")
     FAILED = "failed", _("File unusable")
+
+
+class ConflictStatus(models.TextChoices):
+    OPEN = "open", _("Awaiting decision")
+    RESOLVED = "resolved", _("Decided")
+
+
+class Resolution(models.TextChoices):
+    KEEP = "keep", _("Keep where it is")
+    MOVE = "move", _("Move to the claimant")
+    BOTH = "both", _("Both registrations stand")

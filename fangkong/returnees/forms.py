@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from fangkong.orgs.choices import UnitKind
 from fangkong.orgs.models import Unit
 
-from .choices import Category, ChangeKind, Side
+from .choices import Category, ChangeKind, Resolution, Side
 
 EMPLOYER_FORM_KINDS = (UnitKind.DEPARTMENT, UnitKind.INDUSTRY_UNIT)
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -117,6 +117,13 @@ class FollowUpForm(forms.Form):
     )
     symptoms = forms.CharField(label=_("Symptoms"), max_length=200, required=False)
     at_home = forms.BooleanField(label=_("At home"), required=False, initial=True)
+
+
+class ConflictResolveForm(forms.Form):
+    """The committee office's decision on an attribution conflict."""
+
+    resolution = forms.ChoiceField(label=_("Decision"), choices=Resolution.choices, widget=forms.RadioSelect)
+    reason = forms.CharField(label=_("Reason"), max_length=200)
 
 
 class MergeForm(forms.Form):

@@ -84,16 +84,27 @@ class _Rejected(Exception):
     """A commit found problems: everything written so far is rolled back."""
 
 
-def import_run(ledger_import: LedgerImport, *, commit: bool) -> LedgerImport:
+def check_committer(ledger_import: LedgerImport, actor: User | None) -> None:
+    """Only the uploader commits an import (the web, the API and the command line alike): the
+    preview was made in their scope, and the audit and every registration name who acted."""
+    if actor is not None and actor.pk != ledger_import.uploaded_by_id:
+        raise PermissionDenied(_("Only the uploader may commit this import."))
+
+
+def import_run(ledger_import: LedgerImport, *, commit: bool, actor: User | None = None) -> LedgerImport:
     """Read, validate and (when ``commit`` and there is no problem) write a stored ledger.
 
-    The file goes through in batches: each is validated and, on commit, written inside the one
-    transaction, which is rolled back as soon as the ledger turns out to have a problem. So a
-    million-row ledger never sits in memory at once, and nothing of a rejected one stays written.
+    ``actor`` is who asks (None: the uploader, as for the background worker); a commit by anyone
+    else is refused. The file goes through in batches: each is validated and, on commit, written
+    inside the one transaction, which is rolled back as soon as the ledger turns out to have a
+    problem. So a million-row ledger never sits in memory at once, and nothing of a rejected one
+    stays written.
     """
     from .ledger import LedgerFileError, open_ledger
 
-    actor = ledger_import.uploaded_by
+    if commit:
+        check_committer(ledger_import, actor)
+    actor = actor or ledger_import.uploaded_by
     side = ledger_import.side
     LedgerImport.objects.filter(pk=ledger_import.pk).update(status=ImportStatus.RUNNING, progress=5)
     errors: list[dict[str, Any]] = []
@@ -182,8 +193,11 @@ def _batch_errors(batch: LedgerBatch, problems: list[RowError]) -> list[dict[str
     ] + [e.as_dict() for e in problems]
 
 
-def import_start(ledger_import: LedgerImport, *, commit: bool) -> LedgerImport:
-    """Run small ledgers now; hand large ones to the background worker."""
+def import_start(ledger_import: LedgerImport, *, commit: bool, actor: User | None = None) -> LedgerImport:
+    """Run small ledgers now; hand large ones to the background worker (which acts as the
+    uploader: only they may ask for a commit)."""
+    if commit:
+        check_committer(ledger_import, actor)
     size = Path(ledger_import.stored_path).stat().st_size
     if size > settings.FANGKONG_IMPORT_BACKGROUND_BYTES:
         from .tasks import run_import
@@ -192,4 +206,4 @@ def import_start(ledger_import: LedgerImport, *, commit: bool) -> LedgerImport:
         run_import.enqueue(ledger_import.pk, commit)
         ledger_import.refresh_from_db()
         return ledger_import
-    return import_run(ledger_import, commit=commit)
+    return import_run(ledger_import, commit=commit, actor=actor)

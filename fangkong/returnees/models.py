@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from fangkong.core.idcard import MaskedContactMixin
 from fangkong.core.scoping import ScopedQuerySet
 
-from .choices import Category, ChangeKind, ImportStatus, Line, Side
+from .choices import Category, ChangeKind, ConflictStatus, ImportStatus, Line, Resolution, Side
 
 # Foreign keys that ledger imports write 100,000 at a time carry no database constraint
 # (db_constraint=False): each would be one trigger and one look-up per row at commit, more than
@@ -64,6 +64,10 @@ class Returnee(MaskedContactMixin, models.Model):
 
     objects = ScopedQuerySet.as_manager()
     scope_fields = ("unit", "community")
+    # Set only on the unsaved stand-in that services.register answers with when the person met is
+    # held outside the registrant's scope: the registrant's own registration and claim.
+    standin_registrations: "list[Registration] | None" = None
+    attribution_conflict: "AttributionConflict | None" = None
 
     class Meta:
         verbose_name = _("returnee")
@@ -263,3 +267,75 @@ class LedgerImport(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("returnees:import_detail", args=[self.pk])
+
+
+class AttributionConflict(models.Model):
+    """归属争议: a unit (or community) registered a person whom a unit (community) outside its scope
+    already holds on that side. The claimant's registration is kept apart, the person is left as it
+    was, and the committee office decides: keep the person where it is, move it to the claimant, or
+    let both registrations stand (docs/attribution.md).
+
+    ``claimed`` holds what the claimant typed (never the phone or the ID number, which live only on
+    the person's record), so the claimant can see its own registration without seeing the person.
+    """
+
+    returnee = models.ForeignKey(Returnee, on_delete=models.CASCADE, related_name="conflicts")
+    side = models.CharField(_("side"), max_length=10, choices=Side.choices)
+    current_unit = models.ForeignKey(
+        "orgs.Unit", verbose_name=_("held by"), on_delete=models.PROTECT, related_name="+",
+    )
+    claiming_unit = models.ForeignKey(
+        "orgs.Unit", verbose_name=_("claimed by"), on_delete=models.PROTECT, related_name="+",
+    )
+    claiming_registration = models.OneToOneField(
+        Registration, verbose_name=_("claiming registration"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="claim",
+    )
+    claimed = models.JSONField(_("values claimed"), default=dict, blank=True)
+    opened_at = models.DateTimeField(_("opened at"))
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("registered by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    source_import = models.ForeignKey(
+        LedgerImport, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=ConflictStatus.choices, default=ConflictStatus.OPEN, db_index=True,
+    )
+    resolution = models.CharField(_("decision"), max_length=10, choices=Resolution.choices, blank=True)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("decided by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    resolved_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    # The office sees both ends; selectors.conflicts_visible_to shows others their own claims only.
+    scope_fields = ("claiming_unit", "current_unit")
+    scope_perm_label = "returnees"
+
+    class Meta:
+        verbose_name = _("attribution conflict")
+        verbose_name_plural = _("attribution conflicts")
+        ordering = ("-opened_at", "-id")
+        # One claim per person, side and claimant: registering again refreshes it, never doubles it.
+        constraints = [
+            models.UniqueConstraint(fields=["returnee", "side", "claiming_unit"], name="conflict_unique"),
+            models.CheckConstraint(
+                condition=Q(status=ConflictStatus.OPEN, resolution="")
+                | Q(status=ConflictStatus.RESOLVED) & ~Q(resolution=""),
+                name="conflict_resolution_with_status",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.returnee_id} {self.side} {self.claiming_unit_id}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("returnees:conflict_detail", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == ConflictStatus.OPEN

@@ -4,12 +4,20 @@ suspects, isolation and follow-up lists. All take an already scoped queryset."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, When
 from django.utils import timezone
 
-from .models import FollowUp, IsolationOrder, Returnee
+from fangkong.core.scoping import scope_unit_ids, user_has_perm
+
+from .choices import ConflictStatus
+from .models import AttributionConflict, FollowUp, IsolationOrder, Registration, Returnee
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from fangkong.accounts.models import User
 
 
 def end_of_day(day: dt.date) -> dt.datetime:
@@ -155,6 +163,39 @@ def possible_duplicates(qs: QuerySet[Returnee]) -> list[tuple[Returnee, Returnee
 
 
 def reported_by_several_units(qs: QuerySet[Returnee]) -> QuerySet[Returnee]:
+    """People whose unit side has registrations from more than one unit that stand (a claim
+    awaiting the office is not yet one)."""
     return qs.annotate(
-        units=Count("registrations", filter=Q(registrations__side="unit"), distinct=True)
+        units=Count("registrations", filter=Q(registrations__side="unit") & ~Q(registrations__in=_pending()),
+                    distinct=True)
     ).filter(units__gt=1)
+
+
+# ---- attribution conflicts -------------------------------------------------------------
+
+
+def _pending() -> QuerySet[AttributionConflict, int]:
+    """The ids of the registrations whose claim awaits the office."""
+    return AttributionConflict.objects.filter(
+        status=ConflictStatus.OPEN, claiming_registration__isnull=False
+    ).values_list("claiming_registration_id", flat=True)
+
+
+def standing(registrations: QuerySet[Registration]) -> QuerySet[Registration]:
+    """The registrations that are the person's: all but a claim still awaiting the office, which
+    only the claimant (on its claim) and the office (on the conflict) see."""
+    return registrations.exclude(pk__in=_pending())
+
+
+def conflicts_visible_to(user: User | AnonymousUser) -> QuerySet[AttributionConflict]:
+    """The office (who may resolve) sees every conflict in its scope, holder and claimant alike;
+    anyone else sees only its own claims: never who holds the person or what they hold."""
+    qs = AttributionConflict.objects.visible_to(user)
+    if user_has_perm(user, "returnees.resolve"):
+        return qs
+    units = scope_unit_ids(user)  # type: ignore[arg-type]
+    return qs if units is None else qs.filter(claiming_unit_id__in=units)
+
+
+def open_conflicts(returnee: Returnee) -> QuerySet[AttributionConflict]:
+    return returnee.conflicts.filter(status=ConflictStatus.OPEN)

@@ -1,8 +1,11 @@
 """Writing the returnee ledger: registrations from either side (one row or a whole ledger),
-isolation orders and their changes, follow-ups, merges.
+attribution conflicts, isolation orders and their changes, follow-ups, merges.
 
 Every registration, whether typed into a form or imported from a ledger, goes through
-``apply_rows``: the same validation, the same bulk writes, one transaction.
+``apply_rows``: the same validation, the same bulk writes, one transaction, and the same rule for
+a person already known (docs/attribution.md): held in the registrant's scope, it is updated; with
+the side's place empty, the registrant takes it; held outside the scope, the registrant's
+registration becomes an attribution conflict and the person is left as it was.
 """
 
 from __future__ import annotations
@@ -34,9 +37,11 @@ from fangkong.core.text import clean_text
 from fangkong.orgs.choices import UnitKind
 from fangkong.orgs.models import Unit, UnitLink
 
-from .choices import ISOLATED_CATEGORIES, Category, ChangeKind, Line, Side
+from .choices import ISOLATED_CATEGORIES, Category, ChangeKind, ConflictStatus, Line, Resolution, Side
+from .ledger.values import name_fault
 from .models import (
     ID_NUMBER_UNIQUE,
+    AttributionConflict,
     FollowUp,
     IsolationChange,
     IsolationOrder,
@@ -56,7 +61,13 @@ SIDE_FIELDS = {
     Side.COMMUNITY: ("name", "phone", "community", "address", "category", "origin_text", "origin_code", "transport",
                      "return_date", "notes"),
 }
-LOCK_KEY = 0x66616E67  # serialises ledger commits on PostgreSQL
+LOCK_KEY = 0x66616E67  # serialises ledger commits (and merges) on PostgreSQL
+# The person's place on each side: the column a registration from that side fills, and which
+# decides whether a registrant may change the person (docs/attribution.md).
+PLACE = {Side.UNIT: "unit_id", Side.COMMUNITY: "community_id"}
+# What a claim keeps of the claimant's row: what it typed, never the ID number or the phone.
+CLAIMED_FIELDS = ("name", "category", "return_date", "origin_text", "origin_code", "transport", "address", "notes",
+                  "unit_id", "community_id")
 
 
 @dataclass(frozen=True)
@@ -72,10 +83,17 @@ class RowError:
 
 @dataclass
 class ApplyResult:
+    """Counts as the registrant sees them: a person held outside their scope counts as new the
+    first time, then as unchanged (or updated when their claim changes), like one of their own."""
+
     created: int = 0
     updated: int = 0
     unchanged: int = 0
     returnees: list[Returnee] = field(default_factory=list)
+    # Small batches only (a form, the API): ID number -> the claim its row made or met, and the ID
+    # numbers whose person lay outside the registrant's scope.
+    claims: dict[str, int] = field(default_factory=dict)
+    outside: set[str] = field(default_factory=set)
 
     def add(self, other: ApplyResult) -> None:
         self.created += other.created
@@ -109,15 +127,14 @@ class UnitDirectory:
         return "；".join(close)
 
 
-def _line_cache() -> dict[int, tuple[str, int | None]]:
-    """Line and coordinating body of every employer unit, in two queries."""
-    kinds = dict(Unit.objects.values_list("id", "kind"))
+def _line_cache(units: Sequence[int] | None = None) -> dict[int, tuple[str, int | None]]:
+    """Line and coordinating body of every employer unit (or of ``units``), in one query."""
     result: dict[int, tuple[str, int | None]] = {}
-    links = UnitLink.objects.filter(ancestor__kind__in=[UnitKind.COORDINATING_BODY, UnitKind.DEPARTMENT]).values_list(
-        "descendant_id", "ancestor_id"
-    )
-    for descendant, ancestor in links:
-        if kinds[ancestor] == UnitKind.COORDINATING_BODY:
+    links = UnitLink.objects.filter(ancestor__kind__in=[UnitKind.COORDINATING_BODY, UnitKind.DEPARTMENT])
+    if units is not None:
+        links = links.filter(descendant_id__in=list(units))
+    for descendant, ancestor, kind in links.values_list("descendant_id", "ancestor_id", "ancestor__kind"):
+        if kind == UnitKind.COORDINATING_BODY:
             result[descendant] = (Line.INDUSTRY, ancestor)
         else:
             result.setdefault(descendant, (Line.ORGANS, None))
@@ -223,6 +240,9 @@ def _row_values(row: dict[str, Any], lines: dict[int, tuple[str, int | None]]) -
 
 
 def _lock() -> None:
+    """Serialise ledger imports with each other and with merges (PostgreSQL; SQLite's write lock
+    does it there). A single registration does not take it: it locks its own person's row (see
+    ``_find_by_numbers``), and the unique ID-number index settles two new people at once."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
@@ -270,6 +290,10 @@ def apply_rows(
     """Write validated rows: create or update each returnee (matched by ID number), add the
     side's registration, open isolation orders. Must run inside a transaction.
 
+    A person already known is updated only when their place on this side (unit or community) is
+    in the registrant's scope; an empty place is taken; a place held outside the scope makes the
+    row an attribution conflict and leaves the person as it was (docs/attribution.md).
+
     New returnees go to the database column by column (COPY on PostgreSQL), registrations and
     isolation orders are made in SQL from the rows' ID numbers: no model instance and no
     Python loop over the rows but the one reading their values. The audit log gets one entry per
@@ -279,27 +303,78 @@ def apply_rows(
     """
     if not connection.in_atomic_block:
         raise RuntimeError("apply_rows must run inside transaction.atomic()")
-    _lock()
+    # A ledger holds the import lock for its transaction; a single registration locks only the
+    # row of the person it meets, so an import in progress never holds up the rest of the city.
+    lock_people = source_import is None
+    if not lock_people:
+        _lock()
     # PostgreSQL: the transaction's own time, which the tables' defaults also give (migration
     # 0003), so that COPY leaves the timestamps out.
     db_now = registered_at is None and connection.vendor == "postgresql"
     now = registered_at or (_transaction_now() if db_now else timezone.now())
     lines = _line_cache()
     result = ApplyResult()
-    writer = _Writer(actor=actor, side=Side(side), source_import=source_import, now=now, lines=lines, db_now=db_now)
+    writer = _Writer(actor=actor, side=Side(side), source_import=source_import, now=now, lines=lines, db_now=db_now,
+                     lock_people=lock_people, answer=len(rows) <= 50)
     touched: list[str] = []
     for start in range(0, len(rows), chunk):
         part = _first_per_person(rows[start : start + chunk])
-        created, updated = writer.write(part)
+        created, updated = _write_settled(writer, part)
         result.created += created
         result.updated += updated
         result.unchanged += len(part) - created - updated
         if len(rows) <= 50:
             touched.extend(row["id_number"] for row in part)
     if touched:
-        by_number = {r.id_number: r for r in Returnee.objects.filter(id_number__in=touched)}
-        result.returnees = [by_number[number] for number in touched]
+        found = _find_by_numbers(touched)
+        by_pk = Returnee.objects.in_bulk([found[number][0] for number in touched])
+        result.returnees = [by_pk[found[number][0]] for number in touched]
+        result.claims = {number: writer.claims[number] for number in touched if number in writer.claims}
+        result.outside = {number for number in touched if number in writer.outside}
     return result
+
+
+def _write_settled(writer: _Writer, part: Sequence[dict[str, Any]]) -> tuple[int, int]:
+    """writer.write in a savepoint, tried again when another transaction committed one of the
+    chunk's new people first (the unique ID-number index waits for it, then refuses the row): the
+    next try finds that person and treats them as known. Without a city-wide lock on single
+    registrations this is how two registrations of one new person, or a registration and an
+    import, settle."""
+    for attempt in range(3):
+        try:
+            with transaction.atomic():
+                return writer.write(part)
+        except Exception as exc:
+            if attempt == 2 or not _clashes_on_id_number(exc):
+                raise
+    raise AssertionError("unreachable")
+
+
+def _clashes_on_id_number(exc: BaseException) -> bool:
+    """Whether a write failed on the one-person-per-ID-number index (psycopg's own error from
+    COPY, or Django's IntegrityError wrapping it)."""
+    for error in (exc, exc.__cause__):
+        diag = getattr(error, "diag", None)
+        if diag is not None and getattr(diag, "constraint_name", None) == ID_NUMBER_UNIQUE:
+            return True
+    return False
+
+
+def _find_by_numbers(numbers: Sequence[str], *, lock: bool = False) -> dict[str, tuple[Any, ...]]:
+    """The people already known among these ID numbers, as ``DIFF_COLUMNS`` tuples by ID number.
+
+    The one look-up of existing people by ID number. ``lock`` takes each found person's row
+    (``FOR UPDATE``): a single registration serialises with anything else writing that person
+    (another registration, a merge, an import that changes them), and with nothing else.
+    """
+    found: dict[str, tuple[Any, ...]] = {}
+    qs = Returnee.objects.all()
+    if lock:
+        qs = qs.select_for_update()
+    for part in _where_in(qs, "id_number", list(numbers)):
+        for values in part.values_list(*DIFF_COLUMNS):
+            found[values[1]] = values
+    return found
 
 
 def _transaction_now() -> dt.datetime:
@@ -328,10 +403,19 @@ class _Writer:
     """apply_rows for one chunk of rows (one row per person)."""
 
     def __init__(self, *, actor: User | None, side: Side, source_import: LedgerImport | None, now: dt.datetime,
-                 lines: dict[int, tuple[str, int | None]], db_now: bool) -> None:
+                 lines: dict[int, tuple[str, int | None]], db_now: bool, lock_people: bool = False,
+                 answer: bool = False) -> None:
         self.actor, self.side, self.source_import, self.now, self.lines = actor, side, source_import, now, lines
         self.db_now = db_now  # created, updated and registered "now" are the columns' defaults
+        self.lock_people = lock_people
         self.stamp = "unit_reported_at" if side == Side.UNIT else "community_reported_at"
+        scope = scope_unit_ids(actor) if actor is not None else None
+        self.scope: set[int] | None = set(scope) if scope is not None else None
+        # For the answer to a form or the API (never kept for a whole ledger): ID number -> claim,
+        # and the ID numbers whose person lay outside the scope.
+        self.answer = answer
+        self.claims: dict[str, int] = {}
+        self.outside: set[str] = set()
 
     def _create_if_all_new(self, part: Sequence[dict[str, Any]], employers: list[int | None],
                            communities: list[int | None]) -> bool:
@@ -352,41 +436,182 @@ class _Writer:
         return True
 
     def write(self, part: Sequence[dict[str, Any]]) -> tuple[int, int]:
+        """Write one chunk; returns (created, updated) as the registrant sees them."""
         numbers = [row["id_number"] for row in part]
         employers = _pks([row["employer"] for row in part])
         communities = _pks([row["community"] for row in part])
         bodies = {self.lines.get(pk, ("", None))[1] for pk in set(employers) if pk is not None}
         _lock_units({*employers, *communities, *bodies})
         sample = numbers[:: max(1, len(numbers) // 16)]
-        if (connection.vendor == "postgresql" and not _any_known(sample)
+        if (connection.vendor == "postgresql" and not _find_by_numbers(sample)
                 and self._create_if_all_new(part, employers, communities)):
             self._audit(part, [])
             return len(part), 0
-        existing: dict[str, tuple[Any, ...]] = {}
-        for found in _where_in(Returnee.objects.all(), "id_number", numbers):
-            for values in found.values_list(*DIFF_COLUMNS):
-                existing[values[1]] = values
+        existing = _find_by_numbers(numbers, lock=self.lock_people)
         if not existing:
             self._create(part, employers, communities)
             self._audit(part, [])
             return len(part), 0
         fresh = [i for i, number in enumerate(numbers) if number not in existing]
-        known = [i for i, number in enumerate(numbers) if number in existing]
+        own, vacant, claimed = self._classify(numbers, existing)
         if fresh:
             rows = [part[i] for i in fresh]
             self._create(rows, [employers[i] for i in fresh], [communities[i] for i in fresh])
         else:
             rows = []
-        updates = self._update([part[i] for i in known], existing)
-        self._audit(rows, updates)
-        # People already known: their registration and isolation unless they have them.
-        people = [existing[numbers[i]][0] for i in known]
-        self._register_known(people, [employers[i] for i in known], [communities[i] for i in known])
-        self._isolate_known(people, [part[i] for i in known])
+        updates = self._update([part[i] for i in own], existing)
+        taken = self._take([part[i] for i in vacant], existing)
+        self._audit(rows, updates + taken)
+        # People this side may write: their registration and isolation unless they have them.
+        # Rows are locked (updates, stamps) before the registrations and isolations are added, the
+        # order a single registration also takes (its person's row first), so that the two can
+        # wait for each other but never deadlock.
+        mine = own + vacant
+        people = [existing[numbers[i]][0] for i in mine]
         # The first registration of this side dates the returnees that only the other side had.
         for found in _where_in(Returnee.objects.filter(**{f"{self.stamp}__isnull": True}), "id", people):
             found.update(**{self.stamp: self.now})
-        return len(fresh), len(updates)
+        self._register_known(people, [employers[i] for i in mine], [communities[i] for i in mine])
+        # A place taken from the other side opens no isolation: the person's category (which a
+        # registrant outside their scope does not change) decided that when they were registered.
+        self._isolate_known([existing[numbers[i]][0] for i in own], [part[i] for i in own])
+        claims_created, claims_updated = self._claim(
+            [part[i] for i in claimed], existing, [employers[i] for i in claimed], [communities[i] for i in claimed])
+        return len(fresh) + len(vacant) + claims_created, len(updates) + claims_updated
+
+    def _classify(
+        self, numbers: list[str], existing: dict[str, tuple[Any, ...]]
+    ) -> tuple[list[int], list[int], list[int]]:
+        """Positions of the known people whose place on this side is in the registrant's scope
+        (own), empty (vacant), or held outside the scope (claimed). One pass over the chunk
+        against the scope's unit ids read once."""
+        place = DIFF_COLUMNS.index(PLACE[self.side])
+        own: list[int] = []
+        vacant: list[int] = []
+        claimed: list[int] = []
+        scope = self.scope
+        for i, number in enumerate(numbers):
+            current = existing.get(number)
+            if current is None:
+                continue
+            held = current[place]
+            if scope is None or (held is not None and held in scope):
+                own.append(i)
+            elif held is None:
+                vacant.append(i)
+            else:
+                claimed.append(i)
+        if self.answer:
+            self.outside.update(numbers[i] for i in vacant + claimed)
+        return own, vacant, claimed
+
+    def _take(
+        self, part: Sequence[dict[str, Any]], existing: dict[str, tuple[Any, ...]]
+    ) -> list[tuple[int, str, dict[str, Any], dict[str, Any]]]:
+        """Empty places taken (the dual report itself): the place, with the line and coordinating
+        body of a unit, and the side's values the person lacks; nothing the person holds changes."""
+        pos = {name: i for i, name in enumerate(DIFF_COLUMNS)}
+        place = PLACE[self.side]
+        updates: list[tuple[int, str, dict[str, Any], dict[str, Any]]] = []
+        for row in part:
+            current = existing[row["id_number"]]
+            values = _row_values(row, self.lines)
+            after: dict[str, Any] = {place: values[place]}
+            if place == "unit_id":
+                after["line"], after["coordinating_body_id"] = values["line"], values["coordinating_body_id"]
+            for column in SIDE_COLUMNS[self.side]:
+                if column == place or values[column] in ("", None) or current[pos[column]] not in ("", None):
+                    continue
+                if column == "origin_code" and current[pos["origin_text"]]:
+                    continue  # a code belongs with its text: the person's text stays, so does its code
+                after[column] = values[column]
+            before = {column: current[pos[column]] for column in after}
+            updates.append((current[0], current[pos["name"]], before, after))
+        self._write_updates(updates)
+        return updates
+
+    def _claim(
+        self, part: Sequence[dict[str, Any]], existing: dict[str, tuple[Any, ...]], employers: list[int | None],
+        communities: list[int | None],
+    ) -> tuple[int, int]:
+        """Rows whose person is held outside the registrant's scope: the registrant's own
+        registration and an attribution conflict, nothing written to the person. Returns
+        (created, updated) as the registrant would count rows of their own: a first claim is new,
+        an open claim whose values change is updated, anything else is unchanged."""
+        if not part:
+            return 0, 0
+        place = DIFF_COLUMNS.index(PLACE[self.side])
+        registering, _stated = self._registering(employers, communities)
+        people = [existing[row["id_number"]][0] for row in part]
+        conflicts = {
+            (c.returnee_id, c.claiming_unit_id): c
+            for c in AttributionConflict.objects.filter(returnee_id__in=people, side=self.side)
+        }
+        registered = set(Registration.objects.filter(returnee_id__in=people, side=self.side)
+                         .values_list("returnee_id", "unit_id"))
+        created = updated = 0
+        new: list[int] = []
+        changed: list[AttributionConflict] = []
+        for i, (row, person, unit) in enumerate(zip(part, people, registering, strict=True)):
+            conflict = conflicts.get((person, unit))
+            if conflict is not None:
+                if self.answer:
+                    self.claims[row["id_number"]] = conflict.pk
+                claimed = self._claimed(row)
+                if conflict.is_open and conflict.claimed != claimed:
+                    conflict.claimed = claimed
+                    changed.append(conflict)
+            elif (person, unit) not in registered:
+                new.append(i)
+            # else: this registrant's registration of the person stands already (it held the person
+            # once, or the office let both stand): nothing to add.
+        if changed:
+            AttributionConflict.objects.bulk_update(changed, ["claimed"])
+            updated = len(changed)
+            self._audit_claims(changed, action=Action.UPDATE)
+        if new:
+            self._register_known([people[i] for i in new], [employers[i] for i in new],
+                                 [communities[i] for i in new])
+            registrations = dict(
+                ((returnee_id, unit_id), pk) for pk, returnee_id, unit_id in
+                Registration.objects.filter(returnee_id__in=[people[i] for i in new], side=self.side)
+                .values_list("id", "returnee_id", "unit_id")
+            )
+            opened = [
+                AttributionConflict(
+                    returnee_id=people[i], side=self.side, current_unit_id=existing[part[i]["id_number"]][place],
+                    claiming_unit_id=registering[i],
+                    claiming_registration_id=registrations.get((people[i], registering[i])),
+                    claimed=self._claimed(part[i]), opened_at=self.now, opened_by=self.actor,
+                    source_import=self.source_import,
+                )
+                for i in new
+            ]
+            AttributionConflict.objects.bulk_create(opened)
+            if self.answer:
+                self.claims.update((part[i]["id_number"], c.pk) for i, c in zip(new, opened, strict=True))
+            created = len(new)
+            self._audit_claims(opened, action=Action.CREATE)
+        return created, updated
+
+    def _claimed(self, row: dict[str, Any]) -> dict[str, Any]:
+        """What the claimant typed, as stored in its claim (JSON)."""
+        values = _row_values(row, self.lines)
+        claimed = {name: values[name] for name in CLAIMED_FIELDS}
+        if claimed["return_date"] is not None:
+            claimed["return_date"] = claimed["return_date"].isoformat()
+        return claimed
+
+    def _audit_claims(self, conflicts: list[AttributionConflict], *, action: str) -> None:
+        actor = self.actor
+        detail = f"import={self.source_import.pk}" if self.source_import else ""
+        ip = _request_ip.get()
+        insert_rows(AuditEntry, AUDIT_COLUMNS, [
+            (self.now, actor.pk if actor is not None else None, actor.get_username() if actor is not None else "",
+             action, "returnees.attributionconflict", str(c.pk), str(c)[:200], None,
+             {"returnee": c.returnee_id, "side": c.side, "claiming_unit": c.claiming_unit_id, **c.claimed}, detail, ip)
+            for c in conflicts
+        ])
 
     def _registering(self, employers: list[int | None], communities: list[int | None]) -> tuple[list[Any], list[Any]]:
         """The registering unit and the employer named, per row."""
@@ -487,6 +712,10 @@ class _Writer:
                         before[column], after[column] = current[pos[column]], values[column]
             if after:
                 updates.append((current[0], current[pos["name"]], before, after))
+        self._write_updates(updates)
+        return updates
+
+    def _write_updates(self, updates: list[tuple[int, str, dict[str, Any], dict[str, Any]]]) -> None:
         with connection.cursor() as cursor:
             for pk, _name, _before, after in updates:
                 assignments = ", ".join(f"{connection.ops.quote_name(c)} = %s" for c in after)
@@ -494,7 +723,6 @@ class _Writer:
                     f"UPDATE returnees_returnee SET {assignments}, updated_at = %s WHERE id = %s",
                     [*after.values(), self.now, pk],
                 )
-        return updates
 
     def _audit(
         self, fresh: Sequence[dict[str, Any]], updates: list[tuple[int, str, dict[str, Any], dict[str, Any]]]
@@ -507,8 +735,8 @@ class _Writer:
         entries: list[tuple[Any, ...]] = []
         if self.source_import is None and fresh:
             # A form's registration: the person created, with what was entered.
-            ids = dict(Returnee.objects.filter(id_number__in=[row["id_number"] for row in fresh])
-                       .values_list("id_number", "id"))
+            ids = {number: values[0] for number, values in
+                   _find_by_numbers([row["id_number"] for row in fresh]).items()}
             for row in fresh:
                 values = _row_values(row, self.lines)
                 after = {"name": values["name"], "id_number": mask_id_number(row["id_number"]),
@@ -561,10 +789,6 @@ class _Writer:
                 f" FROM {source} WHERE true ON CONFLICT (returnee_id) DO NOTHING",
                 params,
             )
-
-
-def _any_known(numbers: Sequence[str]) -> bool:
-    return Returnee.objects.filter(id_number__in=list(numbers)).exists()
 
 
 def _allocate_ids(model: type[Model], count: int) -> list[int]:
@@ -682,14 +906,16 @@ def _require(actor: User | None, perm: str) -> None:
 
 def register(*, actor: User | None, side: str, registered_at: dt.datetime | None = None, **data: Any) -> Returnee:
     """Register one returnee from one side (the form and the API). Raises ValidationError with
-    field errors; the same rules as a ledger row."""
+    field errors; the same rules as a ledger row.
+
+    Returns the person's record when it is in the registrant's scope afterwards; when the ID
+    number met a person held outside the scope, an unsaved stand-in (``pk`` None) holding only
+    what the registrant typed, its registration and its claim (docs/attribution.md)."""
     _require(actor, "returnees.change")
     errors: dict[str, list[str]] = {}
     row: dict[str, Any] = {"row": 0}
     try:
-        row["name"] = clean_text(str(data.get("name") or ""), max_length=60)
-        if not row["name"]:
-            errors["name"] = [_("The name is required.")]
+        row["name"] = _clean_name(data.get("name"))
     except ValidationError as exc:
         errors["name"] = exc.messages
     try:
@@ -723,7 +949,58 @@ def register(*, actor: User | None, side: str, registered_at: dt.datetime | None
         })
     with transaction.atomic():
         result = apply_rows(actor=actor, side=side, rows=clean, registered_at=registered_at)
-    return result.returnees[0]
+        returnee = result.returnees[0]
+        number = returnee.id_number
+        if (number not in result.outside or actor is None
+                or Returnee.objects.visible_to(actor).filter(pk=returnee.pk).exists()):
+            return returnee
+        claim = result.claims.get(number)
+        conflict = (AttributionConflict.objects.select_related("claiming_registration__unit").get(pk=claim)
+                    if claim is not None else None)
+        return _stand_in(clean[0], side=Side(side), person=returnee, conflict=conflict)
+
+
+def _clean_name(value: Any) -> str:
+    """A person's name as typed in a form or the API, by the ledger's own rule (name_fault)."""
+    name = clean_text(str(value or ""), max_length=60)
+    if not name:
+        raise ValidationError(_("The name is required."), code="required")
+    bad = name_fault(name)
+    if bad is not None:
+        raise ValidationError(
+            _("A name may hold only letters, the middle dot (·) and spaces, not “%(char)s”.") % {"char": bad},
+            code="name",
+        )
+    return name
+
+
+def _stand_in(row: dict[str, Any], *, side: Side, person: Returnee, conflict: AttributionConflict | None) -> Returnee:
+    """The answer to a registration that met a person held outside the registrant's scope: an
+    unsaved record holding only what the registrant typed, with their own registration and the
+    claim awaiting the office. Nothing of the person's record is read into it."""
+    employer = row.get("employer")
+    lines = _line_cache([employer.pk]) if employer is not None else {}
+    values = _row_values(row, lines)
+    number = row["id_number"]
+    if conflict is not None:
+        registration = conflict.claiming_registration
+    else:  # the registrant's registration of the person stood already
+        registering = values[PLACE[side]]
+        registration = (Registration.objects.select_related("unit")
+                        .filter(returnee=person, side=side, unit_id=registering).first())
+    at = registration.registered_at if registration is not None else None
+    shown = Returnee(
+        name=values["name"], id_number=number, sex=_SEX[number[16]], birth_date=_birth_dates([number])[0],
+        phone=values["phone"], unit_id=values["unit_id"], community_id=values["community_id"],
+        address=values["address"], category=values["category"], origin_code=values["origin_code"],
+        origin_text=values["origin_text"], transport=values["transport"], return_date=values["return_date"],
+        line=values["line"], coordinating_body_id=values["coordinating_body_id"], notes=values["notes"],
+        unit_reported_at=at if side == Side.UNIT else None,
+        community_reported_at=at if side == Side.COMMUNITY else None,
+    )
+    shown.standin_registrations = [registration] if registration is not None else []
+    shown.attribution_conflict = conflict
+    return shown
 
 
 @transaction.atomic
@@ -733,7 +1010,12 @@ def returnee_update(*, actor: User | None, returnee: Returnee, **data: Any) -> R
     returnee = Returnee.objects.select_for_update().get(pk=returnee.pk)
     before = snapshot(returnee)
     errors: dict[str, list[str]] = {}
-    for key, limit in (("name", 60), ("address", 200), ("origin_text", 100), ("transport", 40), ("notes", 500)):
+    if "name" in data:
+        try:
+            returnee.name = _clean_name(data["name"])
+        except ValidationError as exc:
+            errors["name"] = exc.messages
+    for key, limit in (("address", 200), ("origin_text", 100), ("transport", 40), ("notes", 500)):
         if key in data:
             try:
                 setattr(returnee, key, clean_text(str(data[key] or ""), max_length=limit, multiline=key == "notes"))
@@ -756,6 +1038,95 @@ def returnee_update(*, actor: User | None, returnee: Returnee, **data: Any) -> R
     returnee.save()
     audit_change(actor=actor, obj=returnee, before=before)
     return returnee
+
+
+# ---- attribution conflicts -------------------------------------------------------------
+
+
+@transaction.atomic
+def conflict_resolve(
+    *, actor: User | None, conflict: AttributionConflict, resolution: str, reason: str
+) -> AttributionConflict:
+    """The committee office's decision on an attribution conflict (docs/attribution.md):
+
+    - keep: the person stays where it is; the claimant's registration is removed (the claim keeps
+      what was typed, by whom and when);
+    - move: the person's place on the side goes to the claimant, whose values are applied as a
+      registration in scope would apply them;
+    - both: both registrations stand; the person stays with its holder.
+
+    In every case the side's first-registration time is the earliest registration that stands.
+    """
+    _require(actor, "returnees.resolve")
+    if actor is not None and not AttributionConflict.objects.visible_to(actor).filter(pk=conflict.pk).exists():
+        raise PermissionDenied(_("Your role may not do this."))
+    errors: dict[str, list[str]] = {}
+    if resolution not in Resolution.values:
+        errors["resolution"] = [_("Choose keep, move or both.")]
+    try:
+        reason = clean_text(reason, max_length=200)
+        if not reason:
+            errors["reason"] = [_("Give the reason for the decision.")]
+    except ValidationError as exc:
+        errors["reason"] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+    conflict = AttributionConflict.objects.select_for_update().get(pk=conflict.pk)
+    if not conflict.is_open:
+        raise ValidationError(_("This conflict has already been decided."))
+    # The person's row first, as every registration of them takes it.
+    person = Returnee.objects.select_for_update().get(pk=conflict.returnee_id)
+    before_conflict, before_person = snapshot(conflict), snapshot(person)
+    registration = conflict.claiming_registration
+    claimed_at = registration.registered_at if registration is not None else conflict.opened_at
+    stamp = "unit_reported_at" if conflict.side == Side.UNIT else "community_reported_at"
+    if resolution == Resolution.KEEP:
+        if registration is not None:
+            conflict.claiming_registration = None
+            conflict.save(update_fields=["claiming_registration"])
+            registration.delete()
+    else:
+        if resolution == Resolution.MOVE:
+            _apply_claim(person, conflict)
+        current = getattr(person, stamp)
+        if current is None or claimed_at < current:
+            setattr(person, stamp, claimed_at)
+        person.save()
+    conflict.status, conflict.resolution, conflict.reason = ConflictStatus.RESOLVED, resolution, reason
+    conflict.resolved_by, conflict.resolved_at = actor, timezone.now()
+    conflict.full_clean()
+    conflict.save()
+    audit_change(actor=actor, obj=conflict, before=before_conflict)
+    if snapshot(person) != before_person:
+        audit_change(actor=actor, obj=person, before=before_person)
+    return conflict
+
+
+def _apply_claim(person: Returnee, conflict: AttributionConflict) -> None:
+    """Move the person's place to the claimant and apply what it typed, as a registration in its
+    scope would: its values replace the side's fields, a blank never erases; an isolation opens
+    when the person has none and the category calls for one."""
+    claimed = conflict.claimed
+    side = Side(conflict.side)
+    for name in SIDE_FIELDS[side]:
+        if name in {"unit", "community", "phone"}:
+            continue
+        value = claimed.get(name)
+        if value in ("", None):
+            continue
+        if name == "return_date":
+            value = dt.date.fromisoformat(value)
+        setattr(person, name, value)
+    if side == Side.UNIT:
+        person.unit_id = conflict.claiming_unit_id
+        line, body = _line_cache([conflict.claiming_unit_id]).get(conflict.claiming_unit_id, ("", None))
+        person.line, person.coordinating_body_id = line, body
+    else:
+        person.community_id = conflict.claiming_unit_id
+    plan = _plan(person.return_date or timezone.localdate(conflict.opened_at), person.category)
+    if plan is not None and not IsolationOrder.objects.filter(returnee=person).exists():
+        start, days, end = plan
+        IsolationOrder.objects.create(returnee=person, start_date=start, period_days=days, planned_end=end)
 
 
 # ---- isolation -------------------------------------------------------------------------
@@ -869,6 +1240,14 @@ def returnee_merge(*, actor: User | None, keep: Returnee, remove: Returnee) -> R
         order = remove.isolation
         order.returnee = keep
         order.save(update_fields=["returnee"])
+    # Claims follow the person; one claim per claimant and side is kept.
+    kept_claims = set(keep.conflicts.values_list("side", "claiming_unit_id"))
+    for conflict in remove.conflicts.all():
+        if (conflict.side, conflict.claiming_unit_id) in kept_claims:
+            conflict.delete()
+        else:
+            conflict.returnee = keep
+            conflict.save(update_fields=["returnee"])
     keep.save()
     audit_log(
         actor=actor, action=Action.UPDATE, obj=keep, before=before_keep, after=snapshot(keep),

@@ -1,5 +1,6 @@
 """Pages of the returnee ledger: the list and its export, a person's timeline, registration from
-both sides, today's follow-ups, reconciliation of the two sides, and ledger imports."""
+both sides, today's follow-ups, reconciliation of the two sides, attribution conflicts and ledger
+imports."""
 
 import datetime as dt
 import tempfile
@@ -37,11 +38,12 @@ from fangkong.orgs.choices import UnitKind
 from fangkong.orgs.models import Unit
 
 from . import imports, selectors, services
-from .choices import ChangeKind, ImportStatus, Line, Side
+from .choices import ChangeKind, ConflictStatus, ImportStatus, Line, Side
 from .divisions import choices_for, match_origin
 from .filtersets import ReturneeFilterSet
 from .forms import (
     EMPLOYER_FORM_KINDS,
+    ConflictResolveForm,
     FollowUpForm,
     ImportForm,
     IsolationChangeForm,
@@ -51,7 +53,7 @@ from .forms import (
     ReturneeEditForm,
     add_service_errors,
 )
-from .models import FollowUp, IsolationOrder, LedgerImport, Registration, Returnee
+from .models import AttributionConflict, FollowUp, IsolationOrder, LedgerImport, Registration, Returnee
 from .tables import export_rows
 
 RECONCILIATION_ROWS = 200
@@ -122,8 +124,10 @@ class ReturneeDetailView(ScopedDetailView):
         context = super().get_context_data(**kwargs)
         returnee: Returnee = context["object"]
         user = self.request.user
-        registrations = list(returnee.registrations.select_related(
+        registrations = list(selectors.standing(returnee.registrations.all()).select_related(
             "unit", "registered_by", "stated_employer", "source_import"))
+        may_resolve = user_has_perm(user, "returnees.resolve")
+        disputes = list(selectors.open_conflicts(returnee).only("id"))
         order: IsolationOrder | None = getattr(returnee, "isolation", None)
         changes = list(order.changes.select_related("changed_by")) if order else []
         follow_ups = list(order.follow_ups.select_related("checked_by")) if order else []
@@ -134,6 +138,8 @@ class ReturneeDetailView(ScopedDetailView):
             timeline=self.timeline(returnee, registrations, order, changes, follow_ups),
             can_change=user_has_perm(user, "returnees.change"),
             can_reveal=user_has_perm(user, "returnees.reveal"),
+            # The holder learns that the attribution is disputed, not by whom; the office gets the links.
+            disputed=bool(disputes), disputes=disputes if may_resolve else [],
             can_isolation=open_order and user_has_perm(user, "returnees.isolation"),
             can_followup=open_order and user_has_perm(user, "returnees.followup"),
             change_form=IsolationChangeForm(),
@@ -269,6 +275,8 @@ class RegisterView(ScopedMixin, TemplateView):
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
+                if returnee.pk is None:
+                    return self.claimed(returnee)
                 returnee.refresh_from_db()
                 if returnee.dual_state == "both":
                     messages.success(request, _("%(name)s is registered and now reported on both sides.") % {
@@ -279,6 +287,18 @@ class RegisterView(ScopedMixin, TemplateView):
                     return redirect(request.path)
                 return redirect(returnee)
         return self.show(form, status=400)
+
+    def claimed(self, shown: Returnee) -> HttpResponse:
+        """The person met is held outside the registrant's scope: say only that the registration
+        is kept and awaits the committee office, and show the registrant its own claim."""
+        conflict = shown.attribution_conflict
+        if conflict is not None and conflict.is_open:
+            messages.warning(self.request, _(
+                "%(name)s is registered. Where this person belongs awaits the committee office's decision "
+                "(attribution conflict); your registration is kept meanwhile.") % {"name": shown.name})
+            return redirect(conflict)
+        messages.success(self.request, _("%(name)s is registered.") % {"name": shown.name})
+        return redirect(conflict or self.request.path)
 
 
 class CommunityRegisterView(RegisterView):
@@ -455,8 +475,8 @@ class ReconciliationView(ScopedMixin, TemplateView):
         ]
         community_regs = Prefetch(
             "registrations", to_attr="community_registrations",
-            queryset=Registration.objects.filter(side=Side.COMMUNITY, registered_at__lt=moment).select_related(
-                "unit", "registered_by", "stated_employer"),
+            queryset=selectors.standing(Registration.objects.filter(side=Side.COMMUNITY, registered_at__lt=moment))
+            .select_related("unit", "registered_by", "stated_employer"),
         )
         suspects = (
             selectors.missing_side(qs, moment).filter(community_reported_at__lt=moment, unit__isnull=False)
@@ -464,7 +484,8 @@ class ReconciliationView(ScopedMixin, TemplateView):
         )
         unit_regs = Prefetch(
             "registrations", to_attr="unit_registrations",
-            queryset=Registration.objects.filter(side=Side.UNIT).select_related("unit", "registered_by"),
+            queryset=selectors.standing(Registration.objects.filter(side=Side.UNIT)).select_related(
+                "unit", "registered_by"),
         )
         several = (
             selectors.reported_by_several_units(qs).select_related("community")
@@ -565,7 +586,7 @@ class ImportDetailView(ScopedDetailView):
         li: LedgerImport = context["object"]
         context["can_commit"] = (
             li.status == ImportStatus.PREVIEW and li.error_count == 0 and li.total_rows > 0
-            and user_has_perm(self.request.user, "returnees.change")
+            and user_has_perm(self.request.user, "returnees.change") and li.uploaded_by_id == self.request.user.pk
         )
         context["running"] = li.status in (ImportStatus.QUEUED, ImportStatus.RUNNING)
         context["more_errors"] = li.error_count - len(li.errors)
@@ -593,10 +614,11 @@ class ImportCommitView(ScopedMixin, View):
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         li: LedgerImport = self.get_object()
+        imports.check_committer(li, request.user)  # type: ignore[arg-type]
         if li.status != ImportStatus.PREVIEW or li.error_count:
             messages.error(request, _("Only a clean preview can be committed."))
             return redirect(li)
-        li = imports.import_start(li, commit=True)
+        li = imports.import_start(li, commit=True, actor=request.user)  # type: ignore[arg-type]
         if li.status == ImportStatus.COMMITTED:
             messages.success(request, _("The ledger is committed: %(created)d new, %(updated)d updated, "
                                         "%(unchanged)d unchanged.") % {
@@ -618,3 +640,96 @@ class TemplateDownloadView(ScopedMixin, View):
         name = "输入人员台账（单位报送）.xlsx" if side == Side.UNIT else "输入人员台账（社区登记）.xlsx"
         response["Content-Disposition"] = content_disposition_header(True, name) or "attachment"
         return response
+
+
+# ---- attribution conflicts ---------------------------------------------------------------
+
+
+class ConflictMixin(ScopedMixin):
+    """The office sees every conflict in its scope; anyone else who registers sees its own claims
+    (selectors.conflicts_visible_to)."""
+
+    model = AttributionConflict
+
+    def get_queryset(self) -> QuerySet[AttributionConflict]:
+        return selectors.conflicts_visible_to(self.request.user).select_related(
+            "claiming_unit", "current_unit", "opened_by", "resolved_by", "claiming_registration")
+
+    def may_resolve(self) -> bool:
+        return user_has_perm(self.request.user, "returnees.resolve")
+
+
+class ConflictListView(ConflictMixin, TemplateView):
+    """归属争议: the office's list to decide (open first), or a registrant's own claims."""
+
+    template_name = "returnees/conflict_list.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        qs = self.get_queryset()
+        status = self.request.GET.get("status", ConflictStatus.OPEN)
+        if status in ConflictStatus.values:
+            qs = qs.filter(status=status)
+        office = self.may_resolve()
+        if office:
+            qs = qs.select_related("returnee", "returnee__unit", "returnee__community")
+        page = Paginator(qs, page_size_from(self.request, 50)).get_page(self.request.GET.get("page"))
+        context.update(page_obj=page, object_list=page.object_list, office=office, status=status,
+                       statuses=ConflictStatus.choices, querystring=f"status={status}")
+        return context
+
+
+class ConflictDetailView(ConflictMixin, TemplateView):
+    """One conflict. The office sees the person as held and the claim side by side and decides;
+    the claimant sees only its claim, its status and, once decided, the decision and reason."""
+
+    template_name = "returnees/conflict_detail.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        conflict: AttributionConflict = self.get_object()
+        office = self.may_resolve()
+        context.update(object=conflict, office=office, claimed=claimed_rows(conflict),
+                       form=kwargs.get("form") or ConflictResolveForm())
+        if office:
+            context["person"] = Returnee.objects.select_related("unit", "community").get(pk=conflict.returnee_id)
+        return context
+
+
+class ConflictResolveView(ConflictDetailView):
+    required_perm = "returnees.resolve"
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return redirect("returnees:conflict_detail", pk=kwargs["pk"])
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        conflict: AttributionConflict = self.get_object()
+        form = ConflictResolveForm(request.POST)
+        if form.is_valid():
+            try:
+                services.conflict_resolve(actor=request.user, conflict=conflict, **form.cleaned_data)  # type: ignore[arg-type]
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("The decision is recorded."))
+                return redirect(conflict)
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+def claimed_rows(conflict: AttributionConflict) -> list[tuple[str, Any]]:
+    """What the claimant typed, as (label, value) rows with unit names."""
+    claimed = conflict.claimed
+    units = {u.pk: u.name for u in Unit.objects.filter(pk__in=[claimed.get("unit_id"), claimed.get("community_id")])}
+    categories = dict(Returnee._meta.get_field("category").choices or [])  # type: ignore[arg-type]
+    rows = [
+        (_("Full name"), claimed.get("name")),
+        (_("Employer unit"), units.get(claimed.get("unit_id"))),
+        (_("Residential community"), units.get(claimed.get("community_id"))),
+        (_("Address"), claimed.get("address")),
+        (_("Category"), categories.get(claimed.get("category"), claimed.get("category"))),
+        (_("Where from"), claimed.get("origin_text")),
+        (_("Transport"), claimed.get("transport")),
+        (_("Return date"), claimed.get("return_date")),
+        (_("Notes"), claimed.get("notes")),
+    ]
+    return [(label, value) for label, value in rows if value]

@@ -346,14 +346,21 @@ def make_text_batch(max_length: int, *, multiline: bool = False) -> Batch:
     return many
 
 
+def name_fault(value: str) -> str | None:
+    """The first character a person's name may not hold, or None for a name: letters of any
+    script, the middle dot (·) and spaces. The one rule for ledgers, forms and the API."""
+    if _NAME.fullmatch(value):
+        return None
+    return next((ch for ch in value if not _NAME.fullmatch(ch)), value[:1])
+
+
 def make_name_batch() -> Batch:
     texts = make_text_batch(MAX_LENGTHS["name"])
 
     def many(raws: list[Any]) -> tuple[list[Any], list[str | None]]:
         values, reasons = texts(raws)
         for i, value in enumerate(values):
-            if reasons[i] is None and not _NAME.fullmatch(value):
-                bad = next((ch for ch in value if not _NAME.fullmatch(ch)), value[:1])
+            if reasons[i] is None and (bad := name_fault(value)) is not None:
                 values[i], reasons[i] = None, NAME_REASON.format(ch=bad)
         return values, reasons
 

@@ -17,6 +17,9 @@ TABS: list[tuple[str, Any, str, frozenset[str]]] = [
     ("followup_today", _("Today's follow-ups"), "returnees.view", frozenset()),
     ("reconciliation", _("Reconciliation"), "returnees.view", frozenset()),
     ("import_list", _("Imports"), "returnees.view", frozenset()),
+    # The office decides attribution conflicts; a registrant follows its own claims there.
+    ("conflict_list", _("Attribution conflicts"), "returnees.resolve", frozenset()),
+    ("conflict_list", _("Awaiting decision"), "returnees.change", frozenset({Role.COMMITTEE_OFFICE})),
     ("register_community", _("Register (community)"), "returnees.change", frozenset({Role.UNIT_LIAISON})),
     ("register_unit", _("Report (unit)"), "returnees.change", frozenset({Role.COMMUNITY_STAFF})),
 ]

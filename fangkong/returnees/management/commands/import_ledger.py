@@ -1,7 +1,9 @@
 """fangkong import_ledger PATH --side unit|community --user USERNAME [--dry-run]
 
 Exit 0 when committed (or a clean dry run), 1 when rejected (every problem printed),
-2 when the file itself is unusable. The user's scope applies: rows outside it are errors.
+2 when the file itself is unusable. The user's scope applies: rows outside it are errors, and a
+row whose person is held outside it opens an attribution conflict and counts as new
+(docs/attribution.md).
 """
 
 import sys
@@ -33,7 +35,7 @@ class Command(BaseCommand):
             self.stderr.write(f"文件不存在：{path}")
             sys.exit(2)
         ledger_import = imports.import_create(actor=actor, side=side, source=source, file_name=source.name)
-        ledger_import = imports.import_run(ledger_import, commit=not dry_run)
+        ledger_import = imports.import_run(ledger_import, commit=not dry_run, actor=actor)
         if ledger_import.status == ImportStatus.FAILED:
             self.stderr.write(f"无法读取文件：{ledger_import.message}")
             sys.exit(2)
