@@ -15,6 +15,7 @@ import difflib
 import itertools
 import json
 import operator
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -384,6 +385,15 @@ def _transaction_now() -> dt.datetime:
     return value
 
 
+def _same_name(typed: str, held: str) -> bool:
+    """Whether two registrations name the same person: the same characters, spaces, case and
+    full-width forms aside."""
+    def key(text: str) -> str:
+        return unicodedata.normalize("NFKC", text or "").replace(" ", "").casefold()
+
+    return key(typed) == key(held)
+
+
 def _first_per_person(rows: Sequence[dict[str, Any]]) -> Sequence[dict[str, Any]]:
     """The first row of each ID number (a ledger file has each once; the reader says so)."""
     numbers = [row["id_number"] for row in rows]
@@ -453,7 +463,7 @@ class _Writer:
             self._audit(part, [])
             return len(part), 0
         fresh = [i for i, number in enumerate(numbers) if number not in existing]
-        own, vacant, claimed = self._classify(numbers, existing)
+        own, vacant, claimed = self._classify(numbers, existing, [row["name"] for row in part])
         if fresh:
             rows = [part[i] for i in fresh]
             self._create(rows, [employers[i] for i in fresh], [communities[i] for i in fresh])
@@ -480,12 +490,18 @@ class _Writer:
         return len(fresh) + len(vacant) + claims_created, len(updates) + claims_updated
 
     def _classify(
-        self, numbers: list[str], existing: dict[str, tuple[Any, ...]]
+        self, numbers: list[str], existing: dict[str, tuple[Any, ...]], names: list[str]
     ) -> tuple[list[int], list[int], list[int]]:
         """Positions of the known people whose place on this side is in the registrant's scope
         (own), empty (vacant), or held outside the scope (claimed). One pass over the chunk
-        against the scope's unit ids read once."""
+        against the scope's unit ids read once.
+
+        An empty place is taken only by a registrant who also gives the person's name as the
+        other side registered it: the ID number alone (which many people know of a neighbour)
+        would otherwise attach anyone registered without an employer, and show their record, to
+        whoever typed it. A different name makes the row a claim for the office to decide."""
         place = DIFF_COLUMNS.index(PLACE[self.side])
+        name_at = DIFF_COLUMNS.index("name")
         own: list[int] = []
         vacant: list[int] = []
         claimed: list[int] = []
@@ -497,7 +513,7 @@ class _Writer:
             held = current[place]
             if scope is None or (held is not None and held in scope):
                 own.append(i)
-            elif held is None:
+            elif held is None and _same_name(names[i], current[name_at]):
                 vacant.append(i)
             else:
                 claimed.append(i)
@@ -541,6 +557,7 @@ class _Writer:
         if not part:
             return 0, 0
         place = DIFF_COLUMNS.index(PLACE[self.side])
+        other = DIFF_COLUMNS.index(PLACE[Side.COMMUNITY if self.side == Side.UNIT else Side.UNIT])
         registering, _stated = self._registering(employers, communities)
         people = [existing[row["id_number"]][0] for row in part]
         conflicts = {
@@ -579,7 +596,10 @@ class _Writer:
             )
             opened = [
                 AttributionConflict(
-                    returnee_id=people[i], side=self.side, current_unit_id=existing[part[i]["id_number"]][place],
+                    returnee_id=people[i], side=self.side,
+                    # An empty place (a name that did not match): the person stands with the side
+                    # that registered them.
+                    current_unit_id=existing[part[i]["id_number"]][place] or existing[part[i]["id_number"]][other],
                     claiming_unit_id=registering[i],
                     claiming_registration_id=registrations.get((people[i], registering[i])),
                     claimed=self._claimed(part[i]), opened_at=self.now, opened_by=self.actor,

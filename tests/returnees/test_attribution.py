@@ -175,7 +175,9 @@ def test_an_empty_place_is_taken_without_changing_what_the_other_side_typed(city
                       **{**HELD, "phone": ""})
     person = Returnee.objects.get(id_number=number)
     before = state(person)
-    services.register(actor=liaison_a, side="unit", id_number=number, unit=city.dept_a, **CLAIM)
+    # The unit knows its employee's name as well as the ID number (spaces and width aside).
+    services.register(actor=liaison_a, side="unit", id_number=number, unit=city.dept_a,
+                      **{**CLAIM, "name": " 王 持有"})
     after = state(person)
     assert after["unit_id"] == city.dept_a.pk and after["line"] == "organs" and after["unit_reported_at"]
     assert after["phone"] == CLAIM["phone"]  # was blank
@@ -184,6 +186,30 @@ def test_an_empty_place_is_taken_without_changing_what_the_other_side_typed(city
         assert after[name] == before[name], name
     assert not conflicts().exists()
     assert Returnee.objects.visible_to(liaison_a).filter(pk=person.pk).exists()
+
+
+def test_an_id_number_alone_does_not_take_an_empty_place(city, client, liaison_a):
+    """Someone who knows a neighbour's ID number but registers another name does not attach the
+    person (and see their record): the row is a claim for the office, the person unchanged."""
+    staff = f.user("community_staff", city.comm_1)
+    number = f.id_number()
+    services.register(actor=staff, side="community", id_number=number, community=city.comm_1, unit=None,
+                      **{**HELD, "phone": ""})
+    person = Returnee.objects.get(id_number=number)
+    before = state(person)
+    body = {"side": "unit", "id_number": number, "unit_id": city.dept_a.pk, **{k: str(v) for k, v in CLAIM.items()}}
+    response = client.post("/api/v1/returnees", body, content_type="application/json", **bearer(liaison_a))
+    assert response.status_code == 201, response.content
+    assert_no_trace(response.content.decode())
+    assert state(person) == before
+    assert not Returnee.objects.visible_to(liaison_a).filter(pk=person.pk).exists()
+    conflict = conflicts().get()
+    assert conflict.side == "unit" and conflict.claiming_unit_id == city.dept_a.pk
+    assert conflict.current_unit_id == city.comm_1.pk  # the person stands with the community that registered them
+    # The office moves the person to the unit: then the unit holds the place.
+    office = f.user("committee_office", city.root)
+    services.conflict_resolve(actor=office, conflict=conflict, resolution="move", reason="核实为本单位职工")
+    assert Returnee.objects.get(pk=person.pk).unit_id == city.dept_a.pk
 
 
 def test_a_person_in_the_registrants_subtree_is_updated_as_before(city):

@@ -88,6 +88,9 @@ step = st.fixed_dictionaries({
     "day": st.integers(1, 20),
     "blank": st.sets(st.sampled_from(["phone", "address", "origin_text", "transport", "notes"])),
     "tail": st.integers(0, 99),
+    # The registrant gives the name the person is already registered under (as a real employer or
+    # community would); otherwise a name of its own.
+    "known_name": st.booleans(),
 })
 
 
@@ -185,7 +188,8 @@ def check_step(who: Registrant, unit: Any, number: str, values: dict[str, Any], 
     elif scope is None or met[place] in scope:
         event("person in scope")
     else:
-        event("empty place taken" if met[place] is None else "person held outside the scope")
+        event(("empty place taken" if values["name"] == met["name"] else "empty place claimed")
+              if met[place] is None else "person held outside the scope")
     for pk, old in before.items():
         new = after[pk]
         if old["id_number"] != number:
@@ -200,6 +204,11 @@ def check_step(who: Registrant, unit: Any, number: str, values: dict[str, Any], 
                 added = Registration.objects.get(pk=pk2)
                 assert added.unit == unit and added.side == who.side
                 assert AttributionConflict.objects.filter(claiming_registration=added).exists()
+        elif scope is not None and old[place] is None and values["name"] != old["name"]:
+            # An empty place, but the ID number alone: a claim for the office, the person unchanged.
+            assert new == old, "an empty place was taken on the ID number alone"
+            assert AttributionConflict.objects.filter(returnee_id=pk, side=who.side, claiming_unit=unit).exists() or (
+                Registration.objects.filter(returnee_id=pk, side=who.side, unit=unit).exists()), "no conflict opened"
         elif scope is not None and old[place] is None:
             # An empty place taken: nothing the person held changes but the place and its stamp.
             assert new[place] == unit.pk
@@ -230,6 +239,9 @@ def test_no_registration_shows_or_changes_what_lies_outside_the_scope(world, ste
             other = others[s["other"] % len(others)]
             number = world["numbers"][s["person"]]
             values = typed_values(k, s)
+            held = Returnee.objects.filter(id_number=number).values_list("name", flat=True).first()
+            if s["known_name"] and held:
+                values["name"] = held
             before = snapshot()
             registrations = set(Registration.objects.values_list("id", flat=True))
             had = had_before(who, unit, number)
