@@ -5,6 +5,8 @@ SECRET_KEY        default: generated once into the data dir
 DEBUG             "1"/"true" to turn on; off by default
 ALLOWED_HOSTS     comma-separated; default 127.0.0.1,localhost
 FANGKONG_SECURE   "1" behind HTTPS: secure cookies, HSTS, SSL redirect
+FANGKONG_FIELD_KEY  the secret ID numbers and phones are sealed under; default: generated once
+                    into the data dir (never stored in the database)
 """
 
 import os
@@ -163,6 +165,34 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 # Pass signing keys are stored encrypted under a key derived from this (default: SECRET_KEY).
 PASSES_KEY_SECRET = os.environ.get("PASSES_KEY_SECRET", "")
+
+
+def _field_key() -> str:
+    """The secret ID numbers and phones are sealed under (fangkong.core.fieldcrypt): the
+    environment's, else one generated once into the data dir as SECRET_KEY is, never the database's."""
+    if os.environ.get("FANGKONG_FIELD_KEY"):
+        return os.environ["FANGKONG_FIELD_KEY"]
+    path = DATA_DIR / "field_key"
+    if not path.exists():
+        # Written whole, owner-only, then linked into place: two processes starting at once (the
+        # server and the worker of `make run`) never read a half-written key, and agree on one.
+        tmp = DATA_DIR / f".field_key.{os.getpid()}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(48))
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    return path.read_text().strip()
+
+
+FANGKONG_FIELD_KEY = _field_key()
+FANGKONG_FIELD_KEY_GENERATED = not os.environ.get("FANGKONG_FIELD_KEY")
+# Earlier secrets, comma-separated: values sealed under them still open (see `fangkong rotate_field_key`).
+FANGKONG_FIELD_OLD_KEYS = [k.strip() for k in os.environ.get("FANGKONG_FIELD_OLD_KEYS", "").split(",") if k.strip()]
 USE_I18N = True
 USE_TZ = True
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from pypinyin import Style, lazy_pinyin
 
 from fangkong.audit.services import audit_change, snapshot
-from fangkong.core.idcard import normalize_phone, parse_id_number
+from fangkong.core.idcard import id_digest, normalize_phone, parse_id_number
 from fangkong.core.scoping import unit_in_scope, user_has_perm
 from fangkong.core.text import clean_text
 from fangkong.orgs.choices import UnitKind
@@ -77,10 +77,8 @@ def _validate(actor: User | None, data: dict[str, Any], *, instance: Person | No
             clean["photo"] = photo
     info = clean.pop("id_number", None)
     if info is not None:
-        clean["id_number"] = info.number
-        clean["sex"] = info.sex
-        clean["birth_date"] = info.birth_date
-        duplicate = Person.objects.filter(id_number=info.number)
+        clean["id_number"] = info.number  # sealed, with its digest, mask, sex and birth year
+        duplicate = Person.objects.filter(id_digest=id_digest(info.number))
         if instance is not None:
             duplicate = duplicate.exclude(pk=instance.pk)
         if duplicate.exists():

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,7 +28,15 @@ from fangkong.audit.choices import Action
 from fangkong.audit.models import AuditEntry
 from fangkong.audit.services import _request_ip, audit_change, audit_log, snapshot
 from fangkong.core.bulk import insert_columns, insert_rows
-from fangkong.core.idcard import mask_id_number, mask_phone, normalize_phone, parse_id_number
+from fangkong.core.fieldcrypt import digests, unseal
+from fangkong.core.idcard import (
+    id_number_columns,
+    mask_id_number,
+    mask_phone,
+    normalize_phone,
+    parse_id_number,
+    phone_columns,
+)
 from fangkong.core.scoping import scope_unit_ids, user_has_perm
 from fangkong.core.text import clean_text
 from fangkong.orgs.choices import UnitKind
@@ -228,20 +236,26 @@ def _lock() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
 
 
+# The ID number and phone are stored sealed, with a digest and a mask (core.idcard.id_number_columns
+# and phone_columns); sex and birth year come from the ID number.
 RETURNEE_COLUMNS = (
-    "name", "id_number", "sex", "birth_date", "phone", "unit_id", "community_id", "address", "category",
-    "origin_code", "origin_text", "transport", "return_date", "line", "coordinating_body_id", "notes",
-    "unit_reported_at", "community_reported_at", "created_at", "updated_at",
+    "name", "id_cipher", "id_digest", "id_masked", "sex", "birth_year", "phone_cipher", "phone_digest",
+    "phone_masked", "unit_id", "community_id", "address", "category", "origin_code", "origin_text", "transport",
+    "return_date", "line", "coordinating_body_id", "notes", "unit_reported_at", "community_reported_at",
+    "created_at", "updated_at",
 )
-# What a side's later registration may change, as columns of RETURNEE_COLUMNS.
+# What a side's later registration may change, as columns of RETURNEE_COLUMNS ("phone" stands for
+# its three stored columns: see _stored).
 SIDE_COLUMNS = {
     side: tuple(f"{name}_id" if name in {"unit", "community"} else name for name in names)
     for side, names in SIDE_FIELDS.items()
 }
 # What is read of a returnee already there, to compare with a row: no timestamps (psycopg's
-# timestamptz loader under Django is Python code, and 100,000 rows have 400,000 of them).
+# timestamptz loader under Django is Python code, and 100,000 rows have 400,000 of them). The ID
+# number is read as its digest and the phone sealed (opened for the comparison: see _known).
 DIFF_COLUMNS = ("id", "id_number", "name", "phone", "unit_id", "community_id", "address", "category", "origin_code",
                 "origin_text", "transport", "return_date", "line", "coordinating_body_id", "notes")
+_DIFF_READ = tuple({"id_number": "id_digest", "phone": "phone_cipher"}.get(c, c) for c in DIFF_COLUMNS)
 AUDIT_COLUMNS = ("at", "actor_id", "actor_name", "action", "object_type", "object_id", "object_repr", "before",
                  "after", "detail", "ip")
 
@@ -251,7 +265,7 @@ def _audit_value(column: str, value: Any) -> Any:
         return None
     if column == "id_number":
         return mask_id_number(value)
-    if column == "phone":
+    if column == "phone":  # the clear phone of a row, or of a record opened to compare with it
         return mask_phone(value) if value else ""
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
@@ -297,8 +311,9 @@ def apply_rows(
         if len(rows) <= 50:
             touched.extend(row["id_number"] for row in part)
     if touched:
-        by_number = {r.id_number: r for r in Returnee.objects.filter(id_number__in=touched)}
-        result.returnees = [by_number[number] for number in touched]
+        keys = digests(touched, "id_number")
+        by_digest = {r.id_digest: r for r in Returnee.objects.filter(id_digest__in=keys)}
+        result.returnees = [by_digest[key] for key in keys]
     return result
 
 
@@ -355,17 +370,12 @@ class _Writer:
         numbers = [row["id_number"] for row in part]
         employers = _pks([row["employer"] for row in part])
         communities = _pks([row["community"] for row in part])
-        bodies = {self.lines.get(pk, ("", None))[1] for pk in set(employers) if pk is not None}
-        _lock_units({*employers, *communities, *bodies})
         sample = numbers[:: max(1, len(numbers) // 16)]
         if (connection.vendor == "postgresql" and not _any_known(sample)
                 and self._create_if_all_new(part, employers, communities)):
             self._audit(part, [])
             return len(part), 0
-        existing: dict[str, tuple[Any, ...]] = {}
-        for found in _where_in(Returnee.objects.all(), "id_number", numbers):
-            for values in found.values_list(*DIFF_COLUMNS):
-                existing[values[1]] = values
+        existing = _known(numbers)
         if not existing:
             self._create(part, employers, communities)
             self._audit(part, [])
@@ -401,6 +411,7 @@ class _Writer:
             return
         ids = _allocate_ids(Returnee, n)
         numbers = [row["id_number"] for row in rows]
+        phones = [row.get("phone") or "" for row in rows]
         line_of = [self.lines.get(pk, ("", None)) if pk is not None else ("", None) for pk in units]
         stamps = {"unit_reported_at": None, "community_reported_at": None, self.stamp: self.now}
         categories = [row.get("category") or Category.OUTSIDE for row in rows]
@@ -408,11 +419,9 @@ class _Writer:
         insert_columns(Returnee, {
             "id": ids,
             "name": [row["name"] for row in rows],
-            "id_number": numbers,
-            # Validated already (ledger reader or register()): sex and birth date by position.
-            "sex": [_SEX[number[16]] for number in numbers],
-            "birth_date": _birth_dates(numbers),
-            "phone": [row.get("phone") or "" for row in rows],
+            # Validated already (ledger reader or register()): sealed, digest, mask, sex, birth year.
+            **id_number_columns(numbers),
+            **phone_columns(phones),
             "unit_id": units,
             "community_id": communities,
             "address": [row.get("address") or "" for row in rows],
@@ -489,10 +498,11 @@ class _Writer:
                 updates.append((current[0], current[pos["name"]], before, after))
         with connection.cursor() as cursor:
             for pk, _name, _before, after in updates:
-                assignments = ", ".join(f"{connection.ops.quote_name(c)} = %s" for c in after)
+                stored = _stored(after)
+                assignments = ", ".join(f"{connection.ops.quote_name(c)} = %s" for c in stored)
                 cursor.execute(
                     f"UPDATE returnees_returnee SET {assignments}, updated_at = %s WHERE id = %s",
-                    [*after.values(), self.now, pk],
+                    [*stored.values(), self.now, pk],
                 )
         return updates
 
@@ -507,8 +517,9 @@ class _Writer:
         entries: list[tuple[Any, ...]] = []
         if self.source_import is None and fresh:
             # A form's registration: the person created, with what was entered.
-            ids = dict(Returnee.objects.filter(id_number__in=[row["id_number"] for row in fresh])
-                       .values_list("id_number", "id"))
+            keys = digests([row["id_number"] for row in fresh], "id_number")
+            by_digest = dict(Returnee.objects.filter(id_digest__in=keys).values_list("id_digest", "id"))
+            ids = {row["id_number"]: by_digest[key] for row, key in zip(fresh, keys, strict=True)}
             for row in fresh:
                 values = _row_values(row, self.lines)
                 after = {"name": values["name"], "id_number": mask_id_number(row["id_number"]),
@@ -564,7 +575,32 @@ class _Writer:
 
 
 def _any_known(numbers: Sequence[str]) -> bool:
-    return Returnee.objects.filter(id_number__in=list(numbers)).exists()
+    return Returnee.objects.filter(id_digest__in=digests(numbers, "id_number")).exists()
+
+
+def _known(numbers: Sequence[str]) -> dict[str, tuple[Any, ...]]:
+    """The people already known among ``numbers`` (found by digest), as DIFF_COLUMNS by ID number;
+    their phone opened to be compared with the rows'."""
+    keys = digests(numbers, "id_number")
+    number_of = dict(zip(keys, numbers, strict=True))
+    found: list[tuple[Any, ...]] = []
+    for qs in _where_in(Returnee.objects.all(), "id_digest", keys):
+        found.extend(qs.values_list(*_DIFF_READ))
+    phone = DIFF_COLUMNS.index("phone")
+    phones = unseal([values[phone] for values in found], "phone")
+    return {
+        number_of[values[1]]: (*values[:1], number_of[values[1]], *values[2:phone], clear, *values[phone + 1 :])
+        for values, clear in zip(found, phones, strict=True)
+    }
+
+
+def _stored(values: dict[str, Any]) -> dict[str, Any]:
+    """Column values to write, with a clear phone replaced by its stored columns."""
+    if "phone" not in values:
+        return values
+    stored = {name: value for name, value in values.items() if name != "phone"}
+    stored.update({name: column[0] for name, column in phone_columns([values["phone"] or ""]).items()})
+    return stored
 
 
 def _allocate_ids(model: type[Model], count: int) -> list[int]:
@@ -590,14 +626,6 @@ def _allocate_ids(model: type[Model], count: int) -> list[int]:
     return list(range(top + 1, top + count + 1))
 
 
-def _birth_dates(numbers: list[str]) -> list[dt.date]:
-    """The birth dates of validated ID numbers, each distinct date made once."""
-    births = [number[6:14] for number in numbers]
-    memo = {text: dt.date(int(text[:4]), int(text[4:6]), int(text[6:])) for text in set(births)}
-    return list(map(memo.__getitem__, births))
-
-
-_SEX = {digit: "M" if int(digit) % 2 else "F" for digit in "0123456789"}
 _UNSET: Any = object()
 
 
@@ -612,19 +640,6 @@ def _pks(units: list[Unit | None]) -> list[int | None]:
     """The primary keys of a column of units (each distinct unit object looked at once)."""
     memo = {id(unit): _pk(unit) for unit in {id(u): u for u in units}.values()}
     return list(map(memo.__getitem__, map(id, units)))
-
-
-def _lock_units(ids: set[int | None]) -> None:
-    """Lock the units the rows name, as a foreign key's trigger would (``FOR KEY SHARE``): none
-    can be deleted before this transaction ends, and one deleted since validation fails it."""
-    wanted = sorted(pk for pk in ids if pk is not None)
-    if not wanted or connection.vendor != "postgresql":
-        return  # SQLite: the writing transaction holds the whole database
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT id FROM orgs_unit WHERE id = ANY(%s) ORDER BY id FOR KEY SHARE", [wanted])
-        found = {pk for (pk,) in cursor.fetchall()}
-    if len(found) != len(wanted):
-        raise IntegrityError(f"units {sorted(set(wanted) - found)} were deleted while the ledger was written")
 
 
 def _rows_source(**columns: tuple[Sequence[Any], str]) -> tuple[str, list[Any]]:
@@ -846,8 +861,9 @@ def returnee_merge(*, actor: User | None, keep: Returnee, remove: Returnee) -> R
     _require(actor, "returnees.merge")
     if keep.pk == remove.pk:
         raise ValidationError(_("Choose two different records."))
-    # Imports add registrations and isolation orders to people they do not lock one by one (their
-    # foreign keys have no constraint): a merge, the only delete of a returnee, waits for them.
+    # Imports add registrations and isolation orders to people they do not lock one by one: a
+    # merge, the only delete of a returnee, waits for them rather than failing at its commit (or
+    # theirs) on the foreign-key constraint.
     _lock()
     keep = Returnee.objects.select_for_update().get(pk=keep.pk)
     remove = Returnee.objects.select_for_update().get(pk=remove.pk)
