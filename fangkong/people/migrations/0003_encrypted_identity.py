@@ -68,7 +68,8 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AlterField(
             model_name="person", name="id_number",
-            field=models.CharField(max_length=18, verbose_name="ID number"),
+            # Nullable on its way out, so that going back can add it to rows and then fill it.
+            field=models.CharField(max_length=18, null=True, verbose_name="ID number"),
         ),
         migrations.AlterField(
             model_name="person", name="phone",

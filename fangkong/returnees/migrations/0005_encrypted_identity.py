@@ -77,6 +77,11 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RemoveConstraint(model_name="returnee", name="returnee_id_number_unique"),
+        # Nullable on their way out, so that going back can add them to rows and then fill them.
+        migrations.AlterField(
+            model_name="returnee", name="id_number",
+            field=models.CharField(max_length=18, null=True, verbose_name="ID number"),
+        ),
         migrations.AlterField(
             model_name="returnee", name="birth_date",
             field=models.DateField(editable=False, null=True, verbose_name="birth date"),
