@@ -101,7 +101,7 @@ def person_create(*, actor: User | None, audit: bool = True, **data: Any) -> Per
     clean = _validate(actor, data, instance=None)
     person = Person(**clean)
     person.name_initials = pinyin_initials(person.name)
-    person.phone_tail = person.phone[-4:]
+    person.phone_tail = person.phone_masked[-4:]  # the last four, shown in the mask anyway
     person.full_clean(exclude=["photo"])
     person.save()
     if audit:
@@ -121,7 +121,7 @@ def person_update(*, actor: User | None, person: Person, **data: Any) -> Person:
     for name, value in clean.items():
         setattr(person, name, value)
     person.name_initials = pinyin_initials(person.name)
-    person.phone_tail = person.phone[-4:]
+    person.phone_tail = person.phone_masked[-4:]  # the last four, shown in the mask anyway
     person.full_clean(exclude=["photo"])
     person.save()
     audit_change(actor=actor, obj=person, before=before)
