@@ -72,6 +72,7 @@ check: install-test
 	$(BIN)/fangkong check --fail-level WARNING
 	DEBUG=0 FANGKONG_SECURE=1 SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(60))') \
 	  PASSES_KEY_SECRET=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(60))') \
+	  FANGKONG_FIELD_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(48))') \
 	  ALLOWED_HOSTS=fangkong.example.org $(BIN)/fangkong check --deploy --fail-level WARNING
 	$(BIN)/fangkong makemigrations --check --dry-run
 	$(BIN)/fangkong openapi --check

@@ -4,7 +4,7 @@ import itertools
 import random
 
 from fangkong.accounts.models import User, UserScope
-from fangkong.core.idcard import check_digit
+from fangkong.core.idcard import check_digit, id_digest
 from fangkong.orgs import services as org_services
 from fangkong.orgs.models import Unit
 from fangkong.people import services as people_services
@@ -26,9 +26,8 @@ def id_number(birth: str = "19850314", area: str = "220602") -> str:
     while True:
         first17 = f"{area}{birth}{next(_id_seq) % 1000:03d}"
         number = first17 + check_digit(first17)
-        if not Person.objects.filter(id_number=number).exists() and not Returnee.objects.filter(
-            id_number=number
-        ).exists():
+        key = id_digest(number)
+        if not Person.objects.filter(id_digest=key).exists() and not Returnee.objects.filter(id_digest=key).exists():
             return number
 
 

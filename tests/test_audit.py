@@ -22,7 +22,8 @@ def test_it_records_create_update_delete_with_before_and_after(city):
     assert entries[1].before == {"title": ""} and entries[1].after == {"title": "科长"}
     assert entries[2].before["name"] == "记录"
     # Sensitive values never reach the log in clear.
-    assert "*" in entries[0].after["id_number"]
+    assert entries[0].after["id_masked"] == person.masked_id_number and "*" in entries[0].after["id_masked"]
+    assert not {"id_cipher", "id_digest", "phone_cipher", "phone_digest"} & set(entries[0].after)
 
 
 def test_it_records_role_and_scope_changes(city):

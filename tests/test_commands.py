@@ -60,9 +60,9 @@ def test_it_loads_the_same_demo_city_of_the_source_shape_every_time(db):
     assert visible.exists() and all(p.unit_id in below for p in visible)
 
     # Without --reset the data stays; with it the same city comes back.
-    people = list(Person.objects.order_by("id_number").values_list("id_number", "name", "unit__code"))
+    people = list(Person.objects.order_by("id_digest").values_list("id_digest", "name", "unit__code"))
     units = list(Unit.objects.order_by("code").values_list("code", "name", "parent__code"))
-    ledger = list(Returnee.objects.order_by("id_number").values_list("id_number", "unit__code", "unit_reported_at",
+    ledger = list(Returnee.objects.order_by("id_digest").values_list("id_digest", "unit__code", "unit_reported_at",
                                                                      "community_reported_at"))
     run("demo")
     assert Person.objects.count() == len(people)
@@ -74,10 +74,10 @@ def test_it_loads_the_same_demo_city_of_the_source_shape_every_time(db):
     assert User.objects.filter(username="real_office").exists()
     run("demo", "--reset", "--i-know-this-is-not-production")
     assert not User.objects.filter(username="real_office").exists()
-    assert list(Person.objects.order_by("id_number").values_list("id_number", "name", "unit__code")) == people
+    assert list(Person.objects.order_by("id_digest").values_list("id_digest", "name", "unit__code")) == people
     assert list(Unit.objects.order_by("code").values_list("code", "name", "parent__code")) == units
-    assert list(Returnee.objects.order_by("id_number").values_list(
-        "id_number", "unit__code", "unit_reported_at", "community_reported_at")) == ledger
+    assert list(Returnee.objects.order_by("id_digest").values_list(
+        "id_digest", "unit__code", "unit_reported_at", "community_reported_at")) == ledger
 
 
 def test_demo_reset_refuses_a_database_the_demo_did_not_load(city):

@@ -82,9 +82,9 @@ def test_it_neutralises_formulas_in_exports(city, as_user):
     assert rows[1][7].startswith("'+")
 
 
-def test_it_derives_sex_birth_date_and_initials(city):
+def test_it_derives_sex_birth_year_and_initials(city):
     assert city.alice.name_initials == "lal"
-    assert city.alice.birth_date.year == 1985
+    assert city.alice.birth_year == 1985
     assert city.alice.sex in {"M", "F"}
 
 

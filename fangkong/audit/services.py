@@ -45,12 +45,14 @@ def _jsonable(value: Any) -> Any:
 
 
 def snapshot(obj: models.Model) -> dict[str, Any]:
-    """The concrete field values of a record, with sensitive ones masked."""
+    """The concrete field values of a record, with sensitive ones masked (a sealed value and its
+    digest are left out: the mask stored beside them says what changed)."""
+    from fangkong.core.fieldcrypt import DigestField, SealedField
     from fangkong.core.idcard import mask_id_number, mask_phone
 
     data: dict[str, Any] = {}
     for field in obj._meta.concrete_fields:
-        if field.name in {"created_at", "updated_at", "password"}:
+        if field.name in {"created_at", "updated_at", "password"} or isinstance(field, (SealedField, DigestField)):
             continue
         value = _jsonable(getattr(obj, field.attname))
         if field.name == "id_number" and value:

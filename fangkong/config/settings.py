@@ -8,6 +8,8 @@ ALLOWED_HOSTS     comma-separated; default 127.0.0.1,localhost
 FANGKONG_SECURE   "1" behind HTTPS: secure cookies, HSTS, SSL redirect, explicit secrets
 FANGKONG_ACCESS_LOG  "0" turns the request log (one JSON line per request, on stdout) off
 FANGKONG_ERROR_LOG   the error log with tracebacks; default <data dir>/log/errors.log
+FANGKONG_FIELD_KEY  the secret ID numbers and phones are sealed under; default: generated once
+                    into the data dir (never stored in the database); required with FANGKONG_SECURE=1
 """
 
 import os
@@ -171,15 +173,17 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if SECURE else Non
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-# In production both secrets come from the environment (docs/keys.md): a key generated into one
+# In production the secrets come from the environment (docs/operations.md): a key generated into one
 # host's data folder differs on every host and dies with the folder, and so would every pass
-# signing key encrypted under it. Every command and the server refuse to start without them.
+# signing key encrypted under it, and every ID number sealed under the field key. Every command and
+# the server refuse to start without them.
 if SECURE:
-    _missing = [name for name in ("SECRET_KEY", "PASSES_KEY_SECRET") if not os.environ.get(name, "").strip()]
+    _missing = [name for name in ("SECRET_KEY", "PASSES_KEY_SECRET", "FANGKONG_FIELD_KEY")
+                if not os.environ.get(name, "").strip()]
     if _missing:
         raise ImproperlyConfigured(
             "FANGKONG_SECURE=1 needs these secrets set explicitly in the environment: " + ", ".join(_missing)
-            + " (see docs/keys.md)"
+            + " (see docs/operations.md)"
         )
 
 # Content-Security-Policy (django-csp), enforced everywhere, tests included. Scripts and styles come
@@ -209,6 +213,34 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 # Pass signing keys are stored encrypted under a key derived from this (default: SECRET_KEY).
 PASSES_KEY_SECRET = os.environ.get("PASSES_KEY_SECRET", "")
+
+
+def _field_key() -> str:
+    """The secret ID numbers and phones are sealed under (fangkong.core.fieldcrypt): the
+    environment's, else one generated once into the data dir as SECRET_KEY is, never the database's."""
+    if os.environ.get("FANGKONG_FIELD_KEY"):
+        return os.environ["FANGKONG_FIELD_KEY"]
+    path = DATA_DIR / "field_key"
+    if not path.exists():
+        # Written whole, owner-only, then linked into place: two processes starting at once (the
+        # server and the worker of `make run`) never read a half-written key, and agree on one.
+        tmp = DATA_DIR / f".field_key.{os.getpid()}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(48))
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    return path.read_text().strip()
+
+
+FANGKONG_FIELD_KEY = _field_key()
+FANGKONG_FIELD_KEY_GENERATED = not os.environ.get("FANGKONG_FIELD_KEY")
+# Earlier secrets, comma-separated: values sealed under them still open (see `fangkong rotate_field_key`).
+FANGKONG_FIELD_OLD_KEYS = [k.strip() for k in os.environ.get("FANGKONG_FIELD_OLD_KEYS", "").split(",") if k.strip()]
 USE_I18N = True
 USE_TZ = True
 

@@ -1,12 +1,17 @@
-"""Chinese resident ID numbers (GB 11643) and mobile phone numbers: normalise, validate, mask."""
+"""Chinese resident ID numbers (GB 11643) and mobile phone numbers: normalise, validate, mask,
+and what a record stores of them (sealed, keyed digest, mask)."""
 
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+
+from . import fieldcrypt
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
@@ -49,8 +54,15 @@ def parse_id_number(raw: str) -> IdInfo:
         raise ValidationError(_("The ID number contains an impossible birth date."), code="birth")
     if check_digit(number[:17]) != number[17]:
         raise ValidationError(_("The ID number's check digit is wrong; please check every digit."), code="checksum")
-    sex = "M" if int(number[16]) % 2 == 1 else "F"
-    return IdInfo(number=number, birth_date=birth, sex=sex)
+    return IdInfo(number=number, birth_date=birth, sex=sex_of(number))
+
+
+def sex_of(number: str) -> str:
+    """The sex an 18-digit ID number states: its 17th digit is odd for men, even for women."""
+    return "M" if number[16:17] in _ODD else "F"
+
+
+_ODD = frozenset("13579")
 
 
 def normalize_phone(raw: str) -> str:
@@ -68,28 +80,107 @@ def normalize_phone(raw: str) -> str:
     return text
 
 
+# ---- what a record stores ------------------------------------------------------------------
+# A record never stores an ID number or a phone in clear (see fangkong.core.fieldcrypt): it stores
+# the value sealed, its keyed digest (matching, uniqueness) and its mask (what lists, the API and
+# exports show without opening anything), all three made here and nowhere else. It keeps the birth
+# year and the sex: with the mask, the birth date would give back the whole number.
+
+
 def mask_id_number(number: str) -> str:
+    """The one statement of the ID mask: area code and last four, the birth date starred."""
     if len(number) < 10:
         return "*" * len(number)
     return number[:6] + "*" * (len(number) - 10) + number[-4:]
 
 
 def mask_phone(phone: str) -> str:
+    """The one statement of the phone mask: carrier prefix and last four."""
     if len(phone) < 7:
         return "*" * len(phone)
     return phone[:3] + "****" + phone[-4:]
 
 
-class MaskedContactMixin:
-    """``masked_id_number`` and ``masked_phone`` for a model with ``id_number`` and ``phone``."""
+def id_number_columns(numbers: Sequence[str]) -> dict[str, list[Any]]:
+    """What a record stores of each (validated) ID number, column by column: the record's setter
+    and the ledger writer's COPY both come here."""
+    return {
+        "id_cipher": fieldcrypt.seal(numbers, "id_number"),
+        "id_digest": fieldcrypt.digests(numbers, "id_number"),
+        "id_masked": list(map(mask_id_number, numbers)),
+        "sex": list(map(sex_of, numbers)),
+        "birth_year": [int(n[6:10]) if n[6:10].isdigit() else 0 for n in numbers],
+    }
 
-    id_number: str
-    phone: str
+
+def phone_columns(phones: Sequence[str]) -> dict[str, list[str]]:
+    """What a record stores of each (normalised) phone, column by column; no phone stores nothing."""
+    return {
+        "phone_cipher": fieldcrypt.seal(phones, "phone"),
+        "phone_digest": fieldcrypt.digests(phones, "phone"),
+        "phone_masked": [mask_phone(p) if p else "" for p in phones],
+    }
+
+
+def id_digest(number: str) -> str:
+    """The keyed digest a record is found by (a normalised ID number)."""
+    return fieldcrypt.digest(number, "id_number")
+
+
+def phone_digest(phone: str) -> str:
+    return fieldcrypt.digest(phone, "phone")
+
+
+class SealedIdentity:
+    """``id_number`` and ``phone`` of a model that stores them sealed (fields ``id_cipher``,
+    ``id_digest``, ``id_masked``, ``phone_cipher``, ``phone_digest``, ``phone_masked``, ``sex``,
+    ``birth_year``).
+
+    Setting either (also as a constructor argument: ``Person(id_number=...)``) fills its stored
+    columns; reading it opens the sealed value, for the few who may (a reveal, which the audit
+    log records, a clear export, the system's own comparisons). Lists show ``masked_id_number``
+    and ``masked_phone``, which open nothing."""
+
+    id_cipher: str
+    id_masked: str
+    phone_cipher: str
+    phone_masked: str
+    __dict__: dict[str, Any]
+
+    def _opened(self, column: str, purpose: str) -> str:
+        token: str = getattr(self, column)
+        cached = self.__dict__.get(f"_clear_{column}")
+        if cached is not None and cached[0] == token:
+            return str(cached[1])
+        value = fieldcrypt.unseal_one(token, purpose) if token else ""
+        self.__dict__[f"_clear_{column}"] = (token, value)
+        return value
+
+    def _store(self, columns: dict[str, list[Any]], cipher: str, value: str) -> None:
+        for name, values in columns.items():
+            setattr(self, name, values[0])
+        self.__dict__[f"_clear_{cipher}"] = (columns[cipher][0], value)
+
+    @property
+    def id_number(self) -> str:
+        return self._opened("id_cipher", "id_number")
+
+    @id_number.setter
+    def id_number(self, number: str) -> None:
+        self._store(id_number_columns([number]), "id_cipher", number)
+
+    @property
+    def phone(self) -> str:
+        return self._opened("phone_cipher", "phone")
+
+    @phone.setter
+    def phone(self, phone: str) -> None:
+        self._store(phone_columns([phone or ""]), "phone_cipher", phone or "")
 
     @property
     def masked_id_number(self) -> str:
-        return mask_id_number(self.id_number)
+        return self.id_masked
 
     @property
     def masked_phone(self) -> str:
-        return mask_phone(self.phone) if self.phone else ""
+        return self.phone_masked

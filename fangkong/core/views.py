@@ -121,7 +121,7 @@ class ScopedExportView(ScopedMixin, View):
 
         from .excel import write_xlsx
 
-        filterset = self.filterset_class(request.GET or None, queryset=self.get_queryset())
+        filterset = self.filterset_class(request.GET or None, queryset=self.get_queryset(), request=request)
         qs = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
         clear = user_has_perm(request.user, self.perm("reveal"))
         headers, rows = type(self).rows(qs, clear=clear)

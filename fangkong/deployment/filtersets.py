@@ -7,7 +7,7 @@ import django_filters
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.people.selectors import search_q
+from fangkong.people.selectors import may_match_numbers, search_q
 
 from .choices import SecondmentRole
 from .models import Secondment, Shift
@@ -29,7 +29,9 @@ class SecondmentFilterSet(django_filters.FilterSet):
     def filter_q(self, qs: QuerySet[Secondment], name: str, value: Any) -> QuerySet[Secondment]:
         from fangkong.people.models import Person
 
-        return qs.filter(person__in=Person.objects.filter(search_q(value or "")).values("id")) if value else qs
+        # A full ID number or phone is matched only for a role that may reveal it (people.selectors).
+        query = search_q(value or "", full_numbers=may_match_numbers(getattr(self.request, "user", None)))
+        return qs.filter(person__in=Person.objects.filter(query).values("id")) if value else qs
 
     def filter_place(self, qs: QuerySet[Secondment], name: str, value: Any) -> QuerySet[Secondment]:
         from fangkong.core.scoping import subtree_query

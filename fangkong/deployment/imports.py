@@ -23,7 +23,8 @@ from django.utils.translation import gettext as _
 
 from fangkong.audit.choices import Action
 from fangkong.audit.services import audit_log
-from fangkong.core.idcard import parse_id_number
+from fangkong.core.fieldcrypt import seal, unseal
+from fangkong.core.idcard import id_digest, mask_id_number, parse_id_number
 from fangkong.core.scoping import scope_unit_ids, subtree_ids, user_has_perm
 from fangkong.orgs.models import Unit
 from fangkong.people.models import Person
@@ -164,7 +165,9 @@ def validate_rows(
     scope = scope_unit_ids(actor) if actor is not None else None
     scope_set = set(scope) if scope is not None else None
     numbers = {r["id_number"] for r in rows if r.get("id_number")}
-    people = {p.id_number: p for p in Person.objects.filter(id_number__in=numbers).select_related("unit")}
+    by_digest = {id_digest(number): number for number in numbers}
+    people = {by_digest[p.id_digest]: p
+              for p in Person.objects.filter(id_digest__in=by_digest).select_related("unit")}
     subtrees: dict[int, set[int]] = {}
 
     def below(unit_id: int) -> set[int]:
@@ -173,7 +176,7 @@ def validate_rows(
         return subtrees[unit_id]
 
     running: dict[int, list[Secondment]] = {}
-    for s in Secondment.objects.filter(person__id_number__in=numbers).order_by("starts_on"):
+    for s in Secondment.objects.filter(person__id_digest__in=by_digest).order_by("starts_on"):
         running.setdefault(s.person_id, []).append(s)
     seen: dict[str, int] = {}
     clean: list[dict[str, Any]] = []
@@ -223,6 +226,25 @@ def validate_rows(
     return clean, problems
 
 
+# A previewed list is kept until it is committed: its ID numbers sealed as the people's are
+# (core.fieldcrypt), its problems showing the ID column masked (the uploader has the file).
+
+
+def _sealed_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    sealed = seal([r.get("id_number") or "" for r in rows], "id_number")
+    return [{**r, "id_number": token or None} for r, token in zip(rows, sealed, strict=True)]
+
+
+def _opened_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    opened = unseal([r.get("id_number") or "" for r in rows], "id_number")
+    return [{**r, "id_number": number or None} for r, number in zip(rows, opened, strict=True)]
+
+
+def _masked_problems(errors: list[dict[str, Any]], texts: dict[str, str]) -> list[dict[str, Any]]:
+    header = texts.get("id_number", COLUMN_BY_KEY["id_number"].header)
+    return [{**e, "value": mask_id_number(e["value"])} if e["column"] == header else e for e in errors]
+
+
 def import_preview(*, actor: User, source: Path, file_name: str) -> SecondmentImport:
     """Read and check an uploaded list; record the outcome. Nothing but the record is written."""
     if not user_has_perm(actor, "deployment.change"):
@@ -239,10 +261,10 @@ def import_preview(*, actor: User, source: Path, file_name: str) -> SecondmentIm
         return record
     _clean, more = validate_rows(actor=actor, rows=rows, texts=texts)
     errors = sorted((p.as_dict() for p in [*problems, *more]), key=lambda e: (e["row"], e["column"]))
-    record.rows, record.columns = rows, texts
+    record.rows, record.columns = _sealed_rows(rows), texts
     record.total_rows = len(rows)
     record.error_count = len(errors)
-    record.errors = errors[:MAX_STORED_ERRORS]
+    record.errors = _masked_problems(errors[:MAX_STORED_ERRORS], texts)
     record.status = ImportStatus.PREVIEW
     if not rows:
         record.status, record.message = ImportStatus.REJECTED, "名单中没有数据行。"
@@ -258,14 +280,14 @@ def import_commit(*, actor: User, record: SecondmentImport) -> SecondmentImport:
     record = SecondmentImport.objects.select_for_update().get(pk=record.pk)
     if record.status != ImportStatus.PREVIEW or record.error_count:
         raise PermissionDenied(_("Only a preview without problems can be committed."))
-    rows = list(record.rows)
+    rows = _opened_rows(record.rows)
     texts = dict(record.columns)
     # Lock the people named so a concurrent secondment cannot slip in between check and write.
-    list(Person.objects.select_for_update().filter(id_number__in=[r["id_number"] for r in rows]))
+    list(Person.objects.select_for_update().filter(id_digest__in=[id_digest(r["id_number"]) for r in rows]))
     clean, problems = validate_rows(actor=actor, rows=rows, texts=texts)
     if problems:
         record.status = ImportStatus.REJECTED
-        record.errors = [p.as_dict() for p in problems][:MAX_STORED_ERRORS]
+        record.errors = _masked_problems([p.as_dict() for p in problems][:MAX_STORED_ERRORS], texts)
         record.error_count = len(problems)
         record.save()
         return record
@@ -273,16 +295,17 @@ def import_commit(*, actor: User, record: SecondmentImport) -> SecondmentImport:
     new_people = []
     for row in clean:
         if row["person_id"] is None:
-            info = parse_id_number(row["id_number"])
-            new_people.append(Person(
-                name=row["name"], name_initials=pinyin_initials(row["name"]), id_number=info.number, sex=info.sex,
-                birth_date=info.birth_date, unit=units[row["department_id"]], is_cadre=True,
-            ))
+            person = Person(
+                name=row["name"], name_initials=pinyin_initials(row["name"]), unit=units[row["department_id"]],
+                is_cadre=True,
+            )
+            person.id_number = parse_id_number(row["id_number"]).number  # sealed, with digest and mask
+            new_people.append(person)
     created_people = {p.id_number: p.pk for p in Person.objects.bulk_create(new_people)}
     if created_people and any(pk is None for pk in created_people.values()):
-        created_people = dict(
-            Person.objects.filter(id_number__in=list(created_people)).values_list("id_number", "id")
-        )
+        by_digest = {id_digest(number): number for number in created_people}
+        created_people = {by_digest[key]: pk for key, pk in
+                          Person.objects.filter(id_digest__in=by_digest).values_list("id_digest", "id")}
     Secondment.objects.bulk_create([
         Secondment(
             person_id=row["person_id"] or created_people[row["id_number"]], department_id=row["department_id"],

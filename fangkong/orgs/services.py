@@ -181,9 +181,8 @@ def unit_update(*, actor: User | None, unit: Unit, **changes: Any) -> Unit:
 
 @transaction.atomic
 def unit_delete(*, actor: User | None, unit: Unit) -> None:
-    # Locked first: a ledger import naming the unit holds it (FOR KEY SHARE) until it commits, and
-    # the checks below must then see what it wrote (returnee foreign keys have no constraint).
-    unit = Unit.objects.select_for_update().get(pk=unit.pk)
+    # What still refers to the unit is refused by PROTECT here and, for what a concurrent
+    # transaction writes, by the foreign-key constraints when it commits.
     if unit.children.exists():
         raise ValidationError(_("This unit still has units under it; move or delete them first."))
     from fangkong.people.models import Person

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.core.idcard import normalize_id_number
+from fangkong.core.idcard import id_digest, normalize_id_number
 from fangkong.orgs.choices import UnitKind
 from fangkong.orgs.models import Unit
 from fangkong.people.forms import UnitChoiceField
@@ -62,7 +62,7 @@ class StaffPassForm(_PassForm):
 
     def clean_id_number(self) -> str:
         value = normalize_id_number(self.cleaned_data["id_number"])
-        person = Person.objects.visible_to(self.user).filter(id_number=value).first()
+        person = Person.objects.visible_to(self.user).filter(id_digest=id_digest(value)).first()
         if person is None:
             raise ValidationError(_("No person with this ID number in your scope."))
         self.cleaned_data["person"] = person

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from fangkong.core.idcard import id_digest
 from fangkong.core.scoping import user_has_perm
 from fangkong.orgs.models import Unit
 from fangkong.people.models import Person
@@ -102,7 +103,8 @@ def import_passes(*, actor: User, path: Path) -> ImportResult:
     codes = {cells["unit"] for _n, cells in body} | {c for _n, cells in body for c in _zone_codes(cells)}
     units = {u.code: u for u in Unit.objects.visible_to(actor).filter(code__in=codes)}
     numbers = {cells.get("id_number", "").upper() for _n, cells in body} - {""}
-    people = {p.id_number: p for p in Person.objects.visible_to(actor).filter(id_number__in=numbers)}
+    by_digest = {id_digest(number): number for number in numbers}
+    people = {by_digest[p.id_digest]: p for p in Person.objects.visible_to(actor).filter(id_digest__in=by_digest)}
     plans: list[tuple[int, dict[str, Any]]] = []
     for n, cells in body:
         errors_before = len(result.errors)

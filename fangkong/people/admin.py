@@ -11,5 +11,5 @@ class PersonAdmin(ScopedAdmin):
     list_filter = ("position", "is_cadre", "is_party_member")
     search_fields = ("name", "name_initials")
     list_select_related = ("unit",)
-    exclude = ("id_number", "phone")
+    exclude = ("id_cipher", "id_digest", "phone_cipher", "phone_digest")
     readonly_fields = ("masked_id_number", "masked_phone")

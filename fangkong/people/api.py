@@ -1,4 +1,3 @@
-import datetime as dt
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -22,7 +21,7 @@ class PersonOut(Schema):
     id: int
     name: str
     sex: str
-    birth_date: dt.date
+    birth_year: int = Field(description="The year only: beside the masked number, a birth date would complete it.")
     id_number: str = Field(description="Masked (220602********1234).")
     phone: str = Field(description="Masked (139****1234).")
     unit_id: int
@@ -54,12 +53,12 @@ class PersonPage(Schema):
 
 
 class PersonFilters(Schema):
-    q: str | None = Field(None, max_length=50, description="Name, pinyin initials, phone tail or ID number.")
+    q: str | None = Field(None, max_length=50, description="Name, pinyin initials, phone tail; a full ID number or phone only for roles that may reveal them.")
     unit: int | None = Field(None, description="A unit id: people of that unit and every unit below it.")
     position: str | None = None
     is_cadre: bool | None = None
     is_party_member: bool | None = None
-    ordering: str | None = Field(None, description="name, -name, unit, -unit, birth_date, -birth_date")
+    ordering: str | None = Field(None, description="name, -name, unit, -unit, birth_year, -birth_year")
 
 
 class PersonIn(Schema):
@@ -106,7 +105,8 @@ def _editable(request: HttpRequest, person_id: int) -> Person:
 @router.get("", response=PersonPage, summary="List people in your scope")
 def list_people(request: HttpRequest, filters: Query[PersonFilters], pages: Query[PageParams]) -> dict[str, Any]:
     data = {k: v for k, v in filters.dict().items() if v is not None}
-    filterset = PersonFilterSet(data, queryset=Person.objects.visible_to(request.user).select_related("unit"))
+    filterset = PersonFilterSet(data, queryset=Person.objects.visible_to(request.user).select_related("unit"),
+                                request=request)
     qs = filterset.qs if filterset.is_valid() else Person.objects.none()
     if "ordering" not in data:
         qs = qs.order_by("name_initials", "id")

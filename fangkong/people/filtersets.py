@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .choices import Position
 from .models import Person
-from .selectors import order_people, search_q
+from .selectors import may_match_numbers, order_people, search_q
 
 
 class PersonFilterSet(django_filters.FilterSet):
@@ -23,8 +23,14 @@ class PersonFilterSet(django_filters.FilterSet):
         model = Person
         fields = ["q", "unit", "position", "is_cadre", "is_party_member"]
 
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Whose search this is (the request's user, or a command's --user): a full ID number or
+        # phone is matched only for a role that may reveal it.
+        self.user = user if user is not None else getattr(self.request, "user", None)
+
     def filter_q(self, qs: QuerySet[Person], name: str, value: Any) -> QuerySet[Person]:
-        return qs.filter(search_q(value or ""))
+        return qs.filter(search_q(value or "", full_numbers=may_match_numbers(self.user)))
 
     def filter_unit(self, qs: QuerySet[Person], name: str, value: Any) -> QuerySet[Person]:
         # The subtree is intersected with visible_to() already applied to qs: no way out of scope.

@@ -28,8 +28,16 @@ class PersonForm(forms.Form):
     branch = UnitChoiceField(label=_("Party branch"), queryset=Unit.objects.none(), required=False)
     photo = forms.ImageField(label=_("Photo"), required=False)
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any, person: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if person is not None:
+            # Editing: the numbers on record are never put into the page (that would open their
+            # seal unaudited); an empty field keeps them.
+            for name, masked in (("id_number", person.masked_id_number), ("phone", person.masked_phone)):
+                field = self.fields[name]
+                field.required = False
+                field.help_text = _("Leave empty to keep the number on record.")
+                field.widget.attrs["placeholder"] = masked
         visible = Unit.objects.visible_to(user)
         self.fields["unit"].queryset = visible.exclude(  # type: ignore[attr-defined]
             kind__in=[UnitKind.PARTY_COMMITTEE, UnitKind.GENERAL_BRANCH, UnitKind.BRANCH]

@@ -2,21 +2,29 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.core.idcard import MaskedContactMixin
+from fangkong.core.fieldcrypt import DigestField, SealedField
+from fangkong.core.idcard import SealedIdentity
 from fangkong.core.scoping import ScopedQuerySet
 
 from .choices import Position, Sex
 
 
-class Person(MaskedContactMixin, models.Model):
-    """A member of staff or a cadre of a unit, with their party membership."""
+class Person(SealedIdentity, models.Model):
+    """A member of staff or a cadre of a unit, with their party membership.
+
+    The ID number and phone are stored sealed, with a keyed digest and a mask
+    (``core.idcard.SealedIdentity``): ``person.id_number`` opens the seal."""
 
     name = models.CharField(_("name"), max_length=60)
     name_initials = models.CharField(_("pinyin initials"), max_length=60, db_index=True, editable=False)
-    id_number = models.CharField(_("ID number"), max_length=18, unique=True)
+    id_cipher = SealedField(_("ID number (sealed)"))
+    id_digest = DigestField(_("ID number digest"))
+    id_masked = models.CharField(_("ID number (masked)"), max_length=18, editable=False)
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, editable=False)
-    birth_date = models.DateField(_("birth date"), editable=False)
-    phone = models.CharField(_("mobile phone"), max_length=11, blank=True, db_index=True)
+    birth_year = models.PositiveSmallIntegerField(_("birth year"), editable=False)
+    phone_cipher = SealedField(_("mobile phone (sealed)"))
+    phone_digest = DigestField(_("mobile phone digest"))
+    phone_masked = models.CharField(_("mobile phone (masked)"), max_length=11, blank=True, editable=False)
     phone_tail = models.CharField(max_length=4, blank=True, db_index=True, editable=False)
     unit = models.ForeignKey(
         "orgs.Unit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="people"
@@ -41,9 +49,13 @@ class Person(MaskedContactMixin, models.Model):
         verbose_name = _("person")
         verbose_name_plural = _("people")
         ordering = ("name_initials", "id")
+        # Constraints and indexes rather than unique=True and db_index=True: PostgreSQL then gets no
+        # extra LIKE index on the digests, which are only ever compared whole.
+        constraints = [models.UniqueConstraint(fields=["id_digest"], name="person_id_number_unique")]
         indexes = [
             models.Index(fields=["unit", "name_initials", "id"], name="person_unit_order"),
             models.Index(fields=["name_initials", "id"], name="person_order"),
+            models.Index(fields=["phone_digest"], name="person_phone_digest"),
         ]
 
     def __str__(self) -> str:

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from pypinyin import Style, lazy_pinyin
 
 from fangkong.audit.services import audit_change, snapshot
-from fangkong.core.idcard import normalize_phone, parse_id_number
+from fangkong.core.idcard import id_digest, normalize_phone, parse_id_number
 from fangkong.core.scoping import unit_in_scope, user_has_perm
 from fangkong.core.text import clean_text
 from fangkong.orgs.choices import UnitKind
@@ -77,10 +77,8 @@ def _validate(actor: User | None, data: dict[str, Any], *, instance: Person | No
             clean["photo"] = photo
     info = clean.pop("id_number", None)
     if info is not None:
-        clean["id_number"] = info.number
-        clean["sex"] = info.sex
-        clean["birth_date"] = info.birth_date
-        duplicate = Person.objects.filter(id_number=info.number)
+        clean["id_number"] = info.number  # sealed, with its digest, mask, sex and birth year
+        duplicate = Person.objects.filter(id_digest=id_digest(info.number))
         if instance is not None:
             duplicate = duplicate.exclude(pk=instance.pk)
         if duplicate.exists():
@@ -103,7 +101,7 @@ def person_create(*, actor: User | None, audit: bool = True, **data: Any) -> Per
     clean = _validate(actor, data, instance=None)
     person = Person(**clean)
     person.name_initials = pinyin_initials(person.name)
-    person.phone_tail = person.phone[-4:]
+    person.phone_tail = person.phone_masked[-4:]  # the last four, shown in the mask anyway
     person.full_clean(exclude=["photo"])
     person.save()
     if audit:
@@ -123,7 +121,7 @@ def person_update(*, actor: User | None, person: Person, **data: Any) -> Person:
     for name, value in clean.items():
         setattr(person, name, value)
     person.name_initials = pinyin_initials(person.name)
-    person.phone_tail = person.phone[-4:]
+    person.phone_tail = person.phone_masked[-4:]  # the last four, shown in the mask anyway
     person.full_clean(exclude=["photo"])
     person.save()
     audit_change(actor=actor, obj=person, before=before)

@@ -12,7 +12,8 @@ Column = tuple[Any, Callable[[Person, bool], Any]]
 COLUMNS: list[Column] = [
     (_("Full name"), lambda p, clear: p.name),
     (_("Sex"), lambda p, clear: p.get_sex_display()),
-    (_("Birth date"), lambda p, clear: p.birth_date.isoformat()),
+    # The year only: with the masked number, the birth date would give the whole number back.
+    (_("Birth year"), lambda p, clear: p.birth_year),
     (_("ID number"), lambda p, clear: p.id_number if clear else p.masked_id_number),
     (_("Mobile phone"), lambda p, clear: p.phone if clear else p.masked_phone),
     (_("Unit"), lambda p, clear: p.unit.name),

@@ -75,23 +75,27 @@ class PersonEditView(ScopedMixin, TemplateView):
         if person is None:
             return {}
         return {
-            "name": person.name, "id_number": person.id_number, "phone": person.phone, "unit": person.unit,
+            "name": person.name, "unit": person.unit,
             "position": person.position, "title": person.title, "is_cadre": person.is_cadre,
             "is_party_member": person.is_party_member, "branch": person.branch,
         }
 
     def get(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
         person = self.instance()
-        form = PersonForm(initial=self.initial(person), user=request.user)
+        form = PersonForm(initial=self.initial(person), user=request.user, person=person)
         return render(request, self.template_name, {"form": form, "object": person})
 
     def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
         person = self.instance()
-        form = PersonForm(request.POST, request.FILES, user=request.user)
+        form = PersonForm(request.POST, request.FILES, user=request.user, person=person)
         if form.is_valid():
             data = dict(form.cleaned_data)
             if not data.get("photo"):
                 data.pop("photo", None)
+            if person is not None:  # an empty ID number or phone keeps the one on record
+                for name in ("id_number", "phone"):
+                    if not data.get(name):
+                        data.pop(name, None)
             try:
                 if person is None:
                     person = services.person_create(actor=request.user, **data)  # type: ignore[arg-type]

@@ -442,11 +442,9 @@ def _returnee_key(template: ReportTemplate, version: TemplateVersion | None = No
 
 
 def _evidence(regs: Any) -> list[dict[str, Any]]:
-    from fangkong.core.idcard import mask_id_number
-
     return [
         {
-            "returnee": r.returnee_id, "name": r.returnee.name, "id_number": mask_id_number(r.returnee.id_number),
+            "returnee": r.returnee_id, "name": r.returnee.name, "id_number": r.returnee.masked_id_number,
             "side": r.side, "registered_by_unit": r.unit.name,
             "registered_at": timezone.localtime(r.registered_at).strftime("%Y-%m-%d %H:%M"),
         }

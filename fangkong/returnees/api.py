@@ -54,7 +54,7 @@ class ReturneeOut(Schema):
     id_number: str = Field(description="Masked (220602********1234).")
     phone: str = Field(description="Masked (139****1234).")
     sex: str
-    birth_date: dt.date
+    birth_year: int = Field(description="The year only: beside the masked number, a birth date would complete it.")
     unit_id: int | None
     community_id: int | None
     category: str
@@ -274,7 +274,7 @@ def _order(request: HttpRequest, returnee_id: int) -> IsolationOrder:
 @router.get("", response=ReturneePage, summary="List returnees in your scope")
 def list_returnees(request: HttpRequest, filters: Query[ReturneeFilters], pages: Query[PageParams]) -> dict[str, Any]:
     data = {k: v for k, v in filters.dict().items() if v is not None}
-    filterset = ReturneeFilterSet(data, queryset=Returnee.objects.visible_to(request.user))
+    filterset = ReturneeFilterSet(data, queryset=Returnee.objects.visible_to(request.user), request=request)
     qs = filterset.qs if filterset.is_valid() else Returnee.objects.none()
     if "ordering" not in data:
         qs = qs.order_by("-return_date", "-id")

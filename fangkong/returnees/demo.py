@@ -15,7 +15,6 @@ from typing import Any
 
 from django.utils import timezone
 
-from fangkong.core.idcard import parse_id_number
 from fangkong.orgs.choices import UnitKind
 from fangkong.orgs.models import Unit, UnitLink
 from fangkong.people.models import Person
@@ -74,21 +73,20 @@ class LedgerBuilder:
         rng = self.rng
         name, number, phone = self.identity(unit, staff)
         self.used.add(number)
-        info = parse_id_number(number)
         roll = rng.random()
         category = category or (Category.OUTSIDE if roll < 0.84 else Category.RELATIVE if roll < 0.95 else Category.FEVER)
         code, origin = rng.choice(ORIGINS)
         community = community or rng.choice(self.communities)
         unit_at = _moment(returned + dt.timedelta(days=rng.randrange(2)), rng)
         returnee = Returnee(
-            name=name, id_number=number, sex=info.sex, birth_date=info.birth_date, phone=phone, unit=unit,
-            community=community, address=f"{community.name}{rng.randrange(1, 40)}栋{rng.randrange(1, 7)}单元",
+            name=name, unit=unit, community=community, address=f"{community.name}{rng.randrange(1, 40)}栋{rng.randrange(1, 7)}单元",
             category=category, origin_code=code if category != Category.RELATIVE else "",
             origin_text=origin if category != Category.RELATIVE else "同住亲属返回",
             transport=rng.choice(TRANSPORT), return_date=returned, line=line,
             coordinating_body_id=self.cb_of.get(unit.pk), notes="",
             unit_reported_at=unit_at if unit_reports else None,
         )
+        returnee.id_number, returnee.phone = number, phone  # sealed, with digests and masks
         if community_lag is not None:
             base = unit_at if unit_reports else _moment(returned, rng)
             community_at = base + dt.timedelta(days=community_lag, hours=rng.randrange(0, 3))
@@ -109,7 +107,9 @@ class LedgerBuilder:
         rng = self.rng
         chosen = sorted(rng.sample(units, len(units)), key=lambda u: u.code)
         for unit, n in zip(chosen, _split(total, len(chosen), rng), strict=True):
-            staff = list(Person.objects.filter(unit=unit).order_by("-id_number"))
+            # Ordered by ID number as the demo always was (opened here: the order stays the same
+            # whatever the key), so the same staff come back every time.
+            staff = sorted(Person.objects.filter(unit=unit), key=lambda p: p.id_number, reverse=True)
             rng.shuffle(staff)
             for _ in range(n):
                 returned = dt.date(2020, 1, 24) + dt.timedelta(days=rng.randrange(15))  # 24 Jan – 7 Feb

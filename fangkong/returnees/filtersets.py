@@ -7,7 +7,8 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.core.idcard import normalize_id_number
+from fangkong.core.idcard import id_digest, normalize_id_number, phone_digest
+from fangkong.core.scoping import user_has_perm
 
 from .choices import Category, DualState, IsolationState, Line
 from .models import Returnee
@@ -40,16 +41,26 @@ class ReturneeFilterSet(django_filters.FilterSet):
         fields = ["q", "line", "unit", "community", "coordinating_body", "category", "dual", "isolation",
                   "returned_from", "returned_to"]
 
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Whose search this is (the request's user, or a command's --user): a full ID number or
+        # phone is matched only for a role that may reveal it, or each hit would be an oracle (the
+        # mask leaves a few thousand candidates for an ID number, each one search away).
+        self.user = user if user is not None else getattr(self.request, "user", None)
+
     def filter_q(self, qs: QuerySet[Returnee], name: str, value: Any) -> QuerySet[Returnee]:
         text = (value or "").strip()
         if not text:
             return qs
         query = Q(name__icontains=text)
         if text.isdigit() and len(text) == 4:
-            query |= Q(phone__endswith=text)
+            query |= Q(phone_masked__endswith=text)
+        full = self.user is not None and user_has_perm(self.user, "returnees.reveal")
+        if full and text.isdigit() and len(text) == 11:
+            query |= Q(phone_digest=phone_digest(text))
         number = normalize_id_number(text)
-        if len(number) == 18:
-            query |= Q(id_number=number)
+        if full and len(number) == 18:
+            query |= Q(id_digest=id_digest(number))
         return qs.filter(query)
 
     def filter_unit(self, qs: QuerySet[Returnee], name: str, value: Any) -> QuerySet[Returnee]:

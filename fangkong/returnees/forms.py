@@ -81,7 +81,10 @@ class ReturneeEditForm(forms.Form):
     """Corrections to a returnee's details (a wrong ID number is a merge, not an edit)."""
 
     name = forms.CharField(label=_("Full name"), max_length=60)
-    phone = forms.CharField(label=_("Mobile phone"), max_length=40, required=False)
+    # The number on record is never put into the page (that would open its seal unaudited): an
+    # empty field keeps it.
+    phone = forms.CharField(label=_("Mobile phone"), max_length=40, required=False,
+                            help_text=_("Leave empty to keep the number on record."))
     address = forms.CharField(label=_("Address"), max_length=200, required=False)
     category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
     origin_text = forms.CharField(label=_("Where from"), max_length=100, required=False,
@@ -90,6 +93,11 @@ class ReturneeEditForm(forms.Form):
     return_date = forms.DateField(label=_("Return date"), required=False, widget=DATE)
     notes = forms.CharField(label=_("Notes"), max_length=500, required=False,
                             widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, returnee: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if returnee is not None:
+            self.fields["phone"].widget.attrs["placeholder"] = returnee.masked_phone
 
 
 class IsolationChangeForm(forms.Form):

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from fangkong.audit.choices import Action
 from fangkong.audit.services import audit_log
 from fangkong.core.ahead import ahead
+from fangkong.core.idcard import mask_id_number, mask_phone
 from fangkong.core.scoping import user_has_perm
 
 from .choices import ImportStatus, Side
@@ -116,7 +117,7 @@ def import_run(ledger_import: LedgerImport, *, commit: bool, actor: User | None 
             if not commit:
                 for batch in stream.batches:
                     total += len(batch.rows)
-                    errors += _batch_errors(batch, validator.validate(batch.rows, stream.columns)[1])
+                    errors += _batch_errors(batch, validator.validate(batch.rows, stream.columns)[1], stream.columns)
             else:
                 # From here on, rows are validated and written batch by batch in one transaction
                 # (whose own progress other connections could not see before it commits).
@@ -126,7 +127,7 @@ def import_run(ledger_import: LedgerImport, *, commit: bool, actor: User | None 
                         result = ApplyResult()
                         for batch, (clean, problems) in _validated_ahead(stream.batches, validator, stream.columns):
                             total += len(batch.rows)
-                            errors += _batch_errors(batch, problems)
+                            errors += _batch_errors(batch, problems, stream.columns)
                             if not errors and clean:
                                 result.add(apply_rows(actor=actor, side=side, rows=clean, source_import=ledger_import))
                         if errors or not total:
@@ -187,9 +188,13 @@ def _validated_ahead(
     return ahead((batch, validator.validate(batch.rows, columns)) for batch in batches)
 
 
-def _batch_errors(batch: LedgerBatch, problems: list[RowError]) -> list[dict[str, Any]]:
+def _batch_errors(batch: LedgerBatch, problems: list[RowError], columns: dict[str, str]) -> list[dict[str, Any]]:
+    """The problems as stored with the import: a value in the ID number or phone column masked
+    (those are kept sealed everywhere else; the uploader has the file and the row number)."""
+    masks = {columns.get("id_number"): mask_id_number, columns.get("phone"): mask_phone}
     return [
-        {"row": e.row, "column": e.column, "value": e.value, "reason": e.reason} for e in batch.errors
+        {"row": e.row, "column": e.column, "value": masks.get(e.column, str)(e.value), "reason": e.reason}
+        for e in batch.errors
     ] + [e.as_dict() for e in problems]
 
 

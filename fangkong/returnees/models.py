@@ -6,43 +6,43 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.core.idcard import MaskedContactMixin
+from fangkong.core.fieldcrypt import DigestField, SealedField
+from fangkong.core.idcard import SealedIdentity
 from fangkong.core.scoping import ScopedQuerySet
 
 from .choices import Category, ChangeKind, ConflictStatus, ImportStatus, Line, Resolution, Side
 
-# Foreign keys that ledger imports write 100,000 at a time carry no database constraint
-# (db_constraint=False): each would be one trigger and one look-up per row at commit, more than
-# the rest of the write. The
-# import resolves every unit itself and locks the rows it refers to (``FOR KEY SHARE``, the lock
-# the constraint's trigger would take) in the same transaction; deletes go through the ORM, whose
-# PROTECT and CASCADE do not depend on the constraint.
-
-
-# The one-person-per-ID-number constraint, named where a ledger import recognises its violation.
+# The one-person-per-ID-number constraint (on the keyed digest), named where a ledger import
+# recognises its violation.
 ID_NUMBER_UNIQUE = "returnee_id_number_unique"
 
 
-class Returnee(MaskedContactMixin, models.Model):
+class Returnee(SealedIdentity, models.Model):
     """输入人员: one person coming back from outside the region, one record per outbreak.
 
-    ``unit_reported_at`` and ``community_reported_at`` hold the first registration of each side
-    (kept by the services) so that dual-report figures are one indexed aggregate.
+    The ID number and phone are stored sealed, with a keyed digest and a mask
+    (``core.idcard.SealedIdentity``): ``returnee.id_number`` opens the seal. ``unit_reported_at``
+    and ``community_reported_at`` hold the first registration of each side (kept by the services)
+    so that dual-report figures are one indexed aggregate.
     """
 
     name = models.CharField(_("name"), max_length=60)
-    id_number = models.CharField(_("ID number"), max_length=18)
+    id_cipher = SealedField(_("ID number (sealed)"))
+    id_digest = DigestField(_("ID number digest"))
+    id_masked = models.CharField(_("ID number (masked)"), max_length=18, editable=False)
     sex = models.CharField(_("sex"), max_length=1, editable=False)
-    birth_date = models.DateField(_("birth date"), editable=False)
-    phone = models.CharField(_("mobile phone"), max_length=11, blank=True)
+    birth_year = models.PositiveSmallIntegerField(_("birth year"), editable=False)
+    phone_cipher = SealedField(_("mobile phone (sealed)"))
+    phone_digest = DigestField(_("mobile phone digest"))
+    phone_masked = models.CharField(_("mobile phone (masked)"), max_length=11, blank=True, editable=False)
     # No single-column indexes on these two: the composite indexes below start with them.
     unit = models.ForeignKey(
         "orgs.Unit", verbose_name=_("employer unit"), null=True, blank=True, on_delete=models.PROTECT,
-        related_name="returnees", db_index=False, db_constraint=False,
+        related_name="returnees", db_index=False,
     )
     community = models.ForeignKey(
         "orgs.Unit", verbose_name=_("residential community"), null=True, blank=True, on_delete=models.PROTECT,
-        related_name="resident_returnees", db_index=False, db_constraint=False,
+        related_name="resident_returnees", db_index=False,
     )
     address = models.CharField(_("address"), max_length=200, blank=True)
     category = models.CharField(_("category"), max_length=10, choices=Category.choices, default=Category.OUTSIDE)
@@ -54,7 +54,7 @@ class Returnee(MaskedContactMixin, models.Model):
     # Derived from the unit; filtering by it is rare enough to read the returnees of its units.
     coordinating_body = models.ForeignKey(
         "orgs.Unit", verbose_name=_("coordinating body"), null=True, blank=True, on_delete=models.PROTECT,
-        related_name="+", editable=False, db_index=False, db_constraint=False,
+        related_name="+", editable=False, db_index=False,
     )
     notes = models.TextField(_("notes"), blank=True)
     unit_reported_at = models.DateTimeField(_("unit reported at"), null=True, blank=True, editable=False)
@@ -75,7 +75,7 @@ class Returnee(MaskedContactMixin, models.Model):
         ordering = ("-return_date", "id")
         # A constraint rather than unique=True: PostgreSQL then gets no extra LIKE index, which
         # every imported row would otherwise have to update.
-        constraints = [models.UniqueConstraint(fields=["id_number"], name=ID_NUMBER_UNIQUE)]
+        constraints = [models.UniqueConstraint(fields=["id_digest"], name=ID_NUMBER_UNIQUE)]
         # Every index is paid for by each imported row. returnee_dual holds all that the dual-report
         # figures read: index-only scans serve the city (the whole index), a line (the whole index,
         # filtered) and a unit's scope (its range); returnee_comm_dual serves a community's scope.
@@ -104,25 +104,25 @@ class Registration(models.Model):
     # Indexed by registration_unique (returnee first) only: registrations are read through their
     # returnee; nothing else looks them up but a delete of a user, unit or import, which is rare.
     returnee = models.ForeignKey(
-        Returnee, on_delete=models.CASCADE, related_name="registrations", db_index=False, db_constraint=False
+        Returnee, on_delete=models.CASCADE, related_name="registrations", db_index=False
     )
     side = models.CharField(_("side"), max_length=10, choices=Side.choices)
     unit = models.ForeignKey(
         "orgs.Unit", verbose_name=_("registering unit"), on_delete=models.PROTECT, related_name="registrations",
-        db_index=False, db_constraint=False,
+        db_index=False,
     )
     stated_employer = models.ForeignKey(
         "orgs.Unit", verbose_name=_("employer named"), null=True, blank=True, on_delete=models.PROTECT,
-        related_name="+", db_index=False, db_constraint=False,
+        related_name="+", db_index=False,
     )
     registered_at = models.DateTimeField(_("registered at"))
     registered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("registered by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+", db_index=False, db_constraint=False,
+        on_delete=models.SET_NULL, related_name="+", db_index=False,
     )
     source_import = models.ForeignKey(
         "LedgerImport", null=True, blank=True, on_delete=models.SET_NULL, related_name="registrations",
-        db_index=False, db_constraint=False,
+        db_index=False,
     )
 
     objects = ScopedQuerySet.as_manager()
@@ -142,7 +142,7 @@ class Registration(models.Model):
 class IsolationOrder(models.Model):
     """居家隔离: home isolation over the days [start_date, planned_end), released early or at the end."""
 
-    returnee = models.OneToOneField(Returnee, on_delete=models.CASCADE, related_name="isolation", db_constraint=False)
+    returnee = models.OneToOneField(Returnee, on_delete=models.CASCADE, related_name="isolation")
     start_date = models.DateField(_("start date"))
     period_days = models.PositiveSmallIntegerField(_("period (days)"))
     planned_end = models.DateField(_("planned end"))

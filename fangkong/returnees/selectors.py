@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, When
 from django.utils import timezone
 
+from fangkong.core.fieldcrypt import unseal
 from fangkong.core.scoping import scope_unit_ids, user_has_perm
 
 from .choices import ConflictStatus
@@ -143,21 +144,24 @@ def overdue_days(order: IsolationOrder, recorded: int, day: dt.date) -> int:
     return max(due - recorded, 0)
 
 
-def possible_duplicates(qs: QuerySet[Returnee]) -> list[tuple[Returnee, Returnee]]:
-    """Pairs with the same name and birth date but different ID numbers (a mistyped ID)."""
+def possible_duplicates(qs: QuerySet[Returnee], *, candidates: int = 5000) -> list[tuple[Returnee, Returnee]]:
+    """Pairs with the same name and birth date but different ID numbers (a mistyped ID).
+
+    The birth date is sealed in the ID number: the database finds people with the same name and
+    birth year (at most ``candidates`` of them), and the dates are compared here, opened for the
+    comparison only (the page shows masks)."""
     # One query however many groups there are (the list pages keep a fixed query count).
-    twin = qs.filter(name=OuterRef("name"), birth_date=OuterRef("birth_date")).exclude(pk=OuterRef("pk"))
-    groups: dict[tuple[str, dt.date], list[Returnee]] = {}
-    rows = qs.filter(Exists(twin)).select_related("unit", "community").order_by("name", "birth_date", "id")
-    for returnee in rows.iterator(chunk_size=1000):
-        group = groups.setdefault((returnee.name, returnee.birth_date), [])
+    twin = qs.filter(name=OuterRef("name"), birth_year=OuterRef("birth_year")).exclude(pk=OuterRef("pk"))
+    groups: dict[tuple[str, str], list[Returnee]] = {}
+    rows = qs.filter(Exists(twin)).select_related("unit", "community").order_by("name", "birth_year", "id")
+    found = list(rows[:candidates])
+    births = [number[6:14] for number in unseal([r.id_cipher for r in found], "id_number")]
+    for returnee, birth in zip(found, births, strict=True):
+        group = groups.setdefault((returnee.name, birth), [])
         if len(group) < 5:
             group.append(returnee)
-        if len(groups) > 200:
-            del groups[(returnee.name, returnee.birth_date)]
-            break
     pairs = []
-    for group in groups.values():
+    for group in [group for group in groups.values() if len(group) > 1][:200]:
         pairs += [(group[0], other) for other in group[1:]]
     return pairs
 

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,7 +32,15 @@ from fangkong.audit.choices import Action
 from fangkong.audit.models import AuditEntry
 from fangkong.audit.services import _request_ip, audit_change, audit_log, snapshot
 from fangkong.core.bulk import insert_columns, insert_rows
-from fangkong.core.idcard import mask_id_number, mask_phone, normalize_phone, parse_id_number
+from fangkong.core.fieldcrypt import digests, unseal
+from fangkong.core.idcard import (
+    id_number_columns,
+    mask_id_number,
+    mask_phone,
+    normalize_phone,
+    parse_id_number,
+    phone_columns,
+)
 from fangkong.core.scoping import scope_unit_ids, user_has_perm
 from fangkong.core.text import clean_text
 from fangkong.orgs.choices import UnitKind
@@ -249,20 +257,26 @@ def _lock() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
 
 
+# The ID number and phone are stored sealed, with a digest and a mask (core.idcard.id_number_columns
+# and phone_columns); sex and birth year come from the ID number.
 RETURNEE_COLUMNS = (
-    "name", "id_number", "sex", "birth_date", "phone", "unit_id", "community_id", "address", "category",
-    "origin_code", "origin_text", "transport", "return_date", "line", "coordinating_body_id", "notes",
-    "unit_reported_at", "community_reported_at", "created_at", "updated_at",
+    "name", "id_cipher", "id_digest", "id_masked", "sex", "birth_year", "phone_cipher", "phone_digest",
+    "phone_masked", "unit_id", "community_id", "address", "category", "origin_code", "origin_text", "transport",
+    "return_date", "line", "coordinating_body_id", "notes", "unit_reported_at", "community_reported_at",
+    "created_at", "updated_at",
 )
-# What a side's later registration may change, as columns of RETURNEE_COLUMNS.
+# What a side's later registration may change, as columns of RETURNEE_COLUMNS ("phone" stands for
+# its three stored columns: see _stored).
 SIDE_COLUMNS = {
     side: tuple(f"{name}_id" if name in {"unit", "community"} else name for name in names)
     for side, names in SIDE_FIELDS.items()
 }
 # What is read of a returnee already there, to compare with a row: no timestamps (psycopg's
-# timestamptz loader under Django is Python code, and 100,000 rows have 400,000 of them).
+# timestamptz loader under Django is Python code, and 100,000 rows have 400,000 of them). The ID
+# number is read as its digest and the phone sealed (opened for the comparison: see _known).
 DIFF_COLUMNS = ("id", "id_number", "name", "phone", "unit_id", "community_id", "address", "category", "origin_code",
                 "origin_text", "transport", "return_date", "line", "coordinating_body_id", "notes")
+_DIFF_READ = tuple({"id_number": "id_digest", "phone": "phone_cipher"}.get(c, c) for c in DIFF_COLUMNS)
 AUDIT_COLUMNS = ("at", "actor_id", "actor_name", "action", "object_type", "object_id", "object_repr", "before",
                  "after", "detail", "ip")
 
@@ -272,7 +286,7 @@ def _audit_value(column: str, value: Any) -> Any:
         return None
     if column == "id_number":
         return mask_id_number(value)
-    if column == "phone":
+    if column == "phone":  # the clear phone of a row, or of a record opened to compare with it
         return mask_phone(value) if value else ""
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
@@ -362,20 +376,30 @@ def _clashes_on_id_number(exc: BaseException) -> bool:
 
 
 def _find_by_numbers(numbers: Sequence[str], *, lock: bool = False) -> dict[str, tuple[Any, ...]]:
-    """The people already known among these ID numbers, as ``DIFF_COLUMNS`` tuples by ID number.
+    """The people already known among these ID numbers, as ``DIFF_COLUMNS`` tuples by ID number
+    (found by the numbers' keyed digests; the phone opened to be compared with the rows').
 
     The one look-up of existing people by ID number. ``lock`` takes each found person's row
     (``FOR UPDATE``): a single registration serialises with anything else writing that person
     (another registration, a merge, an import that changes them), and with nothing else.
     """
-    found: dict[str, tuple[Any, ...]] = {}
+    numbers = list(numbers)
+    if not numbers:
+        return {}
+    keys = digests(numbers, "id_number")
+    number_of = dict(zip(keys, numbers, strict=True))
     qs = Returnee.objects.all()
     if lock:
         qs = qs.select_for_update()
-    for part in _where_in(qs, "id_number", list(numbers)):
-        for values in part.values_list(*DIFF_COLUMNS):
-            found[values[1]] = values
-    return found
+    found: list[tuple[Any, ...]] = []
+    for part in _where_in(qs, "id_digest", keys):
+        found.extend(part.values_list(*_DIFF_READ))
+    phone = DIFF_COLUMNS.index("phone")
+    phones = unseal([values[phone] for values in found], "phone")
+    return {
+        number_of[values[1]]: (values[0], number_of[values[1]], *values[2:phone], clear, *values[phone + 1 :])
+        for values, clear in zip(found, phones, strict=True)
+    }
 
 
 def _transaction_now() -> dt.datetime:
@@ -450,8 +474,6 @@ class _Writer:
         numbers = [row["id_number"] for row in part]
         employers = _pks([row["employer"] for row in part])
         communities = _pks([row["community"] for row in part])
-        bodies = {self.lines.get(pk, ("", None))[1] for pk in set(employers) if pk is not None}
-        _lock_units({*employers, *communities, *bodies})
         sample = numbers[:: max(1, len(numbers) // 16)]
         if (connection.vendor == "postgresql" and not _find_by_numbers(sample)
                 and self._create_if_all_new(part, employers, communities)):
@@ -646,6 +668,7 @@ class _Writer:
             return
         ids = _allocate_ids(Returnee, n)
         numbers = [row["id_number"] for row in rows]
+        phones = [row.get("phone") or "" for row in rows]
         line_of = [self.lines.get(pk, ("", None)) if pk is not None else ("", None) for pk in units]
         stamps = {"unit_reported_at": None, "community_reported_at": None, self.stamp: self.now}
         categories = [row.get("category") or Category.OUTSIDE for row in rows]
@@ -653,11 +676,9 @@ class _Writer:
         insert_columns(Returnee, {
             "id": ids,
             "name": [row["name"] for row in rows],
-            "id_number": numbers,
-            # Validated already (ledger reader or register()): sex and birth date by position.
-            "sex": [_SEX[number[16]] for number in numbers],
-            "birth_date": _birth_dates(numbers),
-            "phone": [row.get("phone") or "" for row in rows],
+            # Validated already (ledger reader or register()): sealed, digest, mask, sex, birth year.
+            **id_number_columns(numbers),
+            **phone_columns(phones),
             "unit_id": units,
             "community_id": communities,
             "address": [row.get("address") or "" for row in rows],
@@ -738,10 +759,11 @@ class _Writer:
     def _write_updates(self, updates: list[tuple[int, str, dict[str, Any], dict[str, Any]]]) -> None:
         with connection.cursor() as cursor:
             for pk, _name, _before, after in updates:
-                assignments = ", ".join(f"{connection.ops.quote_name(c)} = %s" for c in after)
+                stored = _stored(after)
+                assignments = ", ".join(f"{connection.ops.quote_name(c)} = %s" for c in stored)
                 cursor.execute(
                     f"UPDATE returnees_returnee SET {assignments}, updated_at = %s WHERE id = %s",
-                    [*after.values(), self.now, pk],
+                    [*stored.values(), self.now, pk],
                 )
 
     def _audit(
@@ -811,6 +833,15 @@ class _Writer:
             )
 
 
+def _stored(values: dict[str, Any]) -> dict[str, Any]:
+    """Column values to write, with a clear phone replaced by its stored columns."""
+    if "phone" not in values:
+        return values
+    stored = {name: value for name, value in values.items() if name != "phone"}
+    stored.update({name: column[0] for name, column in phone_columns([values["phone"] or ""]).items()})
+    return stored
+
+
 def _allocate_ids(model: type[Model], count: int) -> list[int]:
     """``count`` new primary keys for rows written with their ids (so that the rows referring to
     them can be written at once, without reading the ids back). PostgreSQL gives them in one
@@ -834,14 +865,6 @@ def _allocate_ids(model: type[Model], count: int) -> list[int]:
     return list(range(top + 1, top + count + 1))
 
 
-def _birth_dates(numbers: list[str]) -> list[dt.date]:
-    """The birth dates of validated ID numbers, each distinct date made once."""
-    births = [number[6:14] for number in numbers]
-    memo = {text: dt.date(int(text[:4]), int(text[4:6]), int(text[6:])) for text in set(births)}
-    return list(map(memo.__getitem__, births))
-
-
-_SEX = {digit: "M" if int(digit) % 2 else "F" for digit in "0123456789"}
 _UNSET: Any = object()
 
 
@@ -856,19 +879,6 @@ def _pks(units: list[Unit | None]) -> list[int | None]:
     """The primary keys of a column of units (each distinct unit object looked at once)."""
     memo = {id(unit): _pk(unit) for unit in {id(u): u for u in units}.values()}
     return list(map(memo.__getitem__, map(id, units)))
-
-
-def _lock_units(ids: set[int | None]) -> None:
-    """Lock the units the rows name, as a foreign key's trigger would (``FOR KEY SHARE``): none
-    can be deleted before this transaction ends, and one deleted since validation fails it."""
-    wanted = sorted(pk for pk in ids if pk is not None)
-    if not wanted or connection.vendor != "postgresql":
-        return  # SQLite: the writing transaction holds the whole database
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT id FROM orgs_unit WHERE id = ANY(%s) ORDER BY id FOR KEY SHARE", [wanted])
-        found = {pk for (pk,) in cursor.fetchall()}
-    if len(found) != len(wanted):
-        raise IntegrityError(f"units {sorted(set(wanted) - found)} were deleted while the ledger was written")
 
 
 def _rows_source(**columns: tuple[Sequence[Any], str]) -> tuple[str, list[Any]]:
@@ -1010,14 +1020,14 @@ def _stand_in(row: dict[str, Any], *, side: Side, person: Returnee, conflict: At
                         .filter(returnee=person, side=side, unit_id=registering).first())
     at = registration.registered_at if registration is not None else None
     shown = Returnee(
-        name=values["name"], id_number=number, sex=_SEX[number[16]], birth_date=_birth_dates([number])[0],
-        phone=values["phone"], unit_id=values["unit_id"], community_id=values["community_id"],
+        name=values["name"], unit_id=values["unit_id"], community_id=values["community_id"],
         address=values["address"], category=values["category"], origin_code=values["origin_code"],
         origin_text=values["origin_text"], transport=values["transport"], return_date=values["return_date"],
         line=values["line"], coordinating_body_id=values["coordinating_body_id"], notes=values["notes"],
         unit_reported_at=at if side == Side.UNIT else None,
         community_reported_at=at if side == Side.COMMUNITY else None,
     )
+    shown.id_number, shown.phone = number, values["phone"]  # their stored columns filled by the setters
     shown.standin_registrations = [registration] if registration is not None else []
     shown.attribution_conflict = conflict
     return shown
@@ -1237,8 +1247,9 @@ def returnee_merge(*, actor: User | None, keep: Returnee, remove: Returnee) -> R
     _require(actor, "returnees.merge")
     if keep.pk == remove.pk:
         raise ValidationError(_("Choose two different records."))
-    # Imports add registrations and isolation orders to people they do not lock one by one (their
-    # foreign keys have no constraint): a merge, the only delete of a returnee, waits for them.
+    # Imports add registrations and isolation orders to people they do not lock one by one: a
+    # merge, the only delete of a returnee, waits for them rather than failing at its commit (or
+    # theirs) on the foreign-key constraint.
     _lock()
     keep = Returnee.objects.select_for_update().get(pk=keep.pk)
     remove = Returnee.objects.select_for_update().get(pk=remove.pk)

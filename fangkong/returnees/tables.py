@@ -12,11 +12,12 @@ from typing import Any
 
 from django.db import connections, transaction
 from django.db.models import Case, CharField, DateTimeField, F, Func, Value, When
-from django.db.models.functions import Cast, Coalesce, Concat, Left, Right
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from fangkong.core.ahead import ahead, blocks
 from fangkong.core.excel import BLOCK, ColumnBlocks
+from fangkong.core.fieldcrypt import unseal
 
 from .choices import Category, Line
 
@@ -30,10 +31,11 @@ FREE_TEXT = {"姓名", "工作单位", "居住社区", "居住地址", "来源�
 
 def export_rows(qs: Any, *, clear: bool) -> tuple[list[str], ColumnBlocks]:
     """The export's headers and rows (ID and phone masked unless ``clear``), every column made text
-    by the query itself: labels, masks, dates and, on PostgreSQL, local times. So the rows go to the
+    by the query itself: labels, dates and, on PostgreSQL, local times. So the rows go to the
     writer as the driver returns them, with no Python code per row or per cell. (Loading 200,000
     timestamps into aware datetimes alone runs Django's time zone code per value.) The masks are
-    mask_id_number's and mask_phone's for the 18-digit numbers and 11-digit phones the ledger holds.
+    the ones stored with each record (core.idcard, the one statement of them); only a ``clear``
+    export, for a role that may reveal, opens the sealed numbers, column by column.
 
     Each row comes as one text, its columns joined by U+0001 (which the writer drops anyway: XML
     cannot carry it), and a block of rows is cut into columns by one split: the driver makes one
@@ -44,10 +46,9 @@ def export_rows(qs: Any, *, clear: bool) -> tuple[list[str], ColumnBlocks]:
     blank = Value("")
     columns: list[Any] = [
         F("name"),
-        F("id_number") if clear else Concat(Left("id_number", 6), Value("*" * 8), Right("id_number", 4)),
+        F("id_cipher") if clear else F("id_masked"),
         Case(When(sex="M", then=Value("男")), default=Value("女")),
-        F("phone") if clear else Case(
-            When(phone="", then=blank), default=Concat(Left("phone", 3), Value("****"), Right("phone", 4))),
+        F("phone_cipher") if clear else F("phone_masked"),
         F("unit__name"),
         F("community__name"),
         F("address"),
@@ -72,6 +73,7 @@ def export_rows(qs: Any, *, clear: bool) -> tuple[list[str], ColumnBlocks]:
                   arg_joiner=" || ", template="(%(expressions)s)", output_field=CharField())
     width = len(columns)
     stamps = [] if postgres else [HEADERS.index(header) for header in ("单位报告时间", "社区登记时间")]
+    sealed = [(HEADERS.index("身份证号"), "id_number"), (HEADERS.index("联系电话"), "phone")] if clear else []
     tz = timezone.get_current_timezone()
 
     def local(text: str) -> str:
@@ -85,6 +87,8 @@ def export_rows(qs: Any, *, clear: bool) -> tuple[list[str], ColumnBlocks]:
         for i in stamps:  # rows imported together share their timestamps: each is made local once
             memo = {text: local(text) if text else "" for text in set(result[i])}
             result[i] = list(map(memo.__getitem__, result[i]))
+        for i, purpose in sealed:
+            result[i] = unseal(result[i], purpose)
         return result
 
     def column_blocks() -> Iterator[list[Sequence[Any]]]:

@@ -211,14 +211,16 @@ class ReturneeEditView(ScopedMixin, TemplateView):
 
     def get(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
         returnee = self.instance()
-        initial = {name: getattr(returnee, name) for name in ReturneeEditForm.base_fields}
-        return self.show(ReturneeEditForm(initial=initial), returnee)
+        initial = {name: getattr(returnee, name) for name in ReturneeEditForm.base_fields if name != "phone"}
+        return self.show(ReturneeEditForm(initial=initial, returnee=returnee), returnee)
 
     def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
         returnee = self.instance()
-        form = ReturneeEditForm(request.POST)
+        form = ReturneeEditForm(request.POST, returnee=returnee)
         if form.is_valid():
             data = dict(form.cleaned_data)
+            if not data["phone"]:
+                del data["phone"]  # keeps the number on record
             origin = match_origin(data["origin_text"]) if data["origin_text"] else None
             data["origin_code"] = origin.code if origin else ""
             try:

@@ -9,6 +9,7 @@ import xlsxwriter
 from django.core.management import call_command
 
 from fangkong.audit.models import AuditEntry
+from fangkong.core.idcard import id_digest
 from fangkong.returnees import imports
 from fangkong.returnees.models import LedgerImport, Registration, Returnee
 from tests import factories as f
@@ -226,7 +227,7 @@ def test_a_committed_ledger_is_audited_once_and_each_person_points_to_it(city, l
 
 
 def test_units_named_by_imported_people_stay_protected(city, liaison, tmp_path):
-    """Returnee and registration units have no database constraint; deleting one still fails."""
+    """Deleting a unit an imported person names fails (PROTECT, and the constraint behind it)."""
     from django.db.models import ProtectedError
 
     from fangkong.orgs.choices import UnitKind
@@ -272,7 +273,7 @@ def test_a_known_person_among_new_ones_is_found_even_when_the_chunk_is_written_a
     li = run(liaison, path)
     assert (li.status, li.created, li.unchanged + li.updated) == ("committed", 31, 1)
     assert Returnee.objects.count() == 32 and Registration.objects.filter(side="unit").count() == 32
-    known = Returnee.objects.get(id_number=known_number)
+    known = Returnee.objects.get(id_digest=id_digest(known_number))
     assert set(known.registrations.values_list("side", flat=True)) == {"unit", "community"}
     assert known.unit_reported_at is not None and known.community_reported_at is not None
 

@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from fangkong.accounts.models import User
+from fangkong.core.idcard import id_digest, normalize_id_number
 from fangkong.orgs.choices import UnitKind
 from fangkong.orgs.models import Unit
 from fangkong.passes import services
@@ -81,7 +82,7 @@ class Command(BaseCommand):
             return result.passes
         if o["person"]:
             qs = Person.objects.visible_to(actor)
-            person = qs.filter(id_number=o["person"]).first() or (
+            person = qs.filter(id_digest=id_digest(normalize_id_number(o["person"]))).first() or (
                 qs.filter(pk=int(o["person"])).first() if o["person"].isdigit() and len(o["person"]) < 12 else None
             )
             if person is None:

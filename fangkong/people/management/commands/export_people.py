@@ -42,7 +42,7 @@ class Command(BaseCommand):
             raise CommandError(f"User {user.username!r} (role {user.role or 'none'}) may not export people.")
         filters = {key: options[key] for key in ("unit", "q") if options[key] not in (None, "")}
         filterset = PersonFilterSet(
-            filters, queryset=Person.objects.visible_to(user).select_related("unit", "branch")
+            filters, queryset=Person.objects.visible_to(user).select_related("unit", "branch"), user=user
         )
         if not filterset.is_valid():
             problems = "; ".join(f"{field}: {' '.join(errors)}" for field, errors in filterset.errors.items())

@@ -33,7 +33,7 @@ class Command(BaseCommand):
         if not user_has_perm(actor, "returnees.export"):
             raise CommandError(f"{user}'s role may not export the ledger.")
         data = {name: options[name] for name in FILTERS if options.get(name)}
-        filterset = ReturneeFilterSet(data, queryset=Returnee.objects.visible_to(actor))
+        filterset = ReturneeFilterSet(data, queryset=Returnee.objects.visible_to(actor), user=actor)
         if not filterset.is_valid():
             raise CommandError(f"Invalid filters: {filterset.errors.as_json()}")
         clear = user_has_perm(actor, "returnees.reveal")
