@@ -13,6 +13,7 @@ from django.core.management import call_command
 
 from fangkong.accounts.services import token_create
 from fangkong.audit.models import AuditEntry
+from fangkong.core.idcard import id_digest
 from fangkong.returnees import imports, selectors, services
 from fangkong.returnees.models import LedgerImport, Registration, Returnee
 from tests import factories as f
@@ -173,7 +174,7 @@ def test_an_empty_place_is_taken_without_changing_what_the_other_side_typed(city
     number = f.id_number()
     services.register(actor=staff, side="community", id_number=number, community=city.comm_1, unit=None,
                       **{**HELD, "phone": ""})
-    person = Returnee.objects.get(id_number=number)
+    person = Returnee.objects.get(id_digest=id_digest(number))
     before = state(person)
     # The unit knows its employee's name as well as the ID number (spaces and width aside).
     services.register(actor=liaison_a, side="unit", id_number=number, unit=city.dept_a,
@@ -195,7 +196,7 @@ def test_an_id_number_alone_does_not_take_an_empty_place(city, client, liaison_a
     number = f.id_number()
     services.register(actor=staff, side="community", id_number=number, community=city.comm_1, unit=None,
                       **{**HELD, "phone": ""})
-    person = Returnee.objects.get(id_number=number)
+    person = Returnee.objects.get(id_digest=id_digest(number))
     before = state(person)
     body = {"side": "unit", "id_number": number, "unit_id": city.dept_a.pk, **{k: str(v) for k, v in CLAIM.items()}}
     response = client.post("/api/v1/returnees", body, content_type="application/json", **bearer(liaison_a))
@@ -221,7 +222,7 @@ def test_a_person_in_the_registrants_subtree_is_updated_as_before(city):
     number = f.id_number()
     services.register(actor=body, side="unit", id_number=number, unit=city.industry, **HELD)
     services.register(actor=body, side="unit", id_number=number, unit=other_industry, **CLAIM)
-    person = Returnee.objects.get(id_number=number)
+    person = Returnee.objects.get(id_digest=id_digest(number))
     assert person.unit == other_industry and person.name == CLAIM["name"] and person.category == "other"
     assert not conflicts().exists()
 
