@@ -14,6 +14,7 @@ resident memory (VmHWM) and its parsing child's (ru_maxrss of the children) are 
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -100,6 +101,8 @@ def main() -> None:
                   f"{got['child_mb']:,.0f} MB; {got['status']}, {got['rows']:,} rows read, {got['problems']:,} "
                   f"problems counted, {got['listed']:,} listed. {got['message']}")
             path.unlink()
+    # The stored copies of the uploads (hundreds of megabytes at the finding's size) go with the data.
+    shutil.rmtree(os.environ["FANGKONG_DATA_DIR"], ignore_errors=True)
 
 
 if __name__ == "__main__":
