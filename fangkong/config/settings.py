@@ -276,6 +276,13 @@ FANGKONG_IMPORT_MAX_BYTES = int(os.environ.get("FANGKONG_IMPORT_MAX_BYTES", 50 *
 # A day's daily reports lock this many days later; then only the committee office corrects them.
 FANGKONG_REPORTS_LOCK_DAYS = int(os.environ.get("FANGKONG_REPORTS_LOCK_DAYS", 3))
 FANGKONG_IMPORT_BACKGROUND_BYTES = int(os.environ.get("FANGKONG_IMPORT_BACKGROUND_BYTES", 1024 * 1024))
+# An upload lists at most this many problems; past them it stops checking the file.
+FANGKONG_IMPORT_MAX_PROBLEMS = int(os.environ.get("FANGKONG_IMPORT_MAX_PROBLEMS", 1000))
+# An upload that was not committed is deleted this many days after it was uploaded (`fangkong
+# purge_uploads`, run by every `send_reminders` pass); until then it counts against its
+# uploader's quota of stored uploads.
+FANGKONG_REJECTED_UPLOAD_DAYS = int(os.environ.get("FANGKONG_REJECTED_UPLOAD_DAYS", 30))
+FANGKONG_UPLOAD_QUOTA_MB = int(os.environ.get("FANGKONG_UPLOAD_QUOTA_MB", 500))
 
 # Notifications (fangkong.notify): email goes out over SMTP with Django's backend, read from the
 # environment; failed deliveries are retried after these delays (seconds), then marked failed.

@@ -2,14 +2,18 @@
 sniffed from its content, cells are read in the ledger's limited child process, headers are matched
 with their synonyms, and every problem is listed by row, column, value and a Chinese reason.
 
-Preview writes nothing but the import record (with the normalised rows); commit validates those
-rows against the database again and writes every secondment or none. The file's SHA-256 is kept.
+Preview writes nothing but the import record (with the normalised rows when there is no problem);
+commit validates those rows against the database again and writes every secondment or none. The
+file's SHA-256 is kept, the file itself is not. A list has at most MAX_ROWS rows, and past
+Limits.max_problems problems the reading stops, so what a hostile file costs is bounded; the rows
+of a list that was not committed are deleted after the retention period (purge_expired_lists).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,9 +35,10 @@ from fangkong.people.models import Person
 from fangkong.people.services import pinyin_initials
 from fangkong.returnees.imports import sha256_of
 from fangkong.returnees.ledger.columns import best_header_row, display_header, normalize_header
-from fangkong.returnees.ledger.sniff import LedgerFileError, Limits, sniff
+from fangkong.returnees.ledger.problems import ProblemList
+from fangkong.returnees.ledger.sniff import LedgerFileError, Limits
 from fangkong.returnees.ledger.values import cell_text, id_number, make_date, make_name_batch, make_text
-from fangkong.returnees.ledger.worker import read_columns
+from fangkong.returnees.ledger.worker import read_rows
 from fangkong.returnees.services import UnitDirectory
 
 from .choices import ImportStatus, SecondmentRole
@@ -44,7 +49,9 @@ if TYPE_CHECKING:
     from fangkong.accounts.models import User
 
 HEADER_SEARCH_ROWS = 10
-MAX_STORED_ERRORS = 2000
+# Rows of a list, at most: a city seconds about a thousand cadres; a bigger file is refused as it is
+# read, before it is held.
+MAX_ROWS = 20_000
 
 
 @dataclass(frozen=True)
@@ -100,65 +107,73 @@ def _find_header(grid: Sequence[Sequence[Any]]) -> tuple[int, dict[str, int], di
     return best + 1, indexes, texts
 
 
-def read_file(path: Path, *, default_year: int = 2020) -> tuple[list[dict[str, Any]], list[Problem], dict[str, str]]:
-    """Parse a secondment list: normalised rows (dates as ISO text, ready for JSON) and every cell problem."""
+def read_file(
+    path: Path, *, default_year: int = 2020, problems: ProblemList[Problem] | None = None
+) -> tuple[list[dict[str, Any]], list[Problem], dict[str, str]]:
+    """Parse a secondment list: normalised rows (dates as ISO text, ready for JSON) and its cell
+    problems, the first Limits.max_problems of them: past those, reading stops (``problems``, when
+    given, gets them and their count)."""
     limits = Limits.from_settings()
-    sniffed = sniff(path, limits)
-    columns = read_columns(path, sniffed, limits, header_rows=HEADER_SEARCH_ROWS)
-    nrows = len(columns[0]) if columns else 0
-    head = [[column[i] for column in columns] for i in range(min(HEADER_SEARCH_ROWS, nrows))]
-    start, indexes, texts = _find_header(head)
+    if problems is None:
+        problems = ProblemList(limits.max_problems)
     names = make_name_batch()
     date = make_date(default_year)
     text = make_text(200)
     short = make_text(100)
     rows: list[dict[str, Any]] = []
-    problems: list[Problem] = []
-    for r in range(start, nrows):
-        raw = {key: columns[i][r] for key, i in indexes.items()}
-        if all(cell_text(v).strip() == "" for v in raw.values()):
-            continue
-        excel_row = r + 1
-        row: dict[str, Any] = {"row": excel_row}
-
-        def bad(key: str, value: Any, reason: str, *, _row: int = excel_row) -> None:
-            problems.append(Problem(_row, texts[key], cell_text(value)[:100], reason))
-
-        for key in COLUMN_BY_KEY:
-            value = raw.get(key, "")
-            blank = cell_text(value).strip() == ""
-            if blank:
-                if COLUMN_BY_KEY[key].required:
-                    bad(key, value, f"“{COLUMN_BY_KEY[key].header}”不能为空")
-                row[key] = SecondmentRole.MEMBER if key == "role" else None if key in ("starts_on", "ends_on") else ""
+    with read_rows(path, limits, header_rows=HEADER_SEARCH_ROWS, max_rows=MAX_ROWS) as grid:
+        head = list(itertools.islice(grid, HEADER_SEARCH_ROWS))
+        start, indexes, texts = _find_header([cells for _, cells in head])
+        for r, cells in itertools.chain(head[start:], grid):
+            if problems.full:
+                break
+            raw = {key: cells[i] for key, i in indexes.items()}
+            if all(cell_text(v).strip() == "" for v in raw.values()):
                 continue
-            if key == "name":
-                (clean,), (reason,) = names([value])
-            elif key == "id_number":
-                clean, reason = id_number(value)
-            elif key in ("starts_on", "ends_on"):
-                clean, reason = date(value)
-                clean = clean.isoformat() if clean else None
-            elif key == "role":
-                clean = ROLES.get(cell_text(value).strip().replace(" ", ""))
-                reason = None if clean else ROLE_REASON
-            elif key == "duties":
-                clean, reason = text(value)
-            else:
-                clean, reason = short(value)
-            if reason:
-                bad(key, value, reason)
-            row[key] = clean
-        if row.get("starts_on") and row.get("ends_on") and row["ends_on"] < row["starts_on"]:
-            bad("ends_on", raw.get("ends_on"), "结束日期早于下沉日期")
-        rows.append(row)
-    return rows, problems, texts
+            excel_row = r + 1
+            row: dict[str, Any] = {"row": excel_row}
+
+            def bad(key: str, value: Any, reason: str, *, _row: int = excel_row) -> None:
+                problems.add([Problem(_row, texts[key], cell_text(value)[:100], reason)])
+
+            for key in COLUMN_BY_KEY:
+                value = raw.get(key, "")
+                blank = cell_text(value).strip() == ""
+                if blank:
+                    if COLUMN_BY_KEY[key].required:
+                        bad(key, value, f"“{COLUMN_BY_KEY[key].header}”不能为空")
+                    row[key] = (SecondmentRole.MEMBER if key == "role"
+                                else None if key in ("starts_on", "ends_on") else "")
+                    continue
+                if key == "name":
+                    (clean,), (reason,) = names([value])
+                elif key == "id_number":
+                    clean, reason = id_number(value)
+                elif key in ("starts_on", "ends_on"):
+                    clean, reason = date(value)
+                    clean = clean.isoformat() if clean else None
+                elif key == "role":
+                    clean = ROLES.get(cell_text(value).strip().replace(" ", ""))
+                    reason = None if clean else ROLE_REASON
+                elif key == "duties":
+                    clean, reason = text(value)
+                else:
+                    clean, reason = short(value)
+                if reason:
+                    bad(key, value, reason)
+                row[key] = clean
+            if row.get("starts_on") and row.get("ends_on") and row["ends_on"] < row["starts_on"]:
+                bad("ends_on", raw.get("ends_on"), "结束日期早于下沉日期")
+            rows.append(row)
+    return rows, problems.kept, texts
 
 
 def validate_rows(
-    *, actor: User | None, rows: Sequence[dict[str, Any]], texts: dict[str, str]
+    *, actor: User | None, rows: Sequence[dict[str, Any]], texts: dict[str, str], limit: int | None = None
 ) -> tuple[list[dict[str, Any]], list[Problem]]:
-    """Resolve departments, places and people, and check the scope and overlaps against the database."""
+    """Resolve departments, places and people, and check the scope and overlaps against the database.
+
+    With a ``limit``, checking stops at the row where the problems pass it (they are in row order)."""
     problems: list[Problem] = []
     departments = UnitDirectory(SENDING_KINDS)
     places = UnitDirectory(PLACEMENT_KINDS)
@@ -185,6 +200,8 @@ def validate_rows(
         return texts.get(key, COLUMN_BY_KEY[key].header)
 
     for row in rows:
+        if limit is not None and len(problems) > limit:
+            break
         n = row["row"]
         ok = True
 
@@ -246,25 +263,33 @@ def _masked_problems(errors: list[dict[str, Any]], texts: dict[str, str]) -> lis
 
 
 def import_preview(*, actor: User, source: Path, file_name: str) -> SecondmentImport:
-    """Read and check an uploaded list; record the outcome. Nothing but the record is written."""
+    """Read and check an uploaded list; record the outcome. Nothing but the record is written, and
+    the rows only when there is no problem (only such a preview can be committed)."""
     if not user_has_perm(actor, "deployment.change"):
         raise PermissionDenied(_("Your role may not do this."))
     scope = actor.scopes.select_related("unit").order_by("unit__level").first()
     record = SecondmentImport(
         file_name=file_name[:200], sha256=sha256_of(source), uploaded_by=actor, scope_unit=scope.unit if scope else None
     )
+    limit = Limits.from_settings().max_problems
+    read: ProblemList[Problem] = ProblemList(limit)
     try:
-        rows, problems, texts = read_file(source)
+        rows, _kept, texts = read_file(source, problems=read)
     except LedgerFileError as exc:
         record.status, record.message = ImportStatus.FAILED, str(exc)[:300]
         record.save()
         return record
-    _clean, more = validate_rows(actor=actor, rows=rows, texts=texts)
-    errors = sorted((p.as_dict() for p in [*problems, *more]), key=lambda e: (e["row"], e["column"]))
-    record.rows, record.columns = _sealed_rows(rows), texts
+    # The file's first problems and the database's, each in row order, merged: the first of both.
+    _clean, more = validate_rows(actor=actor, rows=rows, texts=texts, limit=limit)
+    problems: ProblemList[dict[str, Any]] = ProblemList(limit)
+    problems.add(sorted((p.as_dict() for p in [*read.kept, *more]), key=lambda e: (e["row"], e["column"])),
+                 count=read.count + len(more))
+    record.rows = [] if problems.count else _sealed_rows(rows)
+    record.columns = texts
     record.total_rows = len(rows)
-    record.error_count = len(errors)
-    record.errors = _masked_problems(errors[:MAX_STORED_ERRORS], texts)
+    record.error_count = problems.count
+    record.errors = _masked_problems(problems.kept, texts)
+    record.message = problems.message
     record.status = ImportStatus.PREVIEW
     if not rows:
         record.status, record.message = ImportStatus.REJECTED, "名单中没有数据行。"
@@ -280,6 +305,8 @@ def import_commit(*, actor: User, record: SecondmentImport) -> SecondmentImport:
     record = SecondmentImport.objects.select_for_update().get(pk=record.pk)
     if record.status != ImportStatus.PREVIEW or record.error_count:
         raise PermissionDenied(_("Only a preview without problems can be committed."))
+    if record.purged_at is not None:
+        raise PermissionDenied(_("This list was deleted after the retention period; upload it again."))
     rows = _opened_rows(record.rows)
     texts = dict(record.columns)
     # Lock the people named so a concurrent secondment cannot slip in between check and write.
@@ -287,7 +314,7 @@ def import_commit(*, actor: User, record: SecondmentImport) -> SecondmentImport:
     clean, problems = validate_rows(actor=actor, rows=rows, texts=texts)
     if problems:
         record.status = ImportStatus.REJECTED
-        record.errors = _masked_problems([p.as_dict() for p in problems][:MAX_STORED_ERRORS], texts)
+        record.errors = _masked_problems([p.as_dict() for p in problems][: Limits.from_settings().max_problems], texts)
         record.error_count = len(problems)
         record.save()
         return record
@@ -322,6 +349,16 @@ def import_commit(*, actor: User, record: SecondmentImport) -> SecondmentImport:
         detail=f"secondment import sha256={record.sha256} rows={len(clean)} new_people={len(new_people)}",
     )
     return record
+
+
+def purge_expired_lists(*, now: dt.datetime, cutoff: dt.datetime) -> int:
+    """Delete the rows of the lists not committed and uploaded before ``cutoff`` (the record and its
+    problems stay, for the audit); how many lists were purged. Registered in core.retention."""
+    return (
+        SecondmentImport.objects.filter(purged_at=None, uploaded_at__lt=cutoff)
+        .exclude(status=ImportStatus.COMMITTED)
+        .update(rows=[], purged_at=now)
+    )
 
 
 def build_template() -> bytes:

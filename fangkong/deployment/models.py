@@ -150,6 +150,9 @@ class SecondmentImport(models.Model):
     rows = models.JSONField(default=list, blank=True, editable=False)
     columns = models.JSONField(default=dict, blank=True, editable=False)
     committed_at = models.DateTimeField(_("committed at"), null=True, blank=True)
+    # When the rows of a list that was not committed were deleted (FANGKONG_REJECTED_UPLOAD_DAYS
+    # after the upload; the row stays, for the audit).
+    purged_at = models.DateTimeField(_("rows deleted at"), null=True, blank=True)
 
     objects = ScopedQuerySet.as_manager()
     scope_fields = ("scope_unit",)

@@ -1,10 +1,15 @@
 """Issuing passes from an xlsx list: the file is checked and parsed by the ledger's machinery
 (type sniffing, size and zip-bomb limits, parsing in a limited child process), every row is
-validated, and the passes are issued only when no row has a problem (all or nothing)."""
+validated, and the passes are issued only when no row has a problem (all or nothing).
+
+Nothing of the file is kept (the caller's temporary copy goes at once). A list has at most
+MAX_ROWS rows, a cell is kept to MAX_CELL_CHARS characters, and past Limits.max_problems problems
+checking stops: what a hostile file costs is bounded."""
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,9 +23,10 @@ from fangkong.core.scoping import user_has_perm
 from fangkong.orgs.models import Unit
 from fangkong.people.models import Person
 from fangkong.returnees.ledger.columns import best_header_row, normalize_header
-from fangkong.returnees.ledger.sniff import LedgerFileError, Limits, sniff
+from fangkong.returnees.ledger.problems import TOO_MANY
+from fangkong.returnees.ledger.sniff import LedgerFileError, Limits
 from fangkong.returnees.ledger.values import cell_text
-from fangkong.returnees.ledger.worker import read_columns
+from fangkong.returnees.ledger.worker import read_rows
 
 from . import services
 from .models import Pass
@@ -44,6 +50,10 @@ SYNONYMS = {
 _TITLES = {normalize_header(title): key for key, title in COLUMNS.items()} | {
     normalize_header(title): key for key, titles in SYNONYMS.items() for title in titles
 }
+HEADER_ROWS = 5
+# Rows of a list and characters of a cell, at most (no column of a pass holds more than 200).
+MAX_ROWS = 20_000
+MAX_CELL_CHARS = 1000
 KIND_WORDS = {"人员": "staff", "出入证": "staff", "staff": "staff", "车辆": "vehicle", "车辆通行证": "vehicle", "vehicle": "vehicle"}
 
 
@@ -54,6 +64,8 @@ class RowError:
     message: str
 
     def __str__(self) -> str:
+        if not self.row:  # the file as a whole
+            return self.message
         return f"第{self.row}行 {self.column}：{self.message}"
 
 
@@ -78,27 +90,27 @@ def import_passes(*, actor: User, path: Path) -> ImportResult:
     limits = Limits.from_settings()
     result = ImportResult()
     try:
-        columns = read_columns(path, sniff(path, limits), limits, header_rows=5)
+        with read_rows(path, limits, header_rows=HEADER_ROWS, max_rows=MAX_ROWS) as grid:
+            head = list(itertools.islice(grid, HEADER_ROWS))
+            if not head:
+                result.errors.append(RowError(0, "", _("The file has no rows.")))
+                return result
+            # The header is the top row naming the most columns (titles may stand above it).
+            first, index = best_header_row([cells for _, cells in head], _TITLES, HEADER_ROWS)
+            first = max(first, 0)
+            for key in ("kind", "unit", "start", "end"):
+                if key not in index:
+                    result.errors.append(RowError(first + 1, COLUMNS[key], _("This column is missing.")))
+            if result.errors:
+                return result
+            body = []
+            for r, row in itertools.chain(head[first + 1 :], grid):
+                cells = {key: _cell(row[i], keep_dates=key in ("start", "end")) for key, i in index.items()}
+                if any(cell_text(v).strip() for v in cells.values()):
+                    body.append((r + 1, cells))
     except LedgerFileError as exc:
         result.errors.append(RowError(0, "", exc.message))
         return result
-    rows = list(zip(*columns, strict=True)) if columns else []
-    if not rows:
-        result.errors.append(RowError(0, "", _("The file has no rows.")))
-        return result
-    # The header is the top row naming the most columns (titles may stand above it).
-    first, index = best_header_row(rows, _TITLES, 5)
-    first = max(first, 0)
-    for key in ("kind", "unit", "start", "end"):
-        if key not in index:
-            result.errors.append(RowError(first + 1, COLUMNS[key], _("This column is missing.")))
-    if result.errors:
-        return result
-    body = [
-        (n, {key: cell_text(row[i]).strip() if key not in ("start", "end") else row[i] for key, i in index.items()})
-        for n, row in enumerate(rows[first + 1:], start=first + 2)
-    ]
-    body = [(n, cells) for n, cells in body if any(cell_text(v).strip() for v in cells.values())]
     # Every unit, zone and person the list names, each looked up once, all in the actor's scope.
     codes = {cells["unit"] for _n, cells in body} | {c for _n, cells in body for c in _zone_codes(cells)}
     units = {u.code: u for u in Unit.objects.visible_to(actor).filter(code__in=codes)}
@@ -107,6 +119,10 @@ def import_passes(*, actor: User, path: Path) -> ImportResult:
     people = {by_digest[p.id_digest]: p for p in Person.objects.visible_to(actor).filter(id_digest__in=by_digest)}
     plans: list[tuple[int, dict[str, Any]]] = []
     for n, cells in body:
+        if len(result.errors) > limits.max_problems:
+            del result.errors[limits.max_problems :]
+            result.errors.append(RowError(0, "", TOO_MANY.format(limit=limits.max_problems)))
+            break
         errors_before = len(result.errors)
 
         def err(key: str, message: str, n: int = n) -> None:
@@ -160,6 +176,14 @@ def import_passes(*, actor: User, path: Path) -> ImportResult:
     except _Rollback:
         result.passes = []
     return result
+
+
+def _cell(value: Any, *, keep_dates: bool) -> Any:
+    """A cell as stripped text (a date kept as it is where a date is expected), cut to MAX_CELL_CHARS:
+    a longer one is refused by its column's check all the same."""
+    if keep_dates and not isinstance(value, str):
+        return value
+    return cell_text(value).strip()[:MAX_CELL_CHARS]
 
 
 def _zone_codes(cells: dict[str, Any]) -> list[str]:

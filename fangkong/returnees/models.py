@@ -252,6 +252,11 @@ class LedgerImport(models.Model):
     error_count = models.PositiveIntegerField(_("errors"), default=0)
     errors = models.JSONField(_("problems"), default=list, blank=True)
     committed_at = models.DateTimeField(_("committed at"), null=True, blank=True)
+    # The stored file's size, counted against the uploader's quota while the import is not committed.
+    file_size = models.BigIntegerField(_("file size"), default=0)
+    # When the stored file was deleted: an upload that was not committed keeps its file for
+    # FANGKONG_REJECTED_UPLOAD_DAYS (the row stays, for the audit).
+    purged_at = models.DateTimeField(_("file deleted at"), null=True, blank=True)
 
     objects = ScopedQuerySet.as_manager()
     scope_fields = ("scope_unit",)

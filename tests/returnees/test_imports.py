@@ -302,8 +302,8 @@ def test_batches_are_validated_one_ahead_in_order_and_a_late_failure_reaches_the
 
     seen = []
     with pytest.raises(Broken):
-        for batch, (clean, problems) in imports._validated_ahead(batches(), Validator(), {}):
-            assert clean is batch.rows and problems == []
+        for batch, (clean, problems, count) in imports._checked_ahead(batches(), Validator(), {}, 1001):
+            assert clean == batch.rows and problems == [] and count == 0
             seen.append(clean[0]["row"])
     assert seen == [2, 3]
     assert Validator.threads and threading.current_thread().name not in Validator.threads

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .columns import FIELD_BY_KEY, FIELDS, HEADER_SEARCH_ROWS, REQUIRED, SIDES, find_header
+from .problems import ProblemList
 from .sniff import LedgerFileError, Limits, sniff
 from .values import EMPTY, cell_text, normalizers
 from .worker import read_batches
@@ -28,16 +29,19 @@ class CellError:
 @dataclass
 class ParsedLedger:
     rows: list[dict[str, Any]]  # "row" (Excel row number) + every field key, normalised (None where invalid)
-    errors: list[CellError]
+    errors: list[CellError]  # the first Limits.max_problems problems
     columns: dict[str, str]  # field key -> header text found
     file_type: str  # "xlsx" | "xls" | "ods" | "csv"
     sha256: str
+    error_count: int = 0  # problems found; past the limit, reading stopped (and `message` says so)
+    message: str = ""
 
 
 @dataclass
 class LedgerBatch:
     rows: list[dict[str, Any]]  # as ParsedLedger.rows, for one batch of the file's rows
-    errors: list[CellError]
+    errors: list[CellError]  # the batch's first problems in row and column order (at most the limit + 1)
+    more: int = 0  # how many more problems the batch has, counted but not made
 
 
 @dataclass
@@ -56,15 +60,20 @@ def read_ledger(
     """Read a unit-side or community-side ledger; raise LedgerFileError when the file itself is unusable.
 
     Rows with problems are kept (their bad values are None) and each problem is listed, so the caller
-    can show a full preview. `default_year` completes dates written without a year ("2月10日").
+    can show a full preview, up to Limits.max_problems: past that, reading stops. `default_year`
+    completes dates written without a year ("2月10日").
     """
+    limits = limits or Limits.from_settings()
     rows: list[dict[str, Any]] = []
-    errors: list[CellError] = []
+    problems: ProblemList[CellError] = ProblemList(limits.max_problems)
     with open_ledger(path, side=side, limits=limits, default_year=default_year) as stream:
         for batch in stream.batches:
             rows.extend(batch.rows)
-            errors.extend(batch.errors)
-    return ParsedLedger(rows, errors, stream.columns, stream.file_type, stream.sha256)
+            problems.add(batch.errors, count=len(batch.errors) + batch.more)
+            if problems.full:
+                break
+    return ParsedLedger(rows, problems.kept, stream.columns, stream.file_type, stream.sha256, problems.count,
+                        problems.message)
 
 
 @contextlib.contextmanager
@@ -74,7 +83,9 @@ def open_ledger(
     """read_ledger one batch at a time, for files too big to hold as rows all at once.
 
     Every file-level problem (LedgerFileError) is raised on entering; within the file, a duplicate
-    ID number is found across batches as well.
+    ID number is found across batches as well. Each batch makes at most Limits.max_problems + 1 of
+    its problems (the first, in row and column order) and counts the rest: a caller that stops
+    past the limit never holds more than that. Leaving the block early stops the parsing child.
     """
     if side not in SIDES:
         raise ValueError(f"side must be one of {SIDES}, not {side!r}")
@@ -88,6 +99,7 @@ def open_ledger(
         nrows = len(first[0]) if first else 0
         head = [[column[i] for column in first] for i in range(min(HEADER_SEARCH_ROWS, nrows))]
         header = find_header(head, side)
+        budget = limits.max_problems + 1
 
         def batches() -> Iterator[LedgerBatch]:
             seen: dict[str, int] = {}
@@ -96,8 +108,10 @@ def open_ledger(
             offset = nrows
             while True:
                 if data and data[0]:
-                    rows, errors = _validate(data, start, header.indexes, header.texts, side, default_year, seen)
-                    yield LedgerBatch(rows, errors)
+                    rows, errors, count = _validate(
+                        data, start, header.indexes, header.texts, side, default_year, seen, budget
+                    )
+                    yield LedgerBatch(rows, errors, count - len(errors))
                 batch = next(grid, None)
                 if batch is None:
                     return
@@ -155,12 +169,15 @@ def _validate(
     side: str,
     default_year: int,
     seen: dict[str, int],
-) -> tuple[list[dict[str, Any]], list[CellError]]:
+    budget: int | None = None,
+) -> tuple[list[dict[str, Any]], list[CellError], int]:
     """Validate column by column: each distinct value of a column is normalised once.
 
     Ledgers repeat their communities, units, categories and dates, so this is what keeps a
     100,000-row file to a fraction of a second here. `seen` holds the ID numbers of earlier batches
-    (and gets this batch's), with the row each was first seen in.
+    (and gets this batch's), with the row each was first seen in. Returns the rows, the first
+    `budget` problems in row and column order (all without a budget) and how many there are: a
+    batch of hostile rows makes a bounded number of CellErrors, whatever it holds.
     """
     norms = normalizers(default_year)
     required = REQUIRED[side]
@@ -206,33 +223,51 @@ def _validate(
         pairs = list(zip(raws, blanks, strict=True))
         keep = [i for i in range(n) if any(raw[i] not in blank for raw, blank in pairs)]
 
-    found: list[tuple[int, int, CellError]] = []
+    # Each problem is first a position (row index, column position); only the first `budget` of
+    # them, in row and column order, become CellErrors. Those are among each column's first `budget`.
+    limit = budget if budget is not None else n * (len(keys) + 1)
+    candidates: list[tuple[int, int]] = []
+    count = 0
     for pos, key in enumerate(keys):
-        raw, blank, bad, header = raws[pos], blanks[pos], reasons[pos], texts[key]
-        missing = f"“{FIELD_BY_KEY[key].header}”不能为空" if key in required and blank else None
-        if not bad and not missing:
+        raw, blank, bad = raws[pos], blanks[pos], reasons[pos]
+        flagged = bad.keys() | blank if key in required and blank else bad.keys()
+        if not flagged:
             continue
-        for i in keep:
-            v = raw[i]
-            if v in bad:
-                cell = v[1] if isinstance(v, tuple) else v
-                found.append((i, pos, CellError(start + i + 1, header, cell_text(cell)[:100], bad[v])))
-            elif missing and v in blank:
-                found.append((i, pos, CellError(start + i + 1, header, "", missing)))
+        hits = [i for i in keep if raw[i] in flagged]
+        count += len(hits)
+        candidates.extend((i, pos) for i in hits[:limit])
 
     id_pos = keys.index("id_number")
     numbers = [values[id_pos][i] for i in keep]
     present = [number for number in numbers if number]
+    duplicates: dict[int, int] = {}  # row index -> the row its ID number was first seen in
     if len(set(present)) == len(present) and seen.keys().isdisjoint(present):
         seen.update((number, start + i + 1) for i, number in zip(keep, numbers, strict=True) if number)
     else:
+        found = 0
         for i, number in zip(keep, numbers, strict=True):
             if number:
                 first = seen.setdefault(number, start + i + 1)
                 if first != start + i + 1:
-                    reason = f"与第{first}行的身份证号重复（同一人在文件中出现两次）"
-                    found.append((i, id_pos, CellError(start + i + 1, texts["id_number"], number, reason)))
-    found.sort(key=lambda item: (item[0], item[1]))
+                    found += 1
+                    if found <= limit:
+                        duplicates[i] = first
+                        candidates.append((i, id_pos))
+        count += found
+    candidates.sort()
+
+    errors: list[CellError] = []
+    for i, pos in candidates[:limit]:
+        key, raw = keys[pos], raws[pos]
+        row, header, v = start + i + 1, texts[key], raw[i]
+        if pos == id_pos and i in duplicates:
+            reason = f"与第{duplicates[i]}行的身份证号重复（同一人在文件中出现两次）"
+            errors.append(CellError(row, texts["id_number"], values[id_pos][i], reason))
+        elif v in reasons[pos]:
+            cell = v[1] if isinstance(v, tuple) else v
+            errors.append(CellError(row, header, cell_text(cell)[:100], reasons[pos][v]))
+        else:  # blank in a required column
+            errors.append(CellError(row, header, "", f"“{FIELD_BY_KEY[key].header}”不能为空"))
 
     by_key = dict(zip(keys, values, strict=True))
     if not isinstance(keep, range):
@@ -240,4 +275,4 @@ def _validate(
     row_numbers = [start + i + 1 for i in keep]
     fields = [by_key.get(f.key) or itertools.repeat(EMPTY.get(f.key, "")) for f in FIELDS]
     rows = list(map(_row, row_numbers, *fields))
-    return rows, [error for _, _, error in found]
+    return rows, errors, count

@@ -39,6 +39,9 @@ class Limits:
     memory_bytes: int = 1536 * MB
     cpu_seconds: int = 60
     timeout_seconds: float = 90.0
+    # Problems listed per upload: past this many, checking stops (reading and validating more of a
+    # hostile file would only cost memory and time for problems nobody reads).
+    max_problems: int = 1000
 
     @classmethod
     def from_settings(cls) -> "Limits":

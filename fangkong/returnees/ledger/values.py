@@ -116,6 +116,14 @@ EXCEL_EPOCH = dt.date(1899, 12, 30)  # serial 1 is 1900-01-01 in the 1900 date s
 MIN_YEAR, MAX_YEAR = 2000, 2100
 
 
+def _forget_frames(exc: ValidationError) -> None:
+    """Drop a caught ValidationError's traceback. Django's ValidationError refers to itself (its
+    error_list holds it), so it lives until the cyclic garbage collector runs, which an import
+    pauses; its traceback would keep the frames that called it alive as long, and with them the
+    whole batch of rows being normalised: every batch with one bad value would stay in memory."""
+    exc.__traceback__ = None
+
+
 def cell_text(value: Any) -> str:
     """A cell as text, the way Excel would show it."""
     if value is None:
@@ -191,6 +199,7 @@ def id_number(raw: Any) -> Result:
     try:
         info = parse_id_number(text)
     except ValidationError as exc:
+        _forget_frames(exc)
         if exc.code == "checksum" and text.endswith("000"):
             return None, EXCEL_NUMBER
         return None, _ID_REASONS.get(str(exc.code), _ID_REASONS["format"]).format(n=len(text))
@@ -240,7 +249,8 @@ def phone(raw: Any) -> Result:
         return None, PHONE_REASON
     try:
         return normalize_phone(text), None
-    except ValidationError:
+    except ValidationError as exc:
+        _forget_frames(exc)
         return None, PHONE_REASON
 
 
@@ -305,6 +315,7 @@ def make_text(max_length: int, *, multiline: bool = False) -> Normalizer:
         try:
             return clean_text(value, max_length=max_length, multiline=multiline), None
         except ValidationError as exc:
+            _forget_frames(exc)
             reason = _TEXT_REASONS.get(str(exc.code), _TEXT_REASONS["control"])
             return None, reason.format(max=max_length, n=len(quick))
 

@@ -9,7 +9,9 @@ The child only reads cells; it does not validate them. It keeps the first visibl
 the columns that have something in the header search rows (a value far to the right has no header
 and would be ignored anyway). Hidden rows and columns cannot be seen through calamine: they are read
 like visible ones. The grid goes back batch by batch, each pickled into a temporary file as soon as it
-is made and loaded with an unpickler that accepts nothing but plain values and dates.
+is made and loaded with an unpickler that accepts nothing but plain values and dates. A batch holds
+at most BATCH_ROWS rows and about BATCH_CHARS characters, so what the parent holds of a batch is
+bounded whatever the cells hold.
 """
 
 import array
@@ -31,7 +33,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any, NoReturn
 
-from .sniff import CORRUPT, ENCRYPTED, LedgerFileError, Limits, Sniffed
+from .sniff import CORRUPT, ENCRYPTED, LedgerFileError, Limits, Sniffed, sniff
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +60,13 @@ SEPARATOR = "\x00"
 # Rows per batch: what the child transposes and the parent validates and writes at a time (the
 # parent validates the next batch while the database writes this one).
 BATCH_ROWS = 20_000
+# Characters of cell text per batch, at most: a batch of cells of 32,000 characters is cut into
+# fewer rows, so that what the parent holds of one batch stays in the tens of megabytes whatever
+# the cells hold (20,000 rows of an ordinary ledger are 1.5 to 3 million characters).
+BATCH_CHARS = 4_000_000
+# Columns read, at most: no list the platform reads has a hundred, and a header row reaching
+# column XFD would make every row of the batch that wide.
+MAX_COLUMNS = 256
 # Exit status of a child that ran out of memory in Python code (rather than being killed).
 EXIT_MEMORY = 3
 # calamine holds a dense grid of 32-byte cells and to_python adds an 8-byte reference per cell.
@@ -90,6 +99,7 @@ def read_batches(path: Path, sniffed: Sniffed, limits: Limits, *, header_rows: i
             str(limits.memory_bytes),
             str(limits.cpu_seconds),
             str(header_rows),
+            str(BATCH_CHARS),
         ]
         # A bare environment: a parser that a hostile file might subvert gets no secrets from ours.
         env = {
@@ -193,6 +203,33 @@ def read_columns(path: Path, sniffed: Sniffed, limits: Limits, *, header_rows: i
                 for column, part in zip(columns, batch, strict=True):
                     column.extend(part)
     return columns
+
+
+TOO_MANY_ROWS = "文件超过{limit}行，请拆分成几个文件后分批上传。"
+
+
+@contextlib.contextmanager
+def read_rows(path: Path, limits: Limits, *, header_rows: int, max_rows: int) -> Iterator[Iterator[tuple[int, tuple[Any, ...]]]]:
+    """The first visible sheet row by row, as (grid index, cells), for lists read whole (secondments,
+    passes): the file's type is sniffed first, and a sheet with more than ``max_rows`` rows that
+    are not blank is refused (LedgerFileError) as soon as the reader gets there, so the caller
+    never holds more than that many rows. Leaving the block early stops the parsing child.
+    """
+    sniffed = sniff(path, limits)
+    with read_batches(path, sniffed, limits, header_rows=header_rows) as batches:
+
+        def rows() -> Iterator[tuple[int, tuple[Any, ...]]]:
+            index = filled = 0
+            for batch in batches:
+                for row in zip(*batch, strict=True):
+                    if any(cell != "" and cell is not None for cell in row):
+                        filled += 1
+                        if filled > max_rows:
+                            raise LedgerFileError(TOO_MANY_ROWS.format(limit=max_rows))
+                    yield index, row
+                    index += 1
+
+        yield rows()
 
 
 def _decode(kind: str, value: Any) -> list[Any]:
@@ -342,26 +379,65 @@ def _read_csv(path: str, encoding: str, delimiter: str) -> Iterator[list[Any]]:
         raise _Refused(CSV_ERROR.format(detail=exc)) from None
 
 
-def _write_batches(emit: Callable[[Any], None], rows: Iterable[list[Any]], header_rows: int) -> None:
+def _write_batches(
+    emit: Callable[[Any], None], rows: Iterable[list[Any]], header_rows: int, batch_chars: int = BATCH_CHARS
+) -> None:
     """Emit the grid in batches of BATCH_ROWS rows: ("ok", first batch), the other batches, None.
 
-    Only the columns that have a value somewhere in the header search rows are kept.
+    Only the columns that have a value somewhere in the header search rows are kept. A batch
+    whose cells hold more than ``batch_chars`` characters goes as several smaller ones (the first
+    keeps the header search rows together).
     """
     iterator = iter(rows)
     head = list(itertools.islice(iterator, header_rows))
     width = _width(head)
     batch = head + list(itertools.islice(iterator, BATCH_ROWS - len(head)))
-    emit(("ok", _encode(batch, width)))
-    while batch := list(itertools.islice(iterator, BATCH_ROWS)):
-        emit(_encode(batch, width))
+    first = True
+    while batch:
+        for part in _parts(batch, width, batch_chars, header_rows if first else 1):
+            emit(("ok", part) if first else part)
+            first = False
+        batch = list(itertools.islice(iterator, BATCH_ROWS))
+    if first:  # an empty sheet still says "ok"
+        emit(("ok", _encode([], width)))
     emit(None)
 
 
+def _parts(rows: list[list[Any]], width: int, batch_chars: int, keep: int) -> Iterator[list[tuple[str, Any]]]:
+    """The rows encoded, cut into parts of at most ``batch_chars`` characters of text each (a part
+    of ``keep`` rows or one row may hold more: a row is never split)."""
+    encoded = _encode(rows, width)
+    size = _chars(encoded)
+    if size <= batch_chars or len(rows) <= keep:
+        yield encoded
+        return
+    del encoded
+    # Parts of about batch_chars each, assuming the text is spread evenly; a part that is still
+    # too big is cut again.
+    step = max(keep, len(rows) * batch_chars // size, 1)
+    yield from _parts(rows[:step], width, batch_chars, keep)
+    for start in range(step, len(rows), step):
+        yield from _parts(rows[start : start + step], width, batch_chars, 1)
+
+
+def _chars(encoded: list[tuple[str, Any]]) -> int:
+    """Characters of text in an encoded batch (a number or date counts as a few)."""
+    total = 0
+    for kind, value in encoded:
+        if kind == "s":
+            total += len(value)
+        elif kind == "d":
+            total += len(value[0]) + sum(len(v) if v.__class__ is str else 8 for v in value[1].values())
+        else:
+            total += sum(len(v) if v.__class__ is str else 8 for v in value)
+    return total
+
+
 def _width(head: list[list[Any]]) -> int:
-    """How many columns have a value somewhere in the header search rows."""
+    """How many columns have a value somewhere in the header search rows (MAX_COLUMNS at most)."""
     width = 0
     for row in head:
-        for i in range(len(row) - 1, width - 1, -1):
+        for i in range(min(len(row), MAX_COLUMNS) - 1, width - 1, -1):
             value = row[i]
             if value != "" and value is not None:
                 width = i + 1
@@ -400,7 +476,7 @@ def _encode(rows: list[list[Any]], width: int) -> list[tuple[str, Any]]:
 
 
 def main(argv: list[str]) -> int:
-    path, file_type, encoding, delimiter, out, memory, cpu, header_rows = argv
+    path, file_type, encoding, delimiter, out, memory, cpu, header_rows, batch_chars = argv
     # Load the parser's code before the memory limit, so that a tight limit fails the parse, not the import.
     import defusedxml.ElementTree  # noqa: F401
     import python_calamine  # noqa: F401
@@ -424,7 +500,7 @@ def main(argv: list[str]) -> int:
                 rows = _read_csv(path, encoding, delimiter)
             else:
                 rows = _read_spreadsheet(path, file_type, int(memory))
-            _write_batches(emit, rows, int(header_rows))
+            _write_batches(emit, rows, int(header_rows), int(batch_chars))
         except _Refused as exc:
             error = str(exc)
         except MemoryError:

@@ -3,7 +3,8 @@
 One pass runs the daily-report reminder stages due at that moment (fangkong.reports.reminders),
 checks the days not yet locked against the returnee ledger again (concealment flags for reports
 the ledger has since contradicted), and then sends every delivery that is due (a sweep beside the background worker, so reminders go
-out even when no worker runs). ``--loop`` repeats the pass every ``--interval`` seconds; it is
+out even when no worker runs). Each pass also deletes the uploads not committed that are past their
+retention period (`fangkong purge_uploads`). ``--loop`` repeats the pass every ``--interval`` seconds; it is
 what `make run` starts beside the web server. Passes are idempotent: nothing is sent twice.
 """
 
@@ -38,6 +39,7 @@ class Command(BaseCommand):
         parser.add_argument("--interval", type=int, default=60, help="Seconds between passes with --loop.")
 
     def handle(self, *args: Any, at: str | None, loop: bool, interval: int, **options: Any) -> None:
+        from fangkong.core.retention import purge_uploads
         from fangkong.reports.reminders import reminder_pass
         from fangkong.reports.services import concealment_rescan, lock_days
 
@@ -48,6 +50,7 @@ class Command(BaseCommand):
                 today = timezone.localdate(moment or timezone.now())
                 flags = concealment_rescan(since=today - dt.timedelta(days=lock_days()), until=today, at=moment)
                 attempted = deliver_due()
+                purged = sum(purge_uploads(now=moment or timezone.now()).values())
             except Exception:
                 if not loop:
                     raise
@@ -60,7 +63,8 @@ class Command(BaseCommand):
                 stamp = timezone.localtime(moment or timezone.now()).strftime("%Y-%m-%d %H:%M")
                 self.stdout.write(
                     f"{stamp} reminders={sent['before']} deadline={sent['deadline']} "
-                    f"next_day={sent['next_day']} concealment_flags={len(flags)} deliveries_attempted={attempted}"
+                    f"next_day={sent['next_day']} concealment_flags={len(flags)} deliveries_attempted={attempted} "
+                    f"uploads_purged={purged}"
                 )
             if not loop:
                 return
