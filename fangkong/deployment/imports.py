@@ -353,12 +353,16 @@ def import_commit(*, actor: User, record: SecondmentImport) -> SecondmentImport:
 
 def purge_expired_lists(*, now: dt.datetime, cutoff: dt.datetime) -> int:
     """Delete the rows of the lists not committed and uploaded before ``cutoff`` (the record and its
-    problems stay, for the audit); how many lists were purged. Registered in core.retention."""
-    return (
-        SecondmentImport.objects.filter(purged_at=None, uploaded_at__lt=cutoff)
-        .exclude(status=ImportStatus.COMMITTED)
-        .update(rows=[], purged_at=now)
-    )
+    problems stay, for the audit, without the cell values copied from the file); how many lists
+    were purged. Registered in core.retention."""
+    expired = (SecondmentImport.objects.filter(purged_at=None, uploaded_at__lt=cutoff)
+               .exclude(status=ImportStatus.COMMITTED).only("pk", "errors"))
+    purged = 0
+    for record in expired:
+        errors = [{**e, "value": ""} for e in record.errors] if isinstance(record.errors, list) else []
+        purged += SecondmentImport.objects.filter(pk=record.pk, purged_at=None).update(
+            rows=[], errors=errors, purged_at=now)
+    return purged
 
 
 def build_template() -> bytes:

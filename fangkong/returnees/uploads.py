@@ -6,7 +6,7 @@ read again by preview and commit. A committed import keeps its file: it is the s
 records it wrote, named by its SHA-256 in the audit log. An upload that was not committed
 (rejected, unusable, a preview left, or stuck in the queue) counts against its uploader's quota
 and is deleted FANGKONG_REJECTED_UPLOAD_DAYS after it was uploaded; its LedgerImport row stays,
-with `purged_at` set. Deleting a shared copy and storing a new upload of the same file lock the
+with `purged_at` set and its problems without the cell values copied from the file. Deleting a shared copy and storing a new upload of the same file lock the
 imports that hold it, so neither loses the other's file.
 """
 
@@ -124,7 +124,11 @@ def purge_ledger_uploads(*, now: dt.datetime, cutoff: dt.datetime) -> int:
             group = [pk for pk, status, at in holders if status != ImportStatus.COMMITTED and at < cutoff]
             if not group:
                 continue
-            LedgerImport.objects.filter(pk__in=group).update(purged_at=now)
+            # The problem list goes with the file: row, column and reason stay (what the page and the
+            # audit need), the cell values copied from the file do not.
+            for li in LedgerImport.objects.filter(pk__in=group).only("pk", "errors"):
+                errors = [{**e, "value": ""} for e in li.errors] if isinstance(li.errors, list) else []
+                LedgerImport.objects.filter(pk=li.pk).update(purged_at=now, errors=errors)
             purged += len(group)
             if len(group) < len(holders):
                 continue  # a committed or younger import shares the file
