@@ -272,14 +272,16 @@ def _p50_p95(samples: list[float]) -> str:
     return f"p50 {ordered[len(ordered) // 2]:.1f} ms, p95 {ordered[int(len(ordered) * 0.95) - 1]:.1f} ms"
 
 
-def database_floor(rows: int) -> tuple[float, float]:
+def database_floor(rows: int, *, constraints: bool = True) -> tuple[float, float]:
     """PostgreSQL alone: what it takes to write the rows an import of ``rows`` new people writes
     (returnee, registration, isolation order, with their indexes, checks and foreign-key
     constraints), the rows made inside the server from generate_series: no file, no parsing, no
     Python, no network, no encryption (the sealed values and digests are stand-ins of their
     length). Rolled back after the constraints are checked.
     Wall-clock seconds and the server's CPU seconds: the most any import can reach on this
-    machine is ``rows`` divided by these."""
+    machine is ``rows`` divided by these. ``constraints=False`` writes the same with the foreign-key
+    triggers off (``session_replication_role = replica``, a superuser's setting): the difference is
+    what the constraints cost an import."""
     from django.db import connection, transaction
 
     class Undo(Exception):
@@ -315,6 +317,8 @@ def database_floor(rows: int) -> tuple[float, float]:
     start = time.perf_counter()
     try:
         with transaction.atomic(), connection.cursor() as cursor:
+            if not constraints:
+                cursor.execute("SET LOCAL session_replication_role = replica")
             cursor.execute(sql, {"rows": rows, "unit": unit, "community": community})
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the deferred checks an import's commit runs
             raise Undo
@@ -398,6 +402,9 @@ def main() -> None:
             print(f"[{db}] the database alone writing the same {args.rows:,} people (their three rows, made in "
                   f"SQL: no file, no Python): {seconds:.2f} s ({server:.2f} s of server CPU) = at most "
                   f"{args.rows / seconds:,.0f} rows/s for any import on this machine")
+            bare, bare_server = database_floor(args.rows, constraints=False)
+            print(f"[{db}] what the foreign-key constraints cost the import: {seconds - bare:+.2f} s "
+                  f"({server - bare_server:+.2f} s of server CPU; the same write without them: {bare:.2f} s)")
         elapsed, created, cpu = ours(path, office)
         parent, child = peak_mb()
         print(f"[{db}] import {args.rows:,} rows end to end, ID numbers and phones sealed and digested, foreign keys "
