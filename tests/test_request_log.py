@@ -133,7 +133,7 @@ def test_an_error_goes_with_its_traceback_to_the_error_log_and_one_line_to_the_c
 
 
 def run_with(env_changes, *args):
-    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "PASSES_KEY_SECRET", "FANGKONG_SECURE"}}
+    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "PASSES_KEY_SECRET", "FANGKONG_FIELD_KEY", "FANGKONG_SECURE"}}
     env.update(env_changes)
     return subprocess.run([sys.executable, *args], env=env, capture_output=True, text=True, timeout=120)
 
@@ -145,13 +145,14 @@ def test_production_refuses_to_start_without_its_secrets(tmp_path, entry):
     args = (["-m", "fangkong", "check"] if entry == "command"
             else ["-c", "import fangkong.config.wsgi"])
     base = {"FANGKONG_SECURE": "1", "FANGKONG_DATA_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "fangkong.config.settings"}
-    neither = run_with(base, *args)
-    assert neither.returncode != 0
-    assert "needs these secrets set explicitly in the environment: SECRET_KEY, PASSES_KEY_SECRET" in neither.stderr
-    only_django = run_with({**base, "SECRET_KEY": "k" * 60}, *args)
-    assert only_django.returncode != 0
-    assert "environment: PASSES_KEY_SECRET (" in only_django.stderr
-    only_passes = run_with({**base, "PASSES_KEY_SECRET": "p" * 60}, *args)
-    assert only_passes.returncode != 0 and "environment: SECRET_KEY (" in only_passes.stderr
-    both = run_with({**base, "SECRET_KEY": "k" * 60, "PASSES_KEY_SECRET": "p" * 60}, *args)
-    assert both.returncode == 0, both.stderr
+    secrets = {"SECRET_KEY": "k" * 60, "PASSES_KEY_SECRET": "p" * 60, "FANGKONG_FIELD_KEY": "f" * 48}
+    none = run_with(base, *args)
+    assert none.returncode != 0
+    assert ("needs these secrets set explicitly in the environment: SECRET_KEY, PASSES_KEY_SECRET, "
+            "FANGKONG_FIELD_KEY") in none.stderr
+    for missing in secrets:
+        given = {name: value for name, value in secrets.items() if name != missing}
+        short = run_with({**base, **given}, *args)
+        assert short.returncode != 0 and f"environment: {missing} (" in short.stderr, missing
+    every = run_with({**base, **secrets}, *args)
+    assert every.returncode == 0, every.stderr
