@@ -118,6 +118,7 @@ def main() -> None:
     from django.test import Client
 
     from fangkong.accounts.services import token_create
+    from fangkong.core.actors import SYSTEM
     from fangkong.orgs.models import Unit
     from fangkong.people.models import Person
     from tests.conftest import login_client
@@ -128,7 +129,7 @@ def main() -> None:
     office = user("committee_office", Unit.objects.get(code="C0"))
     client = login_client(office)
     api = Client()
-    auth = {"HTTP_AUTHORIZATION": f"Bearer {token_create(user=office)}"}
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token_create(user=office, actor=SYSTEM)}"}
     rng = random.Random(2)
     print("Person list, filtered by a subtree (first page of 50, with the total count):")
     for kind, pool in ids.items():
