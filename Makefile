@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .ONESHELL:
 .SHELLFLAGS := -eu -o pipefail -c
 
-PYTHON ?= $(shell for p in python3.13 python3.12 python3.11; do command -v $$p >/dev/null && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' && echo $$p && break; done)
+PYTHON ?= $(shell for p in python3.13 python3.12 python3.11; do command -v $$p >/dev/null && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null && echo $$p && break; done)
 VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
@@ -13,23 +13,56 @@ THREADS ?= 32
 PG_URL ?= postgres://postgres@127.0.0.1:5432/fangkong
 export FANGKONG_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run serve install install-test test lint check test-sqlite test-postgres fuzz chromium bench clean messages
+.PHONY: run serve install install-test install-bench lock test lint check test-sqlite test-postgres fuzz chromium bench clean messages
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "fangkong needs Python 3.11 or newer on PATH"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e .
+# The application's dependencies are installed from the lock files in requirements/ (every
+# version pinned, every file checked against its hash), then the package itself without its
+# dependencies: two installs get the same versions. pyproject.toml keeps the ranges; `make lock`
+# turns them into the lock files. A lock that no longer satisfies pyproject.toml is refused
+# before anything is installed, and `pip check` proves the result complete.
+LOCK_CHECK = $(BIN)/python scripts/check_lock.py
+define install_locked
+	$(LOCK_CHECK) $(1)
+	$(BIN)/pip install -q --require-hashes -r $(1)
+	$(BIN)/pip install -q --no-deps -e .
+	$(BIN)/pip check >/dev/null || { $(BIN)/pip check; exit 1; }
+endef
+
+$(VENV)/.installed: pyproject.toml requirements/app.txt | $(BIN)/python
+	$(call install_locked,requirements/app.txt)
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e ".[test]"
+$(VENV)/.installed-test: pyproject.toml requirements/test.txt | $(BIN)/python
+	$(call install_locked,requirements/test.txt)
 	touch $(VENV)/.installed $@
+
+$(VENV)/.installed-bench: pyproject.toml requirements/bench.txt | $(BIN)/python
+	$(call install_locked,requirements/bench.txt)
+	touch $(VENV)/.installed $(VENV)/.installed-test $@
 
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
+install-bench: $(VENV)/.installed-bench
+
+## make lock: refresh requirements/*.txt from pyproject.toml after a dependency was added or its
+## range changed (pins that still fit are kept); `make lock UPGRADE=1` moves every pin to the
+## newest release the ranges allow. bench.txt holds every extra and the two smaller files are
+## resolved within it, so a package has the same version in all three.
+UV_VERSION ?= 0.13.8
+LOCK_FLAGS = --universal --python-version 3.11 --generate-hashes --quiet --custom-compile-command "make lock" \
+  $(if $(UPGRADE),--upgrade,)
+lock: | $(BIN)/python
+	$(BIN)/pip install -q "uv==$(UV_VERSION)"
+	$(BIN)/uv pip compile pyproject.toml --extra test --extra bench $(LOCK_FLAGS) -o requirements/bench.txt
+	$(BIN)/uv pip compile pyproject.toml --extra test -c requirements/bench.txt $(LOCK_FLAGS) -o requirements/test.txt
+	$(BIN)/uv pip compile pyproject.toml -c requirements/bench.txt $(LOCK_FLAGS) -o requirements/app.txt
+	$(LOCK_CHECK) requirements/app.txt requirements/test.txt requirements/bench.txt
+	echo "requirements/ refreshed: commit it with pyproject.toml"
 
 ## make run: set up, migrate, load the demo city when empty, serve with granian on http://$(HOST):$(PORT)
 run: install
@@ -77,6 +110,7 @@ check: install-test
 	$(BIN)/fangkong makemigrations --check --dry-run
 	$(BIN)/fangkong openapi --check
 	$(BIN)/python scripts/check_messages.py
+	$(LOCK_CHECK) requirements/app.txt requirements/test.txt requirements/bench.txt
 
 test-sqlite: install-test
 	$(BIN)/pytest -p no:randomly
@@ -94,8 +128,7 @@ fuzz: install-test
 	$(BIN)/python scripts/fuzz_api.py
 
 ## make bench: the benchmarks, with their figures printed
-bench: install-test chromium
-	$(BIN)/pip install -q -e ".[test,bench]"
+bench: install-bench chromium
 	# wrk (Debian's package) loads the verification endpoint from a second process at C speed;
 	# without it bench/passes.py falls back to Python load processes (which take CPU from the server).
 	if ! command -v wrk >/dev/null && [ "$$(id -u)" = 0 ]; then

@@ -60,7 +60,7 @@ def main() -> None:
     session = client.session
     session[LOGIN_AT_KEY] = time.time()  # as after a real login (the idle-timeout middleware checks it)
     session.save()
-    auth = {"HTTP_AUTHORIZATION": f"Bearer {token_create(user=office)}"}
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token_create(user=office, actor=SYSTEM)}"}
     for label, url, headers in [
         ("report page", "/deployment/report/?on=2020-02-15", {}),
         ("report xlsx export", "/deployment/report/export/?on=2020-02-15", {}),

@@ -41,18 +41,19 @@ def build(n: int) -> dict:
 
     from fangkong.accounts.models import User, UserScope
     from fangkong.accounts.services import token_create
+    from fangkong.core.actors import SYSTEM
     from fangkong.orgs.choices import UnitKind as K
     from fangkong.orgs.services import unit_create
     from fangkong.passes import services
     from fangkong.people.services import person_create
     from tests.factories import id_number
 
-    root = unit_create(actor=None, code="C0", name="白岭市", kind=K.CITY, parent=None)
-    committee = unit_create(actor=None, code="WC", name="市直机关工委", kind=K.WORKING_COMMITTEE, parent=root)
-    dept = unit_create(actor=None, code="D001", name="市民政局", kind=K.DEPARTMENT, parent=committee)
-    street = unit_create(actor=None, code="S1", name="东兴街道", kind=K.STREET, parent=root)
-    community = unit_create(actor=None, code="S1-C01", name="红旗社区", kind=K.COMMUNITY, parent=street)
-    checkpoint = unit_create(actor=None, code="S1-C01-K1", name="江北路卡点", kind=K.CHECKPOINT, parent=community)
+    root = unit_create(actor=SYSTEM, code="C0", name="白岭市", kind=K.CITY, parent=None)
+    committee = unit_create(actor=SYSTEM, code="WC", name="市直机关工委", kind=K.WORKING_COMMITTEE, parent=root)
+    dept = unit_create(actor=SYSTEM, code="D001", name="市民政局", kind=K.DEPARTMENT, parent=committee)
+    street = unit_create(actor=SYSTEM, code="S1", name="东兴街道", kind=K.STREET, parent=root)
+    community = unit_create(actor=SYSTEM, code="S1-C01", name="红旗社区", kind=K.COMMUNITY, parent=street)
+    checkpoint = unit_create(actor=SYSTEM, code="S1-C01-K1", name="江北路卡点", kind=K.CHECKPOINT, parent=community)
     office = User.objects.create_user(username="office", password="x", role="committee_office")
     UserScope.objects.create(user=office, unit=root)
     guard = User.objects.create_user(username="guard", password="x", role="checkpoint_staff")
@@ -60,11 +61,11 @@ def build(n: int) -> dict:
     now = timezone.now()
     tokens = []
     for i in range(n):
-        person = person_create(actor=None, audit=False, name=f"干部{i:04d}", id_number=id_number(), phone="", unit=dept)
+        person = person_create(actor=SYSTEM, audit=False, name=f"干部{i:04d}", id_number=id_number(), phone="", unit=dept)
         p = services.issue_staff_pass(actor=office, person=person, valid_from=now - dt.timedelta(days=1),
                                       valid_until=now + dt.timedelta(days=30), zones=[community], audit=False)
         tokens.append(p.token)
-    return {"token": token_create(user=guard), "tokens": tokens, "checkpoint": checkpoint.code}
+    return {"token": token_create(user=guard, actor=SYSTEM), "tokens": tokens, "checkpoint": checkpoint.code}
 
 
 def reuse(database_url: str | None) -> dict:
@@ -79,10 +80,11 @@ def reuse(database_url: str | None) -> dict:
     django.setup()
     from fangkong.accounts.models import User
     from fangkong.accounts.services import token_create
+    from fangkong.core.actors import SYSTEM
     from fangkong.passes.models import Pass
 
     tokens = list(Pass.objects.order_by("id").values_list("token", flat=True)[:PASSES])
-    return {"token": token_create(user=User.objects.get(username="guard")), "tokens": tokens, "checkpoint": "S1-C01-K1"}
+    return {"token": token_create(user=User.objects.get(username="guard"), actor=SYSTEM), "tokens": tokens, "checkpoint": "S1-C01-K1"}
 
 
 # ---- the load generator (its own process) ---------------------------------------------------

@@ -4,6 +4,7 @@ import itertools
 import random
 
 from fangkong.accounts.models import User, UserScope
+from fangkong.core.actors import SYSTEM
 from fangkong.core.idcard import check_digit, id_digest
 from fangkong.orgs import services as org_services
 from fangkong.orgs.models import Unit
@@ -38,14 +39,14 @@ def phone() -> str:
 def unit(kind: str, parent: Unit | None, name: str | None = None, **extra: object) -> Unit:
     n = next(_seq)
     return org_services.unit_create(
-        actor=None, code=f"U{n:05d}", name=name or f"{kind}-{n}", kind=kind, parent=parent, **extra
+        actor=SYSTEM, code=f"U{n:05d}", name=name or f"{kind}-{n}", kind=kind, parent=parent, **extra
     )
 
 
 def person(unit: Unit, name: str = "张三", **extra: object) -> Person:
     data: dict[str, object] = {"name": name, "id_number": id_number(), "phone": phone(), "unit": unit}
     data.update(extra)
-    return people_services.person_create(actor=None, **data)
+    return people_services.person_create(actor=SYSTEM, **data)
 
 
 def user(role: str, *units: Unit, username: str | None = None) -> User:

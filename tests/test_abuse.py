@@ -26,6 +26,7 @@ from fangkong.accounts.roles import Role
 from fangkong.accounts.services import token_create
 from fangkong.audit.models import AuditEntry
 from fangkong.config.wsgi import application
+from fangkong.core.actors import SYSTEM
 from fangkong.passes import fastpath
 from fangkong.passes.fastpath import PATH
 from fangkong.passes.models import PassCheck
@@ -97,7 +98,7 @@ def server(transactional_db):
 
 @pytest.fixture
 def guard_token(city):
-    return token_create(user=f.user(Role.CHECKPOINT_STAFF, city.checkpoint_1))
+    return token_create(user=f.user(Role.CHECKPOINT_STAFF, city.checkpoint_1), actor=SYSTEM)
 
 
 @pytest.fixture(autouse=True)
@@ -320,7 +321,7 @@ def test_nul_in_any_text_is_a_422_before_the_database(city, server, guard_token,
 # --- API error texts in the caller's language --------------------------------------------------
 
 def test_api_errors_speak_the_callers_language(city, server, guard_token):
-    liaison = token_create(user=f.user(Role.UNIT_LIAISON, city.dept_a))
+    liaison = token_create(user=f.user(Role.UNIT_LIAISON, city.dept_a), actor=SYSTEM)
     cases = [
         ("GET", "/api/v1/people", {}, None),  # 401
         ("POST", PATH, {"Authorization": f"Bearer {liaison}"}, b'{"token": "x"}'),  # 403 (role)
@@ -365,7 +366,7 @@ def test_the_lean_path_answer_says_no_store(city, server, guard_token, staff_pas
 # --- no empty audit entries ----------------------------------------------------------------------
 
 def test_a_patch_that_changes_nothing_writes_no_audit_entry(city, client):
-    office = token_create(user=f.user(Role.COMMITTEE_OFFICE, city.root))
+    office = token_create(user=f.user(Role.COMMITTEE_OFFICE, city.root), actor=SYSTEM)
     auth = {"HTTP_AUTHORIZATION": f"Bearer {office}"}
     url = f"/api/v1/people/{city.alice.pk}"
     before = AuditEntry.objects.filter(action="update").count()
@@ -410,7 +411,7 @@ def test_the_cases_the_fuzzing_found_are_refused_not_500s(city, client):
     """Each answered 500 (or off its schema) before: an id of 0 taken for "none", an id past
     64 bits, a pass dated where its token cannot carry it, a date before the zone's offsets are
     whole minutes, and deleting a person other records refer to."""
-    office = token_create(user=f.user(Role.COMMITTEE_OFFICE, city.root))
+    office = token_create(user=f.user(Role.COMMITTEE_OFFICE, city.root), actor=SYSTEM)
     auth = {"HTTP_AUTHORIZATION": f"Bearer {office}"}
 
     def post(path, data):

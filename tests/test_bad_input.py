@@ -6,6 +6,7 @@ from django.test import Client
 
 from fangkong.accounts.models import User
 from fangkong.accounts.services import user_grant
+from fangkong.core.actors import SYSTEM
 from fangkong.people import services
 from fangkong.people.models import Person
 
@@ -74,7 +75,7 @@ def test_it_caps_page_size_on_pages_and_refuses_it_in_the_api(city, as_user, cli
     assert len(as_user(office).get("/people/?page_size=1000000&page=2").context["page_obj"].object_list) == 3
     from fangkong.accounts.services import token_create
 
-    auth = {"HTTP_AUTHORIZATION": f"Bearer {token_create(user=office)}"}
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token_create(user=office, actor=SYSTEM)}"}
     full = client.get(f"/api/v1/people?page_size={MAX_PAGE_SIZE}", **auth).json()
     assert (full["count"], full["page_size"], len(full["results"])) == (MAX_PAGE_SIZE + 3, MAX_PAGE_SIZE, MAX_PAGE_SIZE)
     for size in (MAX_PAGE_SIZE + 1, 1000000):
@@ -89,7 +90,7 @@ def test_it_ignores_ordering_by_unknown_fields(city, as_user, client):
     assert page.status_code == 200 and "李爱丽" in page.content.decode()
     from fangkong.accounts.services import token_create
 
-    token = token_create(user=office)
+    token = token_create(user=office, actor=SYSTEM)
     response = client.get("/api/v1/people?ordering=password", HTTP_AUTHORIZATION=f"Bearer {token}")
     assert response.status_code == 200 and response.json()["count"] == 5
     ordered = client.get("/api/v1/people?ordering=-name", HTTP_AUTHORIZATION=f"Bearer {token}").json()["results"]

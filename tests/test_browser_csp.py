@@ -10,6 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from fangkong.core.actors import SYSTEM
 from fangkong.orgs.management.commands.demo import DEMO_PASSWORD
 from fangkong.orgs.models import Unit
 from fangkong.passes import services as passes
@@ -148,7 +149,7 @@ def test_the_checkpoint_verifies_offline_under_the_policy(watched, live_server, 
     holder = f.person(Unit.objects.get(name="市民政局", kind="department"), "赵通行")
     now = timezone.now()
     issued = passes.issue_staff_pass(
-        actor=None, person=holder, valid_from=now - dt.timedelta(days=1), valid_until=now + dt.timedelta(days=30),
+        actor=SYSTEM, person=holder, valid_from=now - dt.timedelta(days=1), valid_until=now + dt.timedelta(days=30),
         zones=[checkpoint.parent], purpose="下沉卡点",
     )
 

@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from fangkong.accounts.services import token_create
+from fangkong.core.actors import SYSTEM
 from fangkong.people import services as people_services
 from fangkong.returnees import services as returnee_services
 from fangkong.returnees.models import Returnee
@@ -79,7 +80,7 @@ def grow(city):
     seed_ledger(city, 1, 15)
     for i in range(30):
         people_services.person_create(
-            actor=None, name=f"扩充{i}", id_number=f.id_number(), unit=city.comm_1 if i % 2 else city.dept_a,
+            actor=SYSTEM, name=f"扩充{i}", id_number=f.id_number(), unit=city.comm_1 if i % 2 else city.dept_a,
             is_party_member=True, branch=city.branch_a if i % 2 == 0 else None,
         )
         f.unit("checkpoint", city.comm_2)
@@ -92,7 +93,7 @@ def clients(city, as_user):
     result = {}
     for role in {role for role, _ in PAGES.values()}:
         user = f.user(role, scopes.get(role, city.root))
-        result[role] = (as_user(user), {"HTTP_AUTHORIZATION": f"Bearer {token_create(user=user)}"})
+        result[role] = (as_user(user), {"HTTP_AUTHORIZATION": f"Bearer {token_create(user=user, actor=SYSTEM)}"})
     return result
 
 

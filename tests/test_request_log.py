@@ -20,6 +20,7 @@ from django.conf import settings as django_settings
 
 from fangkong.accounts.services import token_create
 from fangkong.config.accesslog import OneLineFormatter
+from fangkong.core.actors import SYSTEM
 from tests import factories as f
 from tests.conftest import login_client
 
@@ -93,7 +94,7 @@ def test_each_request_writes_one_line_without_personal_data(server, city):
     assert get(f"{url}/accounts/login/?q=220602198503140012&phone=13900001111") == 200
     cookie = login_client(office).cookies["sessionid"].value
     assert get(f"{url}/people/?q=%E6%9D%8E", {"Cookie": f"sessionid={cookie}"}) == 200
-    token = token_create(user=office)
+    token = token_create(user=office, actor=SYSTEM)
     assert get(f"{url}/api/v1/people", {"Authorization": f"Bearer {token}"}) == 200
     assert get(f"{url}/people/by-number/220602198503140012/") == 404
     assert get(f"{url}/api/v1/passes/verify", {"Content-Type": "application/json"}, b"{}") in (401, 422)

@@ -6,6 +6,7 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from fangkong.accounts.services import token_create
+from fangkong.core.actors import SYSTEM
 from fangkong.core.idcard import id_digest
 
 from . import factories as f
@@ -119,7 +120,7 @@ def test_it_exports_only_people_in_scope(city, case):
 
 def test_it_scopes_the_api(city, case, client):
     user, _client, visible, may_change, _ = case
-    token = token_create(user=user)
+    token = token_create(user=user, actor=SYSTEM)
     auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
     response = client.get("/api/v1/people?page_size=200", **auth)
     assert response.status_code == 200

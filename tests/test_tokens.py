@@ -19,6 +19,7 @@ from fangkong.accounts import services
 from fangkong.accounts.models import ApiToken
 from fangkong.accounts.roles import Role
 from fangkong.audit.models import AuditEntry
+from fangkong.core.actors import SYSTEM
 from fangkong.passes import services as pass_services
 
 from . import factories as f
@@ -57,7 +58,7 @@ def accepted_everywhere(client, key, staff_pass, checkpoint):
 
 
 def test_an_expired_token_is_refused_by_the_api_and_the_lean_verify_path(city, guard, staff_pass, client):
-    key = services.token_create(user=guard)
+    key = services.token_create(user=guard, actor=SYSTEM)
     assert accepted_everywhere(client, key, staff_pass, city.checkpoint_1)
     ApiToken.objects.filter(user=guard).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
     assert refused_everywhere(client, key, staff_pass, city.checkpoint_1)
@@ -65,7 +66,7 @@ def test_an_expired_token_is_refused_by_the_api_and_the_lean_verify_path(city, g
 
 
 def test_a_revoked_token_is_refused_by_the_api_and_the_lean_verify_path(city, guard, staff_pass, client):
-    key = services.token_create(user=guard)
+    key = services.token_create(user=guard, actor=SYSTEM)
     assert accepted_everywhere(client, key, staff_pass, city.checkpoint_1)
     token = ApiToken.objects.get(user=guard)
     assert services.token_revoke(actor=guard, token=token) is True
@@ -77,17 +78,17 @@ def test_a_revoked_token_is_refused_by_the_api_and_the_lean_verify_path(city, gu
 
 def test_tokens_expire_after_90_days_by_default_or_the_days_asked(city, guard):
     before = timezone.now()
-    services.token_create(user=guard)
-    services.token_create(user=guard, days=7)
+    services.token_create(user=guard, actor=SYSTEM)
+    services.token_create(user=guard, days=7, actor=SYSTEM)
     lives = sorted(t.expires_at - before for t in ApiToken.objects.filter(user=guard))
     assert dt.timedelta(days=7) <= lives[0] < dt.timedelta(days=7, minutes=1)
     assert dt.timedelta(days=90) <= lives[1] < dt.timedelta(days=90, minutes=1)
     with pytest.raises(ValidationError, match="365"):
-        services.token_create(user=guard, days=366)
+        services.token_create(user=guard, days=366, actor=SYSTEM)
 
 
 def test_last_used_is_written_at_most_once_a_minute(city, guard):
-    key = services.token_create(user=guard)
+    key = services.token_create(user=guard, actor=SYSTEM)
     token = ApiToken.objects.get(user=guard)
     assert token.last_used_at is None
 
@@ -103,7 +104,7 @@ def test_last_used_is_written_at_most_once_a_minute(city, guard):
 
 
 def test_a_password_change_revokes_every_token(city, guard, staff_pass, client):
-    keys = [services.token_create(user=guard), services.token_create(user=guard)]
+    keys = [services.token_create(user=guard, actor=SYSTEM), services.token_create(user=guard, actor=SYSTEM)]
     services.password_change(user=guard, new_password="Xin-Mima-2020")
     for key in keys:
         assert refused_everywhere(client, key, staff_pass, city.checkpoint_1)
@@ -112,7 +113,7 @@ def test_a_password_change_revokes_every_token(city, guard, staff_pass, client):
 
 
 def test_a_password_change_on_the_page_revokes_the_tokens(city, guard):
-    key = services.token_create(user=guard)
+    key = services.token_create(user=guard, actor=SYSTEM)
     response = login_client(guard).post(
         "/accounts/password/",
         {"old_password": f.PASSWORD, "new_password": "Xin-Mima-2020", "new_password2": "Xin-Mima-2020"},
@@ -123,7 +124,7 @@ def test_a_password_change_on_the_page_revokes_the_tokens(city, guard):
 
 def test_a_password_set_outside_the_services_revokes_them_too(city, guard):
     """What Django's ``changepassword`` command, the admin and a shell do: set_password and save."""
-    key = services.token_create(user=guard)
+    key = services.token_create(user=guard, actor=SYSTEM)
     guard.set_password("Xin-Mima-2020")
     guard.save()
     assert services.token_user(key) is None
@@ -132,7 +133,7 @@ def test_a_password_set_outside_the_services_revokes_them_too(city, guard):
 
 
 def test_deactivation_revokes_the_tokens_for_good(city, guard):
-    key = services.token_create(user=guard)
+    key = services.token_create(user=guard, actor=SYSTEM)
     admin = f.user(Role.SYSTEM_ADMIN, city.root)
     services.user_set_active(actor=admin, user=guard, active=False)
     services.user_set_active(actor=admin, user=guard, active=True)
@@ -161,8 +162,8 @@ def test_create_token_prints_it_once_and_revoke_token_takes_it_back(city, guard,
 
 
 def test_revoke_token_all_of_a_user(city, guard):
-    keys = [services.token_create(user=guard) for _ in range(3)]
-    other = services.token_create(user=f.user(Role.CHECKPOINT_STAFF, city.checkpoint_1))
+    keys = [services.token_create(user=guard, actor=SYSTEM) for _ in range(3)]
+    other = services.token_create(user=f.user(Role.CHECKPOINT_STAFF, city.checkpoint_1), actor=SYSTEM)
     services.token_revoke(actor=guard, token=ApiToken.objects.get(prefix=keys[0][:12]))
     out = io.StringIO()
     call_command("revoke_token", "--user", "guard", "--all", stdout=out)
@@ -175,8 +176,8 @@ def test_revoke_token_all_of_a_user(city, guard):
 
 
 def test_a_user_sees_creates_and_revokes_their_own_tokens_on_the_page(city, guard):
-    old = services.token_create(user=guard, name="旧扫码枪")
-    stranger = services.token_create(user=f.user(Role.CHECKPOINT_STAFF, city.checkpoint_1), name="别人的")
+    old = services.token_create(user=guard, name="旧扫码枪", actor=SYSTEM)
+    stranger = services.token_create(user=f.user(Role.CHECKPOINT_STAFF, city.checkpoint_1), name="别人的", actor=SYSTEM)
     client = login_client(guard)
     page = client.get("/accounts/tokens/")
     html = page.content.decode()
@@ -214,7 +215,7 @@ def test_the_security_admin_sees_and_revokes_tokens_within_their_scope(city):
     secadmin = f.user(Role.SECURITY_ADMIN, city.street)
     inside_user = f.user(Role.CHECKPOINT_STAFF, city.checkpoint_1, username="inside")
     outside_user = f.user(Role.UNIT_LIAISON, city.dept_a, username="outside")
-    inside, outside = services.token_create(user=inside_user), services.token_create(user=outside_user)
+    inside, outside = services.token_create(user=inside_user, actor=SYSTEM), services.token_create(user=outside_user, actor=SYSTEM)
     client = login_client(secadmin)
     html = client.get("/accounts/tokens/all/").content.decode()
     assert inside[:12] in html and outside[:12] not in html
@@ -245,7 +246,7 @@ def test_the_lean_path_and_the_model_say_the_same_about_which_tokens_live(city, 
         "revoked_and_expired": {"revoked_at": now, "expires_at": now - dt.timedelta(days=1)},
     }
     for name, change in cases.items():
-        key = services.token_create(user=guard, name=name)
+        key = services.token_create(user=guard, name=name, actor=SYSTEM)
         ApiToken.objects.filter(name=name).update(**change)
         lean = wsgi_post(json.dumps({"token": staff_pass.token, "checkpoint": city.checkpoint_1.code}), f"Bearer {key}")
         model = ApiToken.objects.live(timezone.now()).filter(name=name).exists()

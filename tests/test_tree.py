@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from fangkong.core.actors import SYSTEM
 from fangkong.core.scoping import subtree_query
 from fangkong.orgs import services
 from fangkong.orgs.choices import UnitKind as K
@@ -50,7 +51,7 @@ def test_it_refuses_a_kind_under_the_wrong_parent(city):
 
 def test_it_moves_a_subtree_and_keeps_the_closure_exact(city):
     street2 = f.unit(K.STREET, city.root, "西城街道")
-    services.unit_update(actor=None, unit=city.comm_1, parent=street2)
+    services.unit_update(actor=SYSTEM, unit=city.comm_1, parent=street2)
     assert set(Unit.objects.under(street2.pk).values_list("name", flat=True)) == {"西城街道", "红旗社区", "江北路卡点"}
     assert set(Unit.objects.under(city.street.pk).values_list("name", flat=True)) == {"东兴街道", "光明社区"}
     checkpoint = Unit.objects.get(pk=city.checkpoint_1.pk)
@@ -66,22 +67,22 @@ def test_it_moves_a_subtree_and_keeps_the_closure_exact(city):
 
 def test_it_refuses_cycles(city):
     with pytest.raises(ValidationError) as exc:
-        services.unit_update(actor=None, unit=city.dept_a, parent=city.dept_a)
+        services.unit_update(actor=SYSTEM, unit=city.dept_a, parent=city.dept_a)
     assert "parent" in exc.value.message_dict
     pc = Unit.objects.get(parent=city.dept_a)
     gb = Unit.objects.get(parent=pc)
     # A general branch may not take its own department's party committee... placed under itself.
     with pytest.raises(ValidationError):
-        services.unit_update(actor=None, unit=pc, parent=gb)
+        services.unit_update(actor=SYSTEM, unit=pc, parent=gb)
 
 
 def test_it_refuses_to_delete_a_unit_with_units_or_people(city):
     with pytest.raises(ValidationError):
-        services.unit_delete(actor=None, unit=city.street)
+        services.unit_delete(actor=SYSTEM, unit=city.street)
     with pytest.raises(ValidationError):
-        services.unit_delete(actor=None, unit=city.checkpoint_1)
+        services.unit_delete(actor=SYSTEM, unit=city.checkpoint_1)
     empty = f.unit(K.CHECKPOINT, city.comm_2)
-    services.unit_delete(actor=None, unit=empty)
+    services.unit_delete(actor=SYSTEM, unit=empty)
     assert not UnitLink.objects.filter(descendant_id=empty.pk).exists()
 
 
@@ -93,10 +94,10 @@ def test_it_reports_an_unknown_parent_through_the_form(city, as_user):
 
 
 def test_it_pairs_departments_with_communities_only(city):
-    pairing = services.pairing_create(actor=None, department=city.dept_a, community=city.comm_1)
+    pairing = services.pairing_create(actor=SYSTEM, department=city.dept_a, community=city.comm_1)
     assert str(pairing)
     with pytest.raises(ValidationError):
-        services.pairing_create(actor=None, department=city.comm_1, community=city.dept_a)
+        services.pairing_create(actor=SYSTEM, department=city.comm_1, community=city.dept_a)
 
 
 def test_it_answers_under_the_root_and_under_large_subtrees(city, monkeypatch):

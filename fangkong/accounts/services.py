@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.audit.choices import Action
 from fangkong.audit.services import audit_log
+from fangkong.core.actors import Actor, is_system, user_of
 from fangkong.core.scoping import forget_scope, unit_in_scope, user_has_perm
 from fangkong.core.text import clean_text
 from fangkong.orgs.models import Unit
@@ -146,6 +147,7 @@ def _login_attempt(
 @transaction.atomic
 def user_unlock(*, actor: User, user: User) -> None:
     _require(actor, "accounts.grant")
+    _require_target(actor, user)
     User.objects.filter(pk=user.pk).update(failed_logins=0, first_failure_at=None, locked_until=None)
     audit_log(actor=actor, action=Action.UNLOCKED, obj=user)
 
@@ -161,15 +163,24 @@ def end_sessions(user: User, *, keep: str | None = None) -> int:
     return ended
 
 
-def _require(actor: User, perm: str) -> None:
+def _require(actor: Actor, perm: str) -> None:
+    # No actor holds no permission (``user_has_perm`` refuses None).
     if not user_has_perm(actor, perm):
         raise PermissionDenied(_("Your role may not do this."))
+
+
+def _require_target(actor: Actor, user: User) -> None:
+    """The account acted on must be one the actor's scope covers (``User.scope_q``)."""
+    if not User.objects.visible_to(actor).filter(pk=user.pk).exists():
+        raise PermissionDenied(_("This account is outside your scope."))
 
 
 def _check_grant(*, actor: User, target: User | None, role: str, units: Iterable[Unit]) -> list[Unit]:
     _require(actor, "accounts.grant")
     if target is not None and target.pk == actor.pk:
         raise PermissionDenied(_("Nobody may change their own role or scope."))
+    if target is not None:
+        _require_target(actor, target)
     if role and role not in Role.values:
         raise ValidationError({"role": _("Unknown role.")})
     if role and RANK.get(role, 0) > RANK.get(actor.role, 0):
@@ -239,6 +250,7 @@ def user_set_active(*, actor: User, user: User, active: bool) -> User:
     _require(actor, "accounts.change")
     if user.pk == actor.pk:
         raise PermissionDenied(_("You may not deactivate your own account."))
+    _require_target(actor, user)
     user.is_active = active
     user.save(update_fields=["is_active"])
     audit_log(actor=actor, action=Action.UPDATE, obj=user, after={"is_active": active})
@@ -269,12 +281,14 @@ TOKEN_MAX_DAYS = 365
 
 
 @transaction.atomic
-def token_create(*, user: User, actor: User | None = None, name: str = "", days: int = TOKEN_DAYS) -> str:
+def token_create(*, user: User, actor: Actor, name: str = "", days: int = TOKEN_DAYS) -> str:
     """Create an API token for ``user`` and return it; only its hash is kept, so this is the one
-    time it is seen. ``actor`` None is the server console; on the web a user makes tokens for
-    themself only, and the administrator roles not at all (their pages need a second factor, a
-    token would not)."""
-    if actor is not None:
+    time it is seen. ``actor`` ``SYSTEM`` is the server console (``create_token``); on the web a
+    user makes tokens for themself only, and the administrator roles not at all (their pages need
+    a second factor, a token would not)."""
+    if actor is None:
+        raise PermissionDenied(_("Your role may not do this."))
+    if not is_system(actor):
         if actor.pk != user.pk:
             raise PermissionDenied(_("A token can only be created for yourself."))
         if user.role in ADMIN_ROLES:
@@ -294,7 +308,7 @@ def token_create(*, user: User, actor: User | None = None, name: str = "", days:
     audit_log(
         actor=actor, action=Action.TOKEN_CREATED, obj=token,
         after={"user": user.username, "prefix": token.prefix, "expires_at": token.expires_at.isoformat()},
-        detail="console" if actor is None else "",
+        detail="console" if is_system(actor) else "",
     )
     return key
 
@@ -310,57 +324,63 @@ def token_user(key: str) -> User | None:
     return token.user
 
 
-def _may_revoke_for(actor: User, user_id: int) -> bool:
+def _may_revoke_for(actor: Actor, user_id: int) -> bool:
+    if actor is None:
+        return False
+    if is_system(actor):
+        return True
     if actor.pk == user_id:
         return True
     # The security administrator revokes anyone's tokens within their scope.
     return user_has_perm(actor, "accounts.grant") and User.objects.visible_to(actor).filter(pk=user_id).exists()
 
 
-def _reason(actor: User | None, user_id: int) -> str:
-    if actor is None:
+def _reason(actor: Actor, user_id: int) -> str:
+    if is_system(actor):
         return RevokeReason.CONSOLE
     return RevokeReason.BY_USER if actor.pk == user_id else RevokeReason.BY_ADMIN
 
 
 @transaction.atomic
-def token_revoke(*, actor: User | None, token: ApiToken) -> bool:
+def token_revoke(*, actor: Actor, token: ApiToken) -> bool:
     """Revoke one token at once (the next request with it is refused, the lean path included).
-    ``actor`` None is the server console. Returns False when it was revoked already."""
-    if actor is not None and not _may_revoke_for(actor, token.user_id):
+    ``actor`` ``SYSTEM`` is the server console. Returns False when it was revoked already."""
+    if not _may_revoke_for(actor, token.user_id):
         raise PermissionDenied(_("You may not revoke this token."))
     return _revoke(actor=actor, tokens=[token], reason=_reason(actor, token.user_id)) == 1
 
 
 @transaction.atomic
-def tokens_revoke_all(*, actor: User | None, user: User) -> int:
+def tokens_revoke_all(*, actor: Actor, user: User) -> int:
     """Revoke every live token of ``user`` (``revoke_token --user USERNAME --all``, the tokens
     page); returns how many."""
-    if actor is not None and not _may_revoke_for(actor, user.pk):
+    if not _may_revoke_for(actor, user.pk):
         raise PermissionDenied(_("You may not revoke this token."))
     return revoke_user_tokens(actor=actor, user=user, reason=_reason(actor, user.pk))
 
 
-def revoke_user_tokens(*, actor: User | None, user: User, reason: str) -> int:
+def revoke_user_tokens(*, actor: Actor, user: User, reason: str) -> int:
     """Revoke every live token of ``user`` for ``reason``. For the account services and the
-    password hook, whose callers have checked the actor already."""
+    password hook (``SYSTEM``), whose callers have checked the actor already."""
+    if actor is None:
+        raise PermissionDenied(_("Your role may not do this."))
     alive = list(ApiToken.objects.filter(user=user, revoked_at__isnull=True, expires_at__gt=timezone.now()))
     return _revoke(actor=actor, tokens=alive, reason=reason)
 
 
-def _revoke(*, actor: User | None, tokens: list[ApiToken], reason: str) -> int:
+def _revoke(*, actor: Actor, tokens: list[ApiToken], reason: str) -> int:
     now = timezone.now()
     revoked = 0
     for token in tokens:
         # A conditional update: two revocations at once write (and audit) one.
         if not ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
-            revoked_at=now, revoked_by=actor if actor is not None and actor.pk else None, revoke_reason=reason
+            revoked_at=now, revoked_by=user_of(actor), revoke_reason=reason
         ):
             continue
         token.revoked_at, token.revoke_reason = now, reason
         audit_log(
             actor=actor, action=Action.TOKEN_REVOKED, obj=token, after={"prefix": token.prefix, "reason": reason},
-            detail="console" if actor is None else "",
+            detail="console" if is_system(actor) else "",
         )
         revoked += 1
     return revoked

@@ -38,11 +38,13 @@ class RevokeTokensOnPasswordChange:
     def password_changed(self, password: str, user: Any = None) -> None:
         if user is None or user.pk is None:
             return
+        from fangkong.core.actors import SYSTEM
+
         from .models import RevokeReason
         from .services import revoke_user_tokens
 
-        # Each revocation is audited (from the console); a new account has none, and costs a read.
-        revoke_user_tokens(actor=None, user=user, reason=RevokeReason.PASSWORD)
+        # Each revocation is audited (as the system); a new account has none, and costs a read.
+        revoke_user_tokens(actor=SYSTEM, user=user, reason=RevokeReason.PASSWORD)
 
     def get_help_text(self) -> str:
         return _("Changing the password revokes every API token of the account.")

@@ -64,7 +64,7 @@ def _local(moment: dt.datetime) -> str:
 
 
 def _check_secondment(
-    *, person: Person, department: Unit, unit: Unit | None, role: str, starts_on: dt.date,
+    *, actor: Actor, person: Person, department: Unit, unit: Unit | None, role: str, starts_on: dt.date,
     ends_on: dt.date | None, exclude_id: int | None = None,
 ) -> None:
     errors: dict[str, list[str]] = {}
@@ -88,7 +88,13 @@ def _check_secondment(
     if exclude_id is not None:
         overlapping = overlapping.exclude(pk=exclude_id)
     other = overlapping.select_related("unit").first()
-    if other is not None:
+    if other is not None and not Secondment.objects.visible_to(actor).filter(pk=other.pk).exists():
+        # Another scope's secondment: its dates and place are not the actor's to read.
+        errors.setdefault("person", []).append(
+            _("%(name)s is already seconded at that time by another unit; that secondment must end first.")
+            % {"name": person.name}
+        )
+    elif other is not None:
         errors.setdefault("person", []).append(
             _("%(name)s is already seconded from %(start)s (to %(place)s); end that secondment first.")
             % {"name": person.name, "start": other.starts_on.isoformat(), "place": other.unit or _("not yet placed")}
@@ -107,7 +113,8 @@ def secondment_create(
     if not _in_scope(actor, department.pk):
         raise PermissionDenied(_("The sending department is outside your scope."))
     Person.objects.select_for_update().filter(pk=person.pk).first()
-    _check_secondment(person=person, department=department, unit=unit, role=role, starts_on=starts_on, ends_on=ends_on)
+    _check_secondment(actor=actor, person=person, department=department, unit=unit, role=role, starts_on=starts_on,
+                      ends_on=ends_on)
     secondment = Secondment(
         person=person, department=department, unit=unit, role=role, starts_on=starts_on, ends_on=ends_on,
         duties=clean_text(duties or "", max_length=200),

@@ -7,18 +7,44 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from fangkong.audit.services import audit_change, snapshot
+from fangkong.core.actors import is_system
+from fangkong.core.scoping import scope_unit_ids, unit_in_scope, user_has_perm
 from fangkong.core.text import clean_text
 
 from .choices import ALLOWED_PARENTS, UnitKind
 from .models import Pairing, Unit, UnitLink
 
 if TYPE_CHECKING:
-    from fangkong.accounts.models import User
+    from fangkong.core.actors import Actor
+
+
+def _require_change(actor: Actor) -> None:
+    # No actor holds no permission: system work passes ``core.actors.SYSTEM``.
+    if not user_has_perm(actor, "orgs.change"):
+        raise PermissionDenied(_("Your role may not change the organisation tree."))
+
+
+def _require_unit(actor: Actor, unit_id: int) -> None:
+    """The unit must lie in the actor's scope: nobody changes a unit outside it."""
+    if not unit_in_scope(actor, unit_id):
+        raise PermissionDenied(_("This unit is outside your scope."))
+
+
+def _require_parent(actor: Actor, parent: Unit | None) -> None:
+    """Where a unit may hang: under a unit in the actor's scope, or at the top of the tree only
+    for the system administrator whose scope is the whole tree (and the system itself)."""
+    if parent is not None:
+        _require_unit(actor, parent.pk)
+        return
+    from fangkong.accounts.roles import Role
+
+    if not (is_system(actor) or (getattr(actor, "role", "") == Role.SYSTEM_ADMIN and scope_unit_ids(actor) is None)):
+        raise PermissionDenied(_("Only the system administrator may add a unit at the top of the tree."))
 
 
 def _check_parent(*, kind: str, parent: Unit | None) -> None:
@@ -54,7 +80,7 @@ def _clean_fields(fields: dict[str, Any]) -> dict[str, Any]:
 @transaction.atomic
 def unit_create(
     *,
-    actor: User | None,
+    actor: Actor,
     code: str,
     name: str,
     kind: str,
@@ -66,6 +92,8 @@ def unit_create(
     address: str = "",
     audit: bool = True,
 ) -> Unit:
+    _require_change(actor)
+    _require_parent(actor, parent)
     fields = _clean_fields(
         {"code": code, "name": name, "short_name": short_name, "contact_phone": contact_phone, "address": address}
     )
@@ -155,10 +183,13 @@ def _move(unit: Unit, new_parent: Unit | None) -> None:
 
 
 @transaction.atomic
-def unit_update(*, actor: User | None, unit: Unit, **changes: Any) -> Unit:
+def unit_update(*, actor: Actor, unit: Unit, **changes: Any) -> Unit:
+    _require_change(actor)
+    _require_unit(actor, unit.pk)
     if "parent" in changes:
         target = changes["parent"].pk if changes["parent"] is not None else None
         if target != Unit.objects.filter(pk=unit.pk).values_list("parent_id", flat=True).first():
+            _require_parent(actor, changes["parent"])
             for callback in BEFORE_MOVE:
                 callback()
     unit = Unit.objects.select_for_update().get(pk=unit.pk)
@@ -180,7 +211,9 @@ def unit_update(*, actor: User | None, unit: Unit, **changes: Any) -> Unit:
 
 
 @transaction.atomic
-def unit_delete(*, actor: User | None, unit: Unit) -> None:
+def unit_delete(*, actor: Actor, unit: Unit) -> None:
+    _require_change(actor)
+    _require_unit(actor, unit.pk)
     # What still refers to the unit is refused by PROTECT here and, for what a concurrent
     # transaction writes, by the foreign-key constraints when it commits.
     if unit.children.exists():
@@ -195,7 +228,12 @@ def unit_delete(*, actor: User | None, unit: Unit) -> None:
 
 
 @transaction.atomic
-def pairing_create(*, actor: User | None, department: Unit, community: Unit, since: dt.date | None = None) -> Pairing:
+def pairing_create(*, actor: Actor, department: Unit, community: Unit, since: dt.date | None = None) -> Pairing:
+    """Pair a department with a community (包保). Both sides must be in the actor's scope: a
+    pairing puts each side on the other's pages."""
+    _require_change(actor)
+    _require_unit(actor, department.pk)
+    _require_unit(actor, community.pk)
     if department.kind != UnitKind.DEPARTMENT:
         raise ValidationError({"department": _("Only a department can be paired with a community.")})
     if community.kind != UnitKind.COMMUNITY:

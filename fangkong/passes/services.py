@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from fangkong.audit.choices import Action
 from fangkong.audit.models import AuditEntry
 from fangkong.audit.services import audit_change, audit_log, snapshot
+from fangkong.core.actors import user_of
 from fangkong.core.scoping import unit_in_scope, user_has_perm
 from fangkong.orgs.choices import UnitKind
 from fangkong.orgs.models import Unit
@@ -31,6 +32,7 @@ from .plates import validate_plate
 
 if TYPE_CHECKING:
     from fangkong.accounts.models import User
+    from fangkong.core.actors import Actor
 
 ZONE_KINDS = (UnitKind.STREET, UnitKind.COMMUNITY, UnitKind.CHECKPOINT)
 
@@ -43,17 +45,22 @@ def day_bounds(starts_on: dt.date, ends_on: dt.date) -> tuple[dt.datetime, dt.da
     return start, end
 
 
-def _require(actor: User | None, perm: str) -> None:
-    if actor is not None and not user_has_perm(actor, perm):
+def _require(actor: Actor, perm: str) -> None:
+    # No actor holds no permission: system work (the console) passes ``core.actors.SYSTEM``.
+    if not user_has_perm(actor, perm):
         raise PermissionDenied(_("Your role may not do this."))
 
 
+def _require_unit(actor: Actor, unit_id: int) -> None:
+    if not unit_in_scope(actor, unit_id):
+        raise PermissionDenied(_("This unit is outside your scope."))
+
+
 def _check_common(
-    *, actor: User | None, unit: Unit, zones: Sequence[Unit], valid_from: dt.datetime, valid_until: dt.datetime
+    *, actor: Actor, unit: Unit, zones: Sequence[Unit], valid_from: dt.datetime, valid_until: dt.datetime
 ) -> None:
     _require(actor, "passes.change")
-    if actor is not None and not unit_in_scope(actor, unit.pk):
-        raise PermissionDenied(_("This unit is outside your scope."))
+    _require_unit(actor, unit.pk)
     if valid_until <= valid_from:
         raise ValidationError({"valid_until": _("A pass must end after it starts.")})
     if valid_from < tokens.EARLIEST or valid_until > tokens.LATEST:
@@ -96,7 +103,7 @@ def _sign(p: Pass, zones: Sequence[Unit], private: Any) -> None:
 @transaction.atomic
 def issue_staff_pass(
     *,
-    actor: User | None,
+    actor: Actor,
     person: Person,
     valid_from: dt.datetime,
     valid_until: dt.datetime,
@@ -105,13 +112,16 @@ def issue_staff_pass(
     unit: Unit | None = None,
     audit: bool = True,
 ) -> Pass:
-    """A staff pass (出入证) for a person, signed with the current key."""
+    """A staff pass (出入证) for a person, signed with the current key. The holder must be in the
+    actor's scope as well as the unit the pass is issued for."""
     unit = unit or person.unit
     _check_common(actor=actor, unit=unit, zones=zones, valid_from=valid_from, valid_until=valid_until)
+    if not (unit_in_scope(actor, person.unit_id) or unit_in_scope(actor, person.branch_id)):
+        raise PermissionDenied(_("This person is outside your scope."))
     key, private = current_key()
     p = Pass(
         number=unused_number(PassKind.STAFF), kind=PassKind.STAFF, person=person, unit=unit, purpose=purpose,
-        valid_from=valid_from, valid_until=valid_until, key=key, issued_by=actor,
+        valid_from=valid_from, valid_until=valid_until, key=key, issued_by=user_of(actor),
     )
     p.full_clean(exclude=["number", "token"])  # number: unused_number checked it
     p.save()
@@ -124,7 +134,7 @@ def issue_staff_pass(
 @transaction.atomic
 def issue_vehicle_pass(
     *,
-    actor: User | None,
+    actor: Actor,
     plate: str,
     unit: Unit,
     valid_from: dt.datetime,
@@ -144,17 +154,21 @@ def issue_vehicle_pass(
         status=PassStatus.EXPIRED, status_changed_at=now
     )
     live = Pass.objects.filter(kind=PassKind.VEHICLE, plate=plate, status__in=[PassStatus.ISSUED, PassStatus.SUSPENDED])
-    existing = live.values_list("number", flat=True).first()
-    if existing:
-        raise ValidationError(
-            {"plate": _("%(plate)s already has a live pass (%(number)s); revoke it first.")
-             % {"plate": plate, "number": existing}}
-        )
+    existing = live.first()
+    if existing is not None:
+        # The live pass's number only for an actor who may see that pass: a plate is no way to
+        # read another scope's passes.
+        if Pass.objects.visible_to(actor).filter(pk=existing.pk).exists():
+            raise ValidationError(
+                {"plate": _("%(plate)s already has a live pass (%(number)s); revoke it first.")
+                 % {"plate": plate, "number": existing.number}}
+            )
+        raise ValidationError({"plate": _("%(plate)s already has a live pass; revoke it first.") % {"plate": plate}})
     key, private = current_key()
     p = Pass(
         number=unused_number(PassKind.VEHICLE), kind=PassKind.VEHICLE, plate=plate, driver_name=driver_name.strip(),
         owner_name=owner_name.strip(), unit=unit, purpose=purpose, valid_from=valid_from,
-        valid_until=valid_until, key=key, issued_by=actor,
+        valid_until=valid_until, key=key, issued_by=user_of(actor),
     )
     p.full_clean(exclude=["number", "token"], validate_constraints=False)
     try:
@@ -171,7 +185,7 @@ def issue_vehicle_pass(
 @transaction.atomic
 def issue_department_passes(
     *,
-    actor: User | None,
+    actor: Actor,
     department: Unit,
     on: dt.date,
     valid_from: dt.datetime,
@@ -185,6 +199,8 @@ def issue_department_passes(
     everywhere for a cadre not yet placed."""
     from fangkong.deployment.selectors import active_secondment, seconded_people
 
+    _require(actor, "passes.change")
+    _require_unit(actor, department.pk)
     have = set(
         Pass.objects.filter(
             kind=PassKind.STAFF, status__in=[PassStatus.ISSUED, PassStatus.SUSPENDED], valid_until__gt=valid_from
@@ -218,9 +234,10 @@ def _publish_revocations() -> RevocationList:
     return RevocationList.objects.create(version=version, revoked=revoked, suspended=suspended)
 
 
-def _set_status(*, actor: User | None, p: Pass, status: str, reason: str, allowed_from: set[str]) -> Pass:
+def _set_status(*, actor: Actor, p: Pass, status: str, reason: str, allowed_from: set[str]) -> Pass:
     _require(actor, "passes.change")
     p = Pass.objects.select_for_update().get(pk=p.pk)
+    _require_unit(actor, p.unit_id)
     if p.status not in allowed_from:
         raise ValidationError(
             _("This pass is %(status)s and cannot be changed that way.") % {"status": p.get_status_display()}
@@ -236,7 +253,7 @@ def _set_status(*, actor: User | None, p: Pass, status: str, reason: str, allowe
 
 
 @transaction.atomic
-def revoke_pass(*, actor: User | None, p: Pass, reason: str = "") -> Pass:
+def revoke_pass(*, actor: Actor, p: Pass, reason: str = "") -> Pass:
     """Withdraw a pass for good; it goes on the next revocation list."""
     return _set_status(
         actor=actor, p=p, status=PassStatus.REVOKED, reason=reason,
@@ -245,14 +262,14 @@ def revoke_pass(*, actor: User | None, p: Pass, reason: str = "") -> Pass:
 
 
 @transaction.atomic
-def suspend_pass(*, actor: User | None, p: Pass, reason: str = "") -> Pass:
+def suspend_pass(*, actor: Actor, p: Pass, reason: str = "") -> Pass:
     return _set_status(
         actor=actor, p=p, status=PassStatus.SUSPENDED, reason=reason, allowed_from={PassStatus.ISSUED}
     )
 
 
 @transaction.atomic
-def reinstate_pass(*, actor: User | None, p: Pass, reason: str = "") -> Pass:
+def reinstate_pass(*, actor: Actor, p: Pass, reason: str = "") -> Pass:
     return _set_status(
         actor=actor, p=p, status=PassStatus.ISSUED, reason=reason, allowed_from={PassStatus.SUSPENDED}
     )
@@ -268,7 +285,7 @@ def expire_passes(*, now: dt.datetime | None = None) -> int:
 
 def record_check(
     *,
-    actor: User | None,
+    actor: Actor,
     checkpoint: Unit | None,
     verdict: str,
     pass_id: int | None,
@@ -283,8 +300,10 @@ def record_check(
     scope_checked: bool = False,
 ) -> PassCheck:
     """Log one check. A check synced again from the page (same user and client id) is stored once.
-    ``scope_checked``: the caller has already checked the checkpoint against the actor's scope."""
-    if checkpoint is not None and actor is not None and not scope_checked and not unit_in_scope(actor, checkpoint.pk):
+    The actor must be allowed to verify passes; ``scope_checked``: the caller has already checked
+    the checkpoint against the actor's scope."""
+    _require(actor, "passes.verify")
+    if checkpoint is not None and not scope_checked and not unit_in_scope(actor, checkpoint.pk):
         raise PermissionDenied(_("This checkpoint is outside your scope."))
     if pass_id is not None and not pass_number:
         pass_number = Pass.objects.filter(pk=pass_id).values_list("number", flat=True).first() or ""
@@ -293,10 +312,10 @@ def record_check(
     check = PassCheck(
         pass_obj_id=pass_id, pass_number=pass_number[:16], holder=holder[:100], checkpoint=checkpoint,
         verdict=verdict, direction=direction, confirmed=confirmed, checked_at=checked_at or timezone.now(),
-        checked_by=actor, source=source, client_id=client_id[:40], list_version=list_version,
+        checked_by=user_of(actor), source=source, client_id=client_id[:40], list_version=list_version,
     )
-    if client_id and actor is not None:
-        existing = PassCheck.objects.filter(checked_by=actor, client_id=client_id[:40]).first()
+    if client_id and user_of(actor) is not None:
+        existing = PassCheck.objects.filter(checked_by=user_of(actor), client_id=client_id[:40]).first()
         if existing is not None:
             return existing
     # Committed with the database's ordinary durability: once the answer carries the check's id,
@@ -383,7 +402,7 @@ def _within_limit(actor: User, now: dt.datetime) -> bool:
 
 def lookup_by_number(
     *,
-    actor: User | None,
+    actor: Actor,
     number: str,
     checkpoint: Unit,
     direction: str = "",
@@ -395,7 +414,7 @@ def lookup_by_number(
     number (API, checkpoint page, ``verify_pass``). The stored token is never handed out.
 
     - The number is checked first (check character): a typo is a ValidationError on ``number``.
-    - The checkpoint must be in the actor's scope (PermissionDenied); ``actor`` None is the console.
+    - The checkpoint must be in the actor's scope (PermissionDenied); ``actor`` ``SYSTEM`` is the console.
     - At most ``PASS_LOOKUPS_PER_MINUTE`` a minute per actor (``LookupThrottled``).
     - A pass not valid in the checkpoint's zone answers ``wrong_zone`` and nothing about its
       holder; the check logged for it (``log``) carries the typed number only, not the pass: a
@@ -403,13 +422,14 @@ def lookup_by_number(
     - Every lookup is audited (the number, the checkpoint and the verdict).
     """
     canonical = number_or_error(number)
-    if actor is not None:
-        _require(actor, "passes.verify")
-        if not unit_in_scope(actor, checkpoint.pk):
-            raise PermissionDenied(_("This checkpoint is outside your scope."))
+    _require(actor, "passes.verify")
+    if not unit_in_scope(actor, checkpoint.pk):
+        raise PermissionDenied(_("This checkpoint is outside your scope."))
     now = now or timezone.now()
+    user = user_of(actor)
     with transaction.atomic():
-        if actor is not None and not _within_limit(actor, now):
+        # The console (``SYSTEM``) is not rate-limited: it has no account to count against.
+        if user is not None and not _within_limit(user, now):
             allowed = False
         else:
             allowed = True
@@ -420,7 +440,7 @@ def lookup_by_number(
     return result
 
 
-def _lookup(*, actor: User | None, number: str, checkpoint: Unit, direction: str, log: bool, source: str,
+def _lookup(*, actor: Actor, number: str, checkpoint: Unit, direction: str, log: bool, source: str,
             now: dt.datetime) -> NumberLookup:
     zone = selectors.checkpoint_zone(checkpoint.code)
     zone_ids = zone[1] if zone is not None else frozenset({checkpoint.pk})

@@ -21,7 +21,7 @@ from fangkong.orgs.models import Unit
 from .models import Person
 
 if TYPE_CHECKING:
-    from fangkong.accounts.models import User
+    from fangkong.core.actors import Actor
 
 EDITABLE = ("name", "id_number", "phone", "unit", "position", "title", "is_cadre", "is_party_member", "branch",
             "photo", "is_active")
@@ -32,7 +32,7 @@ def pinyin_initials(name: str) -> str:
     return "".join(letters).lower().replace(" ", "")[:60]
 
 
-def _validate(actor: User | None, data: dict[str, Any], *, instance: Person | None) -> dict[str, Any]:
+def _validate(actor: Actor, data: dict[str, Any], *, instance: Person | None) -> dict[str, Any]:
     errors: dict[str, list[str]] = {}
     clean: dict[str, Any] = {}
 
@@ -59,7 +59,7 @@ def _validate(actor: User | None, data: dict[str, Any], *, instance: Person | No
         unit = data["unit"]
         if not isinstance(unit, Unit):
             errors["unit"] = [_("Choose a unit.")]
-        elif actor is not None and not unit_in_scope(actor, unit.pk):
+        elif (instance is None or unit.pk != instance.unit_id) and not unit_in_scope(actor, unit.pk):
             errors["unit"] = [_("This unit is outside your scope.")]
         else:
             clean["unit"] = unit
@@ -67,6 +67,10 @@ def _validate(actor: User | None, data: dict[str, Any], *, instance: Person | No
         branch = data["branch"]
         if branch is not None and branch.kind != UnitKind.BRANCH:
             errors["branch"] = [_("Choose a party branch.")]
+        elif (branch is not None and (instance is None or branch.pk != instance.branch_id)
+              and not unit_in_scope(actor, branch.pk)):
+            # The branch places the person in its secretary's scope too: it must be in the actor's.
+            errors["branch"] = [_("This party branch is outside your scope.")]
         else:
             clean["branch"] = branch
     if "photo" in data:
@@ -88,13 +92,20 @@ def _validate(actor: User | None, data: dict[str, Any], *, instance: Person | No
     return clean
 
 
-def _can_change(actor: User | None) -> None:
-    if actor is not None and not user_has_perm(actor, "people.change"):
+def _can_change(actor: Actor) -> None:
+    # No actor holds no permission: system work passes ``core.actors.SYSTEM``.
+    if not user_has_perm(actor, "people.change"):
         raise PermissionDenied(_("Your role may not change people."))
 
 
+def _editable(actor: Actor, person: Person) -> None:
+    """The person must be one the actor may change (``editable_by``): in their scope."""
+    if not Person.objects.editable_by(actor).filter(pk=person.pk).exists():
+        raise PermissionDenied(_("This person is outside your scope."))
+
+
 @transaction.atomic
-def person_create(*, actor: User | None, audit: bool = True, **data: Any) -> Person:
+def person_create(*, actor: Actor, audit: bool = True, **data: Any) -> Person:
     _can_change(actor)
     for required in ("name", "id_number", "unit"):
         data.setdefault(required, None if required == "unit" else "")
@@ -110,8 +121,9 @@ def person_create(*, actor: User | None, audit: bool = True, **data: Any) -> Per
 
 
 @transaction.atomic
-def person_update(*, actor: User | None, person: Person, **data: Any) -> Person:
+def person_update(*, actor: Actor, person: Person, **data: Any) -> Person:
     _can_change(actor)
+    _editable(actor, person)
     unknown = set(data) - set(EDITABLE)
     if unknown:
         raise ValidationError(_("Unknown fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
@@ -129,8 +141,9 @@ def person_update(*, actor: User | None, person: Person, **data: Any) -> Person:
 
 
 @transaction.atomic
-def person_delete(*, actor: User | None, person: Person) -> None:
+def person_delete(*, actor: Actor, person: Person) -> None:
     _can_change(actor)
+    _editable(actor, person)
     before = snapshot(person)
     audit_change(actor=actor, obj=person, before=before, deleted=True)
     person.delete()

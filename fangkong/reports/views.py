@@ -188,8 +188,8 @@ class SubmitView(View):
             if unit is None:
                 raise Http404
             if not Unit.objects.visible_to(request.user).filter(pk=unit.pk).exists():  # type: ignore[attr-defined]
-                return _denied(request, _("You can only report for your own unit. %(unit)s is not one of yours.")
-                               % {"unit": unit.name})
+                # Said plainly, without the unit's name: an id is no way to read another scope's units.
+                return _denied(request, _("You can only report for your own units, and this unit is not one of them."))
             templates = [t for t in ReportTemplate.objects.visible_to(request.user).filter(is_active=True)  # type: ignore[attr-defined]
                          if selectors.is_expected(t, unit, day)]
         else:

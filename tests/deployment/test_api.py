@@ -16,7 +16,7 @@ from .conftest import DAY, at
 
 
 def bearer(user):
-    return {"HTTP_AUTHORIZATION": f"Bearer {token_create(user=user)}"}
+    return {"HTTP_AUTHORIZATION": f"Bearer {token_create(user=user, actor=SYSTEM)}"}
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from tests import factories as f
 
 
 def bearer(user):
-    return {"HTTP_AUTHORIZATION": f"Bearer {token_create(user=user)}"}
+    return {"HTTP_AUTHORIZATION": f"Bearer {token_create(user=user, actor=SYSTEM)}"}
 
 
 def test_the_inbox_is_the_callers_own(city):

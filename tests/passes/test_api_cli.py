@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from fangkong.accounts.roles import Role
 from fangkong.accounts.services import token_create
+from fangkong.core.actors import SYSTEM
 from fangkong.core.stats import collect
 from fangkong.passes import services
 from fangkong.passes.models import Pass, PassCheck
@@ -30,7 +31,7 @@ def post(client, token, data):
 
 
 def test_checkpoint_staff_verify_and_the_check_is_logged(city, guard, staff_pass, client):
-    token = token_create(user=guard)
+    token = token_create(user=guard, actor=SYSTEM)
     r = post(client, token, {"token": staff_pass.token, "checkpoint": city.checkpoint_1.code, "direction": "in"})
     assert r.status_code == 200, r.content
     body = r.json()
@@ -44,7 +45,7 @@ def test_checkpoint_staff_verify_and_the_check_is_logged(city, guard, staff_pass
 
 
 def test_bad_input_through_the_api_is_never_valid(city, guard, office, staff_pass, client):
-    token = token_create(user=guard)
+    token = token_create(user=guard, actor=SYSTEM)
     cp = city.checkpoint_1.code
     tampered = staff_pass.token[:-3] + ("AAA" if staff_pass.token[-3:] != "AAA" else "BBB")
     assert post(client, token, {"token": tampered, "checkpoint": cp}).json()["verdict"] in {"forged", "unreadable"}
@@ -60,14 +61,14 @@ def test_bad_input_through_the_api_is_never_valid(city, guard, office, staff_pas
 def test_a_checkpoint_outside_the_scope_is_404_and_other_roles_are_refused(city, staff_pass, client):
     other = f.unit("checkpoint", city.comm_2, "光明路卡点")
     guard = f.user(Role.CHECKPOINT_STAFF, city.checkpoint_1)
-    r = post(client, token_create(user=guard), {"token": staff_pass.token, "checkpoint": other.code})
+    r = post(client, token_create(user=guard, actor=SYSTEM), {"token": staff_pass.token, "checkpoint": other.code})
     assert r.status_code == 404
     liaison = f.user(Role.UNIT_LIAISON, city.dept_a)
-    assert post(client, token_create(user=liaison), {"token": staff_pass.token}).status_code == 403
+    assert post(client, token_create(user=liaison, actor=SYSTEM), {"token": staff_pass.token}).status_code == 403
 
 
 def test_keys_and_revocation_list_endpoints(city, guard, staff_pass, client):
-    token = token_create(user=guard)
+    token = token_create(user=guard, actor=SYSTEM)
     keys = client.get("/api/v1/passes/keys", **bearer(token)).json()
     assert keys[0]["kid"] == staff_pass.key.key_id
     doc = client.get("/api/v1/passes/revocations", **bearer(token)).json()
@@ -75,7 +76,7 @@ def test_keys_and_revocation_list_endpoints(city, guard, staff_pass, client):
 
 
 def test_the_office_issues_and_revokes_through_the_api(city, office, client):
-    token = token_create(user=office)
+    token = token_create(user=office, actor=SYSTEM)
     r = client.post("/api/v1/passes/", json.dumps({
         "kind": "vehicle", "plate": "吉F·A1234", "unit_id": city.dept_a.pk, "zone_ids": [city.street.pk],
         "valid_from": "2020-02-01", "valid_until": "2030-02-28", "driver_name": "赵师傅",

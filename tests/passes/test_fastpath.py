@@ -18,6 +18,7 @@ from django.utils import timezone
 from fangkong.accounts.roles import Role
 from fangkong.accounts.services import token_create
 from fangkong.config.wsgi import application
+from fangkong.core.actors import SYSTEM
 from fangkong.passes import keys, services, tokens
 from fangkong.passes.fastpath import PATH
 from fangkong.passes.models import PassCheck
@@ -107,7 +108,7 @@ def setup(city, office, guard, staff_pass, window):
 
 
 def test_every_verdict_is_the_same_through_the_lean_path(city, guard, office, staff_pass, setup, client):
-    auth = f"Bearer {token_create(user=guard)}"
+    auth = f"Bearer {token_create(user=guard, actor=SYSTEM)}"
     cp = city.checkpoint_1.code
     tampered = staff_pass.token[:-3] + ("AAA" if staff_pass.token[-3:] != "AAA" else "BBB")
     claims = tokens.unpack(tokens.split(staff_pass.token)[0])
@@ -143,8 +144,8 @@ def test_every_verdict_is_the_same_through_the_lean_path(city, guard, office, st
 
 
 def test_errors_and_unusual_input_are_answered_by_django_the_same(city, guard, staff_pass, setup, client):
-    auth = f"Bearer {token_create(user=guard)}"
-    liaison = f"Bearer {token_create(user=f.user(Role.UNIT_LIAISON, city.dept_a))}"
+    auth = f"Bearer {token_create(user=guard, actor=SYSTEM)}"
+    liaison = f"Bearer {token_create(user=f.user(Role.UNIT_LIAISON, city.dept_a), actor=SYSTEM)}"
     cp = city.checkpoint_1.code
     for data, who, status in [
         ({"token": staff_pass.token, "checkpoint": cp}, None, 401),
@@ -173,7 +174,7 @@ def test_errors_and_unusual_input_are_answered_by_django_the_same(city, guard, s
 
 
 def test_a_revocation_counts_at_once_and_the_lean_path_makes_one_statement(city, guard, office, staff_pass):
-    auth = f"Bearer {token_create(user=guard)}"
+    auth = f"Bearer {token_create(user=guard, actor=SYSTEM)}"
     data = json.dumps({"token": staff_pass.token, "checkpoint": city.checkpoint_1.code, "direction": "in"})
     assert wsgi_post(data, auth).json()["verdict"] == "valid"  # warms the checkpoint and key caches
     keys.public_keys()
@@ -195,7 +196,7 @@ def test_a_revocation_counts_at_once_and_the_lean_path_makes_one_statement(city,
 
 
 def test_other_requests_pass_through_to_django(city, guard, staff_pass):
-    auth = f"Bearer {token_create(user=guard)}"
+    auth = f"Bearer {token_create(user=guard, actor=SYSTEM)}"
     environ = RequestFactory().get("/api/v1/passes/keys", HTTP_AUTHORIZATION=auth).environ
     got = {}
     signals.request_started.disconnect(close_old_connections)
@@ -212,7 +213,7 @@ def test_a_database_failure_is_a_logged_json_500_and_the_next_request_recovers(c
                                                                               monkeypatch):
     from fangkong.passes import fastpath
 
-    auth = f"Bearer {token_create(user=guard)}"
+    auth = f"Bearer {token_create(user=guard, actor=SYSTEM)}"
     data = json.dumps({"token": staff_pass.token, "checkpoint": city.checkpoint_1.code})
     broken = fastpath.Statement("SELECT no_such_column FROM passes_pass WHERE id = %s", (int,))
     monkeypatch.setattr(fastpath, "SELECT", broken)

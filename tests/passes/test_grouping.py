@@ -14,6 +14,7 @@ from django.test import RequestFactory
 from fangkong.accounts.roles import Role
 from fangkong.accounts.services import token_create
 from fangkong.config.wsgi import application
+from fangkong.core.actors import SYSTEM
 from fangkong.passes import fastpath, services
 from fangkong.passes.fastpath import PATH, Check, GroupRunner
 from fangkong.passes.models import PassCheck
@@ -95,8 +96,8 @@ def test_a_burst_of_checks_is_read_and_logged_in_one_statement_with_every_answer
     if connection.vendor != "postgresql":
         pytest.skip("requests are grouped on PostgreSQL; SQLite reads and logs each in turn (tested elsewhere)")
     cp = city.checkpoint_1.code
-    guard_auth = f"Bearer {token_create(user=guard)}"
-    liaison_auth = f"Bearer {token_create(user=f.user(Role.UNIT_LIAISON, city.dept_a))}"
+    guard_auth = f"Bearer {token_create(user=guard, actor=SYSTEM)}"
+    liaison_auth = f"Bearer {token_create(user=f.user(Role.UNIT_LIAISON, city.dept_a), actor=SYSTEM)}"
     passes = [
         services.issue_vehicle_pass(actor=office, plate=f"吉A1234{i}", unit=city.dept_a, valid_from=window[0],
                                     valid_until=window[1], driver_name="赵师傅")
@@ -165,7 +166,7 @@ def test_the_passage_log_keeps_its_references_without_database_constraints(city,
 
     from fangkong.passes.models import Pass
 
-    auth = f"Bearer {token_create(user=guard)}"
+    auth = f"Bearer {token_create(user=guard, actor=SYSTEM)}"
     status, got = _post({"token": staff_pass.token, "checkpoint": city.checkpoint_1.code, "direction": "in"}, auth)
     assert status == 200 and got["verdict"] == "valid"
     check = PassCheck.objects.get(pk=got["check_id"])
@@ -214,7 +215,7 @@ def test_a_check_marks_its_api_token_used_at_most_every_five_minutes(city, guard
 
     from fangkong.accounts.models import ApiToken
 
-    key = token_create(user=guard)
+    key = token_create(user=guard, actor=SYSTEM)
     body = {"token": staff_pass.token, "checkpoint": city.checkpoint_1.code}
     ApiToken.objects.filter(user=guard).update(last_used_at=None)
     assert _post(body, f"Bearer {key}")[0] == 200
@@ -239,7 +240,7 @@ def test_a_nul_byte_fails_no_other_check_of_its_group(city, office, guard, staff
     from fangkong.passes import tokens
 
     cp = city.checkpoint_1.code
-    auth = f"Bearer {token_create(user=guard)}"
+    auth = f"Bearer {token_create(user=guard, actor=SYSTEM)}"
     claims = tokens.unpack(tokens.split(staff_pass.token)[0])
     nul_holder = tokens.sign(tokens.PassClaims(**{**claims.__dict__, "holder": "张\x00三"}),
                              Ed25519PrivateKey.generate())

@@ -18,6 +18,7 @@ from django.utils import timezone
 from fangkong.accounts.roles import Role
 from fangkong.accounts.services import token_create
 from fangkong.audit.models import AuditEntry
+from fangkong.core.actors import SYSTEM
 from fangkong.passes import numbering, services
 from fangkong.passes.models import Pass, PassCheck
 
@@ -78,7 +79,7 @@ def test_the_check_character_catches_every_single_typo_and_nearly_every_swap():
 
 
 def test_a_typo_is_answered_clearly_before_anything_is_looked_up(city, guard, staff_pass, client):
-    token = token_create(user=guard)
+    token = token_create(user=guard, actor=SYSTEM)
     typo = staff_pass.number[:-1] + ("A" if staff_pass.number[-1] != "A" else "B")
     for number, words in [(typo, "校验位"), ("S000123", "旧编号"), ("SOOO-1111-11", "0、1、I"), ("S4KX-7M", "例如")]:
         r = post(client, token, {"number": number, "checkpoint": city.checkpoint_1.code})
@@ -92,7 +93,7 @@ def test_a_typo_is_answered_clearly_before_anything_is_looked_up(city, guard, st
 def test_outside_the_pass_zones_the_answer_names_nobody_and_logs_nothing_onto_the_pass(
     city, guard, elsewhere, client
 ):
-    token = token_create(user=guard)
+    token = token_create(user=guard, actor=SYSTEM)
     r = post(client, token, {"number": elsewhere.number, "checkpoint": city.checkpoint_1.code, "direction": "in"})
     body = r.json()
     assert r.status_code == 200 and body["verdict"] == "wrong_zone" and body["label"] == "不在通行区域"
@@ -108,7 +109,7 @@ def test_outside_the_pass_zones_the_answer_names_nobody_and_logs_nothing_onto_th
 def test_inside_the_pass_zones_the_server_verifies_it_without_handing_out_the_token(
     city, guard, staff_pass, office, client
 ):
-    token = token_create(user=guard)
+    token = token_create(user=guard, actor=SYSTEM)
     r = post(client, token, {"number": staff_pass.number.replace("-", "").lower(), "checkpoint": city.checkpoint_1.code})
     body = r.json()
     assert body["verdict"] == "valid" and body["holder"] == "李爱丽" and body["pass_number"] == staff_pass.number
@@ -122,7 +123,7 @@ def test_inside_the_pass_zones_the_server_verifies_it_without_handing_out_the_to
 def test_a_checkpoint_outside_the_scope_reads_nothing_and_writes_nothing(city, staff_pass, client):
     other = f.unit("checkpoint", city.comm_2, "光明路卡点")
     outsider = f.user(Role.CHECKPOINT_STAFF, other)
-    token = token_create(user=outsider)
+    token = token_create(user=outsider, actor=SYSTEM)
     r = post(client, token, {"number": staff_pass.number, "checkpoint": city.checkpoint_1.code})
     assert r.status_code == 404 and "李爱丽" not in r.content.decode()
     # Without a checkpoint a number is not looked up at all.
@@ -135,7 +136,7 @@ def test_a_checkpoint_outside_the_scope_reads_nothing_and_writes_nothing(city, s
 
 
 def test_every_lookup_is_audited(city, guard, staff_pass, elsewhere, client):
-    token = token_create(user=guard)
+    token = token_create(user=guard, actor=SYSTEM)
     unknown = numbering.new_number("staff")
     for number in (staff_pass.number, elsewhere.number, unknown):
         post(client, token, {"number": number, "checkpoint": city.checkpoint_1.code, "log": False})
@@ -153,7 +154,7 @@ def test_every_lookup_is_audited(city, guard, staff_pass, elsewhere, client):
 
 def test_lookups_are_limited_per_officer_and_minute(city, guard, staff_pass, client, settings):
     settings.PASS_LOOKUPS_PER_MINUTE = 3
-    token = token_create(user=guard)
+    token = token_create(user=guard, actor=SYSTEM)
     data = {"number": staff_pass.number, "checkpoint": city.checkpoint_1.code}
     assert [post(client, token, data).status_code for _ in range(3)] == [200, 200, 200]
     for _ in range(2):
@@ -164,7 +165,7 @@ def test_lookups_are_limited_per_officer_and_minute(city, guard, staff_pass, cli
     assert AuditEntry.objects.filter(action="rate_limited", actor=guard).count() == 1  # once a minute
     # Another officer is not held up, and a minute later this one may look up again.
     colleague = f.user(Role.CHECKPOINT_STAFF, city.checkpoint_1)
-    assert post(client, token_create(user=colleague), data).status_code == 200
+    assert post(client, token_create(user=colleague, actor=SYSTEM), data).status_code == 200
     later = services.lookup_by_number(actor=guard, number=staff_pass.number, checkpoint=city.checkpoint_1,
                                       now=timezone.now() + dt.timedelta(seconds=61))
     assert later.verdict == "valid"

@@ -5,11 +5,12 @@ import datetime as dt
 from django.utils import timezone
 
 from fangkong.accounts.services import token_create
+from fangkong.core.actors import SYSTEM
 from fangkong.reports.models import Report, ReportRevision
 
 
 def bearer(user):
-    return {"HTTP_AUTHORIZATION": f"Bearer {token_create(user=user)}"}
+    return {"HTTP_AUTHORIZATION": f"Bearer {token_create(user=user, actor=SYSTEM)}"}
 
 
 def post(client, url, auth, data):

@@ -174,7 +174,7 @@ def test_moving_an_industry_unit_moves_its_reports_to_the_new_coordinating_body(
     other_cb = f.unit(K.COORDINATING_BODY, city.committee, "市金融办")
     for unit in (city.industry, second):
         send(tmpl, unit, D1, at(D1, 9))
-    unit_update(actor=None, unit=city.industry, parent=other_cb)
+    unit_update(actor=SYSTEM, unit=city.industry, parent=other_cb)
     old, new = selectors.figures(tmpl, D1, D1, city.cb.pk), selectors.figures(tmpl, D1, D1, other_cb.pk)
     assert (old["expected"], old["submitted"], old["missing"], old["completeness"]) == (1, 1, 0, 1.0)
     assert (new["expected"], new["submitted"], new["missing"], new["completeness"]) == (1, 1, 0, 1.0)
@@ -195,8 +195,8 @@ def test_it_never_passes_one_after_units_move(city, tmpl, under):
     for i, day in enumerate((D1, D2, D3)):
         send(tmpl, city.dept_a, day, at(day, 9))
         send(tmpl, city.industry, day, at(day, 20 - i), zero=True)
-        unit_update(actor=None, unit=city.industry, parent=other_cb if i % 2 == 0 else city.cb)
-    unit_update(actor=None, unit=city.branch_a.parent.parent, parent=city.dept_b)
+        unit_update(actor=SYSTEM, unit=city.industry, parent=other_cb if i % 2 == 0 else city.cb)
+    unit_update(actor=SYSTEM, unit=city.branch_a.parent.parent, parent=city.dept_b)
     node = getattr(city, under).pk
     for start, end in ((D1, D1), (D1, D3), (D2, D3)):
         fig = selectors.figures(tmpl, start, end, node)
@@ -242,7 +242,7 @@ def test_random_submissions_and_moves_keep_the_roll_up_equal_to_the_reports(city
                         send(tmpl, Unit.objects.get(pk=reporters[who].pk), day, at(day, hour), zero=zero)
                     else:
                         unit, parent = moves[step[1]]
-                        unit_update(actor=None, unit=unit, parent=parent)
+                        unit_update(actor=SYSTEM, unit=unit, parent=parent)
                 assert rollup_rows() == rebuilt_rows([tmpl])
                 for node in nodes:
                     for start, end in ((D1, D1), (D1, D3)):
@@ -295,7 +295,7 @@ def test_submissions_racing_a_move_keep_the_roll_up_right():
         try:
             barrier.wait()
             for i in range(12):
-                unit_update(actor=None, unit=Unit.objects.get(pk=units[i % 3].pk), parent=bodies[(i // 3 + 1) % 2])
+                unit_update(actor=SYSTEM, unit=Unit.objects.get(pk=units[i % 3].pk), parent=bodies[(i // 3 + 1) % 2])
         except BaseException as exc:
             errors.append(exc)
         finally:

@@ -38,7 +38,9 @@ def test_the_phone_page_shows_errors_and_writes_nothing(city, today_tmpl, liaiso
 
 def test_another_units_page_is_refused_with_a_clear_message(city, today_tmpl, liaison, as_user):
     response = as_user(liaison).post(reverse("reports:submit"), {"unit": city.dept_b.pk, "zero": "1"})
-    assert response.status_code == 403 and city.dept_b.name in response.content.decode()
+    body = response.content.decode()
+    # Said plainly, without naming the other unit: an id is no way to read another scope's units.
+    assert response.status_code == 403 and "只能为本单位填报" in body and city.dept_b.name not in body
     assert not Report.objects.exists()
 
 

@@ -67,7 +67,7 @@ def test_the_demo_tells_the_daily_report_story(db):
     report_correct(actor=SYSTEM, report=old, zero=True, reason="核对", at=moment(day, 12))
     moved = Unit.objects.filter(kind="industry_unit", reports__template=industry).distinct().order_by("code").first()
     other_body = Unit.objects.filter(kind="coordinating_body").exclude(pk=moved.parent_id).order_by("code").first()
-    unit_update(actor=None, unit=moved, parent=other_body)
+    unit_update(actor=SYSTEM, unit=moved, parent=other_body)
     assert stored_rollup() == counted_rollup()
     # And a rebuild from the reports gives the same rows.
     for template in ReportTemplate.objects.all():

@@ -8,12 +8,13 @@ import pytest
 import xlsxwriter
 
 from fangkong.accounts.services import token_create
+from fangkong.core.actors import SYSTEM
 from fangkong.returnees.models import FollowUp, Returnee
 from tests import factories as f
 
 
 def bearer(user):
-    return {"HTTP_AUTHORIZATION": f"Bearer {token_create(user=user)}"}
+    return {"HTTP_AUTHORIZATION": f"Bearer {token_create(user=user, actor=SYSTEM)}"}
 
 
 @pytest.fixture

@@ -19,12 +19,13 @@ SETUP = """
 import django; django.setup()
 from fangkong.orgs.choices import UnitKind as K
 from fangkong.orgs.services import unit_create
+from fangkong.core.actors import SYSTEM
 from fangkong.accounts.models import User, UserScope
-root = unit_create(actor=None, code="C0", name="进程市", kind=K.CITY, parent=None)
-wc = unit_create(actor=None, code="WC", name="工委", kind=K.WORKING_COMMITTEE, parent=root)
-dept = unit_create(actor=None, code="D1", name="进程局", kind=K.DEPARTMENT, parent=wc)
-street = unit_create(actor=None, code="S1", name="进程街道", kind=K.STREET, parent=root)
-unit_create(actor=None, code="S1-C1", name="进程社区", kind=K.COMMUNITY, parent=street)
+root = unit_create(actor=SYSTEM, code="C0", name="进程市", kind=K.CITY, parent=None)
+wc = unit_create(actor=SYSTEM, code="WC", name="工委", kind=K.WORKING_COMMITTEE, parent=root)
+dept = unit_create(actor=SYSTEM, code="D1", name="进程局", kind=K.DEPARTMENT, parent=wc)
+street = unit_create(actor=SYSTEM, code="S1", name="进程街道", kind=K.STREET, parent=root)
+unit_create(actor=SYSTEM, code="S1-C1", name="进程社区", kind=K.COMMUNITY, parent=street)
 user = User.objects.create_user(username="proc", password="Proc-Pass-2020", role="committee_office")
 UserScope.objects.create(user=user, unit=root)
 """

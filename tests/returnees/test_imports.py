@@ -9,6 +9,7 @@ import xlsxwriter
 from django.core.management import call_command
 
 from fangkong.audit.models import AuditEntry
+from fangkong.core.actors import SYSTEM
 from fangkong.core.idcard import id_digest
 from fangkong.returnees import imports
 from fangkong.returnees.models import LedgerImport, Registration, Returnee
@@ -238,7 +239,7 @@ def test_units_named_by_imported_people_stay_protected(city, liaison, tmp_path):
     rows[0][4] = community.name
     run(liaison, write(tmp_path / "p.xlsx", rows))
     with pytest.raises(ProtectedError):
-        unit_delete(actor=None, unit=community)
+        unit_delete(actor=SYSTEM, unit=community)
     assert Returnee.objects.get().community_id == community.pk
 
 

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from fangkong.accounts.models import TOKEN_DAYS, User
 from fangkong.accounts.services import token_create
+from fangkong.core.actors import SYSTEM
 
 
 class Command(BaseCommand):
@@ -30,7 +31,7 @@ class Command(BaseCommand):
             # token_user() refuses inactive users, so the token would be useless.
             raise CommandError(f"User {user.username!r} is deactivated; activate the account first.")
         try:
-            key = token_create(user=user, actor=None, name=options["name"], days=options["days"])
+            key = token_create(user=user, actor=SYSTEM, name=options["name"], days=options["days"])
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from exc
         # Only the token on stdout, so scripts can capture it with $(fangkong create_token …);

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from fangkong.accounts.models import ApiToken, User
 from fangkong.accounts.services import token_revoke, tokens_revoke_all
+from fangkong.core.actors import SYSTEM
 
 
 class Command(BaseCommand):
@@ -31,7 +32,7 @@ class Command(BaseCommand):
             owner = User.objects.filter(username=user).first()
             if owner is None:
                 raise CommandError(f"No user named {user!r}.")
-            n = tokens_revoke_all(actor=None, user=owner)
+            n = tokens_revoke_all(actor=SYSTEM, user=owner)
             self.stdout.write(f"{n} token(s) of {owner.username} revoked.")
             return
         text = prefix.strip()
@@ -40,7 +41,7 @@ class Command(BaseCommand):
         )
         if token is None:
             raise CommandError(f"No token with prefix {text[:12]!r}.")
-        if token_revoke(actor=None, token=token):
+        if token_revoke(actor=SYSTEM, token=token):
             self.stdout.write(f"Token {token.prefix} of {token.user.username} revoked.")
         else:
             self.stdout.write(f"Token {token.prefix} of {token.user.username} was already revoked.")

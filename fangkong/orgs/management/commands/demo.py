@@ -240,7 +240,7 @@ class DemoCity:
     ) -> Person:
         sex = "M" if self.rng.random() < male_share else "F"
         person = person_create(
-            actor=None, audit=False,
+            actor=SYSTEM, audit=False,
             name=self._name(sex), id_number=self._id_number(sex, born), phone=self._phone(),
             unit=unit, position=position, title=title, is_cadre=cadre,
             is_party_member=party_branch is not None, branch=party_branch,
@@ -252,7 +252,7 @@ class DemoCity:
 
     def unit(self, code: str, name: str, kind: str, parent: Unit | None, short_name: str = "") -> Unit:
         unit = unit_create(
-            actor=None, code=code, name=name, kind=kind, parent=parent, short_name=short_name,
+            actor=SYSTEM, code=code, name=name, kind=kind, parent=parent, short_name=short_name,
             opened_on=OPENED_ON, audit=False,
         )
         self.units[code] = unit

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from fangkong.accounts.models import User
+from fangkong.core.actors import SYSTEM, Actor
 from fangkong.orgs.models import Unit
 from fangkong.passes import services
 from fangkong.passes.choices import CheckSource, Verdict
@@ -31,11 +32,12 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, token: str, checkpoint: str | None = None, user: str | None = None,
                **options: Any) -> None:
-        actor = None
+        actor: Actor = SYSTEM  # the console
         if user:
-            actor = User.objects.filter(username=user, is_active=True).first()
-            if actor is None:
+            account = User.objects.filter(username=user, is_active=True).first()
+            if account is None:
                 raise CommandError(f"No active user {user!r}.")
+            actor = account
         unit = None
         if checkpoint:
             zone = checkpoint_zone(checkpoint)
@@ -56,7 +58,7 @@ class Command(BaseCommand):
         if verdict != Verdict.VALID:
             sys.exit(1)
 
-    def _by_token(self, token: str, unit: Unit | None, actor: User | None) -> tuple[str, PassClaims | None, str]:
+    def _by_token(self, token: str, unit: Unit | None, actor: Actor) -> tuple[str, PassClaims | None, str]:
         result = verify_token(token, checkpoint_code=unit.code if unit else None)
         p = result.pass_obj
         if unit is not None:
@@ -69,7 +71,7 @@ class Command(BaseCommand):
                 raise CommandError(str(exc)) from exc
         return result.verdict, result.claims, p.number if p else ""
 
-    def _by_number(self, number: str, unit: Unit | None, actor: User | None) -> tuple[str, PassClaims | None, str]:
+    def _by_number(self, number: str, unit: Unit | None, actor: Actor) -> tuple[str, PassClaims | None, str]:
         if unit is None:
             raise CommandError("A pass number is looked up at a checkpoint: give --checkpoint CODE.")
         try:
