@@ -3,6 +3,7 @@ permission is refused, and a unit, person, pass or account outside the actor's s
 whatever the caller checked before. System work passes ``core.actors.SYSTEM``."""
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,6 +13,7 @@ from fangkong.accounts import services as accounts
 from fangkong.accounts.models import ApiToken
 from fangkong.accounts.roles import Role
 from fangkong.core.actors import SYSTEM
+from fangkong.core.idcard import id_digest
 from fangkong.orgs import services as orgs
 from fangkong.orgs.choices import UnitKind as K
 from fangkong.orgs.models import Pairing, Unit
@@ -105,7 +107,7 @@ def test_it_refuses_people_changes_without_an_actor(city):
         people.person_update(actor=None, person=city.alice, title="无人改")
     with pytest.raises(PermissionDenied):
         people.person_delete(actor=None, person=city.bob)
-    assert not Person.objects.filter(id_number=number).exists()
+    assert not Person.objects.filter(id_digest=id_digest(number)).exists()
     city.alice.refresh_from_db()
     assert city.alice.title == "" and Person.objects.filter(pk=city.bob.pk).exists()
 
@@ -231,3 +233,62 @@ def test_it_refuses_account_changes_outside_the_scope(city):
     insider = f.user(Role.COMMUNITY_STAFF, city.comm_1)
     accounts.user_set_active(actor=admin, user=insider, active=False)
     accounts.user_grant(actor=security, user=insider, role=Role.COMMUNITY_STAFF, units=[city.comm_2])
+
+
+# ---- the returnee ledger ------------------------------------------------------------------
+
+
+@pytest.fixture
+def isolated(city):
+    """A person of unit A in isolation (registered by the platform itself)."""
+    from fangkong.returnees import services as returnees
+
+    return returnees.register(actor=SYSTEM, side="unit", name="隔离人", id_number=f.id_number(), unit=city.dept_a,
+                              category="outside", return_date=dt.date(2020, 2, 3))
+
+
+def test_it_refuses_ledger_writes_without_an_actor(city, isolated):
+    from fangkong.returnees import services as returnees
+
+    order = isolated.isolation
+    calls = [
+        lambda: returnees.register(actor=None, side="unit", name="无人", id_number=f.id_number(), unit=city.dept_a),
+        lambda: returnees.returnee_update(actor=None, returnee=isolated, name="无人改"),
+        lambda: returnees.isolation_change(actor=None, order=order, days=3, reason="无人", approver="无人"),
+        lambda: returnees.isolation_release(actor=None, order=order, day=order.start_date),
+        lambda: returnees.follow_up_record(actor=None, order=order, day=order.start_date, temperature=Decimal("36.5")),
+        lambda: returnees.returnee_merge(actor=None, keep=isolated, remove=isolated),
+    ]
+    for call in calls:
+        with pytest.raises(PermissionDenied):
+            call()
+    isolated.refresh_from_db()
+    order.refresh_from_db()
+    assert isolated.name == "隔离人" and order.released_on is None and not order.follow_ups.exists()
+
+
+def test_it_refuses_ledger_writes_on_a_person_outside_the_actors_scope(city, isolated):
+    """A role that may write the ledger, scoped at unit B, reaching unit A's person by its id."""
+    from fangkong.returnees import services as returnees
+
+    order = isolated.isolation
+    other = f.user("committee_office", city.dept_b)
+    other_person = returnees.register(actor=SYSTEM, side="unit", name="乙方人", id_number=f.id_number(),
+                                      unit=city.dept_b)
+    calls = [
+        lambda: returnees.returnee_update(actor=other, returnee=isolated, name="越权改"),
+        lambda: returnees.isolation_change(actor=other, order=order, days=3, reason="越权", approver="越权"),
+        lambda: returnees.isolation_release(actor=other, order=order, day=order.start_date),
+        lambda: returnees.follow_up_record(actor=other, order=order, day=order.start_date, temperature=Decimal("36.5")),
+        lambda: returnees.returnee_merge(actor=other, keep=other_person, remove=isolated),
+    ]
+    for call in calls:
+        with pytest.raises(PermissionDenied):
+            call()
+    isolated.refresh_from_db()
+    order.refresh_from_db()
+    assert isolated.name == "隔离人" and order.released_on is None and not order.follow_ups.exists()
+    # The same writes on the actor's own person pass, and the platform itself reaches both.
+    returnees.returnee_update(actor=other, returnee=other_person, name="乙方改")
+    returnees.returnee_update(actor=SYSTEM, returnee=isolated, name="系统改")
+    assert {r.name for r in type(isolated).objects.filter(pk__in=[isolated.pk, other_person.pk])} == {"乙方改", "系统改"}

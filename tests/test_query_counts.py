@@ -61,18 +61,18 @@ def seed_ledger(city, start, count):
     day = timezone.localdate() - dt.timedelta(days=2)
     for i in range(start, start + count):
         common = {"community": city.comm_1, "category": "outside", "return_date": day}
-        both = returnee_services.register(actor=None, side="unit", name=f"双报{numeral(i)}", id_number=f.id_number(),
+        both = returnee_services.register(actor=SYSTEM, side="unit", name=f"双报{numeral(i)}", id_number=f.id_number(),
                                           unit=city.dept_a, **common)
-        returnee_services.register(actor=None, side="community", name=both.name, id_number=both.id_number,
+        returnee_services.register(actor=SYSTEM, side="community", name=both.name, id_number=both.id_number,
                                    unit=city.dept_a, **common)
-        returnee_services.register(actor=None, side="community", name=f"瞒报{numeral(i)}", id_number=f.id_number(),
+        returnee_services.register(actor=SYSTEM, side="community", name=f"瞒报{numeral(i)}", id_number=f.id_number(),
                                    unit=city.dept_b, **common)
-        several = returnee_services.register(actor=None, side="unit", name=f"两报{numeral(i)}", id_number=f.id_number(),
+        several = returnee_services.register(actor=SYSTEM, side="unit", name=f"两报{numeral(i)}", id_number=f.id_number(),
                                              unit=city.dept_a, **common)
-        returnee_services.register(actor=None, side="unit", name=several.name, id_number=several.id_number,
+        returnee_services.register(actor=SYSTEM, side="unit", name=several.name, id_number=several.id_number,
                                    unit=city.dept_b, **common)
         for _ in range(2):
-            returnee_services.register(actor=None, side="unit", name=f"重名{numeral(i)}", id_number=f.id_number(),
+            returnee_services.register(actor=SYSTEM, side="unit", name=f"重名{numeral(i)}", id_number=f.id_number(),
                                        unit=city.industry, **common)
 
 

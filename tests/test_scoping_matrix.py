@@ -206,7 +206,7 @@ def _register_through(path, *, city, side, user, unit, number, client, as_user, 
     if path == "api":
         data = {**claim, "side": side, "id_number": number, f"{'unit' if side == 'unit' else 'community'}_id": unit.pk}
         response = client.post("/api/v1/returnees", data, content_type="application/json",
-                               HTTP_AUTHORIZATION=f"Bearer {token_create(user=user)}")
+                               HTTP_AUTHORIZATION=f"Bearer {token_create(user=user, actor=SYSTEM)}")
         assert response.status_code == 201, response.content
         return response.content.decode()
     ledger = tmp_path / "claim.xlsx"

@@ -14,6 +14,7 @@ import xlsxwriter
 from django.core.management import call_command
 from django.utils import timezone
 
+from fangkong.core.actors import SYSTEM
 from fangkong.core.retention import purge_uploads
 from fangkong.deployment import imports as deployment_imports
 from fangkong.deployment.models import Secondment, SecondmentImport
@@ -196,7 +197,7 @@ def test_the_refusal_reaches_the_page_and_the_api(liaison, tmp_path, settings, a
     assert QUOTA_MESSAGE_START in page
     with path.open("rb") as fh:
         body = client.post("/api/v1/returnees/imports", {"side": "unit", "file": fh, "commit": "true"},
-                           HTTP_AUTHORIZATION=f"Bearer {token_create(user=liaison)}").json()
+                           HTTP_AUTHORIZATION=f"Bearer {token_create(user=liaison, actor=SYSTEM)}").json()
     assert body["status"] == "rejected" and body["message"].startswith(QUOTA_MESSAGE_START)
     assert not LedgerImport.objects.exclude(stored_path="").exists() and not Returnee.objects.exists()
 

@@ -19,7 +19,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from fangkong.audit.choices import Action
 from fangkong.audit.models import AuditEntry
 from fangkong.audit.services import _request_ip, audit_change, audit_log, snapshot
+from fangkong.core.actors import Actor, user_of
 from fangkong.core.bulk import insert_columns, insert_rows
 from fangkong.core.fieldcrypt import digests, unseal
 from fangkong.core.idcard import (
@@ -58,9 +59,6 @@ from .models import (
     Registration,
     Returnee,
 )
-
-if TYPE_CHECKING:
-    from fangkong.accounts.models import User
 
 EMPLOYER_KINDS = (UnitKind.DEPARTMENT, UnitKind.INDUSTRY_UNIT, UnitKind.COORDINATING_BODY, UnitKind.WORKING_COMMITTEE)
 # Fields a later registration may fill in or correct, per side: the unit knows where its staff
@@ -154,15 +152,15 @@ class RowValidator:
     """Resolves units and checks the scope of parsed ledger rows, batch after batch: the unit
     directories are read once, and each distinct unit or community text is resolved once."""
 
-    def __init__(self, *, actor: User | None, side: str) -> None:
+    def __init__(self, *, actor: Actor | None, side: str) -> None:
         self.side = side
         self.employers = UnitDirectory(EMPLOYER_KINDS)
         self.communities = UnitDirectory([UnitKind.COMMUNITY])
         scope = scope_unit_ids(actor) if actor is not None else None
         self.scope = set(scope) if scope is not None else None
         self.default_employer: Unit | None = None
-        if actor is not None and side == Side.UNIT:
-            own = list(Unit.objects.filter(user_scopes__user=actor, kind__in=EMPLOYER_KINDS)[:2])
+        if user_of(actor) is not None and side == Side.UNIT:
+            own = list(Unit.objects.filter(user_scopes__user=user_of(actor), kind__in=EMPLOYER_KINDS)[:2])
             self.default_employer = own[0] if len(own) == 1 else None
         # (employer text, community text) -> (employer, community, problems as (key, value, reason))
         self._memo: dict[tuple[str, str], tuple[Unit | None, Unit | None, list[tuple[str, str, str]]]] = {}
@@ -221,7 +219,7 @@ class RowValidator:
 
 
 def validate_rows(
-    *, actor: User | None, side: str, rows: Sequence[dict[str, Any]], columns: dict[str, str] | None = None,
+    *, actor: Actor | None, side: str, rows: Sequence[dict[str, Any]], columns: dict[str, str] | None = None,
 ) -> tuple[list[dict[str, Any]], list[RowError]]:
     """Resolve units and check the scope of parsed ledger rows (the file reader has already
     normalised IDs, phones, dates and categories). Returns clean rows and every problem."""
@@ -295,7 +293,7 @@ def _audit_value(column: str, value: Any) -> Any:
 
 def apply_rows(
     *,
-    actor: User | None,
+    actor: Actor | None,
     side: str,
     rows: Sequence[dict[str, Any]],
     source_import: LedgerImport | None = None,
@@ -436,7 +434,7 @@ def _pk(unit: Unit | None) -> int | None:
 class _Writer:
     """apply_rows for one chunk of rows (one row per person)."""
 
-    def __init__(self, *, actor: User | None, side: Side, source_import: LedgerImport | None, now: dt.datetime,
+    def __init__(self, *, actor: Actor | None, side: Side, source_import: LedgerImport | None, now: dt.datetime,
                  lines: dict[int, tuple[str, int | None]], db_now: bool, lock_people: bool = False,
                  answer: bool = False) -> None:
         self.actor, self.side, self.source_import, self.now, self.lines = actor, side, source_import, now, lines
@@ -624,7 +622,7 @@ class _Writer:
                     current_unit_id=existing[part[i]["id_number"]][place] or existing[part[i]["id_number"]][other],
                     claiming_unit_id=registering[i],
                     claiming_registration_id=registrations.get((people[i], registering[i])),
-                    claimed=self._claimed(part[i]), opened_at=self.now, opened_by=self.actor,
+                    claimed=self._claimed(part[i]), opened_at=self.now, opened_by=user_of(self.actor),
                     source_import=self.source_import,
                 )
                 for i in new
@@ -929,12 +927,21 @@ def _chunks(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-def _require(actor: User | None, perm: str) -> None:
-    if actor is not None and not user_has_perm(actor, perm):
+def _require(actor: Actor | None, perm: str) -> None:
+    """The actor's role may do ``perm``. No actor is no permission: the platform's own work passes
+    ``core.actors.SYSTEM``, so skipping the checks is always a visible choice of the caller."""
+    if actor is None or not user_has_perm(actor, perm):
         raise PermissionDenied(_("Your role may not do this."))
 
 
-def register(*, actor: User | None, side: str, registered_at: dt.datetime | None = None, **data: Any) -> Returnee:
+def _require_in_scope(actor: Actor, model: type[Returnee] | type[IsolationOrder], pk: int) -> None:
+    """The record lies in the actor's scope (the service checks it itself, whatever its caller
+    already read through ``visible_to``)."""
+    if not model.objects.visible_to(actor).filter(pk=pk).exists():
+        raise PermissionDenied(_("This record is outside your scope."))
+
+
+def register(*, actor: Actor | None, side: str, registered_at: dt.datetime | None = None, **data: Any) -> Returnee:
     """Register one returnee from one side (the form and the API). Raises ValidationError with
     field errors; the same rules as a ledger row.
 
@@ -1034,9 +1041,11 @@ def _stand_in(row: dict[str, Any], *, side: Side, person: Returnee, conflict: At
 
 
 @transaction.atomic
-def returnee_update(*, actor: User | None, returnee: Returnee, **data: Any) -> Returnee:
+def returnee_update(*, actor: Actor | None, returnee: Returnee, **data: Any) -> Returnee:
     """Correct a returnee's details (not the ID number: a wrong ID is a merge)."""
     _require(actor, "returnees.change")
+    assert actor is not None  # for the type checker: _require refused None
+    _require_in_scope(actor, Returnee, returnee.pk)
     returnee = Returnee.objects.select_for_update().get(pk=returnee.pk)
     before = snapshot(returnee)
     errors: dict[str, list[str]] = {}
@@ -1075,7 +1084,7 @@ def returnee_update(*, actor: User | None, returnee: Returnee, **data: Any) -> R
 
 @transaction.atomic
 def conflict_resolve(
-    *, actor: User | None, conflict: AttributionConflict, resolution: str, reason: str
+    *, actor: Actor | None, conflict: AttributionConflict, resolution: str, reason: str
 ) -> AttributionConflict:
     """The committee office's decision on an attribution conflict (docs/attribution.md):
 
@@ -1088,7 +1097,7 @@ def conflict_resolve(
     In every case the side's first-registration time is the earliest registration that stands.
     """
     _require(actor, "returnees.resolve")
-    if actor is not None and not AttributionConflict.objects.visible_to(actor).filter(pk=conflict.pk).exists():
+    if actor is None or not AttributionConflict.objects.visible_to(actor).filter(pk=conflict.pk).exists():
         raise PermissionDenied(_("Your role may not do this."))
     errors: dict[str, list[str]] = {}
     if resolution not in Resolution.values:
@@ -1123,7 +1132,7 @@ def conflict_resolve(
             setattr(person, stamp, claimed_at)
         person.save()
     conflict.status, conflict.resolution, conflict.reason = ConflictStatus.RESOLVED, resolution, reason
-    conflict.resolved_by, conflict.resolved_at = actor, timezone.now()
+    conflict.resolved_by, conflict.resolved_at = user_of(actor), timezone.now()
     conflict.full_clean()
     conflict.save()
     audit_change(actor=actor, obj=conflict, before=before_conflict)
@@ -1164,10 +1173,12 @@ def _apply_claim(person: Returnee, conflict: AttributionConflict) -> None:
 
 @transaction.atomic
 def isolation_change(
-    *, actor: User | None, order: IsolationOrder, days: int, reason: str, approver: str
+    *, actor: Actor | None, order: IsolationOrder, days: int, reason: str, approver: str
 ) -> IsolationOrder:
     """Extend (days > 0) or shorten (days < 0) an isolation; the follow-up schedule follows the end."""
     _require(actor, "returnees.isolation")
+    assert actor is not None
+    _require_in_scope(actor, IsolationOrder, order.pk)
     order = IsolationOrder.objects.select_for_update().get(pk=order.pk)
     if order.released_on is not None:
         raise ValidationError(_("This isolation has already been released."))
@@ -1183,7 +1194,7 @@ def isolation_change(
     before = snapshot(order)
     IsolationChange.objects.create(
         order=order, kind=ChangeKind.EXTEND if days > 0 else ChangeKind.SHORTEN, days=days, old_end=order.planned_end,
-        new_end=new_end, reason=reason, approver=approver, changed_by=actor, changed_at=timezone.now(),
+        new_end=new_end, reason=reason, approver=approver, changed_by=user_of(actor), changed_at=timezone.now(),
     )
     order.planned_end = new_end
     order.period_days = (new_end - order.start_date).days
@@ -1193,8 +1204,10 @@ def isolation_change(
 
 
 @transaction.atomic
-def isolation_release(*, actor: User | None, order: IsolationOrder, day: dt.date, note: str = "") -> IsolationOrder:
+def isolation_release(*, actor: Actor | None, order: IsolationOrder, day: dt.date, note: str = "") -> IsolationOrder:
     _require(actor, "returnees.isolation")
+    assert actor is not None
+    _require_in_scope(actor, IsolationOrder, order.pk)
     order = IsolationOrder.objects.select_for_update().get(pk=order.pk)
     if order.released_on is not None:
         raise ValidationError(_("This isolation has already been released."))
@@ -1202,7 +1215,7 @@ def isolation_release(*, actor: User | None, order: IsolationOrder, day: dt.date
         raise ValidationError({"day": [_("The release date is before the isolation started.")]})
     before = snapshot(order)
     order.released_on = day
-    order.released_by = actor
+    order.released_by = user_of(actor)
     order.release_note = clean_text(note, max_length=200)
     order.save(update_fields=["released_on", "released_by", "release_note"])
     audit_change(actor=actor, obj=order, before=before)
@@ -1211,11 +1224,13 @@ def isolation_release(*, actor: User | None, order: IsolationOrder, day: dt.date
 
 @transaction.atomic
 def follow_up_record(
-    *, actor: User | None, order: IsolationOrder, day: dt.date, temperature: Decimal, symptoms: str = "",
+    *, actor: Actor | None, order: IsolationOrder, day: dt.date, temperature: Decimal, symptoms: str = "",
     at_home: bool = True, checked_at: dt.datetime | None = None,
 ) -> FollowUp:
     """Record (or correct) one day's follow-up. Only days of the isolation are due."""
     _require(actor, "returnees.followup")
+    assert actor is not None
+    _require_in_scope(actor, IsolationOrder, order.pk)
     if not order.is_due(day):
         raise ValidationError({"day": [_("No follow-up is due on this day: it is outside the isolation.")]})
     if not Decimal("34.0") <= temperature <= Decimal("43.0"):
@@ -1223,7 +1238,7 @@ def follow_up_record(
     symptoms = clean_text(symptoms, max_length=200)
     follow_up, created = FollowUp.objects.select_for_update().get_or_create(
         order=order, day=day,
-        defaults={"temperature": temperature, "symptoms": symptoms, "at_home": at_home, "checked_by": actor,
+        defaults={"temperature": temperature, "symptoms": symptoms, "at_home": at_home, "checked_by": user_of(actor),
                   "checked_at": checked_at or timezone.now()},
     )
     if created:
@@ -1231,7 +1246,7 @@ def follow_up_record(
         return follow_up
     before = snapshot(follow_up)
     follow_up.temperature, follow_up.symptoms, follow_up.at_home = temperature, symptoms, at_home
-    follow_up.checked_by, follow_up.checked_at = actor, checked_at or timezone.now()
+    follow_up.checked_by, follow_up.checked_at = user_of(actor), checked_at or timezone.now()
     follow_up.save()
     audit_change(actor=actor, obj=follow_up, before=before)
     return follow_up
@@ -1241,10 +1256,13 @@ def follow_up_record(
 
 
 @transaction.atomic
-def returnee_merge(*, actor: User | None, keep: Returnee, remove: Returnee) -> Returnee:
+def returnee_merge(*, actor: Actor | None, keep: Returnee, remove: Returnee) -> Returnee:
     """Merge a duplicate into the record kept: its registrations move over (the earliest of each
     side dates the kept record), its isolation moves when the kept record has none."""
     _require(actor, "returnees.merge")
+    assert actor is not None
+    _require_in_scope(actor, Returnee, keep.pk)
+    _require_in_scope(actor, Returnee, remove.pk)
     if keep.pk == remove.pk:
         raise ValidationError(_("Choose two different records."))
     # Imports add registrations and isolation orders to people they do not lock one by one: a

@@ -13,6 +13,7 @@ from django.core.management import call_command
 
 from fangkong.accounts.services import token_create
 from fangkong.audit.models import AuditEntry
+from fangkong.core.actors import SYSTEM
 from fangkong.core.idcard import id_digest
 from fangkong.returnees import imports, selectors, services
 from fangkong.returnees.models import LedgerImport, Registration, Returnee
@@ -36,7 +37,7 @@ def state(returnee):
 
 
 def bearer(user):
-    return {"HTTP_AUTHORIZATION": f"Bearer {token_create(user=user)}"}
+    return {"HTTP_AUTHORIZATION": f"Bearer {token_create(user=user, actor=SYSTEM)}"}
 
 
 def assert_no_trace(text):

@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from fangkong.core.actors import SYSTEM
 from fangkong.returnees import selectors, services
 from fangkong.returnees.models import Registration, Returnee
 from fangkong.returnees.stats import line_block
@@ -86,7 +87,7 @@ def test_it_flags_a_concealment_suspect_when_only_the_community_names_the_unit(c
 
 
 def test_it_derives_the_industry_line_and_coordinating_body(city, community_staff):
-    returnee = services.register(actor=None, side="unit", registered_at=at(2), **person_data(city, unit=city.industry))
+    returnee = services.register(actor=SYSTEM, side="unit", registered_at=at(2), **person_data(city, unit=city.industry))
     assert returnee.line == "industry" and returnee.coordinating_body_id == city.cb.pk
 
 

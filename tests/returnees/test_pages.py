@@ -10,6 +10,7 @@ from django.utils import timezone
 from python_calamine import CalamineWorkbook
 
 from fangkong.audit.models import AuditEntry
+from fangkong.core.actors import SYSTEM
 from fangkong.returnees import services
 from fangkong.returnees.models import FollowUp, IsolationOrder, LedgerImport, Returnee
 from tests import factories as f
@@ -17,7 +18,7 @@ from tests import factories as f
 TODAY = timezone.localdate()
 
 
-def person(city, actor=None, side="unit", **extra):
+def person(city, actor=SYSTEM, side="unit", **extra):
     data = {"name": "刘返乡", "id_number": f.id_number(), "phone": "13900001111", "unit": city.dept_a,
             "community": city.comm_1, "category": "outside", "return_date": TODAY - dt.timedelta(days=3),
             "origin_text": "湖北省武汉市"}

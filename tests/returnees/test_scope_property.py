@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from fangkong.accounts.services import token_create
+from fangkong.core.actors import SYSTEM
 from fangkong.core.idcard import id_digest, mask_phone
 from fangkong.core.scoping import scope_unit_ids
 from fangkong.orgs.choices import UnitKind
@@ -68,7 +69,7 @@ def world(city, tmp_path_factory):
     registrants = []
     for role, scope, side, units in plan:
         user = f.user(role, scope)
-        registrants.append(Registrant(user, side, units, login_client(user), token_create(user=user)))
+        registrants.append(Registrant(user, side, units, login_client(user), token_create(user=user, actor=SYSTEM)))
     return {
         "registrants": registrants,
         "numbers": [f.id_number(birth="19790101"), f.id_number(birth="19880808"), f.id_number(birth="19991212")],
