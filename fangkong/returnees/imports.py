@@ -101,7 +101,9 @@ def check_committer(ledger_import: LedgerImport, actor: User | None) -> None:
         raise PermissionDenied(_("Only the uploader may commit this import."))
 
 
-def import_run(ledger_import: LedgerImport, *, commit: bool, actor: User | None = None) -> LedgerImport:
+def import_run(
+    ledger_import: LedgerImport, *, commit: bool, actor: User | None = None, own_process: bool = False
+) -> LedgerImport:
     """Read, validate and (when ``commit`` and there is no problem) write a stored ledger.
 
     ``actor`` is who asks (None: the uploader, as for the background worker); a commit by anyone
@@ -110,6 +112,9 @@ def import_run(ledger_import: LedgerImport, *, commit: bool, actor: User | None 
     problem. So a million-row ledger never sits in memory at once, and nothing of a rejected one
     stays written. Past Limits.max_problems problems the reading stops (the child parser is
     stopped with it): the first problems are kept, the message says that checking stopped.
+    ``own_process``: the caller is a process of its own (the background worker, the command line),
+    where the import may pause the cyclic garbage collector; never in a web process, whose other
+    threads it would pause too.
     """
     from .ledger import LedgerFileError, Limits, open_ledger
     from .ledger.problems import ProblemList
@@ -129,7 +134,7 @@ def import_run(ledger_import: LedgerImport, *, commit: bool, actor: User | None 
     problems: ProblemList[dict[str, Any]] = ProblemList(limits.max_problems)
     total = 0
     try:
-        with _gc_paused(), open_ledger(ledger_import.stored_path, side=side, limits=limits) as stream:
+        with _gc_paused() if own_process else contextlib.nullcontext(), open_ledger(ledger_import.stored_path, side=side, limits=limits) as stream:
             _progress(ledger_import, 40)
             validator = RowValidator(actor=actor, side=side)
             if not commit:
@@ -191,7 +196,7 @@ def _gc_paused() -> Iterator[None]:
     """No cyclic garbage collection while a ledger is read and written: its rows are hundreds of
     thousands of live objects, which each full collection would walk again (about a tenth of this
     process's time) to free almost nothing; reference counting still frees them as they go. The
-    pause is process-wide, for the seconds the import lasts."""
+    pause is process-wide, for the seconds the import lasts: only in a process of its own."""
     enabled = gc.isenabled()
     gc.disable()
     try:

@@ -9,5 +9,5 @@ from .models import LedgerImport
 def run_import(import_id: int, commit: bool) -> str:
     from .imports import import_run
 
-    ledger_import = import_run(LedgerImport.objects.get(pk=import_id), commit=commit)
+    ledger_import = import_run(LedgerImport.objects.get(pk=import_id), commit=commit, own_process=True)
     return ledger_import.status

@@ -308,3 +308,33 @@ def test_batches_are_validated_one_ahead_in_order_and_a_late_failure_reaches_the
             seen.append(clean[0]["row"])
     assert seen == [2, 3]
     assert Validator.threads and threading.current_thread().name not in Validator.threads
+
+
+@pytest.mark.parametrize("own_process", [False, True])
+def test_only_a_process_of_its_own_pauses_the_garbage_collector(city, liaison, tmp_path, own_process):
+    """The pause is process-wide: in a web process it would pause every other request's thread
+    too, so only the background worker and the command line (own_process) take it."""
+    import gc
+    import threading
+
+    path = tmp_path / "many.csv"
+    path.write_text("\n".join(long_ledger(city, 3000)), encoding="utf-8")
+    seen: set[bool] = set()
+    done = threading.Event()
+
+    def watch():
+        while not done.is_set():
+            seen.add(gc.isenabled())
+            done.wait(0.0005)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        li = imports.import_create(actor=liaison, side="unit", source=path, file_name=path.name)
+        li = imports.import_run(li, commit=True, own_process=own_process)
+    finally:
+        done.set()
+        watcher.join()
+    assert li.status == "committed", li.errors
+    assert gc.isenabled()
+    assert (False in seen) is own_process

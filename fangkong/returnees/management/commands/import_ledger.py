@@ -35,7 +35,7 @@ class Command(BaseCommand):
             self.stderr.write(f"文件不存在：{path}")
             sys.exit(2)
         ledger_import = imports.import_create(actor=actor, side=side, source=source, file_name=source.name)
-        ledger_import = imports.import_run(ledger_import, commit=not dry_run, actor=actor)
+        ledger_import = imports.import_run(ledger_import, commit=not dry_run, actor=actor, own_process=True)
         if ledger_import.status == ImportStatus.FAILED:
             self.stderr.write(f"无法读取文件：{ledger_import.message}")
             sys.exit(2)
