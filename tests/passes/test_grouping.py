@@ -23,7 +23,7 @@ from .. import factories as f
 
 def _check(label: str) -> Check:
     now = dt.datetime(2020, 2, 15, 8, tzinfo=dt.UTC)
-    return Check("hash", None, None, "valid", "", "", label, "in", True, now, now.date())
+    return Check("hash", None, "unreadable", None, None, "", label, "in", True, now)
 
 
 def _until(condition, seconds: float = 10.0) -> None:
