@@ -197,7 +197,7 @@ class ApiEnvelope:
         """The request as Django's middleware sees it before a view runs, without reading the body
         (``WSGIRequest``'s own constructor would wrap the input stream and parse the path again)."""
         request = WSGIRequest.__new__(WSGIRequest)
-        request.environ = request.META = environ
+        request.environ = request.META = environ  # type: ignore[attr-defined]
         request.path = request.path_info = environ.get("PATH_INFO", "/")
         request.method = environ.get("REQUEST_METHOD", "")
         return request

@@ -63,7 +63,8 @@ def verify(request: HttpRequest, payload: VerifyIn) -> dict[str, Any] | HttpResp
     if payload.checkpoint:
         zone = selectors.checkpoint_zone(payload.checkpoint)
         # The scope rule as the lean path asks it (core.scoping.scope_covers), on the same cached zone.
-        if zone is None or not scope_covers(selectors.user_scope_units(request.user.pk), zone[1]):
+        scope = selectors.user_scope_units(request.user.pk) if zone else []  # type: ignore[arg-type]
+        if zone is None or not scope_covers(scope, zone[1]):
             raise HttpError(404, _("No such checkpoint in your scope."))
         checkpoint = zone[0]
     if not payload.token and payload.number:

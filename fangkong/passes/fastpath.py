@@ -252,14 +252,17 @@ class GroupRunner:
     """Runs the database work of concurrent requests together (leader and followers).
 
     A request that finds nobody running becomes the leader: it takes every check waiting (its own
-    among them), runs them as one statement on its own connection, hands the answers out, and
-    passes the lead to the first request that arrived meanwhile — so nobody waits longer than the
-    group ahead of it, and a lone request runs at once. Requests never wait for a timer."""
+    among them), runs them together on its own connection, hands the answers out, and passes the
+    lead to the first request that arrived meanwhile — so nobody waits longer than the group ahead
+    of it, and a lone request runs at once. Requests never wait for a timer. A leader may pass the
+    lead on before it has finished (``hand_on``): once its group has read what it needs, the next
+    group reads while this one writes its passages."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._waiting: list[Check] = []
         self._busy = False
+        self._leader = threading.local()
         self.groups = 0
         self.largest = 0
 
@@ -278,6 +281,7 @@ class GroupRunner:
             if not check.lead:
                 return  # answered by a leader
         group: list[Check] = []
+        self._leader.handed = False
         try:
             with self._lock:
                 group, self._waiting = self._waiting, []
@@ -289,15 +293,23 @@ class GroupRunner:
                 for c in group:
                     c.error = exc
         finally:
-            with self._lock:
-                if self._waiting:
-                    self._waiting[0].lead = True
-                    self._waiting[0].event.release()  # type: ignore[union-attr]
-                else:
-                    self._busy = False
+            self.hand_on()
             for c in group:
                 if c is not check:
                     c.event.release()  # type: ignore[union-attr]
+
+    def hand_on(self) -> None:
+        """Pass the lead to the first request waiting (or let the next one lead at once); called
+        by the leader, at most once per group (later calls do nothing)."""
+        if getattr(self._leader, "handed", True):
+            return
+        self._leader.handed = True
+        with self._lock:
+            if self._waiting:
+                self._waiting[0].lead = True
+                self._waiting[0].event.release()  # type: ignore[union-attr]
+            else:
+                self._busy = False
 
 
 RUNNER = GroupRunner()
@@ -545,6 +557,7 @@ def _run_group(group: list[Check]) -> None:
             _int_array(range(len(group))), _text_array([c.key_hash for c in group]),
             _int_array([c.pass_id for c in group]), _text_array([c.now.isoformat() for c in group]), _TOUCH_INTERVAL,
         ]))
+        RUNNER.hand_on()  # the next group may read while this one concludes and writes
         logged: list[Check] = []
         touch: set[int] = set()
         for i in range(result.ntuples):

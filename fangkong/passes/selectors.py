@@ -7,7 +7,7 @@ import datetime as dt
 import json
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -159,7 +159,7 @@ def verify_token(token: str, *, checkpoint_code: str | None = None, now: dt.date
 
 def pass_facts(*, token: str, claims: tokens.PassClaims | None, now: dt.datetime,
                checkpoint_zones: frozenset[int] | None, on_record: bool, status: str | None,
-               spans: Iterable[verdict.Span]) -> verdict.Facts:
+               spans: Sequence[verdict.Span]) -> verdict.Facts:
     """The facts of an online check, from what the token says (``token``: its signature state;
     ``claims``: None when unreadable) and what the database holds. The Django endpoint, the
     ``verify_pass`` command and the lean path all build them here."""
@@ -169,7 +169,7 @@ def pass_facts(*, token: str, claims: tokens.PassClaims | None, now: dt.datetime
         token=token, now=now.timestamp(), valid_from=claims.valid_from.timestamp(),
         valid_until=claims.valid_until.timestamp(), pass_zones=claims.zones, checkpoint_zones=checkpoint_zones,
         online=True, on_record=on_record, status=status or PassStatus.ISSUED,
-        secondment_ended=verdict.secondment_ended(spans, timezone.localdate(now)),
+        secondment_ended=bool(spans) and verdict.secondment_ended(spans, timezone.localdate(now)),
     )
 
 

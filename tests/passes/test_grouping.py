@@ -62,6 +62,34 @@ def test_checks_waiting_while_a_group_runs_go_together_and_each_gets_its_own_ans
     assert (runner.groups, runner.largest, runner._busy) == (2, 5, False)
 
 
+def test_a_leader_that_has_read_hands_on_and_the_next_group_runs_beside_it():
+    """The lean path's leader passes the lead on once its group has read (``GroupRunner.hand_on``):
+    the next group reads while the first one still writes its passages."""
+    runner = GroupRunner()
+    handed, second_ran = threading.Event(), threading.Event()
+
+    def execute(group):
+        if group[0].number == "a":
+            runner.hand_on()
+            runner.hand_on()  # once per group: the second call does nothing
+            handed.set()
+            assert second_ran.wait(10)  # still "writing" while the next group runs
+        else:
+            second_ran.set()
+        for c in group:
+            c.row = ("answer", c.number)
+
+    a, b = _check("a"), _check("b")
+    first = threading.Thread(target=runner.run, args=(a, execute))
+    first.start()
+    assert handed.wait(10)
+    second = threading.Thread(target=runner.run, args=(b, execute))
+    second.start()
+    for t in (first, second):
+        t.join(10)
+    assert (a.row, b.row, runner.groups, runner._busy) == (("answer", "a"), ("answer", "b"), 2, False)
+
+
 def test_a_failing_group_fails_each_of_its_checks_and_the_next_group_runs():
     runner = GroupRunner()
 
