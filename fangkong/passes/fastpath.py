@@ -650,10 +650,6 @@ def _int_array(values: Iterable[int | None]) -> bytes:
     return ("{" + ",".join("NULL" if v is None else str(int(v)) for v in values) + "}").encode()
 
 
-def _bool_array(values: list[bool]) -> bytes:
-    return ("{" + ",".join("t" if v else "f" for v in values) + "}").encode()
-
-
 
 def _result(pgconn: Any, result: Any) -> Any:
     if result.status not in (ExecStatus.COMMAND_OK, ExecStatus.TUPLES_OK):
