@@ -1,9 +1,11 @@
 """WSGI entry point, served by granian in production.
 
 ``POST /api/v1/passes/verify`` is answered by a lean layer in front of Django (see
-``fangkong/passes/fastpath.py``); it hands anything unusual to Django. In front of both, the body
-limit (``fangkong/core/middleware.py``). Outside all of them, the request log writes one line per
-request (``config.accesslog``), whichever layer answered it.
+``fangkong/passes/fastpath.py``); it hands anything unusual to Django, and around what it answers
+it applies Django's own middleware checks and headers (``core.middleware.ApiEnvelope``). In front
+of both, the body limit (``fangkong/core/middleware.py``). Outside all of them, the request log
+writes one line per request (``config.accesslog``), whichever layer answered it.
+``tests/passes/test_envelope.py`` holds the two answers to the same request equal.
 """
 
 import os

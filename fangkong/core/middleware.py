@@ -1,4 +1,6 @@
-"""The request envelope: language, the body limit, and no caching of what a logged-in user sees.
+"""The request envelope: language, the body limit, no caching of what a logged-in user sees, and
+``ApiEnvelope``, Django's stack around an API answer for the WSGI layer that answers pass
+verifications itself (``passes.fastpath``).
 
 Language: Simplified Chinese unless the user picked another language with the switch. Django's
 LocaleMiddleware would follow the browser's Accept-Language; staff on English-language systems
@@ -13,13 +15,21 @@ body (no length) is read only up to the limit.
 
 import io
 import json
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from csp.middleware import CSPMiddleware
 from django.conf import settings
+from django.core.exceptions import DisallowedHost
+from django.core.handlers.wsgi import WSGIRequest
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.cookie import parse_cookie
+from django.middleware.clickjacking import XFrameOptionsMiddleware
+from django.middleware.security import SecurityMiddleware
 from django.utils import translation
-from django.utils.cache import add_never_cache_headers
+from django.utils.cache import add_never_cache_headers, patch_vary_headers
+from django.utils.http import http_date
 from django.utils.translation import gettext as _
 
 MULTIPART_SLACK = 1024 * 1024  # the form around an uploaded file: boundaries, headers, other fields
@@ -55,15 +65,15 @@ def too_large(limit: int) -> str:
 
 
 def cookie_language(cookie: str) -> str:
-    """The language the switch stored in the cookie, or the default."""
-    name = settings.LANGUAGE_COOKIE_NAME + "="
-    for part in cookie.split(";"):
-        part = part.strip()
-        if part.startswith(name):
-            value = part[len(name):]
-            if value in {code for code, _name in settings.LANGUAGES}:
-                return value
-    return settings.LANGUAGE_CODE
+    """The language the switch stored in the cookie (the ``Cookie`` header's text), or the default."""
+    return language_of(parse_cookie(cookie))
+
+
+def language_of(cookies: dict[str, str]) -> str:
+    """The language the switch stored among the request's cookies, or the default: the one rule
+    of ``LanguageMiddleware``, ``RequestEnvelope`` and the lean verification path."""
+    language = cookies.get(settings.LANGUAGE_COOKIE_NAME, "")
+    return language if language in {code for code, _name in settings.LANGUAGES} else settings.LANGUAGE_CODE
 
 
 class RequestEnvelope:
@@ -123,12 +133,9 @@ class BodyLimitMiddleware:
 class LanguageMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
-        self.supported = {code for code, _name in settings.LANGUAGES}
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
-        if language not in self.supported:
-            language = settings.LANGUAGE_CODE
+        language = language_of(request.COOKIES)
         translation.activate(language)
         request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
         response = self.get_response(request)
@@ -150,3 +157,76 @@ class NoStoreMiddleware:
         if user is not None and user.is_authenticated:
             add_never_cache_headers(response)
         return response
+
+
+JSON = "application/json; charset=utf-8"
+
+
+class ApiEnvelope:
+    """What Django's middleware does around a JSON API answer, for a WSGI layer in front of Django
+    that answers some requests itself (``passes.fastpath``). Each step is the Django middleware's
+    own code, not a copy of it:
+
+    - on the way in (``admits``): the host must be one of ``ALLOWED_HOSTS``
+      (``HttpRequest.get_host``, which ``CommonMiddleware`` calls) and ``SecurityMiddleware`` must
+      not redirect the request to HTTPS; a request that fails either is handed to Django, which
+      answers it (400, 301);
+    - on the way out (``headers``): the headers ``SecurityMiddleware`` (nosniff, referrer and
+      opener policies, HSTS over HTTPS), django-csp's ``CSPMiddleware``,
+      ``XFrameOptionsMiddleware``, ``NoStoreMiddleware`` (``add_never_cache_headers``: the answer
+      is for a signed-in user), ``LanguageMiddleware`` (Content-Language) and
+      ``SessionMiddleware`` (Vary: Cookie) give the same answer from Django.
+
+    The body limit (``RequestEnvelope``) and the request log (``config.accesslog.AccessLog``) are
+    WSGI layers in front of both. ``passes.fastpath.MIDDLEWARE`` says how each entry of
+    ``settings.MIDDLEWARE`` applies, and ``fangkong check`` fails on one it does not know.
+    """
+
+    def __init__(self) -> None:
+        def unused(request: HttpRequest) -> HttpResponse:
+            raise AssertionError("only the middleware's request and response hooks are called")
+
+        self.security = SecurityMiddleware(unused)
+        self.csp = CSPMiddleware(unused)
+        self.frame = XFrameOptionsMiddleware(unused)
+        self._static: dict[tuple[bool, str], list[tuple[str, str]]] = {}
+        self._expires: tuple[int, str] = (0, "")
+
+    @staticmethod
+    def request(environ: dict[str, Any]) -> HttpRequest:
+        """The request as Django's middleware sees it before a view runs, without reading the body
+        (``WSGIRequest``'s own constructor would wrap the input stream and parse the path again)."""
+        request = WSGIRequest.__new__(WSGIRequest)
+        request.environ = request.META = environ  # type: ignore[attr-defined]
+        request.path = request.path_info = environ.get("PATH_INFO", "/")
+        request.method = environ.get("REQUEST_METHOD", "")
+        return request
+
+    def admits(self, request: HttpRequest) -> bool:
+        """Whether Django's stack would let the request reach its view unchanged (host, HTTPS)."""
+        try:
+            request.get_host()
+        except DisallowedHost:
+            return False
+        return self.security.process_request(request) is None
+
+    def headers(self, request: HttpRequest, *, language: str) -> list[tuple[str, str]]:
+        """The headers of a JSON answer to a signed-in user, besides Content-Type and Content-Length.
+        Worked out once per (HTTPS or not, language) by the middleware themselves; only Expires
+        (the moment of the answer, from ``add_never_cache_headers``) changes with each second."""
+        key = (request.is_secure(), language)
+        static = self._static.get(key)
+        if static is None:
+            response = HttpResponse(content_type=JSON)
+            add_never_cache_headers(response)
+            patch_vary_headers(response, ("Cookie",))
+            response.headers["Content-Language"] = language
+            self.csp.process_response(request, response)
+            self.security.process_response(request, response)
+            self.frame.process_response(request, response)
+            static = [(k, v) for k, v in response.items() if k not in ("Content-Type", "Expires")]
+            self._static[key] = static
+        second = int(time.time())
+        if self._expires[0] != second:
+            self._expires = (second, http_date(second))  # add_never_cache_headers: Expires is now
+        return [*static, ("Expires", self._expires[1])]

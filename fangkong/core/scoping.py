@@ -8,6 +8,7 @@ so the whole check is one indexed sub-select, the same SQL on SQLite and Postgre
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 from django.db import models
@@ -155,6 +156,15 @@ def _units_outside(unit_id: int, limit: int) -> list[int] | None:
 
     ids = list(Unit.objects.exclude(id__in=subtree_query(unit_id)).values_list("id", flat=True)[: limit + 1])
     return ids if len(ids) <= limit else None
+
+
+def scope_covers(scope_units: Iterable[int], unit_and_above: Iterable[int]) -> bool:
+    """The scope rule for one unit: it lies in a user's scope when one of the user's scope units
+    (``UserScope``) is the unit or above it. ``unit_and_above``: the unit's ancestors in the closure
+    table, itself included. ``unit_in_scope`` asks the database the same question in one query;
+    pass verification, which already holds the checkpoint's ancestors, asks this function with the
+    user's scope units read at the check (``tests/passes/test_verdict_cases.py`` proves both agree)."""
+    return not set(scope_units).isdisjoint(unit_and_above)
 
 
 def unit_in_scope(user: User | SystemActor | None, unit_id: int | None) -> bool:

@@ -2,16 +2,26 @@
 
 Checkpoints send thousands of verifications a second; through Django's middleware stack,
 django-ninja and the ORM each took several milliseconds of CPU. This layer answers the ordinary
-request itself — a JSON body with a token, an ``Authorization: Bearer`` token — with the same JSON
-as the documented endpoint.
+request itself — a JSON body with a token, an ``Authorization: Bearer`` token — with the same
+status, headers and JSON as the documented endpoint.
 
-The token is read and its signature checked in Python (no database). What needs the database —
-the API token's user (not revoked, active, a role that may verify, the checkpoint in its scope),
-the pass's state now (a revocation counts at once in every worker), whether the holder's
-secondment has ended, and the passage log (committed before the answer names its ``check_id``) —
-is one statement. On PostgreSQL the requests a worker has in hand at the same moment share that
-statement (``GroupRunner``): the first runs it for all of them in one transaction, so one commit
-and one round trip carry a whole burst of checks. On SQLite each request reads and logs in turn.
+It is not a second web stack. Around the answer it does what Django's middleware does, with
+their own code (``core.middleware.ApiEnvelope``: the host check, the HTTPS redirect, the security,
+CSP and no-store headers, the language); the body limit and the request log are WSGI layers in
+front of both (``config.wsgi``); ``MIDDLEWARE`` below says how each of Django's middleware applies
+here, and ``fangkong check`` fails on one it does not know. ``tests/passes/test_envelope.py`` sends
+the same requests through this layer and through Django alone and compares status, headers, body
+and log line.
+
+Nor does it decide anything itself. The token is read and its signature checked in Python (no
+database); what needs the database — the API token's user (not revoked, active), the user's
+scope units, the pass's row and its holder's secondments — is read in one statement, and Python
+concludes: the role and scope (``accounts.roles.role_has_perm``, ``core.scoping.scope_covers``)
+and the verdict (``verdict.decide``, through ``selectors.pass_facts``, as the Django endpoint).
+The passage log is then written (committed before the answer names its ``check_id``). On
+PostgreSQL the requests a worker has in hand at the same moment share both statements
+(``GroupRunner``): one read and one write carry a whole burst of checks. On SQLite each request
+reads and logs in turn.
 
 Abuse costs it nothing: the body is read only after the headers have shown valid credentials (an
 API token found in the database, remembered a minute; an unknown one is never remembered) and only
@@ -20,7 +30,8 @@ malformed or deeply nested JSON and text holding NUL go to Django, which refuses
 
 Everything unusual — no or bad credentials, a role without the permission, an unknown or
 out-of-scope checkpoint, a lookup by pass number, input that is not exactly the documented
-types — is handed to Django unchanged, so errors, scoping and validation have one implementation.
+types, a host Django refuses, plain HTTP where HTTPS is required — is handed to Django unchanged,
+so errors, scoping and validation have one implementation.
 """
 
 from __future__ import annotations
@@ -35,19 +46,22 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
+from django.core import checks
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, close_old_connections, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.http.request import split_domain_port, validate_host
 from django.utils import timezone, translation
 from psycopg.pq import ExecStatus
 
 from fangkong.accounts.models import ApiToken
-from fangkong.accounts.roles import PERMISSIONS, role_has_perm
+from fangkong.accounts.roles import role_has_perm
+from fangkong.config.accesslog import USER_KEY
+from fangkong.core import clock
 from fangkong.core.memo import MISSING, BoundedMemo
-from fangkong.core.middleware import cookie_language
+from fangkong.core.middleware import JSON, ApiEnvelope, cookie_language
+from fangkong.core.scoping import scope_covers
 
-from . import selectors, tokens
-from .choices import Direction, PassKind, PassStatus, Verdict
+from . import selectors, tokens, verdict
+from .choices import Direction, PassKind, Verdict
 from .keys import public_keys
 
 PATH = "/api/v1/passes/verify"
@@ -55,96 +69,101 @@ logger = logging.getLogger("django.request")
 FIELDS = frozenset({"token", "number", "checkpoint", "direction", "log"})
 DIRECTIONS = frozenset(d.value for d in Direction)
 TOKEN_TOUCH = ApiToken.TOUCH_EVERY  # as accounts.services.token_user: last_used_at at most this often
-VERIFY_ROLES = sorted(PERMISSIONS["passes.verify"])
-# Verdicts the signature check settles: the database cannot change them.
-FINAL = (Verdict.UNREADABLE, Verdict.UNKNOWN_KEY, Verdict.FORGED)
+
+MIDDLEWARE = {
+    "fangkong.config.accesslog.RequestUserMiddleware": "the user's id is left in the environ for the request log",
+    "django.middleware.security.SecurityMiddleware": "ApiEnvelope: its HTTPS redirect (Django answers) and headers",
+    "fangkong.core.middleware.BodyLimitMiddleware": "RequestEnvelope applies the same limit in front of both",
+    "csp.middleware.CSPMiddleware": "ApiEnvelope: its Content-Security-Policy header",
+    "whitenoise.middleware.WhiteNoiseMiddleware": "static files only",
+    "django.contrib.sessions.middleware.SessionMiddleware": "no session with an API token; ApiEnvelope: Vary",
+    "fangkong.core.middleware.LanguageMiddleware": "core.middleware.cookie_language; ApiEnvelope: Content-Language",
+    "django.middleware.common.CommonMiddleware": "ApiEnvelope: the host check; Content-Length",
+    "django.middleware.csrf.CsrfViewMiddleware": "an API token is no cookie: the API checks no CSRF token",
+    "django.contrib.auth.middleware.AuthenticationMiddleware": "the API token, read in the statement",
+    "fangkong.core.middleware.NoStoreMiddleware": "ApiEnvelope: add_never_cache_headers",
+    "django_otp.middleware.OTPMiddleware": "the second factor concerns sessions only",
+    "fangkong.accounts.middleware.SessionPolicyMiddleware": "sessions only",
+    "django.contrib.messages.middleware.MessageMiddleware": "the API shows no messages",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware": "ApiEnvelope: its X-Frame-Options header",
+}
+"""How each of Django's middleware applies to the requests this layer answers. A middleware added
+to ``settings.MIDDLEWARE`` must be added here, with how it applies (``middleware_check``)."""
 
 
-def final_verdict(provisional: str, status: str | None, stored_token: str | None, token: str, kind: str | None,
-                  person_id: int | None, seconded: bool, ended_before: bool) -> str:
-    """The verdict once the pass's row is known. ``provisional`` is the token checked with no
-    revocations; the order is ``tokens.check_read``'s (withdrawn before dates), then a valid token
-    that is not the pass's current one is unknown, and a staff pass whose holder's secondment has
-    ended is refused. ``GROUP_SQL`` says the same in SQL."""
-    if provisional in FINAL:
-        return provisional
-    if status == PassStatus.REVOKED:
-        return Verdict.REVOKED
-    if status == PassStatus.SUSPENDED:
-        return Verdict.SUSPENDED
-    if provisional != Verdict.VALID:
-        return provisional
-    if status is None or stored_token != token:
-        return Verdict.NOT_FOUND
-    if kind == PassKind.STAFF and person_id is not None and not seconded and ended_before:
-        return Verdict.SECONDMENT_ENDED
-    return Verdict.VALID
+def middleware_check(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """``fangkong check``: every middleware is known to the lean path, so none silently skips it."""
+    return [
+        checks.Error(
+            f"The lean verification path does not know the middleware {name}.",
+            hint="Say in fangkong.passes.fastpath.MIDDLEWARE how it applies to the verifications that path "
+                 "answers (and make it apply, through core.middleware.ApiEnvelope), or hand them to Django.",
+            id="passes.E001",
+        )
+        for name in settings.MIDDLEWARE if name not in MIDDLEWARE
+    ]
 
 
-# The user's scope on a checkpoint, as ``core.scoping.unit_in_scope`` decides it: one of the user's
-# scope units is the checkpoint or above it (the closure table holds each unit's self-link).
-_IN_SCOPE = """EXISTS(SELECT 1 FROM accounts_userscope s JOIN orgs_unitlink l ON l.ancestor_id = s.unit_id
-                    WHERE s.user_id = {user} AND l.descendant_id = {checkpoint})"""
-_SECONDED = """EXISTS(SELECT 1 FROM deployment_secondment s WHERE s.person_id = p.person_id
-                     AND s.starts_on <= {day} AND (s.ends_on IS NULL OR s.ends_on >= {day}))"""
-_ENDED = "EXISTS(SELECT 1 FROM deployment_secondment s WHERE s.person_id = p.person_id AND s.ends_on < {day})"
+# The user's scope units, read with the row: ``core.scoping.scope_covers`` decides the scope.
+_SCOPE = "(SELECT {agg}(s.unit_id{sep}) FROM accounts_userscope s WHERE s.user_id = {user})"
+# The holder's secondments as 'start/end' pairs: ``verdict.secondment_ended`` decides.
+_SPANS_PG = """(SELECT string_agg(to_char(d.starts_on, 'YYYY-MM-DD') || '/'
+                                 || coalesce(to_char(d.ends_on, 'YYYY-MM-DD'), ''), ',')
+               FROM deployment_secondment d WHERE d.person_id = p.person_id)"""
+_SPANS_SQLITE = """(SELECT group_concat(d.starts_on || '/' || coalesce(d.ends_on, ''), ',')
+                   FROM deployment_secondment d WHERE d.person_id = p.person_id)"""
 
-GROUP_SQL = f"""
+READ_SQL = f"""
 WITH r AS (
-    SELECT * FROM unnest(%(ord)s::int[], %(key_hash)s::text[], %(pass_id)s::bigint[], %(checkpoint_id)s::bigint[],
-                         %(provisional)s::text[], %(token)s::text[], %(holder)s::text[], %(number)s::text[],
-                         %(direction)s::text[], %(log)s::bool[], %(now)s::timestamptz[], %(day)s::date[])
-        AS r(ord, key_hash, pass_id, checkpoint_id, provisional, token, holder, number, direction, log, now, day)
+    SELECT * FROM unnest(%(ord)s::int[], %(key_hash)s::text[], %(pass_id)s::bigint[], %(now)s::timestamptz[])
+        AS r(ord, key_hash, pass_id, now)
 ), a AS MATERIALIZED (
-    SELECT r.*, t.id AS token_pk, t.user_id, u.role = ANY(%(roles)s::text[]) AS may,
+    SELECT r.*, t.id AS token_pk, t.user_id, u.role,
            (t.last_used_at IS NULL OR t.last_used_at < r.now - %(touch)s::interval) AS touch
     FROM r
     JOIN accounts_apitoken t ON t.key_hash = r.key_hash AND {ApiToken.LIVE_SQL.format(t="t", now="r.now")}
     JOIN accounts_user u ON u.id = t.user_id AND u.is_active
-), inside AS MATERIALIZED (
-    -- Each (user, checkpoint) of the group once: one of the user's scope units is the checkpoint or above it.
-    SELECT pair.user_id, pair.checkpoint_id
-    FROM (SELECT DISTINCT user_id, checkpoint_id FROM a WHERE checkpoint_id IS NOT NULL) AS pair
-    WHERE {_IN_SCOPE.format(user="pair.user_id", checkpoint="pair.checkpoint_id")}
-), w AS MATERIALIZED (
-    SELECT a.*, p.id AS p_id, p.number AS p_number,
-           a.may AND (a.checkpoint_id IS NULL OR EXISTS(
-               SELECT 1 FROM inside i WHERE i.user_id = a.user_id AND i.checkpoint_id = a.checkpoint_id)) AS allowed,
-           CASE WHEN a.provisional IN ('{Verdict.UNREADABLE}', '{Verdict.UNKNOWN_KEY}', '{Verdict.FORGED}')
-                    THEN a.provisional
-                WHEN p.status = '{PassStatus.REVOKED}' THEN '{Verdict.REVOKED}'
-                WHEN p.status = '{PassStatus.SUSPENDED}' THEN '{Verdict.SUSPENDED}'
-                WHEN a.provisional <> '{Verdict.VALID}' THEN a.provisional
-                WHEN p.id IS NULL OR p.token <> a.token THEN '{Verdict.NOT_FOUND}'
-                WHEN p.kind = '{PassKind.STAFF}' AND p.person_id IS NOT NULL
-                     AND NOT {_SECONDED.format(day="a.day")} AND {_ENDED.format(day="a.day")}
-                    THEN '{Verdict.SECONDMENT_ENDED}'
-                ELSE '{Verdict.VALID}' END AS verdict
-    FROM a LEFT JOIN passes_pass p ON p.id = a.pass_id
+), scopes AS MATERIALIZED (
+    -- Each user of the group once.
+    SELECT g.user_id, {_SCOPE.format(agg="array_agg", sep="", user="g.user_id")} AS units
+    FROM (SELECT DISTINCT user_id FROM a) AS g
+)
+SELECT a.ord, a.token_pk, a.user_id, a.role, a.touch, scopes.units,
+       p.id, p.number, p.kind, p.status, p.person_id, p.token, {_SPANS_PG}
+FROM a
+JOIN scopes ON scopes.user_id = a.user_id
+LEFT JOIN passes_pass p ON p.id = a.pass_id
+"""
+"""What a group of verifications reads (PostgreSQL): the requests come in as arrays, one element
+each; a request whose API token is unknown gets no row back (Django answers it: 401)."""
+
+WRITE_SQL = """
+WITH v AS (
+    SELECT * FROM unnest(%(ord)s::int[], %(pass_id)s::bigint[], %(number)s::text[], %(holder)s::text[],
+                         %(checkpoint_id)s::bigint[], %(verdict)s::text[], %(direction)s::text[],
+                         %(checked_at)s::timestamptz[], %(user_id)s::bigint[])
+        AS v(ord, pass_id, number, holder, checkpoint_id, verdict, direction, checked_at, user_id)
 ), x AS MATERIALIZED (
-    SELECT w.*, CASE WHEN w.allowed AND w.log THEN nextval(pg_get_serial_sequence('passes_passcheck', 'id')) END
-           AS check_id
-    FROM w
+    SELECT v.*, nextval(pg_get_serial_sequence('passes_passcheck', 'id')) AS check_id FROM v
 ), logged AS (
     INSERT INTO passes_passcheck (id, pass_id, pass_number, holder, checkpoint_id, verdict, direction, confirmed,
                                   checked_at, checked_by_id, source, client_id, list_version)
-    SELECT check_id, p_id, left(coalesce(p_number, number), 16), holder, checkpoint_id, verdict, direction, false,
-           now, user_id, 'api', '', NULL
-    FROM x WHERE check_id IS NOT NULL
+    SELECT check_id, pass_id, number, holder, checkpoint_id, verdict, direction, false, checked_at, user_id,
+           'api', '', NULL
+    FROM x
+), touched AS (
+    UPDATE accounts_apitoken SET last_used_at = %(now)s::timestamptz WHERE id = ANY(%(touch_ids)s::bigint[])
+       AND (last_used_at IS NULL OR last_used_at < %(now)s::timestamptz - %(touch)s::interval)
 )
-SELECT ord, allowed, touch, token_pk, user_id, p_id, p_number, verdict, check_id FROM x
+SELECT ord, check_id FROM x
 """
-"""The statement a group of verifications shares (PostgreSQL): the requests come in as arrays, one
-element each; a request whose API token is unknown gets no row back (Django answers it: 401), one
-that may not verify there gets ``allowed`` false (Django answers: 403 or 404) and logs nothing."""
+"""What a group writes (PostgreSQL), in one transaction: the passages it logs, and the API tokens
+whose last use is due to be noted."""
 
 _SELECT_SQL = f"""
 SELECT t.id, t.user_id, u.role, (t.last_used_at IS NULL OR t.last_used_at < %s),
-       (%s IS NULL OR {_IN_SCOPE.format(user="t.user_id", checkpoint="%s")}),
-       p.id, p.number, p.kind, p.status, p.person_id, p.token,
-       EXISTS(SELECT 1 FROM deployment_secondment s WHERE s.person_id = p.person_id
-              AND s.starts_on <= %s AND (s.ends_on IS NULL OR s.ends_on >= %s)),
-       EXISTS(SELECT 1 FROM deployment_secondment s WHERE s.person_id = p.person_id AND s.ends_on < %s)
+       {_SCOPE.format(agg="group_concat", sep=", ','", user="t.user_id")},
+       p.id, p.number, p.kind, p.status, p.person_id, p.token, {_SPANS_SQLITE}
 FROM accounts_apitoken t
 JOIN accounts_user u ON u.id = t.user_id
 LEFT JOIN passes_pass p ON p.id = %s
@@ -166,41 +185,84 @@ class Statement:
         self.sql, self.columns = sql, columns
 
 
-SELECT = Statement(_SELECT_SQL, (int, int, str, bool, bool, int, str, str, str, int, str, bool, bool))
+SELECT = Statement(_SELECT_SQL, (int, int, str, bool, str, int, str, str, str, int, str, str))
 INSERT = Statement(_INSERT_SQL, (int,))
 TOUCH = Statement("UPDATE accounts_apitoken SET last_used_at = %s WHERE id = %s", None)
 
 
 class Check:
-    """One verification on its way through the database: what the request brings, then what the
-    database said (``row``: None when the API token is unknown)."""
+    """One verification on its way through the database: what the request brings, then the answer
+    (``row``: None when the API token is unknown; else allowed, pass id, pass number, verdict,
+    check id)."""
 
-    __slots__ = ("checkpoint_id", "day", "direction", "error", "event", "holder", "key_hash", "lead", "log", "now",
-                 "number", "pass_id", "provisional", "row", "token")
+    __slots__ = ("checkpoint_id", "claims", "direction", "error", "event", "holder", "key_hash", "lead", "log",
+                 "now", "number", "row", "token", "token_state", "user_id", "zone_ids")
 
-    def __init__(self, key_hash: str, pass_id: int | None, checkpoint_id: int | None, provisional: str, token: str,
-                 holder: str, number: str, direction: str, log: bool, now: dt.datetime, day: dt.date) -> None:
-        self.key_hash, self.pass_id, self.checkpoint_id = key_hash, pass_id, checkpoint_id
-        self.provisional, self.token, self.holder, self.number = provisional, token, holder, number
-        self.direction, self.log, self.now, self.day = direction, log, now, day
+    def __init__(self, key_hash: str, claims: tokens.PassClaims | None, token_state: str, checkpoint_id: int | None,
+                 zone_ids: frozenset[int] | None, token: str, number: str, direction: str, log: bool,
+                 now: dt.datetime) -> None:
+        self.key_hash, self.claims, self.token_state = key_hash, claims, token_state
+        self.checkpoint_id, self.zone_ids = checkpoint_id, zone_ids
+        self.token, self.number, self.direction, self.log, self.now = token, number, direction, log, now
+        self.holder = (claims.holder if claims else "")[:100]
         self.row: tuple[Any, ...] | None = None
+        self.user_id: int | None = None
         self.error: BaseException | None = None
         self.event: threading.Lock | None = None
         self.lead = False
+
+    @property
+    def pass_id(self) -> int | None:
+        return self.claims.pass_id if self.claims else None
+
+    def conclude(self, role: str, scope_units: Iterable[int], p_id: int | None, p_number: str | None,
+                 p_kind: str | None, p_status: str | None, p_person: int | None, p_token: str | None,
+                 spans: list[verdict.Span]) -> tuple[bool, str]:
+        """Whether the user may verify here, and the verdict: the same functions the Django
+        endpoint asks, on the rows the statement read."""
+        allowed = role_has_perm(role, "passes.verify") and (
+            self.zone_ids is None or scope_covers(scope_units, self.zone_ids))
+        if not allowed:
+            return False, ""
+        facts = selectors.pass_facts(
+            token=self.token_state, claims=self.claims, now=self.now, checkpoint_zones=self.zone_ids,
+            on_record=p_id is not None and p_token == self.token, status=p_status,
+            spans=spans if p_kind == PassKind.STAFF and p_person is not None else (),
+        )
+        return True, verdict.decide(facts)
+
+
+def _ints(text: str | None) -> list[int]:
+    """A list of ids as the database aggregated it: '{1,2}' (PostgreSQL) or '1,2' (SQLite)."""
+    text = (text or "").strip("{}")
+    return [int(v) for v in text.split(",")] if text else []
+
+
+def _spans(text: str | None) -> list[verdict.Span]:
+    """Secondments as the statement aggregated them: 'start/end' pairs (end empty: open-ended)."""
+    spans: list[verdict.Span] = []
+    for part in (text or "").split(","):
+        if part:
+            start, _slash, end = part.partition("/")
+            spans.append((dt.date.fromisoformat(start), dt.date.fromisoformat(end) if end else None))
+    return spans
 
 
 class GroupRunner:
     """Runs the database work of concurrent requests together (leader and followers).
 
     A request that finds nobody running becomes the leader: it takes every check waiting (its own
-    among them), runs them as one statement on its own connection, hands the answers out, and
-    passes the lead to the first request that arrived meanwhile — so nobody waits longer than the
-    group ahead of it, and a lone request runs at once. Requests never wait for a timer."""
+    among them), runs them together on its own connection, hands the answers out, and passes the
+    lead to the first request that arrived meanwhile — so nobody waits longer than the group ahead
+    of it, and a lone request runs at once. Requests never wait for a timer. A leader may pass the
+    lead on before it has finished (``hand_on``): once its group has read what it needs, the next
+    group reads while this one writes its passages."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._waiting: list[Check] = []
         self._busy = False
+        self._leader = threading.local()
         self.groups = 0
         self.largest = 0
 
@@ -219,6 +281,7 @@ class GroupRunner:
             if not check.lead:
                 return  # answered by a leader
         group: list[Check] = []
+        self._leader.handed = False
         try:
             with self._lock:
                 group, self._waiting = self._waiting, []
@@ -230,15 +293,23 @@ class GroupRunner:
                 for c in group:
                     c.error = exc
         finally:
-            with self._lock:
-                if self._waiting:
-                    self._waiting[0].lead = True
-                    self._waiting[0].event.release()  # type: ignore[union-attr]
-                else:
-                    self._busy = False
+            self.hand_on()
             for c in group:
                 if c is not check:
                     c.event.release()  # type: ignore[union-attr]
+
+    def hand_on(self) -> None:
+        """Pass the lead to the first request waiting (or let the next one lead at once); called
+        by the leader, at most once per group (later calls do nothing)."""
+        if getattr(self._leader, "handed", True):
+            return
+        self._leader.handed = True
+        with self._lock:
+            if self._waiting:
+                self._waiting[0].lead = True
+                self._waiting[0].event.release()  # type: ignore[union-attr]
+            else:
+                self._busy = False
 
 
 RUNNER = GroupRunner()
@@ -249,19 +320,8 @@ class VerifyFastPath:
 
     def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
         self.app = app
-        self.hosts: dict[str, bool] = {}
+        self.envelope = ApiEnvelope()
         self.heads: dict[tuple[str, str], str] = {}
-        # Settings the answer needs, read once (as Django's middleware reads them when it starts).
-        self.ssl_redirect = settings.SECURE_SSL_REDIRECT
-        self.zone = timezone.get_default_timezone()
-        self.headers = [
-            ("X-Frame-Options", settings.X_FRAME_OPTIONS),
-            ("X-Content-Type-Options", "nosniff"),
-            ("Referrer-Policy", settings.SECURE_REFERRER_POLICY or "same-origin"),
-            ("Cross-Origin-Opener-Policy", settings.SECURE_CROSS_ORIGIN_OPENER_POLICY or "same-origin"),
-            # As core.middleware.NoStoreMiddleware: the answer names the holder.
-            ("Cache-Control", "max-age=0, no-cache, no-store, must-revalidate, private"),
-        ]
         self.grouped = connections[DEFAULT_DB_ALIAS].vendor == "postgresql"
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -271,11 +331,13 @@ class VerifyFastPath:
             length = int(environ.get("CONTENT_LENGTH") or 0)
         except ValueError:
             return self.app(environ, start_response)
+        request = self.envelope.request(environ)
         try:
-            # Everything the headers can settle comes before the body is read: a request without
-            # valid credentials is handed to Django (401) with its body unread, and a body larger
-            # than a verification ever is goes to Django too (its own limit applies there).
-            key_hash = self.admitted(environ) if 0 < length <= LEAN_BODY_MAX else None
+            # Everything the headers can settle comes before the body is read: a request Django's
+            # stack would refuse or redirect, or one without valid credentials, is handed to Django
+            # with its body unread, and a body larger than a verification ever is goes to Django too
+            # (its own limit applies there).
+            key_hash = self.admitted(environ, request) if 0 < length <= LEAN_BODY_MAX else None
             if key_hash is None:
                 return self.app(environ, start_response)
             body = environ["wsgi.input"].read(length)
@@ -285,52 +347,34 @@ class VerifyFastPath:
             # As Django would: logged with the request's path, a JSON 500 to the client.
             logger.exception("Internal Server Error: %s", PATH)
             data = b'{"detail": "Server error."}'
-            start_response("500 Internal Server Error", [
-                ("Content-Type", "application/json; charset=utf-8"), ("Content-Length", str(len(data))),
-            ])
+            start_response("500 Internal Server Error", [("Content-Type", JSON), ("Content-Length", str(len(data)))])
             return [data]
         if answer is None:
             return self.app(environ, start_response)
-        data, language = answer
+        data, language, user_id = answer
+        environ[USER_KEY] = user_id  # as RequestUserMiddleware: the request log names the user
         start_response("200 OK", [
-            ("Content-Type", "application/json; charset=utf-8"),
-            ("Content-Length", str(len(data))),
-            ("Content-Language", language),
-            *self.headers,
+            ("Content-Type", JSON), ("Content-Length", str(len(data))),
+            *self.envelope.headers(request, language=language),
         ])
         return [data]
 
-    def host_allowed(self, environ: dict[str, Any]) -> bool:
-        host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")
-        ok = self.hosts.get(host)
-        if ok is None:
-            domain, _port = split_domain_port(host)
-            allowed = settings.ALLOWED_HOSTS or (["localhost", "127.0.0.1", "[::1]"] if settings.DEBUG else [])
-            ok = bool(domain) and validate_host(domain, allowed)
-            if len(self.hosts) < 1000 and len(host) <= 255:  # bounded: 1,000 names of a DNS name's length
-                self.hosts[host] = ok
-        return ok
-
-    def admitted(self, environ: dict[str, Any]) -> str | None:
+    def admitted(self, environ: dict[str, Any], request: Any) -> str | None:
         """The API token's hash when the headers make this a request for the lean path with valid
         credentials; None hands it to Django. Reads no body."""
-        if self.ssl_redirect and environ.get("wsgi.url_scheme") != "https" and (
-            environ.get("HTTP_X_FORWARDED_PROTO") != "https"
-        ):
-            return None
-        if not self.host_allowed(environ):
-            return None
         auth = environ.get("HTTP_AUTHORIZATION", "")
         key = auth[7:]
         if not auth.startswith("Bearer ") or " " in key or not 2 <= len(key) <= MAX_KEY_LENGTH:
             return None
         if not (environ.get("CONTENT_TYPE") or "").startswith("application/json"):
             return None
+        if not self.envelope.admits(request):
+            return None
         key_hash = _key_hash(key)
         return key_hash if _credentials_valid(key_hash) else None
 
-    def answer(self, environ: dict[str, Any], body: bytes, key_hash: str) -> tuple[bytes, str] | None:
-        """The response body and language, or None to let Django answer."""
+    def answer(self, environ: dict[str, Any], body: bytes, key_hash: str) -> tuple[bytes, str, int] | None:
+        """The response body, its language and the user's id, or None to let Django answer."""
         try:
             payload = json.loads(body)
         except (ValueError, RecursionError):
@@ -357,21 +401,14 @@ class VerifyFastPath:
             if zone is None:
                 return None  # Django answers: 401 without credentials, else 404
             checkpoint_id, zone_ids = zone
-        now = dt.datetime.now(dt.UTC)
         read = _read(token)
-        claims = read[2] if read is not None else None
-        provisional: str
         if read is None:
-            provisional = Verdict.UNREADABLE
+            claims, token_state = None, str(Verdict.UNREADABLE)
         else:
-            provisional = tokens.check_read(
-                read[0], read[1], read[2], public_keys=public_keys(), revocations=None, now=now, zone_ids=zone_ids,
-            ).verdict
-        check = Check(
-            key_hash, claims.pass_id if claims else None, checkpoint_id, str(provisional),
-            token.strip().upper(), (claims.holder if claims else "")[:100], number, direction or "", log, now,
-            now.astimezone(self.zone).date(),
-        )
+            claims = read[2]
+            token_state = tokens.signature_state(read[0], read[1], claims, public_keys=public_keys())
+        check = Check(key_hash, claims, token_state, checkpoint_id, zone_ids, token.strip().upper(), number,
+                      direction or "", log, clock.now())
         if self.grouped:
             RUNNER.run(check, _run_group)
         else:
@@ -380,25 +417,25 @@ class VerifyFastPath:
             raise check.error
         if check.row is None:
             return None  # unknown or revoked token, inactive user: Django answers 401
-        allowed, p_id, p_number, verdict, check_id = check.row
+        allowed, p_id, p_number, verdict_, check_id = check.row
         if not allowed:
             return None  # Django answers 403 (role) or 404 (checkpoint outside the scope)
         language = cookie_language(environ.get("HTTP_COOKIE") or "")
         # The answer is the same JSON as the endpoint's, put together from parts that repeat: the
         # verdict's part per language, the token's part (what it claims) per token.
-        head = self.heads.get((language, verdict))
+        head = self.heads.get((language, verdict_))
         if head is None:
             with translation.override(language):
-                label = str(Verdict(verdict).label)
-            head = self.heads[(language, verdict)] = json.dumps(
-                {"verdict": verdict, "label": label, "valid": verdict == Verdict.VALID}
+                label = str(Verdict(verdict_).label)
+            head = self.heads[(language, verdict_)] = json.dumps(
+                {"verdict": verdict_, "label": label, "valid": verdict_ == Verdict.VALID}
             )[:-1]
         number_json = f'"{p_number}"' if p_number and p_number.isascii() and p_number.isalnum() else json.dumps(
             p_number or "")
         return (
             f'{head}, "pass_id": {"null" if p_id is None else int(p_id)}, "pass_number": {number_json}, '
             f'{read[3] if read is not None else _UNREAD}, "check_id": {"null" if check_id is None else int(check_id)}}}'
-        ).encode(), language
+        ).encode(), language, check.user_id  # type: ignore[return-value]
 
 
 # Request-supplied keys: every memo is bounded by entries and bytes (``core.memo``).
@@ -494,50 +531,82 @@ def _ready(db: BaseDatabaseWrapper) -> None:
 
 
 def _run_group(group: list[Check]) -> None:
-    """Run a group of checks as one statement on this thread's connection (PostgreSQL)."""
+    """Read a group of checks in one statement, conclude each in Python, and log them in a second
+    statement, on this thread's connection (PostgreSQL)."""
     db = connections[DEFAULT_DB_ALIAS]
     _ready(db)
     db.ensure_connection()
     pgconn = db.connection.pgconn
     try:
-        # Through libpq directly, as a statement prepared and planned once per connection: Django's
-        # cursors bind on the client, so the server would parse and plan it every time (planning
-        # costs several times more than running it), and psycopg's array adaptation in Python costs
-        # more than the statement. Django prepares nothing on the server, so the generic-plan
-        # setting concerns this statement only.
+        # Through libpq directly, as statements prepared and planned once per connection: Django's
+        # cursors bind on the client, so the server would parse and plan them every time (planning
+        # costs several times more than running them), and psycopg's array adaptation in Python
+        # costs more than the statements. Django prepares nothing on the server, so the
+        # generic-plan setting concerns these statements only.
         done: set[bytes] | None = getattr(db.connection, "_fangkong_prepared", None)
         if done is None:
             _result(pgconn, pgconn.exec_(b"SET plan_cache_mode = force_generic_plan"))
             done = set()
             db.connection._fangkong_prepared = done  # the statements this connection has prepared
-        for statement in (GROUP, TOUCH_GROUP):
+        for statement in (READ, WRITE):
             if statement.name not in done:
                 _result(pgconn, pgconn.prepare(statement.name, statement.sql))
                 done.add(statement.name)
-        result = _result(pgconn, pgconn.exec_prepared(GROUP.name, [
+        now = group[0].now
+        result = _result(pgconn, pgconn.exec_prepared(READ.name, [
             _int_array(range(len(group))), _text_array([c.key_hash for c in group]),
-            _int_array([c.pass_id for c in group]), _int_array([c.checkpoint_id for c in group]),
-            _text_array([c.provisional for c in group]), _text_array([c.token for c in group]),
-            _text_array([c.holder for c in group]), _text_array([c.number for c in group]),
-            _text_array([c.direction for c in group]), _bool_array([c.log for c in group]),
-            _text_array([c.now.isoformat() for c in group]), _text_array([c.day.isoformat() for c in group]),
-            _TOUCH_INTERVAL, _VERIFY_ROLES,
+            _int_array([c.pass_id for c in group]), _text_array([c.now.isoformat() for c in group]), _TOUCH_INTERVAL,
         ]))
-        rows = [[result.get_value(i, j) for j in range(9)] for i in range(result.ntuples)]
-        touch = sorted({int(row[3]) for row in rows if row[1] == b"t" and row[2] == b"t"})
-        if touch:
-            now = group[0].now.isoformat().encode()
-            _result(pgconn, pgconn.exec_prepared(TOUCH_GROUP.name, [now, _int_array(touch), _TOUCH_INTERVAL]))
+        RUNNER.hand_on()  # the next group may read while this one concludes and writes
+        logged: list[Check] = []
+        touch: set[int] = set()
+        for i in range(result.ntuples):
+            ord_, token_pk, user_id, role, due, units, p_id, p_number, p_kind, p_status, p_person, p_token, spans = (
+                result.get_value(i, j) for j in range(13))
+            check = group[int(ord_)]
+            check.user_id = int(user_id)
+            p_number_text = None if p_number is None else p_number.decode()
+            allowed, verdict_ = check.conclude(
+                role.decode(), _ints(units and units.decode()), None if p_id is None else int(p_id), p_number_text,
+                _text(p_kind), _text(p_status), None if p_person is None else int(p_person), _text(p_token),
+                _spans(spans and spans.decode()),
+            )
+            check.row = (allowed, None if p_id is None else int(p_id), p_number_text, verdict_, None)
+            if allowed:
+                if due == b"t":
+                    touch.add(int(token_pk))
+                if check.log:
+                    logged.append(check)
+        if logged or touch:
+            written = _result(pgconn, pgconn.exec_prepared(WRITE.name, [
+                _int_array(range(len(logged))), _int_array([c.row[1] for c in logged]),  # type: ignore[index]
+                _text_array([_logged_number(c) for c in logged]), _text_array([c.holder for c in logged]),
+                _int_array([c.checkpoint_id for c in logged]),
+                _text_array([c.row[3] for c in logged]),  # type: ignore[index]
+                _text_array([c.direction for c in logged]), _text_array([c.now.isoformat() for c in logged]),
+                _int_array([c.user_id for c in logged]), now.isoformat().encode(), _int_array(sorted(touch)),
+                _TOUCH_INTERVAL,
+            ]))
+            for i in range(written.ntuples):
+                check = logged[int(written.get_value(i, 0))]
+                check.row = (*check.row[:4], int(written.get_value(i, 1)))  # type: ignore[index]
     except DatabaseError:
         db.errors_occurred = True  # the connection is checked (and dropped if broken) at the next request
         raise
-    if db.queries_logged:  # as Django's debug cursor: tests and the debug toolbar see it
-        db.queries_log.append({"sql": f"{GROUP_SQL.strip()} -- {len(group)} checks", "time": "0.000"})
-    for ord_, allowed, _touch, _token_pk, _user_id, p_id, p_number, verdict, check_id in rows:
-        group[int(ord_)].row = (
-            allowed == b"t", None if p_id is None else int(p_id), None if p_number is None else p_number.decode(),
-            verdict.decode(), None if check_id is None else int(check_id),
-        )
+    if db.queries_logged:  # as Django's debug cursor: tests and the debug toolbar see them
+        db.queries_log.append({"sql": f"{READ_SQL.strip()} -- {len(group)} checks", "time": "0.000"})
+        if logged or touch:
+            db.queries_log.append({"sql": f"{WRITE_SQL.strip()} -- {len(logged)} logged", "time": "0.000"})
+
+
+def _text(value: bytes | None) -> str | None:
+    return None if value is None else value.decode()
+
+
+def _logged_number(check: Check) -> str:
+    """The pass number the passage log keeps: the pass's own, else the one the request named."""
+    p_number = check.row[2] if check.row is not None and check.row[1] is not None else None
+    return (p_number if p_number is not None else check.number)[:16]
 
 
 class Prepared:
@@ -552,16 +621,11 @@ class Prepared:
         self.name, self.sql = name.encode(), sql.encode()
 
 
-GROUP = Prepared("fk_verify_group", GROUP_SQL, (
-    "ord", "key_hash", "pass_id", "checkpoint_id", "provisional", "token", "holder", "number", "direction", "log",
-    "now", "day", "touch", "roles",
+READ = Prepared("fk_verify_read", READ_SQL, ("ord", "key_hash", "pass_id", "now", "touch"))
+WRITE = Prepared("fk_verify_write", WRITE_SQL, (
+    "ord", "pass_id", "number", "holder", "checkpoint_id", "verdict", "direction", "checked_at", "user_id", "now",
+    "touch_ids", "touch",
 ))
-TOUCH_GROUP = Prepared(
-    "fk_verify_touch",
-    "UPDATE accounts_apitoken SET last_used_at = %(now)s WHERE id = ANY(%(ids)s::bigint[])"
-    " AND (last_used_at IS NULL OR last_used_at < %(now)s::timestamptz - %(touch)s::interval)",
-    ("now", "ids", "touch"),
-)
 _TOUCH_INTERVAL = f"{int(TOKEN_TOUCH.total_seconds())} seconds".encode()
 
 
@@ -572,6 +636,8 @@ def _text_array(values: list[str]) -> bytes:
     statement): no text with one reaches a group, since a request that carries one is handed to
     Django, which refuses it (422), and a token's claims with one are unreadable. Raised here all
     the same, before anything is sent."""
+    if not values:
+        return b"{}"
     joined = "".join(values)
     if "\x00" in joined:
         raise ValueError("PostgreSQL text cannot hold NUL")
@@ -584,12 +650,6 @@ def _int_array(values: Iterable[int | None]) -> bytes:
     return ("{" + ",".join("NULL" if v is None else str(int(v)) for v in values) + "}").encode()
 
 
-def _bool_array(values: list[bool]) -> bytes:
-    return ("{" + ",".join("t" if v else "f" for v in values) + "}").encode()
-
-
-_VERIFY_ROLES = _text_array(VERIFY_ROLES)
-
 
 def _result(pgconn: Any, result: Any) -> Any:
     if result.status not in (ExecStatus.COMMAND_OK, ExecStatus.TUPLES_OK):
@@ -598,30 +658,28 @@ def _result(pgconn: Any, result: Any) -> Any:
 
 
 def _run_one(db: BaseDatabaseWrapper, check: Check) -> None:
-    """One check, read and logged in turn through Django's cursor (SQLite)."""
+    """One check, read, concluded and logged in turn through Django's cursor (SQLite)."""
     _ready(db)
-    day = db.ops.adapt_datefield_value(check.day)
     touch_before = db.ops.adapt_datetimefield_value(check.now - TOKEN_TOUCH)
-    row = _fetch(db, SELECT, [touch_before, check.checkpoint_id, check.checkpoint_id, day, day, day, check.pass_id,
-                              check.key_hash, db.ops.adapt_datetimefield_value(check.now), True])
+    row = _fetch(db, SELECT, [touch_before, check.pass_id, check.key_hash,
+                              db.ops.adapt_datetimefield_value(check.now), True])
     if row is None:
         return
-    token_pk, user_id, role, touch, inside, p_id, p_number, p_kind, p_status, p_person, p_token, seconded, ended = row
-    allowed = role_has_perm(role, "passes.verify") and inside
+    token_pk, user_id, role, touch, units, p_id, p_number, p_kind, p_status, p_person, p_token, spans = row
+    check.user_id = user_id
+    allowed, verdict_ = check.conclude(role, _ints(units), p_id, p_number, p_kind, p_status, p_person, p_token,
+                                       _spans(spans))
+    check.row = (allowed, p_id, p_number, verdict_, None)
     if not allowed:
-        check.row = (False, None, None, "", None)
         return
-    verdict = final_verdict(check.provisional, p_status, p_token, check.token, p_kind, p_person, seconded, ended)
     if touch:
         _fetch(db, TOUCH, [db.ops.adapt_datetimefield_value(check.now), token_pk])
-    check_id = None
     if check.log:
         inserted = _fetch(db, INSERT, [
-            p_id, (p_number if p_id is not None else check.number)[:16], check.holder, check.checkpoint_id, verdict,
-            check.direction, False, db.ops.adapt_datetimefield_value(check.now), user_id,
+            p_id, _logged_number(check), check.holder, check.checkpoint_id, verdict_, check.direction, False,
+            db.ops.adapt_datetimefield_value(check.now), user_id,
         ])
-        check_id = inserted[0] if inserted else None
-    check.row = (True, p_id, p_number, verdict, check_id)
+        check.row = (allowed, p_id, p_number, verdict_, inserted[0] if inserted else None)
 
 
 def _fetch(db: BaseDatabaseWrapper, statement: Statement, params: list[Any]) -> tuple[Any, ...] | None:

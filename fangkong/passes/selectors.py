@@ -7,21 +7,23 @@ import datetime as dt
 import json
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from fangkong.core import clock
 from fangkong.orgs.choices import UnitKind
 from fangkong.orgs.models import Unit, UnitLink
 
-from . import tokens
+from . import tokens, verdict
 from .choices import PassKind, PassStatus, Verdict
 from .keys import current_key, public_keys
 from .models import Pass, PassCheck, RevocationList
 
-MAX_LIST_AGE = dt.timedelta(hours=6)
+MAX_LIST_AGE = dt.timedelta(seconds=verdict.MAX_LIST_AGE)
 """A revocation list older than this is stale: the checkpoint page says so and passes nothing as valid."""
 
 _zone_cache: dict[str, tuple[float, tuple[int, frozenset[int]] | None]] = {}
@@ -53,58 +55,34 @@ def checkpoint_zone(code: str) -> tuple[int, frozenset[int]] | None:
 
 
 def ended_secondment_pass_ids(day: dt.date, now: dt.datetime) -> list[int]:
-    """Live staff passes whose holder was seconded but is no longer seconded on ``day``."""
+    """Live staff passes whose holder's secondment has ended as of ``day`` (``verdict.secondment_ended``,
+    applied to the holders who have any secondment ended before ``day``)."""
     from fangkong.deployment.models import Secondment
-    from fangkong.deployment.selectors import active_on
 
-    active = Secondment.objects.filter(active_on(day)).values("person_id")
-    ended = Secondment.objects.filter(ends_on__lt=day).values("person_id")
-    return sorted(
+    candidates = dict(
         Pass.objects.filter(kind=PassKind.STAFF, status=PassStatus.ISSUED, valid_until__gt=now)
-        .filter(person_id__in=ended)
-        .exclude(person_id__in=active)
-        .values_list("id", flat=True)
+        .filter(person_id__in=Secondment.objects.filter(ends_on__lt=day).values("person_id"))
+        .values_list("id", "person_id")
     )
-
-
-# The pass itself is read by primary key at every verification, so a revocation counts at once in
-# every web worker. A holder's secondment spans are kept in the process for a minute on this path
-# (the lean path in ``fastpath.py`` reads them in its one query instead).
-SECONDMENT_CACHE_SECONDS = 60.0
-_row_cache: dict[tuple[str, int], tuple[float, Any]] = {}
-_row_lock = threading.Lock()
-
-
-def _cached(kind: str, key: int, ttl: float, load: Any) -> Any:
-    now = time.monotonic()
-    hit = _row_cache.get((kind, key))
-    if hit is not None and now - hit[0] < ttl:
-        return hit[1]
-    value = load()
-    with _row_lock:
-        if len(_row_cache) > 100_000:
-            _row_cache.clear()
-        _row_cache[(kind, key)] = (now, value)
-    return value
+    spans: dict[int, list[verdict.Span]] = {}
+    for person_id, start, end in Secondment.objects.filter(person_id__in=set(candidates.values())).values_list(
+        "person_id", "starts_on", "ends_on"
+    ):
+        spans.setdefault(person_id, []).append((start, end))
+    return sorted(pid for pid, person_id in candidates.items() if verdict.secondment_ended(spans.get(person_id, ()), day))
 
 
 def forget_all() -> None:
-    with _row_lock:
-        _row_cache.clear()
+    with _zone_lock:
         _zone_cache.clear()
 
 
-def _secondment_spans(person_id: int) -> list[tuple[dt.date, dt.date | None]]:
+def secondment_spans(person_id: int) -> list[verdict.Span]:
+    """The person's secondments as (starts_on, ends_on), read at every check (one indexed query),
+    as the lean path reads them in its statement: an ended secondment counts at once everywhere."""
     from fangkong.deployment.models import Secondment
 
-    return list(Secondment.objects.filter(person_id=person_id).order_by().values_list("starts_on", "ends_on")[:50])
-
-
-def holder_secondment_ended(person_id: int, day: dt.date) -> bool:
-    """Whether the person was seconded but is not on ``day`` (one indexed query, cached a minute)."""
-    spans = _cached("secondments", person_id, SECONDMENT_CACHE_SECONDS, lambda: _secondment_spans(person_id))
-    active = any(start <= day and (end is None or end >= day) for start, end in spans)
-    return not active and any(end is not None and end < day for _start, end in spans)
+    return list(Secondment.objects.filter(person_id=person_id).order_by().values_list("starts_on", "ends_on"))
 
 
 def _pass_row(pass_id: int) -> Pass | None:
@@ -158,34 +136,48 @@ class Verification:
 
 
 def verify_token(token: str, *, checkpoint_code: str | None = None, now: dt.datetime | None = None) -> Verification:
-    """Verify a token online: signature and dates from the token, state from the database (so a
-    revocation counts at once), zone from the checkpoint, and the holder's secondment."""
-    now = now or timezone.now()
+    """Verify a token online: the signature from the token, the pass's state and its holder's
+    secondments from the database at this check (a revocation counts at once), the zone from the
+    checkpoint; ``verdict.decide`` concludes."""
+    now = now or clock.now()
     zone = checkpoint_zone(checkpoint_code) if checkpoint_code else None
-    zone_ids = zone[1] if zone else None
-    p = None
     try:
-        body, _sig = tokens.split(token)
-        pass_id = tokens.unpack(body).pass_id
-        p = _pass_row(pass_id)
+        body, signature = tokens.split(token)
+        claims: tokens.PassClaims | None = tokens.unpack(body)
     except tokens.TokenError:
-        pass
-    state = tokens.RevocationState(
-        revoked=frozenset([p.pk]) if p and p.status == PassStatus.REVOKED else frozenset(),
-        suspended=frozenset([p.pk]) if p and p.status == PassStatus.SUSPENDED else frozenset(),
-        issued_at=now,
+        body = signature = b""
+        claims = None
+    p = _pass_row(claims.pass_id) if claims else None
+    facts = pass_facts(
+        token=tokens.signature_state(body, signature, claims, public_keys=public_keys()) if claims else Verdict.UNREADABLE,
+        claims=claims, now=now, checkpoint_zones=zone[1] if zone else None,
+        on_record=p is not None and p.token == token.strip().upper(), status=p.status if p else None,
+        spans=secondment_spans(p.person_id) if p and p.kind == PassKind.STAFF and p.person_id else (),
     )
-    outcome = tokens.check(token, public_keys=public_keys(), revocations=state, now=now, zone_ids=zone_ids)
-    verdict = outcome.verdict
-    if verdict == Verdict.VALID and (p is None or p.token != token.strip().upper()):
-        # Signed by our key but not a pass on record (e.g. a database restored from before it).
-        verdict = Verdict.NOT_FOUND
-    if (
-        verdict == Verdict.VALID and p is not None and p.kind == PassKind.STAFF and p.person_id is not None
-        and holder_secondment_ended(p.person_id, timezone.localdate(now))
-    ):
-        verdict = Verdict.SECONDMENT_ENDED
-    return Verification(verdict=verdict, claims=outcome.claims, pass_obj=p)
+    return Verification(verdict=verdict.decide(facts), claims=claims, pass_obj=p)
+
+
+def pass_facts(*, token: str, claims: tokens.PassClaims | None, now: dt.datetime,
+               checkpoint_zones: frozenset[int] | None, on_record: bool, status: str | None,
+               spans: Sequence[verdict.Span]) -> verdict.Facts:
+    """The facts of an online check, from what the token says (``token``: its signature state;
+    ``claims``: None when unreadable) and what the database holds. The Django endpoint, the
+    ``verify_pass`` command and the lean path all build them here."""
+    if claims is None:
+        return verdict.Facts(token=token, now=now.timestamp())
+    return verdict.Facts(
+        token=token, now=now.timestamp(), valid_from=claims.valid_from.timestamp(),
+        valid_until=claims.valid_until.timestamp(), pass_zones=claims.zones, checkpoint_zones=checkpoint_zones,
+        online=True, on_record=on_record, status=status or PassStatus.ISSUED,
+        secondment_ended=bool(spans) and verdict.secondment_ended(spans, timezone.localdate(now)),
+    )
+
+
+def user_scope_units(user_id: int) -> list[int]:
+    """The units of the user's scope (``UserScope``), as the lean path reads them in its statement."""
+    from fangkong.accounts.models import UserScope
+
+    return list(UserScope.objects.filter(user_id=user_id).values_list("unit_id", flat=True))
 
 
 def find_by_number(number: str) -> Pass | None:

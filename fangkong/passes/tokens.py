@@ -1,8 +1,9 @@
 """The signed pass token carried by the QR code, and the checks a verifier makes on it.
 
 Nothing here touches the database: a verifier needs only the public keys and a revocation list,
-which is what the offline checkpoint page has too (``static/passes/checkpoint.js`` is the same
-algorithm in the browser; ``tests/passes`` checks both against the same tokens).
+which is what the offline checkpoint page has too (``static/passes/checkpoint.js`` reads and
+checks tokens the same way in the browser). The verdict itself is ``verdict.decide``'s, for every
+verifier.
 
 Layout (version 1), all integers big-endian::
 
@@ -30,6 +31,8 @@ from dataclasses import dataclass, field
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from .verdict import SIGNED, Facts, decide
 
 PREFIX = "FK1:"
 VERSION = 1
@@ -221,6 +224,19 @@ def _verified(key: Ed25519PublicKey, body: bytes, signature: bytes) -> bool:
     return True
 
 
+def signature_state(
+    body: bytes, signature: bytes, claims: PassClaims, *, public_keys: dict[int, Ed25519PublicKey]
+) -> str:
+    """What the signature says of a token already split and unpacked: ``unknown_key``, ``forged``,
+    or ``verdict.SIGNED``. The first facts of every verdict (``verdict.decide``)."""
+    key = public_keys.get(claims.key_id)
+    if key is None:
+        return "unknown_key"
+    if not _verified(key, body, signature):
+        return "forged"
+    return SIGNED
+
+
 def check(
     token: str,
     *,
@@ -230,57 +246,23 @@ def check(
     zone_ids: frozenset[int] | None = None,
     max_list_age: dt.timedelta = dt.timedelta(hours=6),
 ) -> Outcome:
-    """Verify a token. ``zone_ids`` are the checkpoint and the units above it (None: no zone check).
-
-    Order matters: a token that cannot be trusted says nothing else; a withdrawn pass is reported
-    as withdrawn before its dates; a stale list never lets a pass through as valid.
-    """
+    """Verify a token offline, from the public keys and a revocation list alone (what the
+    checkpoint page does in the browser). ``zone_ids`` are the checkpoint and the units above it
+    (None: no zone check). The verdict is ``verdict.decide``'s; the order of its checks is written
+    there."""
     try:
         body, signature = split(token)
         claims = unpack(body)
     except TokenError:
         return Outcome("unreadable")
-    return check_read(
-        body, signature, claims, public_keys=public_keys, revocations=revocations, now=now, zone_ids=zone_ids,
-        max_list_age=max_list_age,
-    )
-
-
-def check_read(
-    body: bytes,
-    signature: bytes,
-    claims: PassClaims,
-    *,
-    public_keys: dict[int, Ed25519PublicKey],
-    revocations: RevocationState | None,
-    now: dt.datetime,
-    zone_ids: frozenset[int] | None = None,
-    max_list_age: dt.timedelta = dt.timedelta(hours=6),
-) -> Outcome:
-    """``check`` for a token already split and unpacked (the server reads the pass id first).
-    ``revocations`` None: the caller knows the pass's state itself (online, from the database), so
-    neither withdrawal nor the list's age is checked here."""
-    key = public_keys.get(claims.key_id)
-    if key is None:
-        return Outcome("unknown_key", claims)
-    if not _verified(key, body, signature):
-        return Outcome("forged", claims)
-    if revocations is not None:
-        if claims.pass_id in revocations.revoked:
-            return Outcome("revoked", claims)
-        if claims.pass_id in revocations.suspended:
-            return Outcome("suspended", claims)
-        if claims.pass_id in revocations.ended:
-            return Outcome("secondment_ended", claims)
-    if now < claims.valid_from:
-        return Outcome("not_yet_valid", claims)
-    if now >= claims.valid_until:
-        return Outcome("expired", claims)
-    if zone_ids is not None and claims.zones and not zone_ids.intersection(claims.zones):
-        return Outcome("wrong_zone", claims)
-    if revocations is None:
-        return Outcome("valid", claims)
     age = now - revocations.issued_at if revocations.issued_at else None
-    if age is None or age > max_list_age:
-        return Outcome("stale_list", claims, age)
-    return Outcome("valid", claims)
+    pass_id = claims.pass_id
+    status = "revoked" if pass_id in revocations.revoked else "suspended" if pass_id in revocations.suspended else "issued"
+    verdict = decide(Facts(
+        token=signature_state(body, signature, claims, public_keys=public_keys), online=False,
+        now=now.timestamp(), valid_from=claims.valid_from.timestamp(), valid_until=claims.valid_until.timestamp(),
+        pass_zones=claims.zones, checkpoint_zones=zone_ids, status=status,
+        secondment_ended=pass_id in revocations.ended,
+        list_age=None if age is None else age.total_seconds(), max_list_age=max_list_age.total_seconds(),
+    ))
+    return Outcome(verdict, claims, age if verdict == "stale_list" else None)

@@ -1,10 +1,12 @@
 """The office issues a pass in the browser; a phone at the checkpoint verifies it online and
 offline, and sees it revoked once its revocation list is refreshed."""
 
+import datetime as dt
 import random
 import re
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from fangkong.passes import selectors, tokens
 from fangkong.passes.models import Pass, PassCheck
@@ -142,3 +144,95 @@ def test_a_stale_list_is_shown_loudly_and_never_passes(page, live_server, city):
     page.wait_for_function("() => document.querySelector('#list-age').className === 'stale'")
     assert "吊销名单已过时8小时" in page.locator("#list-age").inner_text()
     page.goto("about:blank")
+
+
+FAKE_CLOCK = """(() => {
+  // The browser test's clock: a moment in localStorage (Unix seconds) fixes Date.now for the page.
+  try {
+    const fixed = localStorage.getItem("fk.test.now");
+    if (fixed !== null) { const ms = Number(fixed) * 1000; Date.now = () => ms; }
+  } catch (e) { /* about:blank has no storage */ }
+})();"""
+
+
+def test_the_verdict_table_in_the_browser(page, live_server, city):
+    """Every case of the verdict table through checkpoint.js's ``decide``, and every offline case
+    end to end through ``fkVerify``: a token signed with the server's key, a signed revocation list
+    of that case in the page's storage, the page reloaded offline at the case's moment."""
+    import base64
+    import json
+    import time
+
+    from fangkong.passes.keys import current_key
+
+    from .test_verdict_cases import CASES, OFFLINE, facts_of, resolved
+
+    checkpoint_2 = f.unit("checkpoint", city.comm_2, "光明路卡点")
+    units = {"city": city.root, "street": city.street, "comm_1": city.comm_1, "comm_2": city.comm_2,
+             "checkpoint_1": city.checkpoint_1, "checkpoint_2": checkpoint_2}
+    ids = {name: unit.pk for name, unit in units.items()}
+    key, private = current_key()
+    f.user("checkpoint_staff", city.street, username="guard9")
+    log_in(page, live_server, "guard9", f.PASSWORD, wait=True)
+    page.add_init_script(FAKE_CLOCK)
+    url = {name: f"{live_server.url}/passes/checkpoint/{units[name].code}/" for name in ("checkpoint_1", "checkpoint_2")}
+    for address in url.values():  # online once: the page, the keys and the list go into the cache
+        page.goto(address)
+        page.wait_for_function("() => document.body.dataset.ready === '1'")
+
+    decided = page.evaluate("(all) => all.map((facts) => window.fkDecide(facts))", [resolved(c, ids) for c in CASES])
+    wrong = [f"{c['name']}: {got}" for c, got in zip(CASES, decided, strict=True) if got != c["verdict"]]
+    assert not wrong, wrong
+
+    page.context.set_offline(True)
+    base = int(time.time())
+    stranger = Ed25519PrivateKey.generate()
+    checked = []
+    for n, case in enumerate(OFFLINE):
+        facts = facts_of(case)
+        now = base + facts["now"]
+        claims = tokens.PassClaims(
+            key_id=key.key_id, pass_id=900_000 + n, kind="staff", holder="李爱丽", unit_id=city.dept_a.pk,
+            unit_name="市民政局", valid_from=dt.datetime.fromtimestamp(base + facts["valid_from"], dt.UTC),
+            valid_until=dt.datetime.fromtimestamp(base + facts["valid_until"], dt.UTC),
+            zones=tuple(ids[z] for z in facts["pass_zones"]),
+        )
+        token = {
+            "signed": lambda c=claims: tokens.sign(c, private),
+            "forged": lambda c=claims: tokens.sign(c, stranger),
+            "unknown_key": lambda c=claims: tokens.sign(tokens.PassClaims(**{**c.__dict__, "key_id": 999}), stranger),
+            "unreadable": lambda c=claims: "FK1:HELLO WORLD",
+        }[facts["token"]]()
+        pid = claims.pass_id
+        doc = None
+        if facts["list_age"] is not None:
+            payload = json.dumps({
+                "version": 1000 + n, "issued_at": now - facts["list_age"], "max_age": facts["max_list_age"],
+                "revoked": [pid] if facts["status"] == "revoked" else [],
+                "suspended": [pid] if facts["status"] == "suspended" else [],
+                "ended": [pid] if facts["secondment_ended"] else [],
+            })
+            doc = {"kid": key.key_id, "payload": payload,
+                   "sig": base64.b64encode(private.sign(payload.encode())).decode()}
+        page.evaluate("""async ([doc, now]) => {
+            if (doc) localStorage.setItem("fk.revocations", JSON.stringify(doc));
+            else localStorage.removeItem("fk.revocations");
+            localStorage.setItem("fk.test.now", String(now));
+            if (!doc) {  // no list at all: the service worker must not answer with the one it cached online
+                for (const name of await caches.keys()) {
+                    const cache = await caches.open(name);
+                    for (const request of await cache.keys()) {
+                        if (request.url.includes("revocations")) await cache.delete(request);
+                    }
+                }
+            }
+        }""", [doc, now])
+        page.goto(url[facts["checkpoint"]])
+        page.wait_for_function("() => document.body.dataset.ready === '1'")
+        assert page.evaluate("() => Date.now()") == now * 1000
+        got = page.evaluate("async (t) => (await window.fkVerify(t)).verdict", token)
+        checked.append((case["name"], got, case["verdict"]))
+    page.context.set_offline(False)
+    page.goto("about:blank")
+    assert [c for c in checked if c[1] != c[2]] == []
+    assert len(checked) == len(OFFLINE)

@@ -24,7 +24,7 @@ from .. import factories as f
 
 def _check(label: str) -> Check:
     now = dt.datetime(2020, 2, 15, 8, tzinfo=dt.UTC)
-    return Check("hash", None, None, "valid", "", "", label, "in", True, now, now.date())
+    return Check("hash", None, "unreadable", None, None, "", label, "in", True, now)
 
 
 def _until(condition, seconds: float = 10.0) -> None:
@@ -61,6 +61,34 @@ def test_checks_waiting_while_a_group_runs_go_together_and_each_gets_its_own_ans
     assert sorted(groups[1]) == ["c1", "c2", "c3", "c4", "c5"] and len(groups) == 2
     assert all(c.row == ("answer", c.number) and c.error is None for c in checks)
     assert (runner.groups, runner.largest, runner._busy) == (2, 5, False)
+
+
+def test_a_leader_that_has_read_hands_on_and_the_next_group_runs_beside_it():
+    """The lean path's leader passes the lead on once its group has read (``GroupRunner.hand_on``):
+    the next group reads while the first one still writes its passages."""
+    runner = GroupRunner()
+    handed, second_ran = threading.Event(), threading.Event()
+
+    def execute(group):
+        if group[0].number == "a":
+            runner.hand_on()
+            runner.hand_on()  # once per group: the second call does nothing
+            handed.set()
+            assert second_ran.wait(10)  # still "writing" while the next group runs
+        else:
+            second_ran.set()
+        for c in group:
+            c.row = ("answer", c.number)
+
+    a, b = _check("a"), _check("b")
+    first = threading.Thread(target=runner.run, args=(a, execute))
+    first.start()
+    assert handed.wait(10)
+    second = threading.Thread(target=runner.run, args=(b, execute))
+    second.start()
+    for t in (first, second):
+        t.join(10)
+    assert (a.row, b.row, runner.groups, runner._busy) == (("answer", "a"), ("answer", "b"), 2, False)
 
 
 def test_a_failing_group_fails_each_of_its_checks_and_the_next_group_runs():
@@ -203,9 +231,9 @@ def test_array_literals_carry_any_text_exactly():
 
     round_trip()
     with connection.cursor() as cursor:
-        cursor.execute("SELECT %s::bigint[], %s::bool[]", [fastpath._int_array([1, None, 2**40]).decode(),
-                                                          fastpath._bool_array([True, False]).decode()])
-        assert cursor.fetchone() == ([1, None, 2**40], [True, False])
+        cursor.execute("SELECT %s::bigint[], %s::text[]", [fastpath._int_array([1, None, 2**40]).decode(),
+                                                          fastpath._text_array([]).decode()])
+        assert cursor.fetchone() == ([1, None, 2**40], [])  # an empty list is an empty array
 
 
 def test_a_check_marks_its_api_token_used_at_most_every_five_minutes(city, guard, staff_pass):

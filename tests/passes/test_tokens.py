@@ -125,13 +125,10 @@ def test_the_memory_is_bounded(monkeypatch):
         assert len(tokens._verified_memo) <= 3
 
 
-def test_online_verification_leaves_withdrawal_and_list_age_to_the_caller():
+def test_the_signature_state_is_what_every_verdict_starts_from():
     token = tokens.sign(CLAIMS, KEY)
     body, sig = tokens.split(token)
     claims = tokens.unpack(body)
-    keys = {3: KEY.public_key()}
-    assert tokens.check_read(body, sig, claims, public_keys=keys, revocations=None, now=NOW).verdict == "valid"
-    late = NOW + dt.timedelta(days=30)
-    assert tokens.check_read(body, sig, claims, public_keys=keys, revocations=None, now=late).verdict == "expired"
-    revoked = tokens.RevocationState(revoked=frozenset({CLAIMS.pass_id}), issued_at=NOW)
-    assert tokens.check_read(body, sig, claims, public_keys=keys, revocations=revoked, now=NOW).verdict == "revoked"
+    assert tokens.signature_state(body, sig, claims, public_keys={3: KEY.public_key()}) == "signed"
+    assert tokens.signature_state(body, sig, claims, public_keys={3: OTHER.public_key()}) == "forged"
+    assert tokens.signature_state(body, sig, claims, public_keys={4: KEY.public_key()}) == "unknown_key"

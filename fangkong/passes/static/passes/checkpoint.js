@@ -1,6 +1,7 @@
 // The checkpoint page: verifies pass tokens in the browser (WebCrypto Ed25519) against the cached
 // public keys and signed revocation list, so it works with no network; queues the logged checks
-// in localStorage and sends them when the network returns. Same algorithm as passes/tokens.py.
+// in localStorage and sends them when the network returns. Reads tokens as passes/tokens.py does;
+// the verdict is passes/verdict.py's decide, written again below and held to it by one table of cases.
 (function () {
   "use strict";
   const cfg = JSON.parse(document.getElementById("fk-config").textContent);
@@ -169,32 +170,49 @@
   }
 
   // ---- verification ------------------------------------------------------------------------
+  // The verdict on the facts, in the one order of passes/verdict.py (decide), line by line; the
+  // table fangkong/passes/data/verdict_cases.json runs through both (tests/passes/test_browser.py).
+  function decide(f) {
+    if (f.token !== "signed") return f.token; // unreadable, unknown_key, forged
+    if (f.online && !f.on_record) return "not_found";
+    if (f.status === "revoked") return "revoked";
+    if (f.status === "suspended") return "suspended";
+    if (f.secondment_ended) return "secondment_ended";
+    if (f.now < f.valid_from) return "not_yet_valid";
+    if (f.now >= f.valid_until) return "expired";
+    if (f.checkpoint_zones !== null && f.pass_zones.length && !f.pass_zones.some((z) => f.checkpoint_zones.includes(z))) {
+      return "wrong_zone";
+    }
+    if (!f.online && (f.list_age === null || f.list_age > f.max_list_age)) return "stale_list";
+    return "valid";
+  }
+  window.fkDecide = decide; // used by the browser test
+
   async function verify(text) {
     let parsed;
-    try { parsed = parse(text); } catch (e) { return { verdict: "unreadable" }; }
+    try { parsed = parse(text); } catch (e) { return judge(null, "unreadable"); }
     const c = parsed.claims;
     const key = keys.get(c.kid);
-    if (!key) return { verdict: "unknown_key", claims: c };
+    if (!key) return judge(c, "unknown_key");
     let ok = false;
     try { ok = await crypto.subtle.verify({ name: "Ed25519" }, key, parsed.sig, parsed.body); } catch (e) { ok = false; }
-    if (!ok) return { verdict: "forged", claims: c };
-    return judge(c);
+    return judge(c, ok ? "signed" : "forged");
   }
   window.fkVerify = verify; // used by the browser test and the in-browser benchmark
 
-  // The verdict on claims someone vouched for (the signature, or the server for a typed number),
-  // from the cached revocation list: the same order as passes/tokens.py.
-  function judge(c) {
-    if (list && list.revoked.has(c.pass_id)) return { verdict: "revoked", claims: c };
-    if (list && list.suspended.has(c.pass_id)) return { verdict: "suspended", claims: c };
-    if (list && list.ended.has(c.pass_id)) return { verdict: "secondment_ended", claims: c };
-    const now = Date.now() / 1000;
-    if (now < c.valid_from) return { verdict: "not_yet_valid", claims: c };
-    if (now >= c.valid_until) return { verdict: "expired", claims: c };
-    if (c.zones.length && !c.zones.some((z) => cfg.checkpoint.zones.includes(z))) return { verdict: "wrong_zone", claims: c };
+  // The verdict on claims, offline: what the token's reading found (``token``; "signed" for claims
+  // the server vouched for, a typed number), the cached revocation list, this checkpoint's zones.
+  function judge(c, token) {
     const age = listAge();
-    if (age === null || age > list.max_age) return { verdict: "stale_list", claims: c, age };
-    return { verdict: "valid", claims: c };
+    const verdict = decide(c === null ? { token } : {
+      token, online: false, on_record: true,
+      status: list && list.revoked.has(c.pass_id) ? "revoked" : list && list.suspended.has(c.pass_id) ? "suspended" : "issued",
+      secondment_ended: !!(list && list.ended.has(c.pass_id)),
+      now: Date.now() / 1000, valid_from: c.valid_from, valid_until: c.valid_until,
+      pass_zones: c.zones, checkpoint_zones: cfg.checkpoint.zones,
+      list_age: age, max_list_age: list ? list.max_age : 0,
+    });
+    return c === null ? { verdict } : { verdict, claims: c, age };
   }
 
   function fmt(ts) {
@@ -285,7 +303,7 @@
       } catch (e) { /* offline: answered below */ }
     }
     const claims = known[number];
-    if (claims) { show(judge(claims), number); return; }
+    if (claims) { show(judge(claims, "signed"), number); return; }
     show({ verdict: "unreadable", why: "离线时只能核验此前联网查过的编号，请扫码" }, number);
   }
 
