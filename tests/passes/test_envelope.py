@@ -21,6 +21,7 @@ from django.utils.http import parse_http_date
 
 from fangkong.accounts.services import token_create
 from fangkong.config.accesslog import AccessLog
+from fangkong.core.actors import SYSTEM
 from fangkong.core.middleware import RequestEnvelope
 from fangkong.passes import fastpath, services, tokens
 from fangkong.passes.keys import current_key
@@ -133,7 +134,7 @@ def _fresh_memos():
 
 def test_every_verdict_gets_the_same_answer_headers_and_log_line_from_both(city, guard, passes, caplog):
     stacks = Stacks()
-    auth = f"Bearer {token_create(user=guard)}"
+    auth = f"Bearer {token_create(user=guard, actor=SYSTEM)}"
     cp = city.checkpoint_1.code
     for verdict, text in passes.items():
         for cookie in ("", "django_language=en", "django_language=xx; other=1"):
@@ -152,7 +153,7 @@ def test_every_verdict_gets_the_same_answer_headers_and_log_line_from_both(city,
 
 def test_refusals_are_django_s_own_on_both(city, guard, passes, caplog):
     stacks = Stacks()
-    auth = f"Bearer {token_create(user=guard)}"
+    auth = f"Bearer {token_create(user=guard, actor=SYSTEM)}"
     cp = city.checkpoint_1.code
     good = json.dumps({"token": passes["valid"], "checkpoint": cp})
     cases = [
@@ -174,7 +175,7 @@ def test_refusals_are_django_s_own_on_both(city, guard, passes, caplog):
                    SECURE_HSTS_SECONDS=31536000, SECURE_HSTS_INCLUDE_SUBDOMAINS=True, SECURE_HSTS_PRELOAD=True)
 def test_with_https_required_both_redirect_plain_http_and_send_hsts(city, guard, passes, caplog):
     stacks = Stacks()
-    auth = f"Bearer {token_create(user=guard)}"
+    auth = f"Bearer {token_create(user=guard, actor=SYSTEM)}"
     body = json.dumps({"token": passes["valid"], "checkpoint": city.checkpoint_1.code})
     redirected = stacks.compare(body, caplog, HTTP_AUTHORIZATION=auth)
     assert redirected["status"] == 301 and redirected["headers"]["Location"].startswith("https://")
@@ -194,7 +195,7 @@ def test_a_middleware_the_lean_path_does_not_know_fails_the_system_check():
 
 def test_the_lean_path_answers_what_it_can(city, guard, passes):
     """The comparisons above would also hold if the lean path handed everything to Django."""
-    auth = f"Bearer {token_create(user=guard)}"
+    auth = f"Bearer {token_create(user=guard, actor=SYSTEM)}"
 
     def refuse(environ, start_response):
         raise AssertionError("handed to Django")

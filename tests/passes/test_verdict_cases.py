@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from fangkong.accounts.roles import Role
 from fangkong.accounts.services import token_create
+from fangkong.core.actors import SYSTEM
 from fangkong.passes import fastpath, selectors, services, tokens
 from fangkong.passes.models import Pass
 
@@ -136,7 +137,7 @@ class World:
                       "checkpoint_2": f.unit("checkpoint", city.comm_2, "光明路卡点")}
         self.city, self.office = city, office
         self.guard = f.user(Role.CHECKPOINT_STAFF, city.street)
-        self.api_token = token_create(user=self.guard)
+        self.api_token = token_create(user=self.guard, actor=SYSTEM)
         self.now = timezone.now().replace(microsecond=0)
         from fangkong.core import clock
 
@@ -240,7 +241,7 @@ def test_every_server_path_gives_each_online_verdict_of_the_table(world, client,
 def test_an_ended_secondment_counts_at_once_on_every_path(city, office, guard, staff_pass, client):
     """The Django endpoint kept a holder's secondments for a minute while the lean path read them
     live: after the secondment ended, the two answered differently."""
-    auth = f"Bearer {token_create(user=guard)}"
+    auth = f"Bearer {token_create(user=guard, actor=SYSTEM)}"
     body = json.dumps({"token": staff_pass.token, "checkpoint": city.checkpoint_1.code})
 
     def both():
