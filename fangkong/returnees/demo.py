@@ -189,5 +189,35 @@ def load_demo_ledger(city: Any) -> dict[str, int]:
         builder.registrations_for(returnee)
     Registration.objects.bulk_create(builder.registrations, batch_size=2000)
     orders, changes, follow_ups = _isolation(builder.returnees, rng)
+    conflicts = _conflicts(builder.returnees)
     return {"returnees": len(builder.returnees), "isolation orders": orders, "follow-ups": follow_ups,
-            "isolation changes": changes}
+            "isolation changes": changes, "attribution conflicts": conflicts}
+
+
+def _conflicts(returnees: list[Returnee]) -> int:
+    """Two attribution conflicts (归属争议) for the office to decide, made as they arise: through
+    the registration service, by the demo's liaison and community accounts, each registering a
+    person another unit (or community) holds. Nothing of those people changes."""
+    from fangkong.accounts.models import User
+
+    from .services import register
+
+    made = 0
+    for username, side in (("liaison", Side.UNIT), ("community", Side.COMMUNITY)):
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            continue
+        own = user.scopes.select_related("unit").first()
+        if own is None:
+            continue
+        held = next((r for r in sorted(returnees, key=lambda r: r.pk)
+                     if (r.unit_id if side == Side.UNIT else r.community_id) not in (None, own.unit_id)), None)
+        if held is None:
+            continue
+        at = dt.datetime.combine(STORY_END - dt.timedelta(days=1), dt.time(10, 30), tzinfo=TZ)
+        place = {"unit": own.unit} if side == Side.UNIT else {"community": own.unit, "unit": held.unit}
+        register(actor=user, side=side, registered_at=at, name=held.name, id_number=held.id_number,
+                 category=held.category, return_date=held.return_date, origin_text=held.origin_text,
+                 notes="与原单位登记重复，待工委办公室裁定", **place)
+        made += 1
+    return made
