@@ -134,8 +134,11 @@ def test_an_import_meeting_a_person_a_registration_has_just_committed_tries_the_
     known = services.register(actor=liaison, side="unit", **data(city))
     number = f.id_number()
     staff = f.user("community_staff", city.comm_1)
+    # The community registers the person under the name the unit's ledger gives (an empty place
+    # is taken only with the person's name as registered).
     registering = Writer(lambda: services.register(actor=staff, side="community",
-                                                   **data(city, id_number=number, unit=None)), hold=True)
+                                                   **data(city, id_number=number, unit=None, name="导入人")),
+                         hold=True)
     registering.start()
     assert registering.done.wait(10) and registering.error is None
     importing = Writer(lambda: import_rows(city, liaison, [known.id_number, number]))
