@@ -251,10 +251,11 @@ def list_cost(user, requests: int = 30) -> tuple[list[float], list[float]]:
     from django.test import Client
 
     from fangkong.accounts.services import token_create
+    from fangkong.core.actors import SYSTEM
     from tests.conftest import login_client
 
     client, api = login_client(user), Client()
-    auth = {"HTTP_AUTHORIZATION": f"Bearer {token_create(user=user)}"}
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token_create(user=user, actor=SYSTEM)}"}
     timings: tuple[list[float], list[float]] = ([], [])
     for samples, fetch in zip(timings, (lambda: client.get("/returnees/"),
                                         lambda: api.get("/api/v1/returnees", **auth)), strict=True):
