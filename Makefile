@@ -139,6 +139,7 @@ bench: install-bench chromium
 	$(BIN)/python bench/ledger.py --database-url "$(PG_URL)_bench" --million
 	$(BIN)/python bench/ledger.py
 	$(BIN)/python bench/hostile_ledger.py
+	$(BIN)/python bench/abuse.py
 	$(BIN)/python bench/passes.py --database-url "$(PG_URL)_passes_bench"
 	$(BIN)/python bench/deployment.py --database-url "$(PG_URL)_bench"
 	$(BIN)/python bench/reports.py --database-url "$(PG_URL)_reports_bench"
