@@ -440,7 +440,7 @@ class CheckpointShiftView(_CheckpointMixin, View):
         return JsonResponse({"shift": on_shift})
 
 
-SW_VERSION = "fk-checkpoint-v3"
+SW_VERSION = "fk-checkpoint-v4"
 
 
 class ServiceWorkerView(View):

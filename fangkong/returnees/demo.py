@@ -203,6 +203,7 @@ def _conflicts(returnees: list[Returnee]) -> int:
     from .services import register
 
     made = 0
+    taken: set[int] = set()
     for username, side in (("liaison", Side.UNIT), ("community", Side.COMMUNITY)):
         user = User.objects.filter(username=username).first()
         if user is None:
@@ -211,9 +212,11 @@ def _conflicts(returnees: list[Returnee]) -> int:
         if own is None:
             continue
         held = next((r for r in sorted(returnees, key=lambda r: r.pk)
-                     if (r.unit_id if side == Side.UNIT else r.community_id) not in (None, own.unit_id)), None)
+                     if r.pk not in taken
+                     and (r.unit_id if side == Side.UNIT else r.community_id) not in (None, own.unit_id)), None)
         if held is None:
             continue
+        taken.add(held.pk)
         at = dt.datetime.combine(STORY_END - dt.timedelta(days=1), dt.time(10, 30), tzinfo=TZ)
         place = {"unit": own.unit} if side == Side.UNIT else {"community": own.unit, "unit": held.unit}
         register(actor=user, side=side, registered_at=at, name=held.name, id_number=held.id_number,
