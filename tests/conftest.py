@@ -37,6 +37,23 @@ class City:
     eve: Person  # at checkpoint_1
 
 
+
+@pytest.fixture(autouse=True)
+def _fresh_verifier_caches():
+    """Ids, signing keys and tokens are made again by each test (a demo load makes a new signing
+    key): no in-process cache of the pass verifier may carry one test's over to the next."""
+    from fangkong.passes import fastpath, keys, selectors
+
+    def forget():
+        selectors.forget_all()
+        fastpath.forget_all()
+        keys.forget_keys()
+
+    forget()
+    yield
+    forget()
+
+
 @pytest.fixture
 def city(db: None) -> City:
     root = f.unit(K.CITY, None, "白岭市")
