@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from fangkong.audit.choices import Action
 from fangkong.audit.models import AuditEntry
 from fangkong.audit.services import audit_change, audit_log, snapshot
+from fangkong.core import clock
 from fangkong.core.actors import user_of
 from fangkong.core.scoping import unit_in_scope, user_has_perm
 from fangkong.orgs.choices import UnitKind
@@ -425,11 +426,14 @@ def lookup_by_number(
     _require(actor, "passes.verify")
     if not unit_in_scope(actor, checkpoint.pk):
         raise PermissionDenied(_("This checkpoint is outside your scope."))
-    now = now or timezone.now()
+    # The limit counts audit entries, whose times are the real clock's (security time); the check
+    # itself happens at the business moment.
+    limit_at = now or timezone.now()
+    now = now or clock.now()
     user = user_of(actor)
     with transaction.atomic():
         # The console (``SYSTEM``) is not rate-limited: it has no account to count against.
-        if user is not None and not _within_limit(user, now):
+        if user is not None and not _within_limit(user, limit_at):
             allowed = False
         else:
             allowed = True

@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from fangkong.audit.choices import Action
 from fangkong.audit.models import AuditEntry
 from fangkong.audit.services import _request_ip, audit_change, audit_log, snapshot
+from fangkong.core import clock
 from fangkong.core.actors import Actor, user_of
 from fangkong.core.bulk import insert_columns, insert_rows
 from fangkong.core.fieldcrypt import digests, unseal
@@ -1132,7 +1133,7 @@ def conflict_resolve(
             setattr(person, stamp, claimed_at)
         person.save()
     conflict.status, conflict.resolution, conflict.reason = ConflictStatus.RESOLVED, resolution, reason
-    conflict.resolved_by, conflict.resolved_at = user_of(actor), timezone.now()
+    conflict.resolved_by, conflict.resolved_at = user_of(actor), clock.now()
     conflict.full_clean()
     conflict.save()
     audit_change(actor=actor, obj=conflict, before=before_conflict)
