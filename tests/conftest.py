@@ -42,9 +42,11 @@ class City:
 def _fresh_verifier_caches():
     """Ids, signing keys and tokens are made again by each test (a demo load makes a new signing
     key): no in-process cache of the pass verifier may carry one test's over to the next."""
+    from fangkong.core import clock
     from fangkong.passes import fastpath, keys, selectors
 
     def forget():
+        clock.clear_cache()
         selectors.forget_all()
         fastpath.forget_all()
         keys.forget_keys()

@@ -1,4 +1,15 @@
-"""Moments the platform records: the server's clock, and the one rule for a moment a client sends.
+"""The business clock: the one "today" and "now" of every business date and moment.
+
+Every business date and timestamp (a report's day and deadline, a registration's time, a
+follow-up's due day, a pass's validity, a shift, a reminder, the day a page opens on) reads
+``today()`` or ``now()`` here. Security time (sessions, TOTP, token expiry, lockout, the audit
+log's timestamps) stays real and reads ``real_now()`` or Django's own clock.
+
+An installation may run on a **frozen business day**: the demo city is a story that ends on
+2020-02-25, so ``fangkong demo`` freezes the business day there. The time of day stays real, so a
+report sent at 09:12 is sent at 09:12 of the story day. Production has no frozen day.
+
+It also holds the one rule for a moment a client sends.
 
 A phone may send a check a little late (a weak signal, a queue flushed when the network comes
 back), and its own clock may run fast or slow. The platform never takes a client's word for
@@ -9,16 +20,84 @@ one that is recorded.
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+BUSINESS_DAY_KEY = "business_day"
+# A frozen day is read from the database at most this often per process (seconds); freeze() and
+# unfreeze() clear it at once in the process that calls them.
+_CACHE_SECONDS = 10.0
+_cache: tuple[float, dt.date | None] | None = None
+
+
+def real_now() -> dt.datetime:
+    """The real clock (aware, UTC): security time, never a business date."""
+    return timezone.now()
+
+
+def frozen_day() -> dt.date | None:
+    """The frozen business day, or None (production)."""
+    global _cache
+    current = time.monotonic()
+    if _cache is not None and current - _cache[0] < _CACHE_SECONDS:
+        return _cache[1]
+    from .models import SiteSetting
+
+    value = SiteSetting.objects.filter(key=BUSINESS_DAY_KEY).values_list("value", flat=True).first()
+    day: dt.date | None = None
+    if value:
+        try:
+            day = dt.date.fromisoformat(value)
+        except ValueError:
+            day = None
+    _cache = (current, day)
+    return day
+
+
+def clear_cache() -> None:
+    global _cache
+    _cache = None
+
+
+def freeze(day: dt.date) -> None:
+    """Run this installation on ``day`` (the demo's story day); the time of day stays real."""
+    from .models import SiteSetting
+
+    SiteSetting.objects.update_or_create(key=BUSINESS_DAY_KEY, defaults={"value": day.isoformat()})
+    clear_cache()
+
+
+def unfreeze() -> None:
+    """Back to the real calendar."""
+    from .models import SiteSetting
+
+    SiteSetting.objects.filter(key=BUSINESS_DAY_KEY).delete()
+    clear_cache()
+
 
 def now() -> dt.datetime:
-    """The server's clock (aware, UTC)."""
-    return timezone.now()
+    """The business moment (aware): the real moment, moved to the frozen day when there is one."""
+    real = timezone.now()
+    day = frozen_day()
+    if day is None:
+        return real
+    local = timezone.localtime(real)
+    return local.replace(year=day.year, month=day.month, day=day.day)
+
+
+def today() -> dt.date:
+    """The business day in the platform's time zone (Asia/Shanghai)."""
+    day = frozen_day()
+    return day if day is not None else timezone.localdate(timezone.now())
+
+
+def end_of_today() -> dt.datetime:
+    """The first moment of the business day after today (aware), for "as of today" figures."""
+    return dt.datetime.combine(today() + dt.timedelta(days=1), dt.time(), tzinfo=timezone.get_current_timezone())
 
 
 def client_delay() -> dt.timedelta:

@@ -9,20 +9,12 @@ from typing import Any
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from .models import SiteSetting
-
-AS_OF_KEY = "default_as_of"
+from . import clock
 
 
 def as_of_default() -> dt.date:
-    """The date pages open on: the demo's story date when set, otherwise today (Asia/Shanghai)."""
-    row = SiteSetting.objects.filter(key=AS_OF_KEY).first()
-    if row:
-        try:
-            return dt.date.fromisoformat(row.value)
-        except ValueError:
-            pass
-    return timezone.localdate()
+    """The date pages open on: the business clock's today."""
+    return clock.today()
 
 
 def org_block(as_of: dt.date) -> dict[str, int]:

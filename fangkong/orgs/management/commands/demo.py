@@ -33,10 +33,10 @@ from fangkong.accounts.models import User, UserScope
 from fangkong.accounts.roles import Role
 from fangkong.audit.choices import Action
 from fangkong.audit.services import audit_log
+from fangkong.core import clock
 from fangkong.core.actors import SYSTEM
 from fangkong.core.idcard import check_digit
 from fangkong.core.models import SiteSetting
-from fangkong.core.stats import AS_OF_KEY
 from fangkong.orgs import demo_data as data
 from fangkong.orgs.choices import GroupKind, MemberRole, UnitKind
 from fangkong.orgs.models import GroupMember, Pairing, Unit, WorkingGroup
@@ -291,7 +291,7 @@ class DemoCity:
         from fangkong.notify.demo import load_demo_notifications
 
         ledger.update(load_demo_notifications())
-        SiteSetting.objects.update_or_create(key=AS_OF_KEY, defaults={"value": STORY_DATE})
+        clock.freeze(dt.date.fromisoformat(STORY_DATE))
         counts = {**self.counts(), **ledger}
         # One line in the audit log says where all these records came from (they were created
         # with audit=False to keep the load fast).

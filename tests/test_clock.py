@@ -1,0 +1,44 @@
+"""The business clock: one today and one now, frozen on a story day when the installation says so."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from fangkong.core import clock
+from fangkong.core.models import SiteSetting
+
+pytestmark = pytest.mark.django_db
+
+
+def test_without_a_frozen_day_the_business_clock_is_the_real_one():
+    assert clock.frozen_day() is None
+    assert clock.today() == timezone.localdate()
+    assert abs((clock.now() - timezone.now()).total_seconds()) < 5
+
+
+def test_a_frozen_day_keeps_the_real_time_of_day():
+    clock.freeze(dt.date(2020, 2, 25))
+    moment = clock.now()
+    local = timezone.localtime(moment)
+    real = timezone.localtime(timezone.now())
+    assert local.date() == dt.date(2020, 2, 25) == clock.today()
+    assert abs((local.replace(year=real.year, month=real.month, day=real.day) - real).total_seconds()) < 5
+    assert clock.end_of_today() == dt.datetime(2020, 2, 26, tzinfo=timezone.get_current_timezone())
+    assert clock.real_now().year >= 2026
+    clock.unfreeze()
+    assert clock.today() == timezone.localdate()
+
+
+def test_a_frozen_day_set_by_another_process_is_seen_once_the_cache_expires():
+    assert clock.frozen_day() is None
+    SiteSetting.objects.create(key=clock.BUSINESS_DAY_KEY, value="2020-02-10")
+    assert clock.frozen_day() is None  # read a moment ago: still cached
+    clock.clear_cache()
+    assert clock.today() == dt.date(2020, 2, 10)
+
+
+def test_a_garbled_setting_falls_back_to_the_real_calendar():
+    SiteSetting.objects.create(key=clock.BUSINESS_DAY_KEY, value="yesterday")
+    clock.clear_cache()
+    assert clock.frozen_day() is None
