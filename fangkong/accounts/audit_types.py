@@ -7,15 +7,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from fangkong.audit.registry import register
-from fangkong.audit.rendering import Context, datetime_text
+from fangkong.audit.rendering import Context
 
 
 def _failures(match: re.Match[str], ctx: Context) -> list[str]:
     return [_("failure no. %(count)s in a row") % {"count": match.group(1)}]
-
-
-def _locked(match: re.Match[str], ctx: Context) -> list[str]:
-    return [_("locked until %(moment)s") % {"moment": datetime_text(match.group(0))}]
 
 
 def _user_name(ctx: Context) -> str:
@@ -30,7 +26,7 @@ register(
     hidden=frozenset({"last_login", "failed_logins", "first_failure_at", "locked_until", "date_joined",
                       "is_superuser", "is_staff", "first_name", "last_name"}),
     name=_user_name,
-    details=[(re.compile(r"^(\d+)$"), _failures), (re.compile(r"^\d{4}-\d{2}-\d{2}T\S+$"), _locked)],
+    details=[(re.compile(r"^(\d+)$"), _failures)],
 )
 register(
     "accounts.apitoken",

@@ -361,7 +361,8 @@ def filter_phrases(ctx: Context, query: str) -> list[str]:
             continue
         flt = filters.get(key)
         label = str(flt.label) if flt is not None and flt.label else ctx.label(key)
-        choices = dict(flt.extra.get("choices") or ()) if flt is not None else {}
+        options = flt.extra.get("choices") if flt is not None else None
+        choices = dict((options() if callable(options) else options) or ())
         if value in choices:
             shown = str(choices[value])
         elif ctx.field(key) is not None:
@@ -457,8 +458,9 @@ def _what(ctx: Context) -> str:
         return noun
     if entry.action == Action.REVEAL:
         name = (kind.name(ctx) if kind.name else "") or entry.object_repr
+        revealed = {"id_number": _("ID number"), "phone": _("Mobile phone")}.get(entry.detail) or ctx.label(entry.detail)
         return _("the %(field)s of %(noun)s %(name)s") % {
-            "field": ctx.label(entry.detail) if entry.detail else _("value"), "noun": noun, "name": name,
+            "field": revealed if entry.detail else _("value"), "noun": noun, "name": name,
         }
     if (entry.action == Action.PASSWORD_CHANGED and entry.actor_id is not None
             and entry.object_type == "accounts.user" and entry.object_id == str(entry.actor_id)):
@@ -477,6 +479,8 @@ def render(entry: AuditEntry, refs: Refs) -> Line:
     verb = template % {"what": _what(ctx)} if "%(what)s" in template else template
     if action == Action.REVEAL:
         detail_notes: list[str] = []
+    elif action == Action.LOCKED and entry.detail:
+        detail_notes = [_("locked until %(moment)s") % {"moment": datetime_text(entry.detail)}]
     else:
         detail_notes = detail_phrases(ctx, entry.detail)
     when = datetime_text(entry.at)
