@@ -79,7 +79,7 @@ def test_a_create_lists_what_was_entered_with_masks_kept(city, office):
     text = sentence(AuditEntry.objects.get(action="create", object_repr="王五"))
     assert "新建了 人员 王五（" in text and "单位：市民政局" in text and "干部：是" in text
     assert number not in text and phone not in text
-    assert f"{number[:6]}********{number[-4:]}" in text and f"{phone[:3]}****{phone[-4:]}" in text
+    assert f"身份证号码：{number[:6]}********{number[-4:]}" in text and f"手机号码：{phone[:3]}****{phone[-4:]}" in text
     assert_reads_as_chinese(text)
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
+import functools
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -163,24 +164,27 @@ class Context:
         for model in (self.model, model_for(self.kind.fallback)):
             if model is None:
                 continue
-            for candidate in (name, name.removesuffix("_id")):
-                try:
-                    found = model._meta.get_field(candidate)
-                except Exception:  # FieldDoesNotExist, or a key that is no name at all
-                    continue
-                if isinstance(found, models.Field):
-                    return found
+            fields = _fields(model)
+            found = fields.get(name) or fields.get(name.removesuffix("_id"))
+            if found is not None:
+                return found
         return None
 
     def label(self, key: str) -> str:
         if key in self.kind.labels:
             return str(self.kind.labels[key])
+        # The value shows its mask; the label need not say "masked" again.
+        if key in ID_KEYS:
+            return _("ID number")
+        if key in PHONE_KEYS:
+            return _("Mobile phone")
         found = self.field(key)
         if found is not None:
             verbose = str(found.verbose_name)
             # A field without a verbose_name of its own reads "some field": name it by what it points to.
-            if verbose == found.name.replace("_", " ") and found.related_model is not None:
-                return str(found.related_model._meta.verbose_name)
+            related = found.related_model
+            if verbose == found.name.replace("_", " ") and related is not None and not isinstance(related, str):
+                return str(related._meta.verbose_name)
             return verbose
         return str(_labels().get(key, key))
 
@@ -233,6 +237,11 @@ class Context:
             moment = parse_time(str(raw))
             return moment.strftime("%H:%M") if moment else str(raw)
         return plain(raw)
+
+
+@functools.cache
+def _fields(model: type[models.Model]) -> dict[str, models.Field[Any, Any]]:
+    return {f.name: f for f in model._meta.get_fields() if isinstance(f, models.Field)}
 
 
 def _joiner() -> str:
@@ -486,7 +495,7 @@ def render(entry: AuditEntry, refs: Refs) -> Line:
     when = datetime_text(entry.at)
     line = Line(entry=entry, when=when, who=who(entry) if refs.final else "", lead=verb, noun=kind.noun)
     before, after = entry.before, entry.after
-    if before is not None and after is not None or (action in {Action.UPDATE} and after is not None):
+    if after is not None and (before is not None or action == Action.UPDATE):
         line.items = _changes(ctx, before, after)
         line.lead = _("%(verb)s: ") % {"verb": verb}
     elif after is not None or before is not None:
@@ -507,7 +516,7 @@ def _changes(ctx: Context, before: dict[str, Any] | None, after: dict[str, Any] 
             items.append(_("%(label)s changed") % {"label": label})
             continue
         new = ctx.value(key, after.get(key))
-        if key not in before and not (ctx.entry.action == Action.ROLE_CHANGED):
+        if key not in before and ctx.entry.action != Action.ROLE_CHANGED:
             items.append(_("%(label)s now %(after)s") % {"label": label, "after": new})
             continue
         old = ctx.value(key, before.get(key))
