@@ -163,10 +163,10 @@ CALL_SITES = [
     ("ledger import", dict(action="create", object_type="returnees.ledgerimport", object_repr="台账.xlsx (已提交)",
                            detail="ledger import side=unit sha256=0123456789abcdef0123 rows=5 created=3 updated=1 "
                                   "unchanged=1"),
-     "导入了 台账导入 台账.xlsx (已提交)（报送方：单位报送；文件指纹 0123456789ab…；共5行；新增：3；更新：1；未变：1）"),
+     "导入了 台账文件 台账.xlsx (已提交)（报送方：单位报送；文件指纹 0123456789ab…；共5行；新增：3；更新：1；未变：1）"),
     ("secondment import", dict(action="create", object_type="deployment.secondmentimport", object_repr="名单.xlsx",
                                detail="secondment import sha256=abcdefabcdefabcdef rows=4 new_people=2"),
-     "导入了 下沉名单导入 名单.xlsx（文件指纹 abcdefabcdef…；共4行；新增人员：2）"),
+     "导入了 下沉名单文件 名单.xlsx（文件指纹 abcdefabcdef…；共4行；新增人员：2）"),
     ("command export", dict(action="export", object_type="people.person",
                             detail="rows=7 clear=False filter=q=%E5%BC%A0 via=command"),
      "导出了 人员清单（共7行；身份证号、手机号已脱敏；筛选条件：查询：张；在服务器控制台操作）"),
@@ -251,3 +251,90 @@ def test_the_export_carries_the_sentences(city, office, as_user):
     assert "记录内容" in sheet and "张敏（白岭市工委办公室）新建了 人员 导出（" in sheet
     # The export is itself in the log, as a sentence.
     assert f"导出了 审计记录清单（共{rows}行" in sentence(AuditEntry.objects.get(action="export"))
+
+
+def stored_by_services(city, office):
+    """Entries shaped as each service's audit_change/audit_log writes them, pointing at real records."""
+    from fangkong.reports.models import ReportField  # noqa: F401  (the report's answers name its fields)
+
+    t1, t2 = "2020-02-05T01:30:00+00:00", "2020-02-29T15:59:59+00:00"
+    return [
+        ("person deleted", dict(action="delete", object_type="people.person", object_id="77", object_repr="王博",
+                                before={"id": 77, "name": "王博", "id_masked": "220602********1234", "unit": city.dept_b.pk,
+                                        "is_cadre": True, "photo": "", "name_initials": "wb"}),
+         "删除了 人员 王博（姓名：王博；身份证号码：220602********1234；单位：市教育局；干部：是）"),
+        ("unit created", dict(action="create", object_type="orgs.unit", object_id="900", object_repr="新风社区",
+                              after={"code": "S1-C9", "name": "新风社区", "kind": "community", "parent": city.street.pk,
+                                     "level": 3, "opened_on": "2020-02-01"}),
+         "新建了 单位 新风社区（编码：S1-C9；名称：新风社区；类型：社区；上级单位：东兴街道；设立日期：2020年2月1日）"),
+        ("pairing", dict(action="create", object_type="orgs.pairing", object_id="5", object_repr="市民政局 ⇄ 红旗社区",
+                         after={"department": city.dept_a.pk, "community": city.comm_1.pk, "since": "2020-02-01"}),
+         "新建了 包保关系 市民政局 ⇄ 红旗社区（部门：市民政局；社区：红旗社区；始于：2020年2月1日）"),
+        ("pass issued", dict(action="create", object_type="passes.pass", object_id="3", object_repr="K7QX-M2PA 李爱丽",
+                             after={"number": "K7QX-M2PA", "kind": "staff", "person": city.alice.pk, "unit": city.dept_a.pk,
+                                    "purpose": "下沉社区", "valid_from": t1, "valid_until": t2, "status": "issued",
+                                    "key": 1, "token": "eyJTOKEN", "issued_by": office.pk}),
+         "新建了 通行证 K7QX-M2PA 李爱丽（证件编号：K7QX-M2PA；类型：出入证；持证人：李爱丽；单位：市民政局；事由：下沉社区；"
+         "生效时间：2020年2月5日 09:30；失效时间：2020年2月29日 23:59；状态：已签发；签发人：张敏）"),
+        ("pass revoked", dict(action="update", object_type="passes.pass", object_id="3", object_repr="K7QX-M2PA 李爱丽",
+                              before={"status": "issued", "status_reason": ""},
+                              after={"status": "revoked", "status_reason": "遗失"}),
+         "修改了 通行证 K7QX-M2PA 李爱丽 的 状态：已签发 → 已吊销；原因：（空） → 遗失"),
+        ("pass lookup", dict(action="pass_lookup", object_type="passes.pass", object_id="3", object_repr="K7QX-M2PA",
+                             detail=f"{city.checkpoint_1.code} expired"),
+         "按编号查验了 通行证 K7QX-M2PA（查验地点：江北路卡点；结果：已过期）"),
+        ("token revoked", dict(action="token_revoked", object_type="accounts.apitoken", object_id="4",
+                               object_repr="fk_ab12cd34… (张敏)", after={"prefix": "fk_ab12cd34", "reason": "admin"}),
+         "吊销了 API令牌 fk_ab12cd34… (张敏)（前缀：fk_ab12cd34；吊销原因："),
+        ("unlocked", dict(action="unlocked", object_type="accounts.user", object_id=str(office.pk), object_repr="张敏"),
+         "解锁了 用户 张敏"),
+        ("otp", dict(action="otp_enrolled", object_type="accounts.user", object_id="1", object_repr="张敏"),
+         "绑定了两步验证（动态口令）"),
+        ("follow-up", dict(action="create", object_type="returnees.followup", object_id="8", object_repr="1 2020-02-05",
+                           after={"order": 1, "day": "2020-02-05", "temperature": "36.5", "symptoms": "", "at_home": True,
+                                  "checked_by": office.pk, "checked_at": t1}),
+         "登记了 随访 "),
+        ("message", dict(action="create", object_type="notify.message", object_id="6", object_repr="请于17:00前报送日报告",
+                         after={"unit": city.dept_a.pk, "kind": "reminder", "key": "reminder:2020-02-25:1",
+                                "subject": "请于17:00前报送日报告", "body": "今日日报告尚未报送。"}),
+         "发送了 消息 请于17:00前报送日报告（发送对象：市民政局；类型："),
+        ("secondment", dict(action="create", object_type="deployment.secondment", object_id="2",
+                            object_repr="李爱丽 → 红旗社区",
+                            after={"person": city.alice.pk, "department": city.dept_a.pk, "unit": city.comm_1.pk,
+                                   "role": "member", "starts_on": "2020-02-01", "ends_on": None, "duties": "",
+                                   "source_import": None}),
+         "新建了 下沉记录 李爱丽 → 红旗社区（干部：李爱丽；派出单位：市民政局；下沉地点：红旗社区；角色："),
+        ("assignment removed", dict(action="delete", object_type="deployment.assignment", object_id="9",
+                                    object_repr="李爱丽 @ 江北路卡点 2020-02-25 08:00",
+                                    before={"shift": 1, "person": city.alice.pk, "checkpoint": city.checkpoint_1.pk,
+                                            "starts_at": t1, "ends_at": t2, "assigned_by": office.pk}),
+         "删除了 排班 李爱丽（江北路卡点）（班次：编号1（已删除）；干部：李爱丽；卡点：江北路卡点；开始时间：2020年2月5日 09:30"),
+        ("report", dict(action="create", object_type="reports.report", object_id="12", object_repr="3 2020-02-25",
+                        after={"template": 1, "unit": city.dept_a.pk, "day": "2020-02-25", "version": 1,
+                               "is_zero": True, "values": {}, "received_at": t1, "on_time": True,
+                               "submitted_by": office.pk}),
+         "报送了 日报告 市民政局 2020年2月25日（报告模板：编号1（已删除）；单位：市民政局；日期：2020年2月25日；零报告：是；"),
+        ("flag reviewed", dict(action="update", object_type="reports.concealmentflag", object_id="4",
+                               object_repr=f"{city.dept_b.pk} 2020-02-03 zero_contradicted",
+                               before={"status": "open", "review_reason": ""},
+                               after={"status": "confirmed", "review_reason": "电话核实"}),
+         "修改了 瞒报线索 市教育局 2020年2月3日 的 状态：待核查 → 已认定"),
+        ("delivery retried", dict(action="update", object_type="notify.delivery", object_id="4", object_repr="6/email/failed",
+                                  before={"status": "failed", "attempts": 3}, after={"status": "pending", "attempts": 0}),
+         "修改了 投递记录 编号6（已删除） · 电子邮箱 的 状态：失败 → 待发送；尝试次数：3 → 0"),
+    ]
+
+
+def test_every_service_shaped_entry_reads_as_a_sentence(city, office):
+    for site, stored, expected in stored_by_services(city, office):
+        entry = audit_log(actor=office, **stored)
+        text = sentence(entry)
+        assert expected in text, (site, text)
+        assert "eyJTOKEN" not in text and "reminder:" not in text, text
+        assert_reads_as_chinese(text)
+
+
+def test_a_password_change_of_ones_own_account_reads_so(city, office):
+    entry = audit_log(actor=office, action=Action.PASSWORD_CHANGED, object_type="accounts.user",
+                      object_id=str(office.pk), object_repr="张敏")
+    assert sentence(entry).endswith("张敏（白岭市工委办公室）修改了自己的密码")

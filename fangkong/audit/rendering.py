@@ -471,9 +471,6 @@ def _what(ctx: Context) -> str:
         return _("the %(field)s of %(noun)s %(name)s") % {
             "field": revealed if entry.detail else _("value"), "noun": noun, "name": name,
         }
-    if (entry.action == Action.PASSWORD_CHANGED and entry.actor_id is not None
-            and entry.object_type == "accounts.user" and entry.object_id == str(entry.actor_id)):
-        return _("their own account")
     name = (kind.name(ctx) if kind.name else "") or entry.object_repr
     return f"{noun} {name}".strip()
 
@@ -485,6 +482,11 @@ def render(entry: AuditEntry, refs: Refs) -> Line:
         ctx.record()
     action = entry.action
     template = str(kind.verbs.get(action) or _verbs().get(action) or action)
+    if (action == Action.PASSWORD_CHANGED and entry.actor_id is not None
+            and entry.object_type == "accounts.user" and entry.object_id == str(entry.actor_id)):
+        template = _("changed their own password")
+    elif action == Action.DENIED and not (entry.object_type or entry.object_repr):
+        template = _("was refused access")
     verb = template % {"what": _what(ctx)} if "%(what)s" in template else template
     if action == Action.REVEAL:
         detail_notes: list[str] = []

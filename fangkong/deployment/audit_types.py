@@ -46,6 +46,7 @@ register(
 )
 register(
     "deployment.secondmentimport",
+    label=_lazy("secondment list file"),
     hidden=frozenset({"rows", "columns", "errors", "message"}),
     labels={"new_people": _lazy("new people")},
     verbs={"create": _lazy("imported %(what)s")},

@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from fangkong.audit.registry import register
 from fangkong.audit.rendering import Context
 
+from .choices import DeliveryKind
+
 
 def _target(raw: Any, ctx: Context) -> str:
     # A robot's webhook address carries its key in the query: only the host is shown.
@@ -19,8 +21,14 @@ def _target(raw: Any, ctx: Context) -> str:
 
 
 def _delivery_name(ctx: Context) -> str:
-    message = ctx.values.get("message")
-    return ctx.refs.name("notify.message", message) if message else ctx.entry.object_repr
+    # Stored as "<message id>/<kind>/<status>": named by its message's subject and the channel.
+    message = ctx.values.get("message") or ctx.entry.object_repr.split("/", 1)[0]
+    if not str(message).isdigit():
+        return ctx.entry.object_repr
+    kind = ctx.entry.object_repr.split("/")[1] if ctx.entry.object_repr.count("/") >= 2 else ""
+    channel = str(dict(DeliveryKind.choices).get(kind, "")) if kind else ""
+    subject = ctx.refs.name("notify.message", message)
+    return f"{subject} · {channel}" if channel else subject
 
 
 register("notify.channel", secret=frozenset({"secret"}), formatters={"target": _target})

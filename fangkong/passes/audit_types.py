@@ -36,6 +36,7 @@ def _renumbered(match: re.Match[str], ctx: Context) -> list[str]:
 register(
     "passes.pass",
     hidden=frozenset({"key", "token"}),
+    labels={"issued_by": _lazy("issued by")},
     details=[(re.compile(r"^(\S+) ([a-z_]+)$"), _lookup),
              (re.compile(r"^pass lookups by number: (\d+) a minute$"), _limited),
              (re.compile(r"^pass renumbered \(migration\)$"), _renumbered)],

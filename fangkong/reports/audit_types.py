@@ -22,6 +22,9 @@ def _flag_kind(match: re.Match[str], ctx: Context) -> list[str]:
     return [str(dict(FlagKind.choices).get(match.group(1), match.group(1)))]
 
 
+_STORED_NAME = re.compile(r"^(\d+) (\d{4}-\d{2}-\d{2})\b")
+
+
 def _unit_day(ctx: Context) -> str:
     """A report or a flag is named by its unit and day: from its values, else from the record."""
     values = ctx.values
@@ -29,6 +32,9 @@ def _unit_day(ctx: Context) -> str:
     record: Any = ctx.record()
     if record is not None:
         unit_id, day = unit_id or record.unit_id, day or record.day
+    stored = _STORED_NAME.match(ctx.entry.object_repr)
+    if stored and not (unit_id and day):  # deleted since: the stored name holds its unit and day
+        unit_id, day = unit_id or stored.group(1), day or stored.group(2)
     parts = [ctx.refs.name("orgs.unit", unit_id) if unit_id else "", date_text(day) if day else ""]
     return " ".join(p for p in parts if p) or ctx.entry.object_repr
 

@@ -26,12 +26,14 @@ def _merged_into(match: re.Match[str], ctx: Context) -> list[str]:
     }]
 
 
-def _returnee(ctx: Context, key: str = "returnee") -> str:
-    return ctx.refs.name("returnees.returnee", ctx.values.get(key)) if ctx.values.get(key) else ""
+def _returnee(ctx: Context, values: dict[str, Any] | None = None) -> str:
+    pk = (values or ctx.values).get("returnee")
+    return ctx.refs.name("returnees.returnee", pk) if pk else ""
 
 
 def _order_name(ctx: Context) -> str:
-    return _returnee(ctx) or ctx.entry.object_repr
+    record: Any = ctx.record()
+    return record.returnee.name if record is not None else _returnee(ctx) or ctx.entry.object_repr
 
 
 def _follow_up_name(ctx: Context) -> str:
@@ -43,9 +45,11 @@ def _follow_up_name(ctx: Context) -> str:
 
 
 def _conflict_name(ctx: Context) -> str:
-    values = ctx.values
+    record: Any = ctx.record()
+    values = {"returnee": getattr(record, "returnee_id", None), "claiming_unit": getattr(record, "claiming_unit_id", None),
+              **ctx.values}
     claimant = ctx.refs.name("orgs.unit", values.get("claiming_unit")) if values.get("claiming_unit") else ""
-    name = _returnee(ctx) or str(values.get("name", ""))
+    name = _returnee(ctx, values) or str(values.get("name", ""))
     return _("%(name)s, claimed by %(unit)s") % {"name": name, "unit": claimant} if claimant else name
 
 
@@ -66,7 +70,7 @@ register(
     filterset=_filterset,
 )
 register(
-    "returnees.isolationorder", name=_order_name, ref_name=_isolation_ref, related=("returnee",),
+    "returnees.isolationorder", name=_order_name, live=True, ref_name=_isolation_ref, related=("returnee",),
 )
 register("returnees.followup", name=_follow_up_name, verbs={"create": _lazy("recorded %(what)s")})
 register(
@@ -78,10 +82,12 @@ register(
     # The person and the claimant are in the record's name.
     hidden=frozenset({"returnee", "claiming_unit", "claiming_registration", "source_import", "opened_at"}),
     name=_conflict_name,
+    live=True,
     verbs={"create": _lazy("opened %(what)s")},
 )
 register(
     "returnees.ledgerimport",
+    label=_lazy("ledger file"),
     hidden=frozenset({"stored_path", "errors", "progress", "message"}),
     verbs={"create": _lazy("imported %(what)s")},
 )
