@@ -237,6 +237,8 @@ def test_filters_offer_chinese_labels_all_and_a_date_range(city, office, as_user
     assert "新建了 人员 筛选" in in_range
     before = auditor.get(f"/audit/?object_type=people.person&until={today - dt.timedelta(days=1)}").content.decode()
     assert "新建了 人员 筛选" not in before
+    backwards = auditor.get(f"/audit/?since={today}&until={today - dt.timedelta(days=1)}").content.decode()
+    assert "起始日期晚于截止日期。" in backwards
     by_name = auditor.get("/audit/?actor=张").content.decode()
     assert "新建了 人员 筛选" in by_name
 
@@ -244,6 +246,8 @@ def test_filters_offer_chinese_labels_all_and_a_date_range(city, office, as_user
 def test_the_export_carries_the_sentences(city, office, as_user):
     people.person_create(actor=office, name="导出", id_number=f.id_number(), unit=city.dept_a)
     rows = AuditEntry.objects.filter(object_type="people.person").count()
+    for role in ("committee_office", "security_admin", "system_admin"):
+        assert as_user(f.user(role, city.root)).get("/audit/export/").status_code == 403
     response = as_user(f.user("auditor", city.root)).get("/audit/export/?object_type=people.person")
     assert response.status_code == 200
     with zipfile.ZipFile(io.BytesIO(response.content)) as book:
