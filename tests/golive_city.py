@@ -76,3 +76,40 @@ def expected_counts(rows: list[list[str]]) -> dict[str, int]:
     for row in rows:
         counts[kinds[row[3]]] = counts.get(kinds[row[3]], 0) + 1
     return counts
+
+
+ACCOUNT_HEADERS = ["序号", "姓名", "单位", "角色", "用户名", "重置密码"]
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚"
+
+
+def account_rows(tree: list[list[str]], count: int = 800) -> list[list[str]]:
+    """Accounts for a city's tree: a liaison per department, a secretary per branch, staff per
+    community and officers per checkpoint, until ``count``."""
+    plan: list[tuple[str, str]] = []
+    for row in tree:
+        kind, code = row[3], row[5]
+        role = {"部门": "单位联络员", "党支部": "支部书记", "社区": "社区工作人员", "卡点": "卡点工作人员",
+                "行业单位": "单位联络员", "街道": "街道工作人员"}.get(kind)
+        if role:
+            plan.append((code, role))
+    rows = []
+    for n in range(count):
+        code, role = plan[n % len(plan)]
+        name = SURNAMES[n % len(SURNAMES)] + GIVEN[(n // len(SURNAMES)) % len(GIVEN)] + ("" if n < 400 else GIVEN[n % 7])
+        rows.append([str(n + 1), name, code, role, "", ""])
+    return rows
+
+
+def write_sheet(path: Path, headers: list[str], rows: list[list[str]], *, title: str = "") -> Path:
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet()
+    start = 0
+    if title:
+        sheet.merge_range(0, 0, 0, len(headers) - 1, title)
+        start = 1
+    sheet.write_row(start, 0, headers)
+    for r, row in enumerate(rows, start=start + 1):
+        sheet.write_row(r, 0, row)
+    book.close()
+    return path

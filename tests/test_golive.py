@@ -163,3 +163,83 @@ def test_a_cycle_is_named(tmp_path):
         call_command("import_tree", str(path), stdout=out, stderr=out)
     assert ("成环" in out.getvalue() and "甲党委 → 甲总支 → 甲党委" in out.getvalue()) or "甲总支 → 甲党委 → 甲总支" in out.getvalue()
     assert Unit.objects.count() == 2
+
+
+def _accounts_city(tmp_path, **sizes):
+    init()
+    tree = city_rows(**sizes)
+    import_tree(write_tree(tmp_path / "tree.xlsx", tree))
+    return tree
+
+
+def test_accounts_in_bulk_with_slips_and_a_forced_change(tmp_path, client):
+    from fangkong.accounts.bulk import commit_accounts, plan_accounts
+    from fangkong.core.actors import SYSTEM
+
+    from .golive_city import ACCOUNT_HEADERS, account_rows, write_sheet
+
+    tree = _accounts_city(tmp_path)
+    rows = account_rows(tree, 800)
+    path = write_sheet(tmp_path / "accounts.xlsx", ACCOUNT_HEADERS, rows, title="账号开通申请表")
+    out = io.StringIO()
+    call_command("import_accounts", str(path), "--out", str(tmp_path / "slips.pdf"), stdout=out)
+    assert "created 800" in out.getvalue()
+    assert User.objects.filter(must_change_password=True).count() == 803
+    pdf = (tmp_path / "slips.pdf").read_bytes()
+    units = {r[2] for r in rows}
+    assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page\n") + pdf.count(b"/Type /Page\r") + pdf.count(
+        b"/Type /Page ") >= len(units)
+    liaison = User.objects.get(username="wangwei.d001")
+    assert (liaison.full_name, liaison.role) == ("王伟", Role.UNIT_LIAISON)
+    assert list(liaison.scope_units.values_list("code", flat=True)) == ["D001"]
+    before = dict(User.objects.values_list("username", "password"))
+    again = io.StringIO()
+    call_command("import_accounts", str(path), "--out", str(tmp_path / "again.pdf"), stdout=again)
+    assert "created 0, reset 0, unchanged 800" in again.getvalue()
+    assert dict(User.objects.values_list("username", "password")) == before  # no password reset
+    # One row asks for a new password: only that account gets one, and must change it.
+    rows[0][5] = "是"
+    path = write_sheet(tmp_path / "reset.xlsx", ACCOUNT_HEADERS, rows)
+    plan = plan_accounts(path, actor=SYSTEM)
+    counts, slips = commit_accounts(plan, actor=SYSTEM, file_name="reset.xlsx")
+    assert counts["reset"] == 1 and len(slips) == 1 and slips[0].username == "wangwei.d001"
+    after = dict(User.objects.values_list("username", "password"))
+    assert [u for u in after if after[u] != before[u]] == ["wangwei.d001"]
+    # The slip's password logs in, and leads to the change first.
+    assert client.post("/accounts/login/", {"username": "wangwei.d001", "password": slips[0].password}).status_code == 302
+    assert client.get("/")["Location"].startswith("/accounts/password/")
+
+
+def test_the_security_administrator_grants_only_within_scope_and_rank(tmp_path):
+    from fangkong.accounts.services import user_create
+    from fangkong.core.actors import SYSTEM
+
+    from .golive_city import ACCOUNT_HEADERS, write_sheet
+
+    _accounts_city(tmp_path, departments=2, bodies=1, industry=1, streets=2, communities=2, checkpoints=2)
+    street = Unit.objects.get(code="S1")
+    user_create(actor=SYSTEM, username="sec1", full_name="街道安全员", password="Street@2020x",
+                role=Role.SECURITY_ADMIN, units=[street])
+    user_create(actor=SYSTEM, username="taken", full_name="某人", password="Street@2020x",
+                role=Role.COMMUNITY_STAFF, units=[Unit.objects.get(code="S1-C01")])
+    rows = [
+        ["1", "刘一", "S1-C01", "社区工作人员", "", ""],
+        ["2", "刘二", "D001", "单位联络员", "", ""],
+        ["3", "刘三", "S1-C01", "社区工作人员", "", ""],
+        ["4", "刘四", "S1-C01", "社区工作人员", "taken", ""],
+        ["5", "刘五", "不存在的社区", "社区工作人员", "", ""],
+        ["6", "刘六", "S1-C01", "局长", "", ""],
+        ["7", "刘一", "S1-C01", "社区工作人员", "", ""],
+    ]
+    path = write_sheet(tmp_path / "acc.xlsx", ACCOUNT_HEADERS, rows)
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="nothing was imported"):
+        call_command("import_accounts", str(path), "--out", str(tmp_path / "s.pdf"), "--user", "sec1",
+                     stdout=out, stderr=out)
+    text = out.getvalue()
+    assert "第3行 单位「D001」：这个单位不在您的管辖范围内" in text
+    assert "第5行 用户名「taken」：用户名已被某人使用" in text
+    assert "第6行 单位「不存在的社区」：找不到这个单位" in text
+    assert "第7行 角色「局长」：不认识的角色" in text
+    assert "第2行" not in text and "第8行" not in text  # two 刘一 in one community get two usernames
+    assert User.objects.count() == 5 and not (tmp_path / "s.pdf").exists()
