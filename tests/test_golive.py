@@ -243,3 +243,32 @@ def test_the_security_administrator_grants_only_within_scope_and_rank(tmp_path):
     assert "第7行 角色「局长」：不认识的角色" in text
     assert "第2行" not in text and "第8行" not in text  # two 刘一 in one community get two usernames
     assert User.objects.count() == 5 and not (tmp_path / "s.pdf").exists()
+
+
+def test_an_edited_export_of_the_tree_round_trips(tmp_path):
+    import python_calamine
+
+    _accounts_city(tmp_path, departments=3, bodies=1, industry=2, streets=2, communities=3, checkpoints=4)
+    total = Unit.objects.count()
+    call_command("export_tree", str(tmp_path / "export.xlsx"), stdout=io.StringIO())
+    again = import_tree(tmp_path / "export.xlsx")
+    assert f"created 0, updated 0, unchanged {total}" in again
+    sheet = python_calamine.CalamineWorkbook.from_path(str(tmp_path / "export.xlsx")).get_sheet_by_index(0).to_python()
+    header, *rows = sheet
+    rows = [[str(c) for c in r] for r in rows]
+    name, code, closed = header.index("单位名称"), header.index("编码"), header.index("撤销日期")
+    for row in rows:
+        if row[code] == "S1":
+            row[name] = "第1街道办事处（新）"
+        if row[code] == "S1-C01-K1":
+            row[closed] = "2020-03-05"
+    rows.append(["99", "新卡点", "", "卡点", "S1-C01", "S1-C01-K9", "2020-03-01", "", "", ""])
+    write_sheet_path = tmp_path / "edited.xlsx"
+    from .golive_city import write_sheet
+
+    write_sheet(write_sheet_path, header, rows)
+    out = import_tree(write_sheet_path)
+    assert "created 1, updated 2" in out
+    assert Unit.objects.get(code="S1").name == "第1街道办事处（新）"
+    assert str(Unit.objects.get(code="S1-C01-K1").closed_on) == "2020-03-05"
+    assert Unit.objects.get(code="S1-C01-K9").parent.code == "S1-C01"

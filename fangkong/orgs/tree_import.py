@@ -64,6 +64,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("opened_on", "成立日期", ("设立日期", "成立时间", "启用日期"), False),
     Column("contact_phone", "联系电话", ("电话", "办公电话", "联系方式"), False),
     Column("address", "地址", ("办公地址", "单位地址", "所在地址"), False),
+    Column("closed_on", "撤销日期", ("关闭日期", "撤销时间", "停用日期"), False),
 )
 COLUMN_BY_KEY = {c.key: c for c in COLUMNS}
 _LOOKUP = {normalize_header(name): c.key for c in COLUMNS for name in (c.header, *c.synonyms)}
@@ -83,6 +84,12 @@ KIND_WORDS: dict[str, str] = {
 for _kind in UnitKind:
     KIND_WORDS.setdefault(str(_kind.label), _kind.value)
     KIND_WORDS.setdefault(_kind.value, _kind.value)
+# The word each kind is written with in the city's own files (and in the export).
+KIND_LABELS: dict[str, str] = {
+    K.CITY: "市", K.WORKING_COMMITTEE: "工委", K.DEPARTMENT: "部门", K.PARTY_COMMITTEE: "机关党委",
+    K.GENERAL_BRANCH: "党总支", K.BRANCH: "党支部", K.COORDINATING_BODY: "协调机构", K.INDUSTRY_UNIT: "行业单位",
+    K.STREET: "街道", K.COMMUNITY: "社区", K.CHECKPOINT: "卡点",
+}
 KIND_CHOICES = "、".join(["部门", "机关党委", "党总支", "党支部", "协调机构", "行业单位", "街道", "社区", "卡点"])
 # Kind from a party organisation's official name (checked in this order).
 _PARTY_NAME_KINDS = (
@@ -116,6 +123,7 @@ class Row:
     opened_on: dt.date | None
     contact_phone: str
     address: str
+    closed_on: dt.date | None = None
     parent_key: str | None = None  # resolved: the parent's key ("c:CODE" / "u:ID" / "n:row")
 
 
@@ -207,10 +215,18 @@ def read_tree_file(path: Path) -> tuple[list[Row], list[Problem], dict[str, str]
                 opened, reason = date(raw["opened_on"])
                 if reason:
                     bad("opened_on", reason)
+            closed: dt.date | None = None
+            if values.get("closed_on"):
+                closed, reason = date(raw["closed_on"])
+                if reason:
+                    bad("closed_on", reason)
+                elif opened and closed and closed < opened:
+                    bad("closed_on", "撤销日期早于成立日期")
             rows.append(Row(
                 row=n, code=code, name=name, short_name=values.get("short_name", "")[:40], kind=kind or "",
                 parent=values.get("parent", ""), opened_on=opened,
                 contact_phone=values.get("contact_phone", "")[:32], address=values.get("address", "")[:200],
+                closed_on=closed,
             ))
     return rows, problems, texts
 
@@ -428,6 +444,8 @@ def _update(plan: TreePlan, unit: Unit, row: Row, col: Any) -> None:
             changes[name] = value
     if row.opened_on and unit.opened_on != row.opened_on:
         changes["opened_on"] = row.opened_on
+    if row.closed_on and unit.closed_on != row.closed_on:
+        changes["closed_on"] = row.closed_on
     parent_id = int(row.parent_key[2:]) if row.parent_key and row.parent_key.startswith("u:") else None
     if row.parent_key and (parent_id is None or parent_id != unit.parent_id):
         changes["parent_key"] = row.parent_key
@@ -479,7 +497,7 @@ def commit_tree(plan: TreePlan, *, actor: Actor, close_on: dt.date | None = None
             parent = resolve(row.parent_key) if row.parent_key else None
             code = row.code or _new_code(row, parent, taken) if parent is not None else row.code or "C0"
             batch.append((row, Unit(code=code, name=row.name, short_name=row.short_name, kind=row.kind, parent=parent,
-                                    level=(parent.level + 1) if parent else 0, opened_on=row.opened_on,
+                                    level=(parent.level + 1) if parent else 0, opened_on=row.opened_on, closed_on=row.closed_on,
                                     contact_phone=row.contact_phone, address=row.address)))
         created = Unit.objects.bulk_create([u for _, u in batch])
         links: list[UnitLink] = []
@@ -515,3 +533,21 @@ def _level(row: Row, plan: TreePlan) -> int:
             levels[f"n:{r.row}"] = levels.get(parent, -1) + 1 if parent and parent.startswith("n:") else 0
         plan._levels = levels  # type: ignore[attr-defined]
     return levels[f"n:{row.row}"]
+
+
+EXPORT_HEADERS = ["序号", "单位名称", "简称", "类型", "上级单位", "编码", "成立日期", "联系电话", "地址", "撤销日期"]
+
+
+def export_tree(units: Any) -> tuple[bytes, int]:
+    """The tree in the import's own layout (parents by code), so that it can be edited in Excel and
+    imported again: an unedited export imports as "unchanged" row for row."""
+    from fangkong.core.excel import write_xlsx
+
+    ordered = sorted(units.select_related("parent"), key=lambda u: (u.level, u.code))
+    rows = (
+        [n, u.name, u.short_name, KIND_LABELS[u.kind], u.parent.code if u.parent else "", u.code,
+         u.opened_on.isoformat() if u.opened_on else "", u.contact_phone, u.address,
+         u.closed_on.isoformat() if u.closed_on else ""]
+        for n, u in enumerate(ordered, start=1)
+    )
+    return write_xlsx(EXPORT_HEADERS, rows, sheet="组织架构")
