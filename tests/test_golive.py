@@ -272,3 +272,48 @@ def test_an_edited_export_of_the_tree_round_trips(tmp_path):
     assert Unit.objects.get(code="S1").name == "第1街道办事处（新）"
     assert str(Unit.objects.get(code="S1-C01-K1").closed_on) == "2020-03-05"
     assert Unit.objects.get(code="S1-C01-K9").parent.code == "S1-C01"
+
+
+def test_the_pages_preview_refuse_fix_and_commit(tmp_path, as_user):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from fangkong.accounts.services import password_change
+
+    from .golive_city import ACCOUNT_HEADERS, write_sheet
+
+    init()
+    admin = User.objects.get(username="admin")
+    password_change(user=admin, new_password="Bailing@2020a")
+    client = as_user(admin)
+    rows = city_rows(departments=2, bodies=1, industry=1, streets=1, communities=2, checkpoints=2)
+    bad = write_tree(tmp_path / "bad.xlsx", [*rows, ["99", "卡点X", "", "卡点", "白岭市民政局", "KX", "", ""]])
+    page = client.post("/orgs/import/", {"file": SimpleUploadedFile("tree.xlsx", bad.read_bytes())})
+    text = page.content.decode()
+    assert page.status_code == 400 and "未导入任何数据" in text and "卡点不能放在部门之下" in text
+    good = write_tree(tmp_path / "good.xlsx", rows)
+    page = client.post("/orgs/import/", {"file": SimpleUploadedFile("tree.xlsx", good.read_bytes())})
+    text = page.content.decode()
+    assert page.status_code == 200 and f"新增 {len(rows)} 个" in text and "tp-new" in text
+    assert Unit.objects.count() == 2  # the preview writes nothing
+    sha = page.context["plan"].sha256
+    done = client.post("/orgs/import/", {"commit": "1", "sha256": sha})
+    assert done.status_code == 302 and Unit.objects.count() == 2 + len(rows)
+    again = client.post("/orgs/import/", {"commit": "1", "sha256": sha})  # the kept file is gone
+    assert again.status_code == 302 and Unit.objects.count() == 2 + len(rows)
+    export = client.get("/orgs/export/")
+    assert export.status_code == 200 and export["Content-Type"].startswith("application/vnd.openxmlformats")
+
+    sec = User.objects.get(username="secadmin")
+    password_change(user=sec, new_password="Bailing@2020s")
+    client = as_user(sec)
+    accounts = write_sheet(tmp_path / "acc.xlsx", ACCOUNT_HEADERS,
+                           [["1", "王伟", "D001", "单位联络员", "", ""], ["2", "李娜", "S1-C01", "社区工作人员", "", ""]])
+    page = client.post("/accounts/users/import/", {"file": SimpleUploadedFile("acc.xlsx", accounts.read_bytes())})
+    assert page.status_code == 200 and "wangwei.d001" in page.content.decode()
+    assert not User.objects.filter(username="wangwei.d001").exists()
+    slips = client.post("/accounts/users/import/", {"commit": "1", "sha256": page.context["plan"].sha256})
+    assert slips.status_code == 200 and slips["Content-Type"] == "application/pdf" and slips.content.startswith(b"%PDF")
+    assert User.objects.get(username="lina.s1c01").must_change_password
+    # Roles without the grant may not open the page.
+    office = User.objects.get(username="admin")
+    assert as_user(office).get("/accounts/users/import/").status_code == 403

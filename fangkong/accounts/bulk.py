@@ -94,6 +94,10 @@ class AccountRow:
     reset: bool
     existing: User | None = None
 
+    @property
+    def role_label(self) -> str:
+        return str(Role(self.role).label) if self.role else ""
+
 
 @dataclass
 class Slip:

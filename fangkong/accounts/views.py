@@ -141,6 +141,7 @@ class UserListView(ScopedMixin, TemplateView):
         context["can_create"] = user_has_perm(self.request.user, "accounts.change") or user_has_perm(
             self.request.user, "accounts.grant"
         )
+        context["can_import"] = user_has_perm(self.request.user, "accounts.grant")
         return context
 
 
