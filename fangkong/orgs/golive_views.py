@@ -74,7 +74,7 @@ def _tree_nodes(plan: TreePlan) -> list[dict[str, Any]]:
     for row in plan.creates:
         nodes[f"n:{row.row}"] = {"name": row.name, "old_name": "", "kind": KIND_LABELS.get(row.kind, ""), "code": row.code,
                                  "mark": "new", "children": [], "parent": row.parent_key}
-    roots = []
+    roots: list[dict[str, Any]] = []
     for node in nodes.values():
         parent = nodes.get(node["parent"]) if node["parent"] else None
         (parent["children"] if parent else roots).append(node)
