@@ -317,3 +317,13 @@ def test_the_pages_preview_refuse_fix_and_commit(tmp_path, as_user):
     # Roles without the grant may not open the page.
     office = User.objects.get(username="admin")
     assert as_user(office).get("/accounts/users/import/").status_code == 403
+
+
+def test_after_init_the_start_command_prints_no_demo_logins():
+    init()
+    out = io.StringIO()
+    call_command("demo", stdout=out)
+    call_command("demo", "--logins", stdout=out)
+    text = out.getvalue()
+    assert "nothing loaded" in text and "own installation" in text and "Fangkong@2020" not in text
+    assert not Unit.objects.filter(code="D001").exists()

@@ -207,7 +207,11 @@ def user_create(
     user = User(username=username, full_name=full_name, email=email, role=role)
     user.full_clean(exclude=["password"])
     validate_password(password, user)
-    user.set_password(password)
+    if one_time:
+        # A password the platform made (about 69 random bits): see accounts/hashers.py.
+        user.password = make_password(password, hasher="pbkdf2_onetime")
+    else:
+        user.set_password(password)
     user.is_staff = role == Role.SYSTEM_ADMIN
     user.must_change_password = one_time
     user.save()

@@ -157,13 +157,12 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+_KIND_LOOKUP = {normalize_header(label): kind for label, kind in KIND_WORDS.items()}
+
+
 def _kind_of(text: str, name: str) -> str | None:
-    word = normalize_header(text) if text else ""
-    if word:
-        for label, kind in KIND_WORDS.items():
-            if normalize_header(label) == word:
-                return kind
-        return None
+    if text:
+        return _KIND_LOOKUP.get(normalize_header(text))
     for pattern, kind in _PARTY_NAME_KINDS:
         if pattern.search(name):
             return kind
@@ -296,10 +295,13 @@ def plan_tree(
     kinds = {f"u:{u.pk}": u.kind for u in existing.values()}
     kinds.update({row_keys[r.row]: r.kind for r in rows})
     departments: dict[str, list[str]] = defaultdict(list)
+    row_by_key = {row_keys[r.row]: r for r in rows}
     for key, kind in kinds.items():
         if kind in (K.DEPARTMENT, K.INDUSTRY_UNIT):
-            for text in _names_of(key, by_id, rows):
-                departments[text].append(key)
+            source = row_by_key.get(key) or by_id[int(key[2:])]
+            for text in (source.name, source.short_name):
+                if text:
+                    departments[text].append(key)
 
     root = next((u for u in existing.values() if u.parent_id is None and u.kind == K.CITY), None)
     parents: dict[str, str | None] = {}
@@ -421,14 +423,6 @@ def plan_tree(
                        if u.pk not in listed and u.parent_id is not None and u.closed_on is None
                        and u.kind != K.WORKING_COMMITTEE]
     return plan
-
-
-def _names_of(key: str, by_id: dict[int, Unit], rows: list[Row]) -> list[str]:
-    if key.startswith("u:"):
-        unit = by_id[int(key[2:])]
-        return [unit.name, unit.short_name]
-    row = next(r for r in rows if f"n:{r.row}" == key or (r.code and f"c:{r.code}" == key))
-    return [row.name, row.short_name]
 
 
 def _update(plan: TreePlan, unit: Unit, row: Row, col: Any) -> None:
