@@ -327,3 +327,43 @@ def test_after_init_the_start_command_prints_no_demo_logins():
     text = out.getvalue()
     assert "nothing loaded" in text and "own installation" in text and "Fangkong@2020" not in text
     assert not Unit.objects.filter(code="D001").exists()
+
+
+def test_the_api_previews_refuses_and_commits(tmp_path, client):
+    from fangkong.accounts.services import token_create
+    from fangkong.core.actors import SYSTEM
+
+    from .golive_city import ACCOUNT_HEADERS, write_sheet
+
+    init()
+    admin, sec = User.objects.get(username="admin"), User.objects.get(username="secadmin")
+    auth = {"HTTP_AUTHORIZATION": "Bearer " + token_create(user=admin, actor=SYSTEM)}
+    rows = city_rows(departments=1, bodies=1, industry=1, streets=1, communities=1, checkpoints=1)
+    bad = write_tree(tmp_path / "bad.xlsx", [*rows, ["9", "X", "", "外星", "WC", "XX", "", ""]])
+    with bad.open("rb") as f:
+        answer = client.post("/api/v1/units/tree/import", {"file": f, "commit": "true"}, **auth).json()
+    assert not answer["ok"] and not answer["committed"] and answer["problems"][0]["reason"].startswith("不认识的类型")
+    assert Unit.objects.count() == 2
+    good = write_tree(tmp_path / "good.xlsx", rows)
+    with good.open("rb") as f:
+        answer = client.post("/api/v1/units/tree/import", {"file": f}, **auth).json()
+    assert answer["ok"] and answer["counts"]["created"] == len(rows) and Unit.objects.count() == 2
+    with good.open("rb") as f:
+        answer = client.post("/api/v1/units/tree/import", {"file": f, "commit": "true"}, **auth).json()
+    assert answer["committed"] and Unit.objects.count() == 2 + len(rows)
+    with (tmp_path / "junk.xlsx").open("wb") as f:
+        f.write(b"not a spreadsheet at all")
+    with (tmp_path / "junk.xlsx").open("rb") as f:
+        assert client.post("/api/v1/units/tree/import", {"file": f}, **auth).status_code == 400
+
+    sec_auth = {"HTTP_AUTHORIZATION": "Bearer " + token_create(user=sec, actor=SYSTEM)}
+    sheet = write_sheet(tmp_path / "acc.xlsx", ACCOUNT_HEADERS, [["1", "王伟", "D001", "联络员", "", ""]])
+    with sheet.open("rb") as f:
+        assert client.post("/api/v1/accounts/import", {"file": f}, **auth).status_code == 403  # the system admin
+    with sheet.open("rb") as f:
+        preview = client.post("/api/v1/accounts/import", {"file": f}, **sec_auth).json()
+    assert preview["rows"] == [{"row": 2, "username": "wangwei.d001", "full_name": "王伟", "unit": "D001",
+                                "role": "unit_liaison", "outcome": "new"}]
+    with sheet.open("rb") as f:
+        slips = client.post("/api/v1/accounts/import", {"file": f, "commit": "true"}, **sec_auth)
+    assert slips["Content-Type"] == "application/pdf" and User.objects.filter(username="wangwei.d001").exists()
