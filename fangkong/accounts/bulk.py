@@ -31,7 +31,7 @@ from pypinyin import lazy_pinyin
 from fangkong.audit.choices import Action
 from fangkong.audit.services import audit_log
 from fangkong.core.actors import Actor, is_system
-from fangkong.core.scoping import unit_in_scope, user_has_perm
+from fangkong.core.scoping import scope_unit_ids, user_has_perm
 from fangkong.orgs.models import Unit
 from fangkong.orgs.tree_import import sha256_file
 from fangkong.returnees.ledger.columns import best_header_row, display_header, normalize_header
@@ -153,6 +153,8 @@ def plan_accounts(path: Path, *, actor: Actor) -> AccountPlan:
     by_code, by_name = _unit_lookup()
     taken = {u.username: u for u in User.objects.all()}
     actor_rank = 10**6 if is_system(actor) else RANK.get(getattr(actor, "role", ""), 0)
+    scope = scope_unit_ids(actor)  # type: ignore[arg-type]
+    in_scope = None if scope is None else set(scope)
     made: dict[str, int] = {}
     with read_rows(path, limits, header_rows=HEADER_SEARCH_ROWS, max_rows=MAX_ROWS) as grid:
         head = list(itertools.islice(grid, HEADER_SEARCH_ROWS))
@@ -194,7 +196,7 @@ def plan_accounts(path: Path, *, actor: Actor) -> AccountPlan:
                 bad("role", f"不认识的角色；可填：{ROLE_CHOICES}")
             elif RANK.get(role, 0) > actor_rank:
                 bad("role", "不能授予高于自己的角色")
-            if unit is not None and not unit_in_scope(actor, unit.pk):  # type: ignore[arg-type]
+            if unit is not None and in_scope is not None and unit.pk not in in_scope:
                 bad("unit", "这个单位不在您的管辖范围内")
                 unit = None
             reset = values.get("reset", "").lower() in YES
@@ -240,7 +242,7 @@ def _scope_codes(user: User) -> set[str]:
 @transaction.atomic
 def commit_accounts(plan: AccountPlan, *, actor: Actor, file_name: str = "") -> tuple[dict[str, int], list[Slip]]:
     """Create the accounts of a checked plan (all or none) and return the slips to print."""
-    from .services import _check_grant, one_time_password
+    from .services import one_time_password
 
     if not plan.ok:
         raise ValueError("a plan with problems cannot be committed")
@@ -258,7 +260,7 @@ def commit_accounts(plan: AccountPlan, *, actor: Actor, file_name: str = "") -> 
             user.save(update_fields=["password", "must_change_password"])
             audit_log(actor=actor, action=Action.UPDATE, obj=user, after={"one_time_password": "reissued"})
         else:
-            _check_grant(actor=actor, target=None, role=row.role, units=[row.unit])
+            # The grant was checked by the plan (role rank, the unit in the actor's scope), in this request.
             user = User(username=row.username, full_name=row.full_name, role=row.role,
                         is_staff=row.role == Role.SYSTEM_ADMIN, must_change_password=True,
                         password=make_password(password, hasher=ONE_TIME_HASHER))

@@ -380,9 +380,10 @@ def plan_tree(
     existing_children: dict[tuple[str | None, str], set[str]] = defaultdict(set)
     for unit in existing.values():
         existing_children[(f"u:{unit.parent_id}" if unit.parent_id else None, unit.name)].add(f"u:{unit.pk}")
+    listed_keys = set(row_keys.values())
     for (parent, name), group in siblings.items():
         keys = {row_keys[r.row] for r in group} | {
-            k for k in existing_children.get((parent, name), set()) if k not in row_keys.values()}
+            k for k in existing_children.get((parent, name), set()) if k not in listed_keys}
         if len(group) > 1 or len(keys) > 1:
             first = group[0]
             plan.problems.append(Problem(group[-1].row, col("name"), name,
@@ -471,8 +472,8 @@ def commit_tree(plan: TreePlan, *, actor: Actor, close_on: dt.date | None = None
     taken = set(Unit.objects.values_list("code", flat=True))
 
     def resolve(key: str) -> Unit:
-        if key.startswith("u:"):
-            return Unit.objects.get(pk=int(key[2:]))
+        if key not in made:
+            made[key] = Unit.objects.get(pk=int(key[2:]))  # an existing unit, read once
         return made[key]
 
     ancestors: dict[int, list[tuple[int, int]]] = {}
@@ -494,15 +495,15 @@ def commit_tree(plan: TreePlan, *, actor: Actor, close_on: dt.date | None = None
                                     level=(parent.level + 1) if parent else 0, opened_on=row.opened_on, closed_on=row.closed_on,
                                     contact_phone=row.contact_phone, address=row.address)))
         created = Unit.objects.bulk_create([u for _, u in batch])
-        links: list[UnitLink] = []
+        links: list[tuple[int, int, int]] = []
         for (row, _), unit in zip(batch, created, strict=True):
             made[f"n:{row.row}"] = unit
             chain = [(unit.pk, 0)]
             if unit.parent_id:
                 chain += [(a, d + 1) for a, d in links_of(unit.parent_id)]
             ancestors[unit.pk] = chain
-            links += [UnitLink(ancestor_id=a, descendant_id=unit.pk, depth=d) for a, d in chain]
-        UnitLink.objects.bulk_create(links, batch_size=5000)
+            links += [(a, unit.pk, d) for a, d in chain]
+        _insert_links(links)
     for unit, changes in plan.updates:
         fields = dict(changes)
         if "parent_key" in fields:
@@ -515,6 +516,20 @@ def commit_tree(plan: TreePlan, *, actor: Actor, close_on: dt.date | None = None
     audit_log(actor=actor, action=Action.CREATE, object_type="orgs.tree", object_repr=file_name or "组织架构",
               detail=" ".join(f"{k}={v}" for k, v in counts.items()) + f" sha256={plan.sha256}")
     return counts
+
+
+def _insert_links(links: list[tuple[int, int, int]]) -> None:
+    """The closure rows of new units, as one prepared statement run over all of them (the same
+    rows ``unit_create`` writes one unit at a time; the table's constraints check them)."""
+    from django.db import connection
+
+    table = connection.ops.quote_name(UnitLink._meta.db_table)
+    with connection.cursor() as cursor:
+        for start in range(0, len(links), 10_000):
+            cursor.executemany(
+                f"INSERT INTO {table} (ancestor_id, descendant_id, depth) VALUES (%s, %s, %s)",
+                links[start:start + 10_000],
+            )
 
 
 def _level(row: Row, plan: TreePlan) -> int:
