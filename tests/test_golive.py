@@ -367,3 +367,48 @@ def test_the_api_previews_refuses_and_commits(tmp_path, client):
     with sheet.open("rb") as f:
         slips = client.post("/api/v1/accounts/import", {"file": f, "commit": "true"}, **sec_auth)
     assert slips["Content-Type"] == "application/pdf" and User.objects.filter(username="wangwei.d001").exists()
+
+
+def test_pairings_come_from_their_own_sheet(tmp_path):
+    from fangkong.orgs.models import Pairing
+
+    from .golive_city import write_sheet
+
+    _accounts_city(tmp_path, departments=3, bodies=1, industry=1, streets=2, communities=3, checkpoints=1)
+    rows = [["白岭市民政局", "第1街道第1社区", "2020-01-28"], ["D002", "S1-C02", ""], ["财政局", "S2-C01", "2020-01-28"]]
+    path = write_sheet(tmp_path / "包保.xlsx", ["包保单位", "包保社区", "包保日期"], rows, title="市直部门包保社区一览表")
+    out = io.StringIO()
+    call_command("import_pairings", str(path), stdout=out)
+    assert "created 3, unchanged 0" in out.getvalue()
+    assert Pairing.objects.get(department__code="D001").community.code == "S1-C01"
+    out = io.StringIO()
+    call_command("import_pairings", str(path), stdout=out)
+    assert "created 0, unchanged 3" in out.getvalue()
+    bad = write_sheet(tmp_path / "bad.xlsx", ["包保单位", "包保社区"], [["白岭市民政局", "第9社区"], ["第1街道第1社区", "S1-C01"]])
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="nothing was imported"):
+        call_command("import_pairings", str(bad), stdout=out, stderr=out)
+    assert "第2行 包保社区「第9社区」" in out.getvalue() and "第3行 包保单位「第1街道第1社区」" in out.getvalue()
+    assert Pairing.objects.count() == 3
+
+
+def test_the_realistic_city_in_stats_and_the_accounts_export_round_trip(tmp_path):
+    import json
+
+    from .golive_city import ACCOUNT_HEADERS, account_rows, write_sheet
+
+    tree = _accounts_city(tmp_path)
+    accounts = write_sheet(tmp_path / "acc.xlsx", ACCOUNT_HEADERS, account_rows(tree, 800))
+    call_command("import_accounts", str(accounts), "--out", str(tmp_path / "s.pdf"), stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("stats", "--json", stdout=out)
+    org = json.loads(out.getvalue())["org"]
+    assert (org["departments"], org["coordinating_bodies"], org["industry_units"]) == (100, 4, 67)
+    assert (org["streets"], org["communities"], org["checkpoints"]) == (7, 26, 99)
+    assert User.objects.count() == 803
+    call_command("export_accounts", str(tmp_path / "accounts-export.xlsx"), stdout=io.StringIO())
+    before = dict(User.objects.values_list("username", "password"))
+    again = io.StringIO()
+    call_command("import_accounts", str(tmp_path / "accounts-export.xlsx"), "--out", str(tmp_path / "t.pdf"), stdout=again)
+    assert "created 0, reset 0, unchanged 803" in again.getvalue()
+    assert dict(User.objects.values_list("username", "password")) == before

@@ -279,3 +279,23 @@ def commit_accounts(plan: AccountPlan, *, actor: Actor, file_name: str = "") -> 
     audit_log(actor=actor, action=Action.CREATE, object_type="accounts.import", object_repr=file_name or "账号表",
               detail=" ".join(f"{k}={v}" for k, v in counts.items()) + f" sha256={plan.sha256}")
     return counts, slips
+
+
+EXPORT_HEADERS = ["序号", "姓名", "单位", "角色", "用户名", "重置密码", "状态"]
+ROLE_EXPORT = {Role.SYSTEM_ADMIN: "系统管理员", Role.SECURITY_ADMIN: "安全管理员", Role.AUDITOR: "安全审计员",
+               Role.COMMITTEE_OFFICE: "工委办公室", Role.UNIT_LIAISON: "单位联络员", Role.BRANCH_SECRETARY: "支部书记",
+               Role.COMMUNITY_STAFF: "社区工作人员", Role.CHECKPOINT_STAFF: "卡点工作人员",
+               Role.INSPECTION_GROUP: "督查组", Role.DISCIPLINE_OFFICE: "纪检部门"}
+
+
+def export_accounts(users: Any) -> tuple[bytes, int]:
+    """The accounts in the import's layout (one row per account and scope unit, the unit by code),
+    so that an edited export imports again; a password is never part of it."""
+    from fangkong.core.excel import write_xlsx
+
+    rows = []
+    for user in users.prefetch_related("scope_units").order_by("username"):
+        for unit in sorted(user.scope_units.all(), key=lambda u: u.code) or [None]:
+            rows.append([len(rows) + 1, user.full_name, unit.code if unit else "", ROLE_EXPORT.get(user.role, ""),
+                         user.username, "", "启用" if user.is_active else "停用"])
+    return write_xlsx(EXPORT_HEADERS, rows, sheet="账号")
