@@ -293,7 +293,7 @@ def export_accounts(users: Any) -> tuple[bytes, int]:
     so that an edited export imports again; a password is never part of it."""
     from fangkong.core.excel import write_xlsx
 
-    rows = []
+    rows: list[list[Any]] = []
     for user in users.prefetch_related("scope_units").order_by("username"):
         for unit in sorted(user.scope_units.all(), key=lambda u: u.code) or [None]:
             rows.append([len(rows) + 1, user.full_name, unit.code if unit else "", ROLE_EXPORT.get(user.role, ""),

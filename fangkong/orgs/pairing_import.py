@@ -86,9 +86,9 @@ def plan_pairings(path: Path, *, actor: Actor) -> PairingPlan:
                     plan.problems.append(Problem(n, texts.get(key, HEADERS[key]), values.get(key, "")[:100], reason))
             since = None
             if values.get("since"):
-                since, reason = date(cells[indexes["since"]])
-                if reason:
-                    plan.problems.append(Problem(n, texts["since"], values["since"][:100], reason))
+                since, bad_date = date(cells[indexes["since"]])
+                if bad_date:
+                    plan.problems.append(Problem(n, texts["since"], values["since"][:100], bad_date))
             if len(found) < 2:
                 continue
             pair = (found["department"].pk, found["community"].pk)
