@@ -16,6 +16,8 @@ from .roles import ADMIN_ROLES
 LOGIN_AT_KEY = "fangkong_login_at"
 # Paths an admin may reach before passing the second factor.
 OTP_EXEMPT = ("/accounts/login/", "/accounts/logout/", "/accounts/otp/", "/static/", "/i18n/", "/api/")
+# Paths an account with a one-time password may reach before changing it.
+PASSWORD_EXEMPT = ("/accounts/password/", "/accounts/logout/", "/static/", "/i18n/")
 
 
 class SessionPolicyMiddleware:
@@ -30,10 +32,13 @@ class SessionPolicyMiddleware:
             if login_at is None or time.time() - float(login_at) > settings.SESSION_ABSOLUTE_SECONDS:
                 logout(request)
                 return redirect(reverse("accounts:login") + "?expired=1")
+            if getattr(user, "must_change_password", False) and not request.path.startswith(PASSWORD_EXEMPT):
+                return redirect(reverse("accounts:password_change") + "?first=1")
             if (
                 getattr(user, "role", "") in ADMIN_ROLES
                 and not user.is_verified()  # type: ignore[union-attr,attr-defined]
                 and not request.path.startswith(OTP_EXEMPT)
+                and not (getattr(user, "must_change_password", False) and request.path.startswith(PASSWORD_EXEMPT))
             ):
                 return redirect("accounts:otp")
         return self.get_response(request)

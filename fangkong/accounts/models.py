@@ -39,6 +39,9 @@ class User(AbstractUser):
     failed_logins = models.PositiveSmallIntegerField(_("failed logins"), default=0)
     first_failure_at = models.DateTimeField(_("first failure at"), null=True, blank=True)
     locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
+    # Set on an account made with a one-time password (``fangkong init``, accounts in bulk): its
+    # first login leads to the password change and nowhere else until that is done.
+    must_change_password = models.BooleanField(_("must change password"), default=False)
 
     objects = ScopedUserManager()  # type: ignore[misc]
     scope_perm_label = "accounts"

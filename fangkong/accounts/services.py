@@ -175,15 +175,15 @@ def _require_target(actor: Actor, user: User) -> None:
         raise PermissionDenied(_("This account is outside your scope."))
 
 
-def _check_grant(*, actor: User, target: User | None, role: str, units: Iterable[Unit]) -> list[Unit]:
+def _check_grant(*, actor: Actor, target: User | None, role: str, units: Iterable[Unit]) -> list[Unit]:
     _require(actor, "accounts.grant")
-    if target is not None and target.pk == actor.pk:
+    if target is not None and not is_system(actor) and target.pk == actor.pk:
         raise PermissionDenied(_("Nobody may change their own role or scope."))
     if target is not None:
         _require_target(actor, target)
     if role and role not in Role.values:
         raise ValidationError({"role": _("Unknown role.")})
-    if role and RANK.get(role, 0) > RANK.get(actor.role, 0):
+    if role and not is_system(actor) and RANK.get(role, 0) > RANK.get(actor.role, 0):
         raise PermissionDenied(_("You may not grant a role above your own."))
     unit_list = list(units)
     for unit in unit_list:
@@ -194,9 +194,11 @@ def _check_grant(*, actor: User, target: User | None, role: str, units: Iterable
 
 @transaction.atomic
 def user_create(
-    *, actor: User, username: str, full_name: str, password: str, role: str = "", units: Iterable[Unit] = (),
-    email: str = "",
+    *, actor: Actor, username: str, full_name: str, password: str, role: str = "", units: Iterable[Unit] = (),
+    email: str = "", one_time: bool = False,
 ) -> User:
+    """Create an account. ``one_time``: the password was made by the platform and handed over on
+    paper or once on the console; the first login must change it."""
     if not (user_has_perm(actor, "accounts.change") or user_has_perm(actor, "accounts.grant")):
         raise PermissionDenied(_("Your role may not do this."))
     username = clean_text(username, max_length=150)
@@ -205,8 +207,13 @@ def user_create(
     user = User(username=username, full_name=full_name, email=email, role=role)
     user.full_clean(exclude=["password"])
     validate_password(password, user)
-    user.set_password(password)
+    if one_time:
+        # A password the platform made (about 69 random bits): see accounts/hashers.py.
+        user.password = make_password(password, hasher="pbkdf2_onetime")
+    else:
+        user.set_password(password)
     user.is_staff = role == Role.SYSTEM_ADMIN
+    user.must_change_password = one_time
     user.save()
     UserScope.objects.bulk_create([UserScope(user=user, unit=u) for u in unit_list])
     audit_log(actor=actor, action=Action.CREATE, obj=user, after={"username": username, "role": role})
@@ -270,9 +277,23 @@ def password_change(*, user: User, new_password: str, keep_session: str | None =
     # (validators.RevokeTokensOnPasswordChange) then finds none left.
     revoke_user_tokens(actor=user, user=user, reason=RevokeReason.PASSWORD)
     user.set_password(new_password)
-    user.save(update_fields=["password"])
+    user.must_change_password = False
+    user.save(update_fields=["password", "must_change_password"])
     audit_log(actor=user, action=Action.PASSWORD_CHANGED, obj=user)
     end_sessions(user, keep=keep_session)
+
+
+# Letters and digits that cannot be mistaken for one another on paper (no 0/O, 1/l/I).
+_SLIP_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def one_time_password() -> str:
+    """A password to hand over once (console, account slip): 12 characters in three groups, with
+    lower and upper case and a digit, so that it passes the password rules."""
+    while True:
+        text = "".join(secrets.choice(_SLIP_ALPHABET) for _ in range(12))
+        if any(c.islower() for c in text) and any(c.isupper() for c in text) and any(c.isdigit() for c in text):
+            return f"{text[:4]}-{text[4:8]}-{text[8:]}"
 
 
 TOKEN_PREFIX = "fk_"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import token_views, views
+from . import bulk_views, token_views, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -9,6 +9,7 @@ urlpatterns = [
     path("otp/", views.otp_view, name="otp"),
     path("password/", views.password_change_view, name="password_change"),
     path("users/", views.UserListView.as_view(), name="user_list"),
+    path("users/import/", bulk_views.AccountsImportView.as_view(), name="accounts_import"),
     path("users/new/", views.UserCreateView.as_view(), name="user_create"),
     path("users/<int:pk>/", views.UserDetailView.as_view(), name="user_detail"),
     path("users/<int:pk>/grant/", views.UserGrantView.as_view(), name="user_grant"),

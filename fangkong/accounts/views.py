@@ -115,6 +115,8 @@ def password_change_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         if not user.check_password(form.cleaned_data["old_password"]):
             form.add_error("old_password", _("The current password is wrong."))
+        elif form.cleaned_data["new_password"] == form.cleaned_data["old_password"]:
+            form.add_error("new_password", _("The new password must differ from the current one."))
         else:
             try:
                 services.password_change(user=user, new_password=form.cleaned_data["new_password"])
@@ -125,7 +127,8 @@ def password_change_view(request: HttpRequest) -> HttpResponse:
                 logout(request)
                 messages.success(request, _("Password changed. Please log in again."))
                 return redirect("accounts:login")
-    return render(request, "accounts/password_change.html", {"form": form}, status=400 if form.errors else 200)
+    context = {"form": form, "first": bool(getattr(user, "must_change_password", False))}
+    return render(request, "accounts/password_change.html", context, status=400 if form.errors else 200)
 
 
 class UserListView(ScopedMixin, TemplateView):
@@ -138,6 +141,7 @@ class UserListView(ScopedMixin, TemplateView):
         context["can_create"] = user_has_perm(self.request.user, "accounts.change") or user_has_perm(
             self.request.user, "accounts.grant"
         )
+        context["can_import"] = user_has_perm(self.request.user, "accounts.grant")
         return context
 
 

@@ -1,10 +1,20 @@
 import datetime as dt
+import tempfile
+from pathlib import Path
+from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Schema
+from django.utils.translation import gettext as _
+from ninja import File, Form, Query, Router, Schema
+from ninja.errors import HttpError
+from ninja.files import UploadedFile
 
 from fangkong.core.pagination import PageParams, paginate
+from fangkong.core.scoping import user_has_perm
+from fangkong.returnees.ledger.sniff import LedgerFileError
 
 from .filtersets import UnitFilterSet
 from .models import Unit
@@ -50,3 +60,48 @@ def list_units(request: HttpRequest, filters: Query[UnitFilters], pages: Query[P
 @router.get("/{unit_id}", response=UnitOut, summary="One unit")
 def get_unit(request: HttpRequest, unit_id: int) -> Unit:
     return get_object_or_404(Unit.objects.visible_to(request.user), pk=unit_id)
+
+
+class ImportProblemOut(Schema):
+    row: int
+    column: str
+    value: str
+    reason: str
+
+
+class TreeImportOut(Schema):
+    sha256: str
+    ok: bool
+    committed: bool
+    counts: dict[str, int]
+    problems: list[ImportProblemOut]
+
+
+@router.post("/tree/import", response=TreeImportOut, summary="Import the organisation tree from a spreadsheet (preview, or commit)")
+def import_tree(
+    request: HttpRequest, file: File[UploadedFile], commit: Form[bool] = False,
+    close_missing: Form[dt.date | None] = None,
+) -> dict[str, Any]:
+    """The file as ``fangkong import_tree`` reads it. Without ``commit`` nothing is written; with it
+    the tree is written only when the file has no problem (all or nothing). ``close_missing``
+    closes, as of that date, every open unit the file no longer lists."""
+    from .tree_import import commit_tree, plan_tree
+
+    if not user_has_perm(request.user, "orgs.change"):
+        raise PermissionDenied(_("Your role may not change the organisation tree."))
+    if file.size and file.size > settings.FANGKONG_IMPORT_MAX_BYTES:
+        raise HttpError(413, _("The file is larger than the import limit."))
+    with tempfile.NamedTemporaryFile(suffix=".upload") as tmp:
+        for chunk in file.chunks():
+            tmp.write(chunk)
+        tmp.flush()
+        try:
+            plan = plan_tree(Path(tmp.name), actor=request.user, close_missing=close_missing)  # type: ignore[arg-type]
+        except LedgerFileError as exc:
+            raise HttpError(400, str(exc)) from exc
+    committed = False
+    if commit and plan.ok:
+        commit_tree(plan, actor=request.user, close_on=close_missing, file_name=file.name or "tree")  # type: ignore[arg-type]
+        committed = True
+    return {"sha256": plan.sha256, "ok": plan.ok, "committed": committed, "counts": plan.counts(),
+            "problems": [p.as_dict() for p in plan.problems[:1000]]}

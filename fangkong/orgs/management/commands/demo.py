@@ -497,6 +497,13 @@ def print_logins(out: TextIO | Any) -> None:
     Reads the accounts from the database, so it shows what is really there; ``make run`` calls
     it through ``fangkong demo --logins`` on every start.
     """
+    from fangkong.orgs.golive import INITIALISED_KEY
+
+    city = SiteSetting.objects.filter(key=INITIALISED_KEY).values_list("value", flat=True).first()
+    if city:
+        out.write(f"This is {city}'s own installation (started with `fangkong init`), not the demo: log in with "
+                  "the accounts its administrators handed out.\n")
+        return
     usernames = [username for username, _role, _scope in DEMO_USERS]
     users = {
         u.username: u
