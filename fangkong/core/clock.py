@@ -20,7 +20,6 @@ one that is recorded.
 from __future__ import annotations
 
 import datetime as dt
-import time
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -28,10 +27,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 BUSINESS_DAY_KEY = "business_day"
-# A frozen day is read from the database at most this often per process (seconds); freeze() and
-# unfreeze() clear it at once in the process that calls them.
-_CACHE_SECONDS = 10.0
-_cache: tuple[float, dt.date | None] | None = None
+# The frozen day is read from the database once per process: a page costs the same queries every
+# time. freeze() and unfreeze() clear it in the process that calls them; a server started before
+# `fangkong demo` changed it sees the change when it restarts (`make run` loads the demo first).
+_cache: tuple[dt.date | None] | None = None
 
 
 def real_now() -> dt.datetime:
@@ -42,9 +41,8 @@ def real_now() -> dt.datetime:
 def frozen_day() -> dt.date | None:
     """The frozen business day, or None (production)."""
     global _cache
-    current = time.monotonic()
-    if _cache is not None and current - _cache[0] < _CACHE_SECONDS:
-        return _cache[1]
+    if _cache is not None:
+        return _cache[0]
     from .models import SiteSetting
 
     value = SiteSetting.objects.filter(key=BUSINESS_DAY_KEY).values_list("value", flat=True).first()
@@ -54,7 +52,7 @@ def frozen_day() -> dt.date | None:
             day = dt.date.fromisoformat(value)
         except ValueError:
             day = None
-    _cache = (current, day)
+    _cache = (day,)
     return day
 
 
