@@ -215,11 +215,25 @@
     return c === null ? { verdict } : { verdict, claims: c, age };
   }
 
-  function fmt(ts) {
-    const d = new Date(ts * 1000);
+  // The period of validity as people read it, like the pass pages (passes/templatetags/pass_dates.py):
+  // 2020年2月1日–2月29日 for whole days (a window ends at the midnight after its last day), with
+  // times when it does not run from midnight to midnight.
+  function rangeZh(from, until) {
+    const a = new Date(from * 1000);
+    const b = new Date(until * 1000);
     const p = (n) => String(n).padStart(2, "0");
-    return d.getFullYear() + "-" + p(d.getMonth() + 1) + "-" + p(d.getDate()) + " " + p(d.getHours()) + ":" + p(d.getMinutes());
+    const midnight = (d) => d.getHours() === 0 && d.getMinutes() === 0 && d.getSeconds() === 0;
+    const day = (d, year) => (year ? d.getFullYear() + "年" : "") + (d.getMonth() + 1) + "月" + d.getDate() + "日";
+    const time = (d) => p(d.getHours()) + ":" + p(d.getMinutes());
+    if (midnight(a) && midnight(b)) {
+      const last = new Date(b.getFullYear(), b.getMonth(), b.getDate() - 1);
+      if (last <= a) return day(a, true);
+      return day(a, true) + "–" + day(last, last.getFullYear() !== a.getFullYear());
+    }
+    if (a.toDateString() === b.toDateString()) return day(a, true) + " " + time(a) + "–" + time(b);
+    return day(a, true) + " " + time(a) + "–" + day(b, b.getFullYear() !== a.getFullYear()) + " " + time(b);
   }
+  window.fkRangeZh = rangeZh; // used by the browser test
 
   function show(result, number, token) {
     current = Object.assign({ number: number || "" }, result);
@@ -241,12 +255,20 @@
     const holder = $("#holder");
     const photo = $("#photo");
     photo.hidden = true;
+    $("#toast").textContent = "";
+    $("#confirm").hidden = true;
+    $("#refuse").hidden = true;
     if (!c) { holder.style.display = "none"; return; }
     holder.style.display = "block";
     holder.querySelector(".name").textContent = c.holder;
     holder.querySelector(".unit").textContent = c.unit;
     holder.querySelector(".number").textContent = (c.kind === "vehicle" ? "车辆通行证 " : "出入证 ") + (number || "#" + c.pass_id);
-    holder.querySelector(".dates").textContent = fmt(c.valid_from) + " 至 " + fmt(c.valid_until);
+    const dates = holder.querySelector(".dates");
+    dates.textContent = rangeZh(c.valid_from, c.valid_until);
+    dates.className = result.verdict === "expired" || result.verdict === "not_yet_valid" ? "dates bad" : "dates";
+    // Letting someone through is offered for a valid pass only; any other verdict offers the refusal.
+    $("#confirm").hidden = result.verdict !== "valid";
+    $("#refuse").hidden = result.verdict === "valid";
     if (c.kind === "staff" && navigator.onLine && (token || number)) {
       // The photo is handed out only against the card itself: its scanned code or its number.
       request(cfg.urls.photo.replace("/0/", "/" + c.pass_id + "/"), {
@@ -332,20 +354,32 @@
     showQueue();
   }
 
-  function confirmCheck(direction) {
-    if (!current) return;
-    const c = current.claims || {};
+  function enqueue(entry) {
     const items = queue();
-    items.push({
+    items.push(Object.assign({
       id: (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random()),
-      checkpoint: cfg.checkpoint.code, pass_id: c.pass_id || null, holder: c.holder || "", verdict: current.verdict,
-      direction, confirmed: true, at: new Date().toISOString(), offline: !navigator.onLine,
+      checkpoint: cfg.checkpoint.code, at: new Date().toISOString(), offline: !navigator.onLine,
       list_version: list ? list.version : null,
-    });
+    }, entry));
     store.set("queue", items);
     showQueue();
-    $("#toast").textContent = (direction === "in" ? "已登记进入：" : "已登记离开：") + (c.holder || current.number || "");
     sync();
+  }
+
+  // A passage is recorded for a valid pass only (the server stores any other as a refusal).
+  function confirmCheck(direction) {
+    if (!current || current.verdict !== "valid") return;
+    const c = current.claims || {};
+    enqueue({ pass_id: c.pass_id || null, holder: c.holder || "", verdict: current.verdict, direction, confirmed: true });
+    $("#toast").textContent = (direction === "in" ? "已登记进入：" : "已登记离开：") + (c.holder || current.number || "");
+  }
+
+  function refuse() {
+    if (!current || current.verdict === "valid") return;
+    const c = current.claims || {};
+    enqueue({ pass_id: c.pass_id || null, holder: c.holder || "", verdict: current.verdict, direction: "", confirmed: false });
+    $("#refuse").hidden = true;
+    $("#toast").textContent = "已登记拒绝通行：" + (c.holder || current.number || "");
   }
 
   async function roster(direction) {
@@ -398,6 +432,7 @@
   $("#scan").addEventListener("click", scan);
   $("#refresh").addEventListener("click", () => refresh());
   document.querySelectorAll("#confirm button").forEach((b) => b.addEventListener("click", () => confirmCheck(b.dataset.direction)));
+  $("#refuse-button").addEventListener("click", refuse);
   document.querySelectorAll("#roster button").forEach((b) => b.addEventListener("click", () => roster(b.dataset.roster)));
   window.addEventListener("online", () => { refresh().then(sync); });
   window.addEventListener("offline", showAge);
