@@ -114,7 +114,7 @@ class StaffPassForm(_PassForm):
                         "invalid_choice": _("This person is outside your scope.")},
     )
     unit = UnitChoiceField(
-        label=_("Unit"), queryset=Unit.objects.none(), required=False,
+        label=_("Unit"), queryset=Unit.objects.none(), required=False, empty_label=_("The holder's unit"),
         help_text=_("Default: the holder's unit."),
     )
     field_order = ["person", "unit", "zones", "purpose", "valid_from", "valid_until"]

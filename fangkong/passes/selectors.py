@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, When
 from django.utils import timezone
 
 from fangkong.core import clock
@@ -230,4 +230,7 @@ def pass_holders(user: Any, text: str = "") -> QuerySet[Person]:
             search_q(text, full_numbers=may_match_numbers(user))
             | Q(unit__name__icontains=text) | Q(unit__short_name__icontains=text)
         )
+        # Names that hold the text first, then initials, then people of a unit of that name.
+        qs = qs.annotate(by_name=Case(When(name__icontains=text, then=0), default=1, output_field=IntegerField()))
+        return qs.select_related("unit").order_by("by_name", "name_initials", "id")
     return qs.select_related("unit").order_by("name_initials", "id")

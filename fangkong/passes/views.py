@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -24,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.cache import never_cache
 
+from fangkong.core import clock
 from fangkong.core.clock import client_moment
 from fangkong.core.scoping import unit_in_scope, user_has_perm
 from fangkong.core.views import ScopedListView, ScopedMixin
@@ -98,8 +100,10 @@ class PassDetailView(ScopedMixin, View):
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         p = self.get_object()
         checks = PassCheck.objects.filter(pass_obj=p).select_related("checkpoint", "checked_by")[:50]
+        now = clock.now()
+        period = "ended" if p.valid_until <= now else "ahead" if p.valid_from > now else ""
         return render(request, "passes/pass_detail.html", {
-            "object": p, "qr_svg": _svg(p.token), "checks": checks,
+            "object": p, "qr_svg": _svg(p.token), "checks": checks, "period": period,
             "can_change": user_has_perm(request.user, "passes.change"), "status_form": StatusForm(),
         })
 
@@ -302,6 +306,10 @@ class CheckpointView(_CheckpointMixin, View):
                 "checkin": reverse("passes:checkpoint_checkin"), "shift": reverse("passes:checkpoint_shift"),
             },
             "labels": VERDICT_LABELS,
+            # Seconds from the phone's real clock to the business clock (non-zero on a frozen
+            # story day): validity is judged at the business moment, the list's age in real time.
+            "clock_offset": round((clock.now() - clock.real_now()).total_seconds()),
+            "time_zone": settings.TIME_ZONE,
             "user": request.user.get_username(),
             "cache": SW_VERSION,
         }

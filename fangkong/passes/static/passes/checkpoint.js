@@ -151,6 +151,9 @@
     return Math.floor(h / 24) + "天" + (h % 24 ? (h % 24) + "小时" : "");
   }
 
+  // The business moment (core.clock.now): the real one, moved to the story day on a frozen demo.
+  function businessNow() { return Date.now() / 1000 + (cfg.clock_offset || 0); }
+
   function listAge() { return list ? Math.max(0, Date.now() / 1000 - list.issued_at) : null; }
 
   function showAge() {
@@ -208,7 +211,7 @@
       token, online: false, on_record: true,
       status: list && list.revoked.has(c.pass_id) ? "revoked" : list && list.suspended.has(c.pass_id) ? "suspended" : "issued",
       secondment_ended: !!(list && list.ended.has(c.pass_id)),
-      now: Date.now() / 1000, valid_from: c.valid_from, valid_until: c.valid_until,
+      now: businessNow(), valid_from: c.valid_from, valid_until: c.valid_until,
       pass_zones: c.zones, checkpoint_zones: cfg.checkpoint.zones,
       list_age: age, max_list_age: list ? list.max_age : 0,
     });
@@ -217,21 +220,29 @@
 
   // The period of validity as people read it, like the pass pages (passes/templatetags/pass_dates.py):
   // 2020年2月1日–2月29日 for whole days (a window ends at the midnight after its last day), with
-  // times when it does not run from midnight to midnight.
+  // times when it does not run from midnight to midnight; in the platform's time zone, whatever
+  // the phone's.
+  const zoned = new Intl.DateTimeFormat("en-GB", {
+    timeZone: cfg.time_zone || undefined, year: "numeric", month: "numeric", day: "numeric",
+    hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+  });
+  function parts(ts) {
+    const out = {};
+    for (const part of zoned.formatToParts(new Date(ts * 1000))) out[part.type] = part.value;
+    return { y: +out.year, m: +out.month, d: +out.day, time: out.hour + ":" + out.minute };
+  }
   function rangeZh(from, until) {
-    const a = new Date(from * 1000);
-    const b = new Date(until * 1000);
-    const p = (n) => String(n).padStart(2, "0");
-    const midnight = (d) => d.getHours() === 0 && d.getMinutes() === 0 && d.getSeconds() === 0;
-    const day = (d, year) => (year ? d.getFullYear() + "年" : "") + (d.getMonth() + 1) + "月" + d.getDate() + "日";
-    const time = (d) => p(d.getHours()) + ":" + p(d.getMinutes());
-    if (midnight(a) && midnight(b)) {
-      const last = new Date(b.getFullYear(), b.getMonth(), b.getDate() - 1);
-      if (last <= a) return day(a, true);
-      return day(a, true) + "–" + day(last, last.getFullYear() !== a.getFullYear());
+    const a = parts(from);
+    const b = parts(until);
+    const day = (p, year) => (year ? p.y + "年" : "") + p.m + "月" + p.d + "日";
+    const same = (p, q) => p.y === q.y && p.m === q.m && p.d === q.d;
+    if (a.time === "00:00" && b.time === "00:00") {
+      const last = parts(until - 1);
+      if (until - from <= 86400) return day(a, true);
+      return day(a, true) + "–" + day(last, last.y !== a.y);
     }
-    if (a.toDateString() === b.toDateString()) return day(a, true) + " " + time(a) + "–" + time(b);
-    return day(a, true) + " " + time(a) + "–" + day(b, b.getFullYear() !== a.getFullYear()) + " " + time(b);
+    if (same(a, b)) return day(a, true) + " " + a.time + "–" + b.time;
+    return day(a, true) + " " + a.time + "–" + day(b, b.y !== a.y) + " " + b.time;
   }
   window.fkRangeZh = rangeZh; // used by the browser test
 
@@ -249,6 +260,11 @@
     else if (result.verdict === "unknown_key") why = "签发密钥未知：请刷新吊销名单与公钥后重试";
     else if (result.verdict === "unreadable") why = "无法识别：请重新扫码或输入编号";
     else if (result.verdict === "not_found") why = "查无此证件编号";
+    else if (result.verdict === "expired") why = "此证已过有效期";
+    else if (result.verdict === "not_yet_valid") why = "此证尚未生效";
+    else if (result.verdict === "revoked") why = "此证已被吊销";
+    else if (result.verdict === "suspended") why = "此证已暂停使用";
+    else if (result.verdict === "secondment_ended") why = "持证人的下沉任务已结束";
     if (result.why) why = result.why;
     box.querySelector(".why").textContent = why;
     const c = result.claims;
@@ -358,7 +374,7 @@
     const items = queue();
     items.push(Object.assign({
       id: (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random()),
-      checkpoint: cfg.checkpoint.code, at: new Date().toISOString(), offline: !navigator.onLine,
+      checkpoint: cfg.checkpoint.code, at: new Date(businessNow() * 1000).toISOString(), offline: !navigator.onLine,
       list_version: list ? list.version : null,
     }, entry));
     store.set("queue", items);
