@@ -45,7 +45,7 @@ def test_issue_verify_revoke_and_verify_offline(page, live_server, city):
     f.user("committee_office", city.root, username="office1")
     log_in(page, live_server, "office1", f.PASSWORD, wait=True)
     first = issue_staff_pass(page, live_server, city.alice, city.comm_1)
-    assert page.locator("#token").inner_text() == first.token
+    assert page.locator("#token").text_content() == first.token
     # The QR code on the page scans back to the token (with the reader the checkpoint page uses).
     page.add_script_tag(url=f"{live_server.url}/static/vendor/jsQR-1.4.0.js")
     scanned = page.evaluate("""async () => {
