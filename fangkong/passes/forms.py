@@ -47,7 +47,7 @@ class ZoneNode:
 def zone_tree(units: list[Unit], checked: set[int]) -> list[ZoneNode]:
     """The units as a forest (each under its nearest listed ancestor), in code order."""
     nodes = {u.pk: ZoneNode(u, u.pk in checked) for u in sorted(units, key=lambda u: u.code)}
-    roots = []
+    roots: list[ZoneNode] = []
     for node in nodes.values():
         parent = nodes.get(node.unit.parent_id) if node.unit.parent_id else None
         (parent.children if parent else roots).append(node)

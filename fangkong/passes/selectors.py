@@ -231,6 +231,7 @@ def pass_holders(user: Any, text: str = "") -> QuerySet[Person]:
             | Q(unit__name__icontains=text) | Q(unit__short_name__icontains=text)
         )
         # Names that hold the text first, then initials, then people of a unit of that name.
-        qs = qs.annotate(by_name=Case(When(name__icontains=text, then=0), default=1, output_field=IntegerField()))
-        return qs.select_related("unit").order_by("by_name", "name_initials", "id")
+        return qs.select_related("unit").order_by(
+            Case(When(name__icontains=text, then=0), default=1, output_field=IntegerField()), "name_initials", "id",
+        )
     return qs.select_related("unit").order_by("name_initials", "id")
