@@ -267,6 +267,17 @@ def test_the_checkpoint_page_lets_through_a_valid_pass_only(page, live_server, c
     log_in(page, live_server, "guard5", f.PASSWORD)
     page.goto(f"{live_server.url}/passes/checkpoint/{city.checkpoint_1.code}/")
     page.wait_for_function("() => document.body.dataset.ready === '1'")
+    # The page writes a period as the pass pages do (pass_dates.date_range_zh), in the platform's zone.
+    from fangkong.passes.templatetags.pass_dates import date_range_zh
+
+    periods = [(dt.datetime(2020, 2, 1, tzinfo=tz), dt.datetime(2020, 3, 1, tzinfo=tz)),
+               (dt.datetime(2020, 12, 1, tzinfo=tz), dt.datetime(2021, 2, 1, tzinfo=tz)),
+               (dt.datetime(2020, 2, 1, tzinfo=tz), dt.datetime(2020, 2, 2, tzinfo=tz)),
+               (dt.datetime(2020, 2, 1, 8, tzinfo=tz), dt.datetime(2020, 2, 1, 18, 30, tzinfo=tz)),
+               (dt.datetime(2020, 2, 1, 8, tzinfo=tz), dt.datetime(2020, 3, 1, 18, tzinfo=tz))]
+    written = page.evaluate("(all) => all.map(([a, b]) => window.fkRangeZh(a, b))",
+                            [[int(a.timestamp()), int(b.timestamp())] for a, b in periods])
+    assert written == [date_range_zh(a, b) for a, b in periods]
     for link in ("#home-link", "#logout"):
         box = page.locator(link).bounding_box()
         assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390 and box["y"] < 120, link
