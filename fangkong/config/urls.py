@@ -1,7 +1,19 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from fangkong.core.api import api
+
+
+class FaviconView(RedirectView):
+    """Browsers ask for /favicon.ico where a page names no icon (a PDF, a JSON answer)."""
+
+    permanent = True
+
+    def get_redirect_url(self, *args: object, **kwargs: object) -> str:
+        return static("favicon.ico")
+
 
 urlpatterns = [
     path("", include("fangkong.core.urls")),
@@ -17,4 +29,5 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
+    path("favicon.ico", FaviconView.as_view()),
 ]

@@ -3,6 +3,7 @@ from typing import Any
 import django_filters
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .choices import PassKind, PassStatus
 from .models import Pass
@@ -11,8 +12,10 @@ from .numbering import NumberError, parse_number
 
 class PassFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="filter_q", max_length=50)
-    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=PassKind.choices)
-    status = django_filters.ChoiceFilter(label=_("Status"), choices=PassStatus.choices)
+    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=PassKind.choices, empty_label=pgettext_lazy("pass filter", "All"))
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), choices=PassStatus.choices, empty_label=pgettext_lazy("pass filter", "All"),
+    )
     unit = django_filters.NumberFilter(label=_("Unit (with units below)"), method="filter_unit")
 
     class Meta:

@@ -3,13 +3,11 @@ with crop marks, the Chinese font embedded (subset) and the QR code drawn as vec
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 from collections.abc import Iterable
 from pathlib import Path
 
 import qrcode
-from django.utils import timezone
 from qrcode.util import MODE_ALPHA_NUM, QRData
 from reportlab.lib.colors import HexColor, black, white
 from reportlab.lib.pagesizes import A4
@@ -20,11 +18,13 @@ from reportlab.pdfgen.canvas import Canvas
 
 from .choices import PassKind
 from .models import Pass
+from .templatetags.pass_dates import date_range_zh
 
 FONT_PATH = Path(__file__).parent / "data" / "fonts" / "wqy-microhei.ttc"
 FONT = "WenQuanYiMicroHei"
 CARD_W, CARD_H = 85.6 * mm, 54 * mm
 COLS, ROWS = 2, 4
+CARDS_PER_PAGE = COLS * ROWS
 GAP = 6 * mm
 ISSUER = "市直机关工委"
 RED = HexColor("#b71c1c")
@@ -84,7 +84,6 @@ def _fit(c: Canvas, text: str, size: float, width: float) -> float:
 
 
 def _card(c: Canvas, p: Pass, x: float, y: float, zone_names: list[str]) -> None:
-    tz = timezone.get_current_timezone()
     colour = RED if p.kind == PassKind.VEHICLE else BLUE
     c.setStrokeColor(HexColor("#999999"))
     c.setLineWidth(0.3)
@@ -110,9 +109,7 @@ def _card(c: Canvas, p: Pass, x: float, y: float, zone_names: list[str]) -> None
     if p.kind == PassKind.VEHICLE and p.driver_name:
         rows.append(f"驾驶人 {p.driver_name}")
     rows.append("通行区域 " + ("全市" if not zone_names else "、".join(zone_names)))
-    start = p.valid_from.astimezone(tz).date()
-    end = (p.valid_until.astimezone(tz) - dt.timedelta(seconds=1)).date()
-    rows.append(f"有效期 {start:%Y.%m.%d}–{end:%Y.%m.%d}")
+    rows.append("有效期 " + date_range_zh(p.valid_from, p.valid_until))
     for text in rows:
         line -= 5.2 * mm
         c.setFont(FONT, _fit(c, text, 8, text_w))

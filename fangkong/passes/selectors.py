@@ -11,12 +11,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, When
 from django.utils import timezone
 
 from fangkong.core import clock
 from fangkong.orgs.choices import UnitKind
 from fangkong.orgs.models import Unit, UnitLink
+from fangkong.people.models import Person
+from fangkong.people.selectors import may_match_numbers, search_q
 
 from . import tokens, verdict
 from .choices import PassKind, PassStatus, Verdict
@@ -212,3 +214,24 @@ def passes_block(day: dt.date) -> dict[str, int]:
         "revoked": issued["revoked"],
         "verifications": PassCheck.objects.filter(checked_at__lt=end).count(),
     }
+
+
+# ---- issuing ----------------------------------------------------------------------------------
+
+
+def pass_holders(user: Any, text: str = "") -> QuerySet[Person]:
+    """The people a staff pass may be issued to by ``user``: active, in the user's scope, found by
+    name, pinyin initials (``lal`` for 李爱丽) or the name of their unit. A full ID number or phone
+    matches only for a role that may see them (``people.selectors.may_match_numbers``)."""
+    qs = Person.objects.visible_to(user).filter(is_active=True)
+    text = text.strip()[:50]
+    if text:
+        qs = qs.filter(
+            search_q(text, full_numbers=may_match_numbers(user))
+            | Q(unit__name__icontains=text) | Q(unit__short_name__icontains=text)
+        )
+        # Names that hold the text first, then initials, then people of a unit of that name.
+        return qs.select_related("unit").order_by(
+            Case(When(name__icontains=text, then=0), default=1, output_field=IntegerField()), "name_initials", "id",
+        )
+    return qs.select_related("unit").order_by("name_initials", "id")

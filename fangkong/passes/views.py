@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,6 +16,7 @@ from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -23,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.cache import never_cache
 
+from fangkong.core import clock
 from fangkong.core.clock import client_moment
 from fangkong.core.scoping import unit_in_scope, user_has_perm
 from fangkong.core.views import ScopedListView, ScopedMixin
@@ -37,7 +40,7 @@ from .forms import DepartmentBatchForm, StaffPassForm, StatusForm, VehiclePassFo
 from .imports import COLUMNS, import_passes
 from .keys import public_key_document
 from .models import Pass, PassCheck
-from .printing import pass_sheets, qr_matrix
+from .printing import CARDS_PER_PAGE, pass_sheets, qr_matrix
 
 MAX_PRINT = 2000
 
@@ -53,16 +56,25 @@ class PassListView(ScopedListView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["can_change"] = user_has_perm(self.request.user, "passes.change")
+        context["can_verify"] = user_has_perm(self.request.user, "passes.verify")
+        cards = min(self.printable().count(), MAX_PRINT)
+        context["print_cards"] = cards
+        context["print_pages"] = -(-cards // CARDS_PER_PAGE)
+        context["print_capped"] = cards == MAX_PRINT
         return context
+
+    def printable(self) -> QuerySet[Pass]:
+        """The passes the card sheets hold: the filtered list's issued ones."""
+        filterset = self.filtered()
+        qs = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
+        return qs.filter(status=PassStatus.ISSUED)  # type: ignore[no-any-return]
 
 
 class PassPrintView(PassListView):
     """The filtered list as A4 card sheets (PDF) for the print shop."""
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        filterset = self.filtered()
-        qs = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
-        qs = qs.filter(status=PassStatus.ISSUED).prefetch_related("zones").order_by("id")[:MAX_PRINT]
+        qs = self.printable().prefetch_related("zones").order_by("id")[:MAX_PRINT]
         pdf = pass_sheets(list(qs))
         response = HttpResponse(pdf, content_type="application/pdf")
         response["Content-Disposition"] = 'attachment; filename="passes.pdf"'
@@ -88,10 +100,20 @@ class PassDetailView(ScopedMixin, View):
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         p = self.get_object()
         checks = PassCheck.objects.filter(pass_obj=p).select_related("checkpoint", "checked_by")[:50]
+        now = clock.now()
+        period = "ended" if p.valid_until <= now else "ahead" if p.valid_from > now else ""
         return render(request, "passes/pass_detail.html", {
-            "object": p, "qr_svg": _svg(p.token), "checks": checks,
+            "object": p, "qr_svg": _svg(p.token), "checks": checks, "period": period,
             "can_change": user_has_perm(request.user, "passes.change"), "status_form": StatusForm(),
         })
+
+
+class PassCardView(PassDetailView):
+    """One pass as a card to print (the browser's print dialog), with its QR code."""
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        p = self.get_object()
+        return render(request, "passes/pass_card.html", {"object": p, "qr_svg": _svg(p.token)})
 
 
 class PassStatusView(ScopedMixin, View):
@@ -114,6 +136,27 @@ class PassStatusView(ScopedMixin, View):
         except ValidationError as exc:
             messages.error(request, "；".join(exc.messages))
         return redirect(p.get_absolute_url())
+
+
+class PersonPickerView(ScopedMixin, View):
+    """The staff pass form's holder list (an htmx partial): people in the issuer's scope found by
+    name, pinyin initials or unit, with masked ID numbers only. The holder already ticked stays
+    at the top."""
+
+    model = Pass
+    required_perm = "passes.change"
+    limit = 20
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        text = request.GET.get("q", "")[:50]
+        people = list(selectors.pass_holders(request.user, text)[: self.limit + 1]) if text.strip() else []
+        chosen = None
+        if str(request.GET.get("person", "")).isdigit():
+            chosen = selectors.pass_holders(request.user).filter(pk=int(request.GET["person"])).first()
+        return render(request, "passes/_person_options.html", {
+            "people": people[: self.limit], "more": len(people) > self.limit, "query": text.strip(),
+            "chosen": chosen, "limit": self.limit,
+        })
 
 
 class _IssueView(ScopedMixin, View):
@@ -263,10 +306,17 @@ class CheckpointView(_CheckpointMixin, View):
                 "checkin": reverse("passes:checkpoint_checkin"), "shift": reverse("passes:checkpoint_shift"),
             },
             "labels": VERDICT_LABELS,
+            # Seconds from the phone's real clock to the business clock (non-zero on a frozen
+            # story day): validity is judged at the business moment, the list's age in real time.
+            "clock_offset": round((clock.now() - clock.real_now()).total_seconds()),
+            "time_zone": settings.TIME_ZONE,
             "user": request.user.get_username(),
             "cache": SW_VERSION,
         }
-        return render(request, "passes/checkpoint.html", {"checkpoint": checkpoint, "config": config})
+        return render(request, "passes/checkpoint.html", {
+            "checkpoint": checkpoint, "config": config,
+            "other_checkpoints": _checkpoints(request.user).exclude(pk=checkpoint.pk).exists(),
+        })
 
 
 class CheckpointKeysView(_CheckpointMixin, View):
@@ -383,12 +433,17 @@ class CheckpointLogView(_CheckpointMixin, View):
                 direction = str(entry.get("direction") or "")
                 if direction and direction not in Direction.values:
                     raise ValueError(direction)
+                # A passage (a direction, confirmed) is recorded for a valid pass only; anything
+                # else the page sends, a queue kept by an older page included, is a refusal.
+                confirmed = bool(entry.get("confirmed")) and verdict == Verdict.VALID
+                if verdict != Verdict.VALID:
+                    direction = ""
                 pass_id = entry.get("pass_id")
                 services.record_check(
                     actor=request.user, checkpoint=checkpoint, verdict=verdict,  # type: ignore[arg-type]
                     pass_id=int(pass_id) if pass_id else None, holder=str(entry.get("holder", "")),
                     # The phone's moment, never in the future (core.clock, the rule check-ins use too).
-                    direction=direction, confirmed=bool(entry.get("confirmed")),
+                    direction=direction, confirmed=confirmed,
                     checked_at=client_moment(at, window=None),
                     source=CheckSource.OFFLINE if entry.get("offline") else CheckSource.PAGE,
                     client_id=str(entry.get("id", "")), list_version=entry.get("list_version"),
@@ -440,7 +495,7 @@ class CheckpointShiftView(_CheckpointMixin, View):
         return JsonResponse({"shift": on_shift})
 
 
-SW_VERSION = "fk-checkpoint-v4"
+SW_VERSION = "fk-checkpoint-v5"
 
 
 class ServiceWorkerView(View):
@@ -449,3 +504,29 @@ class ServiceWorkerView(View):
     def get(self, request: HttpRequest) -> HttpResponse:
         return render(request, "passes/sw.js", {"version": SW_VERSION}, content_type="application/javascript")
 
+
+
+class ManifestView(View):
+    """The checkpoint page's web-app manifest: installed on a phone's home screen, it opens the
+    checkpoint chooser full screen. Public, as browsers fetch manifests without credentials."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        manifest = {
+            "name": _("Checkpoint check") + " · " + _("fangkong"),
+            "short_name": _("Checkpoint check"),
+            "lang": "zh-Hans",
+            "start_url": reverse("passes:checkpoint_choose"),
+            "scope": reverse("passes:checkpoint_choose"),
+            "display": "standalone",
+            "orientation": "portrait",
+            "background_color": "#f4f5f7",
+            "theme_color": "#0d47a1",
+            "icons": [
+                {"src": static(f"passes/icons/icon-{n}.png"), "sizes": f"{n}x{n}", "type": "image/png",
+                 "purpose": "any maskable"}
+                for n in (192, 512)
+            ],
+        }
+        response = JsonResponse(manifest, json_dumps_params={"ensure_ascii": False})
+        response["Content-Type"] = "application/manifest+json"
+        return response

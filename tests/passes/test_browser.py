@@ -27,10 +27,14 @@ def verdict(page, code):
 
 
 def issue_staff_pass(page, live_server, person, zone=None):
+    """Through the form as a clerk fills it: the holder found by name and ticked, the zone ticked
+    in the tree."""
     page.goto(f"{live_server.url}/passes/new/staff/")
-    page.fill("#id_id_number", person.id_number)
+    page.fill("#person-q", person.name)
+    page.locator(f"#person-results input[value='{person.pk}']").check()
     if zone:
-        page.select_option("#id_zones", str(zone.pk))
+        page.click("[data-tree=open]")
+        page.locator(f"ul.zone-tree input[value='{zone.pk}']").check()
     with page.expect_navigation():
         page.click("#issue-submit")
     assert re.search(r"/passes/\d+/$", page.url), page.locator("main").inner_text()
@@ -41,7 +45,7 @@ def test_issue_verify_revoke_and_verify_offline(page, live_server, city):
     f.user("committee_office", city.root, username="office1")
     log_in(page, live_server, "office1", f.PASSWORD, wait=True)
     first = issue_staff_pass(page, live_server, city.alice, city.comm_1)
-    assert page.locator("#token").inner_text() == first.token
+    assert page.locator("#token").text_content() == first.token
     # The QR code on the page scans back to the token (with the reader the checkpoint page uses).
     page.add_script_tag(url=f"{live_server.url}/static/vendor/jsQR-1.4.0.js")
     scanned = page.evaluate("""async () => {
@@ -236,3 +240,134 @@ def test_the_verdict_table_in_the_browser(page, live_server, city):
     page.goto("about:blank")
     assert [c for c in checked if c[1] != c[2]] == []
     assert len(checked) == len(OFFLINE)
+
+
+def test_the_checkpoint_page_lets_through_a_valid_pass_only(page, live_server, city, office):
+    """On a phone (390×844): an expired, a revoked and a valid pass. Only the valid one offers
+    确认放行; the others say not to let them through and record a refusal; the validity line
+    reads 有效期 2020年2月1日–2月29日; the way back to the platform and the logout are on screen.
+    Scanned codes are judged in the page (the offline verifier), with and without a network."""
+    from django.utils import timezone
+
+    from fangkong.passes import services
+
+    tz = timezone.get_fixed_timezone(8 * 60)
+    expired = services.issue_staff_pass(
+        actor=office, person=city.bob, valid_from=dt.datetime(2020, 2, 1, tzinfo=tz),
+        valid_until=dt.datetime(2020, 3, 1, tzinfo=tz),
+    )
+    now = timezone.now()
+    revoked = services.issue_staff_pass(actor=office, person=city.carol, valid_from=now - dt.timedelta(days=1),
+                                        valid_until=now + dt.timedelta(days=30))
+    services.revoke_pass(actor=office, p=revoked, reason="丢失")
+    valid = services.issue_staff_pass(actor=office, person=city.eve, valid_from=now - dt.timedelta(days=1),
+                                      valid_until=now + dt.timedelta(days=30))
+    f.user("checkpoint_staff", city.checkpoint_1, username="guard5")
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in(page, live_server, "guard5", f.PASSWORD)
+    page.goto(f"{live_server.url}/passes/checkpoint/{city.checkpoint_1.code}/")
+    page.wait_for_function("() => document.body.dataset.ready === '1'")
+    # The page writes a period as the pass pages do (pass_dates.date_range_zh), in the platform's zone.
+    from fangkong.passes.templatetags.pass_dates import date_range_zh
+
+    periods = [(dt.datetime(2020, 2, 1, tzinfo=tz), dt.datetime(2020, 3, 1, tzinfo=tz)),
+               (dt.datetime(2020, 12, 1, tzinfo=tz), dt.datetime(2021, 2, 1, tzinfo=tz)),
+               (dt.datetime(2020, 2, 1, tzinfo=tz), dt.datetime(2020, 2, 2, tzinfo=tz)),
+               (dt.datetime(2020, 2, 1, 8, tzinfo=tz), dt.datetime(2020, 2, 1, 18, 30, tzinfo=tz)),
+               (dt.datetime(2020, 2, 1, 8, tzinfo=tz), dt.datetime(2020, 3, 1, 18, tzinfo=tz))]
+    written = page.evaluate("(all) => all.map(([a, b]) => window.fkRangeZh(a, b))",
+                            [[int(a.timestamp()), int(b.timestamp())] for a, b in periods])
+    assert written == [date_range_zh(a, b) for a, b in periods]
+    for link in ("#home-link", "#logout"):
+        box = page.locator(link).bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390 and box["y"] < 120, link
+    assert page.locator("#confirm").is_hidden() and page.locator("#refuse").is_hidden()
+
+    def shown(token):
+        page.fill("#code", token)
+        page.click("#verify")
+        page.wait_for_function("() => document.querySelector('#verdict').style.display === 'block'")
+        return page.locator("#verdict .word").inner_text()
+
+    for offline in (False, True):
+        page.context.set_offline(offline)
+        assert shown(expired.token) == "已过期"
+        assert page.locator("#holder dd.dates").inner_text() == "2020年2月1日–2月29日"
+        assert "有效期" in page.locator("#holder dl").inner_text()
+        assert page.locator("#confirm").is_hidden() and page.locator("#refuse").is_visible()
+        assert page.evaluate("""() => [...document.querySelectorAll('button')]
+            .filter((b) => b.innerText.includes('确认放行') && b.offsetParent !== null).length""") == 0
+        assert shown(revoked.token) == "已吊销"
+        assert page.locator("#confirm").is_hidden() and page.locator("#refuse").is_visible()
+        assert shown(valid.token) == "有效"
+        assert page.locator("#confirm").is_visible() and page.locator("#refuse").is_hidden()
+        assert page.locator("#confirm button.in").inner_text() == "确认放行：进入"
+    page.context.set_offline(False)
+
+    # The refusal is recorded as one, never as a passage; the valid pass's passage is.
+    shown(expired.token)
+    page.click("#refuse-button")
+    shown(valid.token)
+    page.click("#confirm button[data-direction=in]")
+    page.wait_for_function("() => document.querySelector('#queue').innerText.includes('已全部上传')")
+    checks = {c.pass_obj_id: c for c in PassCheck.objects.all()}
+    assert (checks[expired.pk].verdict, checks[expired.pk].confirmed, checks[expired.pk].direction) == ("expired", False, "")
+    assert (checks[valid.pk].verdict, checks[valid.pk].confirmed, checks[valid.pk].direction) == ("valid", True, "in")
+    # The page's own guard: a click on a hidden release button for an expired pass records nothing.
+    shown(expired.token)
+    page.evaluate("document.querySelector('#confirm button.in').click()")
+    page.wait_for_timeout(200)
+    assert PassCheck.objects.count() == 2
+
+    # The way back to the platform and out of it.
+    with page.expect_navigation():
+        page.click("#home-link")
+    assert page.url == f"{live_server.url}/"
+    page.goto(f"{live_server.url}/passes/checkpoint/{city.checkpoint_1.code}/")
+    with page.expect_navigation():
+        page.click("#logout")
+    page.goto(f"{live_server.url}/passes/checkpoint/{city.checkpoint_1.code}/")
+    assert "/accounts/login/" in page.url
+    page.goto("about:blank")
+
+
+def test_the_issue_form_picks_a_holder_and_ticks_a_street_at_phone_size(page, live_server, city):
+    f.user("committee_office", city.root, username="office3")
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in(page, live_server, "office3", f.PASSWORD, wait=True)
+    page.goto(f"{live_server.url}/passes/new/staff/")
+    assert "未勾选区域" in page.locator("#zone-summary").inner_text()
+    page.fill("#person-q", "lal")
+    page.wait_for_selector(f"#person-results input[value='{city.alice.pk}']")
+    assert city.alice.id_number not in page.content()
+    page.locator(f"#person-results input[value='{city.alice.pk}']").check()
+    # A new search keeps the chosen holder on top.
+    page.fill("#person-q", "王")
+    page.wait_for_selector(f"#person-results input[value='{city.bob.pk}']")
+    assert page.locator(f"#person-results input[value='{city.alice.pk}']").is_checked()
+    # Enter in the search box searches; it does not submit the form.
+    page.press("#person-q", "Enter")
+    page.wait_for_timeout(300)
+    assert page.url.endswith("/passes/new/staff/") and not Pass.objects.exists()
+    # The tree starts folded; ticking the street ticks all below it.
+    assert page.locator(f"ul.zone-tree input[value='{city.comm_1.pk}']").is_hidden()
+    page.locator(f"ul.zone-tree input[value='{city.street.pk}']").check()
+    page.click(f"ul.zone-tree li:has(> .node input[value='{city.street.pk}']) > .node .toggle")
+    assert page.locator(f"ul.zone-tree input[value='{city.checkpoint_1.pk}']").is_hidden()  # inside a folded community
+    assert page.locator(f"ul.zone-tree input[value='{city.comm_2.pk}']").is_checked()
+    assert page.evaluate(f"document.querySelector(\"ul.zone-tree input[value='{city.checkpoint_1.pk}']\").checked")
+    assert "东兴街道" in page.locator("#zone-summary").inner_text()
+    # Unticking one community leaves the street partly ticked and the other community ticked.
+    page.locator(f"ul.zone-tree input[value='{city.comm_1.pk}']").uncheck()
+    street = page.locator(f"ul.zone-tree input[value='{city.street.pk}']")
+    assert not street.is_checked() and street.evaluate("(b) => b.indeterminate")
+    assert page.locator("#zone-summary").inner_text().endswith("光明社区")
+    page.locator(f"ul.zone-tree input[value='{city.comm_1.pk}']").check()
+    with page.expect_navigation():
+        page.click("#issue-submit")
+    p = Pass.objects.get()
+    assert p.person_id == city.alice.pk
+    # Ticked community by community, the pass names both (not the street: a new community
+    # would not be in it).
+    assert sorted(z.pk for z in p.zones.all()) == sorted([city.comm_1.pk, city.comm_2.pk])
+    page.goto("about:blank")

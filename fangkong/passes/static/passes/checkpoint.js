@@ -151,6 +151,9 @@
     return Math.floor(h / 24) + "天" + (h % 24 ? (h % 24) + "小时" : "");
   }
 
+  // The business moment (core.clock.now): the real one, moved to the story day on a frozen demo.
+  function businessNow() { return Date.now() / 1000 + (cfg.clock_offset || 0); }
+
   function listAge() { return list ? Math.max(0, Date.now() / 1000 - list.issued_at) : null; }
 
   function showAge() {
@@ -208,18 +211,40 @@
       token, online: false, on_record: true,
       status: list && list.revoked.has(c.pass_id) ? "revoked" : list && list.suspended.has(c.pass_id) ? "suspended" : "issued",
       secondment_ended: !!(list && list.ended.has(c.pass_id)),
-      now: Date.now() / 1000, valid_from: c.valid_from, valid_until: c.valid_until,
+      now: businessNow(), valid_from: c.valid_from, valid_until: c.valid_until,
       pass_zones: c.zones, checkpoint_zones: cfg.checkpoint.zones,
       list_age: age, max_list_age: list ? list.max_age : 0,
     });
     return c === null ? { verdict } : { verdict, claims: c, age };
   }
 
-  function fmt(ts) {
-    const d = new Date(ts * 1000);
-    const p = (n) => String(n).padStart(2, "0");
-    return d.getFullYear() + "-" + p(d.getMonth() + 1) + "-" + p(d.getDate()) + " " + p(d.getHours()) + ":" + p(d.getMinutes());
+  // The period of validity as people read it, like the pass pages (passes/templatetags/pass_dates.py):
+  // 2020年2月1日–2月29日 for whole days (a window ends at the midnight after its last day), with
+  // times when it does not run from midnight to midnight; in the platform's time zone, whatever
+  // the phone's.
+  const zoned = new Intl.DateTimeFormat("en-GB", {
+    timeZone: cfg.time_zone || undefined, year: "numeric", month: "numeric", day: "numeric",
+    hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+  });
+  function parts(ts) {
+    const out = {};
+    for (const part of zoned.formatToParts(new Date(ts * 1000))) out[part.type] = part.value;
+    return { y: +out.year, m: +out.month, d: +out.day, time: out.hour + ":" + out.minute };
   }
+  function rangeZh(from, until) {
+    const a = parts(from);
+    const b = parts(until);
+    const day = (p, year) => (year ? p.y + "年" : "") + p.m + "月" + p.d + "日";
+    const same = (p, q) => p.y === q.y && p.m === q.m && p.d === q.d;
+    if (a.time === "00:00" && b.time === "00:00") {
+      const last = parts(until - 1);
+      if (until - from <= 86400) return day(a, true);
+      return day(a, true) + "–" + day(last, last.y !== a.y);
+    }
+    if (same(a, b)) return day(a, true) + " " + a.time + "–" + b.time;
+    return day(a, true) + " " + a.time + "–" + day(b, b.y !== a.y) + " " + b.time;
+  }
+  window.fkRangeZh = rangeZh; // used by the browser test
 
   function show(result, number, token) {
     current = Object.assign({ number: number || "" }, result);
@@ -235,18 +260,31 @@
     else if (result.verdict === "unknown_key") why = "签发密钥未知：请刷新吊销名单与公钥后重试";
     else if (result.verdict === "unreadable") why = "无法识别：请重新扫码或输入编号";
     else if (result.verdict === "not_found") why = "查无此证件编号";
+    else if (result.verdict === "expired") why = "此证已过有效期";
+    else if (result.verdict === "not_yet_valid") why = "此证尚未生效";
+    else if (result.verdict === "revoked") why = "此证已被吊销";
+    else if (result.verdict === "suspended") why = "此证已暂停使用";
+    else if (result.verdict === "secondment_ended") why = "持证人的下沉任务已结束";
     if (result.why) why = result.why;
     box.querySelector(".why").textContent = why;
     const c = result.claims;
     const holder = $("#holder");
     const photo = $("#photo");
     photo.hidden = true;
+    $("#toast").textContent = "";
+    $("#confirm").hidden = true;
+    $("#refuse").hidden = true;
     if (!c) { holder.style.display = "none"; return; }
     holder.style.display = "block";
     holder.querySelector(".name").textContent = c.holder;
     holder.querySelector(".unit").textContent = c.unit;
     holder.querySelector(".number").textContent = (c.kind === "vehicle" ? "车辆通行证 " : "出入证 ") + (number || "#" + c.pass_id);
-    holder.querySelector(".dates").textContent = fmt(c.valid_from) + " 至 " + fmt(c.valid_until);
+    const dates = holder.querySelector(".dates");
+    dates.textContent = rangeZh(c.valid_from, c.valid_until);
+    dates.className = result.verdict === "expired" || result.verdict === "not_yet_valid" ? "dates bad" : "dates";
+    // Letting someone through is offered for a valid pass only; any other verdict offers the refusal.
+    $("#confirm").hidden = result.verdict !== "valid";
+    $("#refuse").hidden = result.verdict === "valid";
     if (c.kind === "staff" && navigator.onLine && (token || number)) {
       // The photo is handed out only against the card itself: its scanned code or its number.
       request(cfg.urls.photo.replace("/0/", "/" + c.pass_id + "/"), {
@@ -332,20 +370,32 @@
     showQueue();
   }
 
-  function confirmCheck(direction) {
-    if (!current) return;
-    const c = current.claims || {};
+  function enqueue(entry) {
     const items = queue();
-    items.push({
+    items.push(Object.assign({
       id: (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random()),
-      checkpoint: cfg.checkpoint.code, pass_id: c.pass_id || null, holder: c.holder || "", verdict: current.verdict,
-      direction, confirmed: true, at: new Date().toISOString(), offline: !navigator.onLine,
+      checkpoint: cfg.checkpoint.code, at: new Date(businessNow() * 1000).toISOString(), offline: !navigator.onLine,
       list_version: list ? list.version : null,
-    });
+    }, entry));
     store.set("queue", items);
     showQueue();
-    $("#toast").textContent = (direction === "in" ? "已登记进入：" : "已登记离开：") + (c.holder || current.number || "");
     sync();
+  }
+
+  // A passage is recorded for a valid pass only (the server stores any other as a refusal).
+  function confirmCheck(direction) {
+    if (!current || current.verdict !== "valid") return;
+    const c = current.claims || {};
+    enqueue({ pass_id: c.pass_id || null, holder: c.holder || "", verdict: current.verdict, direction, confirmed: true });
+    $("#toast").textContent = (direction === "in" ? "已登记进入：" : "已登记离开：") + (c.holder || current.number || "");
+  }
+
+  function refuse() {
+    if (!current || current.verdict === "valid") return;
+    const c = current.claims || {};
+    enqueue({ pass_id: c.pass_id || null, holder: c.holder || "", verdict: current.verdict, direction: "", confirmed: false });
+    $("#refuse").hidden = true;
+    $("#toast").textContent = "已登记拒绝通行：" + (c.holder || current.number || "");
   }
 
   async function roster(direction) {
@@ -398,6 +448,7 @@
   $("#scan").addEventListener("click", scan);
   $("#refresh").addEventListener("click", () => refresh());
   document.querySelectorAll("#confirm button").forEach((b) => b.addEventListener("click", () => confirmCheck(b.dataset.direction)));
+  $("#refuse-button").addEventListener("click", refuse);
   document.querySelectorAll("#roster button").forEach((b) => b.addEventListener("click", () => roster(b.dataset.roster)));
   window.addEventListener("online", () => { refresh().then(sync); });
   window.addEventListener("offline", showAge);

@@ -1,7 +1,7 @@
 {% load static %}// Service worker of the checkpoint page: the page, its scripts, the public keys and the
 // revocation list come from the network when there is one, and from this cache when there is not.
 const CACHE = "{{ version }}";
-const ASSETS = ["{% static 'passes/checkpoint.js' %}", "{% static 'passes/checkpoint.css' %}", "{% static 'vendor/jsQR-1.4.0.js' %}", "{% static 'favicon.svg' %}"];
+const ASSETS = ["{% static 'passes/checkpoint.js' %}", "{% static 'passes/checkpoint.css' %}", "{% static 'vendor/jsQR-1.4.0.js' %}", "{% static 'favicon.svg' %}", "{% static 'passes/icons/icon-192.png' %}"];
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(ASSETS)).then(() => self.skipWaiting()));
