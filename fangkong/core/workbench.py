@@ -43,6 +43,14 @@ class Action:
     primary: bool = False
     confirm: str = ""
 
+    @property
+    def hidden(self) -> list[tuple[str, Any]]:
+        """The POST fields as (name, value) pairs, a list value giving one pair per element."""
+        pairs: list[tuple[str, Any]] = []
+        for name, value in self.fields.items():
+            pairs += [(name, v) for v in value] if isinstance(value, list | tuple) else [(name, value)]
+        return pairs
+
 
 @dataclass
 class Row:
@@ -66,6 +74,7 @@ class Item:
     hint: str = ""
     state: str = ""  # "", "ok", "warn", "bad": the colour of the count
     rows: list[Row] = field(default_factory=list)
+    rows_title: str = ""
     more: int = 0  # rows not shown under the item (the list at ``url`` has them all)
     actions: list[Action] = field(default_factory=list)
     figures: list[tuple[str, Any]] = field(default_factory=list)
@@ -97,7 +106,7 @@ def items_for(user: Any, desk: Desk | None = None) -> list[Item]:
     """Every source's items for the user, most urgent first."""
     desk = desk or desk_for(user)
     items: list[Item] = []
-    for name, source in SOURCES.items():
+    for source in SOURCES.values():
         for position, item in enumerate(source(desk)):
             item.order = len(items) + position
             items.append(item)
@@ -111,3 +120,70 @@ def url_if(name: str, *args: Any, query: str = "") -> str:
     except NoReverseMatch:
         return ""
     return f"{url}?{query}" if query else url
+
+
+def command_url() -> str:
+    """The command picture's page (指挥调度), when that page is installed."""
+    from django.urls import Resolver404, resolve
+
+    try:
+        resolve("/command/")
+    except Resolver404:
+        return ""
+    return "/command/"
+
+
+def admin_items(desk: Desk) -> list[Item]:
+    """The three administrator duties keep their own pages, and see no personal data here."""
+    from django.utils.translation import gettext as _
+
+    from fangkong.accounts.roles import Role
+
+    pages = {
+        Role.SYSTEM_ADMIN: [
+            ("admin-tree", _("Organisation tree"), "orgs:unit_tree",
+             _("Add, move or close units; the tree every scope is read from.")),
+            ("admin-users", _("User accounts"), "accounts:user_list", _("Create accounts and switch them off.")),
+        ],
+        Role.SECURITY_ADMIN: [
+            ("admin-grants", _("Roles, scopes and locked accounts"), "accounts:user_list",
+             _("Grant roles and scopes, unlock accounts, revoke API tokens.")),
+            ("admin-tokens", _("API tokens"), "accounts:token_admin", _("Every API token, and who holds it.")),
+        ],
+        Role.AUDITOR: [
+            ("admin-audit", _("Audit log"), "audit:entry_list", _("Who did what, when, to which record.")),
+        ],
+    }
+    out = []
+    for key, title, name, hint in pages.get(desk.role, []):
+        url = url_if(name)
+        if url:
+            out.append(Item(key=key, title=title, url=url, hint=hint, urgency=INFO,
+                            actions=[Action(_("Open"), url, primary=True)]))
+    return out
+
+
+def office_items(desk: Desk) -> list[Item]:
+    """The office's figures for the day, inside its scope (the command picture expands them)."""
+    from django.utils.translation import gettext as _
+
+    from fangkong.accounts.roles import Role
+
+    from .stats import scoped_counts
+
+    if desk.role != Role.COMMITTEE_OFFICE:
+        return []
+    counts = scoped_counts(desk.user, desk.today)
+    item = Item(
+        key="office-figures", title=_("The city today"), urgency=INFO,
+        figures=[(_("Departments"), counts["departments"]), (_("Industry units"), counts["industry_units"]),
+                 (_("Party branches"), counts["branches"]), (_("Streets"), counts["streets"]),
+                 (_("Communities"), counts["communities"]), (_("Checkpoints"), counts["checkpoints"]),
+                 (_("People"), counts["people"]), (_("Cadres"), counts["cadres"]),
+                 (_("Party members"), counts["party_members"])],
+    )
+    command = command_url()
+    if command:
+        item.url = command
+        item.actions = [Action(_("Command picture"), command, primary=True)]
+    return [item]

@@ -20,7 +20,7 @@ from fangkong.core.scoping import user_has_perm
 from fangkong.core.views import ScopedMixin, is_htmx, page_size_from
 
 from . import selectors, services
-from .choices import DeliveryStatus, MessageKind
+from .choices import DeliveryStatus
 from .forms import ChannelForm
 from .models import Channel, Delivery
 
@@ -39,9 +39,6 @@ def service_error_text(exc: ValidationError) -> str:
     return " ".join(str(m) for m in exc.messages)
 
 
-ESCALATION_KINDS = (MessageKind.ESCALATION, MessageKind.ESCALATION_NEXT_DAY)
-
-
 class InboxView(LoginRequiredMixin, TemplateView):
     template_name = "notify/inbox.html"
 
@@ -52,7 +49,7 @@ class InboxView(LoginRequiredMixin, TemplateView):
             qs = qs.filter(read_at__isnull=True)
         if self.request.GET.get("kind") == "escalation":
             # Missing units reported up the line (the workbench's "unread escalations").
-            qs = qs.filter(message__kind__in=ESCALATION_KINDS)
+            qs = qs.filter(message__kind__in=selectors.ESCALATION_KINDS)
         page = Paginator(qs, page_size_from(self.request, 30)).get_page(self.request.GET.get("page"))
         query = self.request.GET.copy()
         query.pop("page", None)

@@ -23,6 +23,12 @@ ORDERINGS = {
 }
 
 
+def last_day_q(day: dt.date) -> Q:
+    """Returnees whose isolation's last day is ``day``: it ends the next morning, not released before."""
+    return Q(isolation__planned_end=day + dt.timedelta(days=1)) & (
+        Q(isolation__released_on__isnull=True) | Q(isolation__released_on__gt=day))
+
+
 class ReturneeFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="filter_q", max_length=50)
     line = django_filters.ChoiceFilter(label=_("Screening line"), choices=Line.choices)
@@ -80,10 +86,7 @@ class ReturneeFilterSet(django_filters.FilterSet):
 
     def filter_last_day(self, qs: QuerySet[Returnee], name: str, value: Any) -> QuerySet[Returnee]:
         """People whose isolation's last day (the last follow-up; release the next morning) is ``value``."""
-        if not value:
-            return qs
-        return qs.filter(isolation__planned_end=value + dt.timedelta(days=1)).filter(
-            Q(isolation__released_on__isnull=True) | Q(isolation__released_on__gt=value))
+        return qs.filter(last_day_q(value)) if value else qs
 
     def filter_suspect(self, qs: QuerySet[Returnee], name: str, value: Any) -> QuerySet[Returnee]:
         """The concealment suspects of the reconciliation: a community registered the person and
