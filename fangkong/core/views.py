@@ -149,6 +149,8 @@ class HomeView(LoginRequiredMixin, TemplateView):
 
         context = super().get_context_data(**kwargs)
         desk = desk_for(self.request.user)
-        context.update(desk=desk, items=items_for(self.request.user, desk),
+        items = items_for(self.request.user, desk)
+        # What is done (a count at zero) goes below what is still to do, in a compact list.
+        context.update(desk=desk, items=[i for i in items if i.count != 0], clear=[i for i in items if i.count == 0],
                        scope=visible_roots(self.request.user))  # type: ignore[arg-type]
         return context

@@ -4,7 +4,6 @@ the escalations of units that did not report)."""
 from __future__ import annotations
 
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.accounts.roles import ADMIN_ROLES, Role
@@ -34,6 +33,5 @@ def items(desk: Desk) -> list[Item]:
     item = Item(key=key, title=title, count=n, url=url, urgency=NOW if desk.role == Role.COMMITTEE_OFFICE else SOON,
                 state="warn", hint=hint, more=max(n - ROWS, 0))
     for delivery in unread[:ROWS]:
-        item.rows.append(Row(text=delivery.message.subject, hint=f"{timezone.localtime(delivery.message.created_at):%m-%d %H:%M}",
-                             url=url))
+        item.rows.append(Row(text=delivery.message.subject, url=url))
     return [item]
