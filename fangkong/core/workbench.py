@@ -139,7 +139,7 @@ def admin_items(desk: Desk) -> list[Item]:
 
     from fangkong.accounts.roles import Role
 
-    pages = {
+    pages: dict[str, list[tuple[str, str, str, str]]] = {
         Role.SYSTEM_ADMIN: [
             ("admin-tree", _("Organisation tree"), "orgs:unit_tree",
              _("Add, move or close units; the tree every scope is read from.")),

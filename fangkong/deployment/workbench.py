@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TypeVar
 
 from django.db.models import QuerySet
 from django.urls import reverse
@@ -21,7 +22,10 @@ ROWS = 5
 ROSTER_ROLES = {Role.COMMUNITY_STAFF, Role.CHECKPOINT_STAFF, Role.COMMITTEE_OFFICE}
 
 
-def _of_day(qs: QuerySet[Shift] | QuerySet[Assignment], day: dt.date) -> QuerySet[Shift] | QuerySet[Assignment]:
+_M = TypeVar("_M", Shift, Assignment)
+
+
+def _of_day(qs: QuerySet[_M], day: dt.date) -> QuerySet[_M]:
     """What starts on ``day`` (the rosters' filter: a night shift belongs to the day it starts)."""
     return qs.filter(starts_at__gte=end_of_day(day - dt.timedelta(days=1)), starts_at__lt=end_of_day(day))
 
@@ -84,7 +88,7 @@ def items(desk: Desk) -> list[Item]:
             figures=[(_("Cadres rostered"), assignments.count()),
                      (_("Checked in"), assignments.filter(checked_in_at__isnull=False).count())],
         ))
-        gaps = shifts.filter(gap__gt=0).count()
+        gaps = shifts.filter(gap__gt=0).count()  # type: ignore[misc]  # annotated by shifts_with_staffing
         if gaps:
             out.append(Item(
                 key="deployment-gaps", title=_("Shifts short of staff today"), count=gaps,

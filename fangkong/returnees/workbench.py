@@ -85,7 +85,7 @@ def isolation_items(desk: Desk) -> list[Item]:
         return []
     day = desk.today
     orders = IsolationOrder.objects.visible_to(user)  # type: ignore[attr-defined]
-    todo = selectors.follow_up_list(orders, day).filter(done=False)
+    todo = selectors.follow_up_list(orders, day).filter(done=False)  # type: ignore[misc]  # annotated
     n = todo.count()
     does = user_has_perm(user, "returnees.followup")
     followups = Item(
