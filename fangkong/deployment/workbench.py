@@ -30,8 +30,10 @@ def _of_day(qs: QuerySet[_M], day: dt.date) -> QuerySet[_M]:
     return qs.filter(starts_at__gte=end_of_day(day - dt.timedelta(days=1)), starts_at__lt=end_of_day(day))
 
 
-def _hm(moment: dt.datetime, now: dt.datetime) -> str:
-    return moment.astimezone(now.tzinfo).strftime("%H:%M")
+def _hm(moment: dt.datetime, now: dt.datetime, *, end: bool = False) -> str:
+    local = moment.astimezone(now.tzinfo)
+    # A shift that ends at midnight ends at 24:00 of its day, not at 00:00.
+    return "24:00" if end and local.time() == dt.time(0) else local.strftime("%H:%M")
 
 
 def current_shift_item(desk: Desk) -> Item | None:
@@ -50,7 +52,7 @@ def current_shift_item(desk: Desk) -> Item | None:
         key="deployment-shift-now",
         title=_("Your shift: %(checkpoint)s %(start)s–%(end)s") % {
             "checkpoint": shift.checkpoint.display_name, "start": _hm(shift.starts_at, desk.now),
-            "end": _hm(shift.ends_at, desk.now)},
+            "end": _hm(shift.ends_at, desk.now, end=True)},
         count=len(assignments), url=detail, urgency=NOW if waiting else SOON,
         state="warn" if waiting else "ok",
         hint=_("%(done)d of %(all)d cadres checked in") % {"done": len(assignments) - len(waiting),
