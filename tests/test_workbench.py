@@ -10,6 +10,7 @@ from django.core.management import call_command
 
 from fangkong.accounts.models import User
 from fangkong.core import clock
+from fangkong.core.actors import SYSTEM
 from fangkong.core.workbench import items_for
 from fangkong.people.models import Person
 from fangkong.reports.choices import FlagKind, FlagStatus
@@ -136,3 +137,35 @@ def test_the_administrators_keep_their_own_pages_and_see_no_personal_data(demo_d
         assert not [name for name in names if name in main], username
         for item in items:
             assert login_client(user).get(item.url).status_code == 200, (username, item.url)
+
+
+def test_a_party_committee_sees_the_units_below_not_yet_reported_and_reminds_them(city):
+    """Above reporting units, the workbench counts those not yet reported today (the board's list
+    says as many) and offers the one-tap reminder, which reaches them."""
+    import datetime as dt
+
+    from fangkong.notify.models import Message
+    from fangkong.orgs.choices import UnitKind as K
+    from fangkong.reports.choices import ReportLine
+    from fangkong.reports.services import template_create
+    from tests import factories as f
+
+    clock.freeze(dt.date(2020, 2, 20))
+    template = template_create(actor=SYSTEM, code="organs", name="机关日报", line=ReportLine.ORGANS,
+                               unit_kinds=[K.DEPARTMENT], start_date=dt.date(2020, 2, 1), fields=[
+                                   {"key": "returnees_new", "label": "今日新增", "kind": "integer"}])
+    report_submit(actor=SYSTEM, template=template, unit=city.dept_a, day=clock.today(), zero=True)
+    secretary = f.user("branch_secretary", city.committee, username="committee1")
+    item = next(i for i in items_for(secretary) if i.key.startswith("reports-organs"))
+    assert item.count == 1 and [r.text for r in item.rows] == [city.dept_b.display_name]
+    assert not item.rows[0].actions  # a secretary reminds; it does not report for the department
+    client = login_client(secretary)
+    assert list_total(client, item.url) == 1
+    remind = item.actions[0]
+    assert remind.method == "post" and remind.fields["units"] == [city.dept_b.pk]
+    data: dict[str, list] = {}
+    for name, value in remind.hidden:
+        data.setdefault(name, []).append(value)
+    response = client.post(remind.url, data)
+    assert response.status_code == 302 and response["Location"] == "/"
+    assert Message.objects.filter(unit=city.dept_b, kind="manual").count() == 1
