@@ -36,7 +36,7 @@ def test_the_language_switches_to_english_and_back(page, live_server, city):
     with page.expect_navigation():
         page.select_option("#language-form select", "en")
     assert "Log out" in page.locator("header").inner_text()
-    assert "Overview" in page.locator("main h1").inner_text()
+    assert "Workbench" in page.locator("main h1").inner_text()
     with page.expect_navigation():
         page.select_option("#language-form select", "zh-hans")
     assert "退出" in page.locator("header").inner_text()

@@ -138,12 +138,19 @@ class ScopedExportView(ScopedMixin, View):
 
 
 class HomeView(LoginRequiredMixin, TemplateView):
+    """The workbench (工作台): the user's to-do list for the business day, most urgent first."""
+
     template_name = "core/home.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        from .stats import as_of_default, scoped_counts
+        from fangkong.orgs.selectors import visible_roots
+
+        from .workbench import desk_for, items_for
 
         context = super().get_context_data(**kwargs)
-        as_of = as_of_default()
-        context.update(as_of=as_of, counts=scoped_counts(self.request.user, as_of))
+        desk = desk_for(self.request.user)
+        items = items_for(self.request.user, desk)
+        # What is done (a count at zero) goes below what is still to do, in a compact list.
+        context.update(desk=desk, items=[i for i in items if i.count != 0], clear=[i for i in items if i.count == 0],
+                       scope=visible_roots(self.request.user))  # type: ignore[arg-type]
         return context

@@ -15,3 +15,9 @@ class DeploymentConfig(AppConfig):
 
         BLOCKS["deployment"] = deployment_block
         PURGES["secondment_imports"] = purge_expired_lists
+
+        from fangkong.core.workbench import SOURCES
+
+        from . import workbench
+
+        SOURCES["deployment"] = workbench.items

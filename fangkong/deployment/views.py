@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
+from django.utils.dateparse import parse_date
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views import View
@@ -20,11 +21,13 @@ from django.views.generic import TemplateView
 
 from fangkong.audit.choices import Action
 from fangkong.audit.services import audit_log
+from fangkong.core import clock
 from fangkong.core.excel import write_xlsx
 from fangkong.core.scoping import user_has_perm
 from fangkong.core.stats import as_of_default
 from fangkong.core.views import XLSX, ScopedDetailView, ScopedListView, ScopedMixin, page_size_from
 from fangkong.orgs.models import Unit
+from fangkong.returnees.selectors import end_of_day
 
 from . import imports, selectors, services
 from .choices import ImportStatus
@@ -328,10 +331,15 @@ class NoShowListView(ScopedMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        now = timezone.now()
+        now = clock.now()
         qs = selectors.no_shows(self.get_queryset(), now).select_related("person__unit").order_by("-starts_at", "id")
+        day = parse_date(self.request.GET.get("day") or "")
+        if day is not None:
+            # One day's no-shows (the workbench's count for today).
+            qs = qs.filter(starts_at__gte=end_of_day(day - dt.timedelta(days=1)), starts_at__lt=end_of_day(day))
         page = Paginator(qs, page_size_from(self.request, 50)).get_page(self.request.GET.get("page"))
-        context.update(page_obj=page, object_list=page.object_list, querystring="", now=now,
+        context.update(page_obj=page, object_list=page.object_list, now=now, day=day,
+                       querystring=f"day={day.isoformat()}" if day else "",
                        grace=int(services.no_show_grace().total_seconds() // 60))
         return context
 

@@ -11,7 +11,7 @@ from django.db.models import Q, QuerySet
 from fangkong.accounts.models import User
 from fangkong.accounts.roles import Role
 
-from .choices import DeliveryKind, DeliveryStatus
+from .choices import DeliveryKind, DeliveryStatus, MessageKind
 from .models import Delivery
 
 # Roles that answer for a unit's work. Administrators, inspection groups and the discipline office
@@ -69,6 +69,10 @@ def responsible_user_ids(units: Iterable[Unit]) -> dict[int, set[int]]:
 
 def responsible_users(unit: Unit) -> QuerySet[User]:
     return User.objects.filter(pk__in=responsible_user_ids([unit]).get(unit.pk, set())).order_by("username")
+
+
+# Missing units reported up the line: the office's "unread escalations".
+ESCALATION_KINDS = (MessageKind.ESCALATION, MessageKind.ESCALATION_NEXT_DAY)
 
 
 def inbox(user: User) -> QuerySet[Delivery]:

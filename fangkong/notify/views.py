@@ -47,15 +47,22 @@ class InboxView(LoginRequiredMixin, TemplateView):
         qs = selectors.inbox(self.request.user)  # type: ignore[arg-type]
         if self.request.GET.get("unread"):
             qs = qs.filter(read_at__isnull=True)
+        if self.request.GET.get("kind") == "escalation":
+            # Missing units reported up the line (the workbench's "unread escalations").
+            qs = qs.filter(message__kind__in=selectors.ESCALATION_KINDS)
         page = Paginator(qs, page_size_from(self.request, 30)).get_page(self.request.GET.get("page"))
-        context.update(page_obj=page, object_list=page.object_list, querystring="",
-                       can_see_failures=user_has_perm(self.request.user, "notify.view"))
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context.update(page_obj=page, object_list=page.object_list, querystring=query.urlencode(),
+                       filtered=bool(query), can_see_failures=user_has_perm(self.request.user, "notify.view"))
         return context
 
 
 class InboxReadView(LoginRequiredMixin, View):
     def post(self, request: HttpRequest) -> HttpResponse:
-        ids = [int(i) for i in request.POST.getlist("id") if i.isdigit()] or None
+        ids: list[int] | None = [int(i) for i in request.POST.getlist("id") if i.isdigit()]
+        if not ids and "only_listed" not in request.POST:
+            ids = None  # "mark all as read"
         services.inbox_mark_read(user=request.user, delivery_ids=ids)  # type: ignore[arg-type]
         return back(request, reverse("notify:inbox"))
 

@@ -16,3 +16,9 @@ class PassesConfig(AppConfig):
 
         BLOCKS["passes"] = passes_block
         checks.register(middleware_check)
+
+        from fangkong.core.workbench import SOURCES
+
+        from . import workbench
+
+        SOURCES["passes"] = workbench.items

@@ -19,3 +19,9 @@ class ReportsConfig(AppConfig):
         # Moving a unit moves its reports' counts in the roll-up, in the move's transaction.
         before_move(rollup_lock_for_move)
         after_move(rollup_move)
+        # The day's reports and the concealment flags on the workbench.
+        from fangkong.core.workbench import SOURCES
+
+        from . import workbench
+
+        SOURCES["reports"] = workbench.items

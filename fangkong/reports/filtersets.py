@@ -13,7 +13,10 @@ class ConcealmentFlagFilterSet(django_filters.FilterSet):
     day_from = django_filters.DateFilter(label=_("From"), field_name="day", lookup_expr="gte")
     day_to = django_filters.DateFilter(label=_("To"), field_name="day", lookup_expr="lte")
     unit = django_filters.NumberFilter(label=_("Unit"), field_name="unit_id")
+    answered = django_filters.BooleanFilter(
+        label=_("The unit answered"), field_name="answered_at", lookup_expr="isnull", exclude=True,
+    )
 
     class Meta:
         model = ConcealmentFlag
-        fields = ("status", "kind", "day_from", "day_to", "unit")
+        fields = ("status", "kind", "day_from", "day_to", "unit", "answered")

@@ -45,6 +45,13 @@ class FlagReviewForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=300, widget=forms.Textarea(attrs={"rows": 2}))
 
 
+class FlagAnswerForm(forms.Form):
+    answer = forms.CharField(
+        label=_("The unit's answer"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("What happened, and what the unit has done about it (e.g. the report was corrected)."),
+    )
+
+
 class FieldAddForm(forms.ModelForm[ReportField]):
     class Meta:
         model = ReportField

@@ -223,6 +223,13 @@ class ConcealmentFlag(models.Model):
     )
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     review_reason = models.CharField(_("review reason"), max_length=300, blank=True)
+    # The unit's own answer (情况说明), recorded by its liaison before the office decides.
+    answer = models.CharField(_("the unit's answer"), max_length=500, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("answered by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
 
     objects = ScopedQuerySet.as_manager()
     scope_fields = ("unit",)

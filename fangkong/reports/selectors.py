@@ -64,6 +64,13 @@ def missing_units(*, template: ReportTemplate, day: dt.date, at: dt.datetime) ->
     return expected_units(template=template, day=day).exclude(id__in=received).order_by("code")
 
 
+def waiting_units(template: ReportTemplate, day: dt.date, under: int | None, at: dt.datetime) -> QuerySet[Unit]:
+    """Expected units under ``under`` whose report for ``day`` had not arrived within the day by
+    moment ``at``: the units ``unit_states`` shows as pending, past the deadline or missing."""
+    received = Report.objects.filter(template=template, day=day, received_at__lte=at, in_day=True).values("unit_id")
+    return expected_units(template=template, day=day, under=under).exclude(id__in=received)
+
+
 def is_expected(template: ReportTemplate, unit: Unit, day: dt.date) -> bool:
     """The test of ``expected_units`` for one unit already read: no query unless the template
     is limited to a subtree (then one indexed look-up on the closure table)."""
@@ -299,14 +306,13 @@ def child_page(template: ReportTemplate, start: dt.date, end: dt.date, parent: U
 
 
 def unit_states(template: ReportTemplate, day: dt.date, under: int | None, at: dt.datetime,
-                limit: int = 200, offset: int = 0) -> list[dict[str, Any]]:
+                limit: int = 200, offset: int = 0, waiting_only: bool = False) -> list[dict[str, Any]]:
     """Each expected unit under ``under`` on ``day`` (``limit`` of them by code from ``offset``:
     the board pages through them; the day's expected count is their number) with its state at moment ``at``: submitted / zero / late / missing /
     pending (before the deadline) / late_pending (past the deadline, the day not over)."""
-    units = list(
-        expected_units(template=template, day=day, under=under)
-        .only("id", "code", "name", "short_name").order_by("code")[offset: offset + limit]
-    )
+    listed = waiting_units(template, day, under, at) if waiting_only else expected_units(
+        template=template, day=day, under=under)
+    units = list(listed.only("id", "code", "name", "short_name").order_by("code")[offset: offset + limit])
     reports = {
         row[1]: row for row in Report.objects.filter(template=template, day=day, unit_id__in=[u.pk for u in units])
         .values_list("id", "unit_id", "is_zero", "on_time", "in_day", "received_at")

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.audit.choices import Action
 from fangkong.audit.services import audit_change, audit_log, snapshot
+from fangkong.core import clock
 from fangkong.core.actors import SYSTEM, user_of
 from fangkong.core.scoping import unit_in_scope, user_has_perm
 from fangkong.core.text import clean_text
@@ -46,7 +47,7 @@ def lock_days() -> int:
 
 def is_locked(day: dt.date, today: dt.date | None = None) -> bool:
     """A day's reports lock ``FANGKONG_REPORTS_LOCK_DAYS`` days later (at 00:00 local time)."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     return today >= day + dt.timedelta(days=lock_days())
 
 
@@ -244,7 +245,7 @@ def report_submit(
     values stay in its revisions. Two submissions at the same moment are serialised by the unique
     constraint and a row lock, so neither is lost and no second report appears.
     """
-    at = at or timezone.now()
+    at = at or clock.now()
     _check_submit(actor=actor, template=template, unit=unit, day=day, at=at, correcting=correcting)
     if correcting:
         reason = clean_text(reason or "", max_length=200)
@@ -472,7 +473,7 @@ def concealment_scan(*, template: ReportTemplate, day: dt.date, units: list[int]
     key = _returnee_key(template, version)
     if key is None:
         return []
-    at = at or timezone.now()
+    at = at or clock.now()
     start = dt.datetime.combine(day, dt.time(), tzinfo=timezone.get_current_timezone())
     end = end_of_day(day)
     regs = Registration.objects.filter(registered_at__gte=start, registered_at__lt=end)
@@ -579,5 +580,28 @@ def flag_review(*, actor: Actor, flag: ConcealmentFlag, confirm: bool, reason: s
     flag.reviewed_at = timezone.now()
     flag.review_reason = reason
     flag.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_reason"])
+    audit_change(actor=actor, obj=flag, before=before)
+    return flag
+
+
+@transaction.atomic
+def flag_answer(*, actor: Actor, flag: ConcealmentFlag, answer: str) -> ConcealmentFlag:
+    """The flagged unit answers (情况说明): what happened and what it did, recorded with the flag for
+    the office's review. Only a role that sends the unit's reports, for a unit in its scope, while
+    the flag is open; a later answer replaces the earlier one (the audit log keeps both)."""
+    _require(actor, "reports.submit")
+    if not unit_in_scope(actor, flag.unit_id):
+        raise PermissionDenied(_("This unit is outside your scope."))
+    answer = clean_text(answer or "", max_length=500)
+    if not answer:
+        raise ValidationError({"answer": [_("Write the unit's answer.")]})
+    flag = ConcealmentFlag.objects.select_for_update().get(pk=flag.pk)
+    if flag.status != FlagStatus.OPEN:
+        raise ValidationError({"__all__": [_("This flag has already been reviewed.")]})
+    before = snapshot(flag)
+    flag.answer = answer
+    flag.answered_by = user_of(actor)
+    flag.answered_at = clock.now()
+    flag.save(update_fields=["answer", "answered_by", "answered_at"])
     audit_change(actor=actor, obj=flag, before=before)
     return flag

@@ -16,10 +16,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
+from fangkong.core import clock
 from fangkong.core.scoping import scope_unit_ids, user_has_perm
 from fangkong.core.stats import as_of_default
 from fangkong.orgs.models import Unit
@@ -28,7 +30,7 @@ from fangkong.orgs.selectors import unit_ancestors, visible_roots
 from . import selectors, services
 from .choices import DayState, FlagKind, FlagStatus
 from .filtersets import ConcealmentFlagFilterSet
-from .forms import CorrectionForm, FieldAddForm, FlagReviewForm, ReportForm
+from .forms import CorrectionForm, FieldAddForm, FlagAnswerForm, FlagReviewForm, ReportForm
 from .models import ConcealmentFlag, Report, ReportField, ReportTemplate, TemplateVersion
 
 
@@ -83,8 +85,8 @@ def remind_url() -> str | None:
 
 
 def _moment_for(day: dt.date) -> dt.datetime:
-    """States of today are shown as of now; past days as of their end."""
-    now = timezone.now()
+    """States of today are shown as of now (the business clock); past days as of their end."""
+    now = clock.now()
     return min(now, selectors.end_of_day(day))
 
 
@@ -130,9 +132,13 @@ class BoardView(View):
         node = _node(request, template)
         at = _moment_for(day)
         figures = selectors.figures(template, day, day, under=node.pk)
+        # ?state=waiting lists only the units whose report has not arrived (the workbench's count).
+        waiting_only = request.GET.get("state") == "waiting"
+        listed = selectors.waiting_units(template, day, node.pk, at).count() if waiting_only else figures["expected"]
         # Both lists are paged: a coordinating body has 600 units below it, a street 750.
-        upage = _page_number(request.GET.get("upage"), figures["expected"], UNITS_PAGE)
-        states = selectors.unit_states(template, day, node.pk, at, limit=UNITS_PAGE, offset=(upage - 1) * UNITS_PAGE)
+        upage = _page_number(request.GET.get("upage"), listed, UNITS_PAGE)
+        states = selectors.unit_states(template, day, node.pk, at, limit=UNITS_PAGE, offset=(upage - 1) * UNITS_PAGE,
+                                       waiting_only=waiting_only)
         cpage_asked = _page_number(request.GET.get("cpage"), 10**9, selectors.CHILDREN_PAGE)
         children, n_children = selectors.child_page(
             template, day, day, node, offset=(cpage_asked - 1) * selectors.CHILDREN_PAGE
@@ -150,7 +156,7 @@ class BoardView(View):
             node=node, breadcrumb=unit_ancestors(node), at=at,
             figures=figures, children=children, states=states, waiting=waiting,
             cpages=_pages(cpage_asked, n_children, selectors.CHILDREN_PAGE),
-            upages=_pages(upage, figures["expected"], UNITS_PAGE),
+            upages=_pages(upage, listed, UNITS_PAGE), waiting_only=waiting_only, listed=listed,
             remind_url=remind_url() if user_has_perm(request.user, "reports.remind") else None,
             can_submit=user_has_perm(request.user, "reports.submit"),
         )
@@ -181,7 +187,7 @@ class SubmitView(View):
     def _setup(self, request: HttpRequest) -> Any:
         _require(request, "reports.submit")
         source = request.POST if request.method == "POST" else request.GET
-        day = parse_day(source.get("day"), timezone.localdate())
+        day = parse_day(source.get("day"), clock.today())
         unit_id = source.get("unit")
         if unit_id:
             unit = Unit.objects.filter(pk=unit_id).first() if str(unit_id).isdigit() else None
@@ -245,6 +251,10 @@ class SubmitView(View):
             return render(request, "reports/submit.html", self._context(unit, template, templates, day, form),
                           status=400)
         messages.success(request, _("Zero report sent: nothing new today.") if zero else _("Report sent."))
+        back = request.POST.get("next", "")
+        if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
+                                                    require_https=request.is_secure()):
+            return redirect(back)  # the workbench's one-tap zero report returns to the workbench
         return redirect(f"{reverse('reports:submit')}?unit={unit.pk}&template={template.pk}&day={day.isoformat()}")
 
 
@@ -388,14 +398,32 @@ class FlagDetailView(View):
         flag: ConcealmentFlag = get_object_or_404(qs, pk=pk)
         return flag
 
+    def _context(self, request: HttpRequest, flag: ConcealmentFlag, **forms: Any) -> dict[str, Any]:
+        # The unit answers; the office, which decides, does not answer for it.
+        may_answer = (flag.status == FlagStatus.OPEN and user_has_perm(request.user, "reports.submit")
+                      and not user_has_perm(request.user, "reports.review")
+                      and flag.unit_id in (scope_unit_ids(request.user) or [flag.unit_id]))  # type: ignore[arg-type]
+        correct_url = ""
+        if may_answer and not services.is_locked(flag.day):
+            # The correction path: the report of that day can still be sent again with the true figure.
+            correct_url = (f"{reverse('reports:submit')}?unit={flag.unit_id}&template={flag.template_id}"
+                           f"&day={flag.day.isoformat()}")
+        return {
+            "flag": flag, "form": forms.get("form") or FlagReviewForm(),
+            "can_review": user_has_perm(request.user, "reports.review"),
+            "may_answer": may_answer, "answer_form": forms.get("answer_form") or FlagAnswerForm(
+                initial={"answer": flag.answer}),
+            "correct_url": correct_url, "locked": services.is_locked(flag.day),
+        }
+
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         flag = self._flag(request, pk)
-        return render(request, "reports/flag_detail.html", {
-            "flag": flag, "form": FlagReviewForm(), "can_review": user_has_perm(request.user, "reports.review"),
-        })
+        return render(request, "reports/flag_detail.html", self._context(request, flag))
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         flag = self._flag(request, pk)
+        if "answer" in request.POST:
+            return self._answer(request, flag)
         _require(request, "reports.review")
         form = FlagReviewForm(request.POST)
         if form.is_valid():
@@ -408,8 +436,22 @@ class FlagDetailView(View):
             else:
                 messages.success(request, _("The review was recorded."))
                 return redirect(flag.get_absolute_url())
-        return render(request, "reports/flag_detail.html", {"flag": flag, "form": form, "can_review": True},
-                      status=400)
+        return render(request, "reports/flag_detail.html", self._context(request, flag, form=form), status=400)
+
+    def _answer(self, request: HttpRequest, flag: ConcealmentFlag) -> HttpResponse:
+        _require(request, "reports.submit")
+        form = FlagAnswerForm(request.POST)
+        if form.is_valid():
+            try:
+                services.flag_answer(actor=request.user, flag=flag, answer=form.cleaned_data["answer"])  # type: ignore[arg-type]
+            except PermissionDenied:
+                raise
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("The unit's answer was recorded; the committee office will review it."))
+                return redirect(flag.get_absolute_url())
+        return render(request, "reports/flag_detail.html", self._context(request, flag, answer_form=form), status=400)
 
 
 @method_decorator(login_required, name="dispatch")

@@ -16,3 +16,9 @@ class ReturneesConfig(AppConfig):
         BLOCKS["organs"] = organs_block
         BLOCKS["industry"] = industry_block
         PURGES["ledger_imports"] = purge_ledger_uploads
+
+        from fangkong.core.workbench import SOURCES
+
+        from . import workbench
+
+        SOURCES["returnees"] = workbench.items

@@ -1,12 +1,13 @@
 """One FilterSet for the ledger list page, its export, the CLI export and the API."""
 
+import datetime as dt
 from typing import Any
 
 import django_filters
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from fangkong.core import clock
 from fangkong.core.idcard import id_digest, normalize_id_number, phone_digest
 from fangkong.core.scoping import user_has_perm
 
@@ -22,6 +23,12 @@ ORDERINGS = {
 }
 
 
+def last_day_q(day: dt.date) -> Q:
+    """Returnees whose isolation's last day is ``day``: it ends the next morning, not released before."""
+    return Q(isolation__planned_end=day + dt.timedelta(days=1)) & (
+        Q(isolation__released_on__isnull=True) | Q(isolation__released_on__gt=day))
+
+
 class ReturneeFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="filter_q", max_length=50)
     line = django_filters.ChoiceFilter(label=_("Screening line"), choices=Line.choices)
@@ -32,6 +39,9 @@ class ReturneeFilterSet(django_filters.FilterSet):
     dual = django_filters.ChoiceFilter(label=_("Dual report"), choices=DualState.choices, method="filter_dual")
     isolation = django_filters.ChoiceFilter(label=_("Isolation"), choices=IsolationState.choices,
                                             method="filter_isolation")
+    last_day = django_filters.DateFilter(label=_("Last day of isolation"), method="filter_last_day")
+    suspect = django_filters.BooleanFilter(label=_("Registered by a community only, employer named"),
+                                           method="filter_suspect")
     returned_from = django_filters.DateFilter(label=_("Returned from"), field_name="return_date", lookup_expr="gte")
     returned_to = django_filters.DateFilter(label=_("Returned until"), field_name="return_date", lookup_expr="lte")
     ordering = django_filters.CharFilter(label=_("Ordering"), method="filter_ordering", max_length=20)
@@ -39,7 +49,7 @@ class ReturneeFilterSet(django_filters.FilterSet):
     class Meta:
         model = Returnee
         fields = ["q", "line", "unit", "community", "coordinating_body", "category", "dual", "isolation",
-                  "returned_from", "returned_to"]
+                  "last_day", "suspect", "returned_from", "returned_to"]
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -74,8 +84,20 @@ class ReturneeFilterSet(django_filters.FilterSet):
             DualState.COMMUNITY_ONLY: qs.filter(community & ~unit),
         }.get(value, qs)
 
+    def filter_last_day(self, qs: QuerySet[Returnee], name: str, value: Any) -> QuerySet[Returnee]:
+        """People whose isolation's last day (the last follow-up; release the next morning) is ``value``."""
+        return qs.filter(last_day_q(value)) if value else qs
+
+    def filter_suspect(self, qs: QuerySet[Returnee], name: str, value: Any) -> QuerySet[Returnee]:
+        """The concealment suspects of the reconciliation: a community registered the person and
+        named the employer, and the employer has not reported them."""
+        if value is None:
+            return qs
+        suspect = Q(community_reported_at__isnull=False, unit_reported_at__isnull=True, unit__isnull=False)
+        return qs.filter(suspect) if value else qs.exclude(suspect)
+
     def filter_isolation(self, qs: QuerySet[Returnee], name: str, value: Any) -> QuerySet[Returnee]:
-        day = timezone.localdate()
+        day = clock.today()
         active = Q(isolation__start_date__lte=day, isolation__planned_end__gt=day) & (
             Q(isolation__released_on__isnull=True) | Q(isolation__released_on__gt=day))
         return {

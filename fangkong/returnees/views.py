@@ -427,6 +427,8 @@ class FollowUpTodayView(ScopedMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         day = parse_day(self.request.GET.get("day"), as_of_default())
         orders = followup_list(self.get_queryset(), day)
+        if self.request.GET.get("done") == "no":
+            orders = orders.filter(done=False)  # type: ignore[misc]  # the workbench's "still to do today"
         paginator = Paginator(orders, page_size_from(self.request, self.paginate_by))
         page = paginator.get_page(self.request.GET.get("page"))
         query = self.request.GET.copy()
