@@ -58,6 +58,19 @@ def _template_from(request: HttpRequest, templates: list[ReportTemplate]) -> Rep
     return templates[0] if templates else None
 
 
+def _offered(request: HttpRequest, templates: list[ReportTemplate]) -> tuple[list[ReportTemplate], ReportTemplate | None]:
+    """The templates a board or trends page offers, those that apply to the user's units first,
+    and the one it shows: ?template=, else the first that applies (``selectors.templates_for``).
+    The choice lists only the templates that apply (all of them when none does), and the one
+    asked for."""
+    ordered, applying = selectors.templates_for(request.user, templates)
+    template = _template_from(request, ordered)
+    offered = ordered[:applying] or ordered
+    if template is not None and template not in offered:
+        offered = [*offered, template]
+    return offered, template
+
+
 def _node(request: HttpRequest, template: ReportTemplate | None) -> Unit:
     """The unit whose subtree a page shows: ?unit=, else the user's topmost visible unit."""
     visible = Unit.objects.visible_to(request.user)  # type: ignore[attr-defined]
@@ -121,8 +134,8 @@ class BoardView(View):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         _require(request, "reports.view")
-        templates = list(ReportTemplate.objects.visible_to(request.user).filter(is_active=True))  # type: ignore[attr-defined]
-        template = _template_from(request, templates)
+        templates, template = _offered(
+            request, list(ReportTemplate.objects.visible_to(request.user).filter(is_active=True)))  # type: ignore[attr-defined]
         day = parse_day(request.GET.get("day"), as_of_default())
         context: dict[str, Any] = {"templates": templates, "template": template, "day": day}
         if template is None:
@@ -343,8 +356,7 @@ class TrendsView(View):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         _require(request, "reports.view")
-        templates = list(ReportTemplate.objects.visible_to(request.user))  # type: ignore[attr-defined]
-        template = _template_from(request, templates)
+        templates, template = _offered(request, list(ReportTemplate.objects.visible_to(request.user)))  # type: ignore[attr-defined]
         end = parse_day(request.GET.get("to"), as_of_default())
         start = parse_day(request.GET.get("from"), template.start_date if template else end - dt.timedelta(days=29))
         if start > end:
