@@ -20,10 +20,18 @@ from django.views.generic import TemplateView
 
 from fangkong.audit.choices import Action
 from fangkong.audit.services import audit_log
+from fangkong.core import clock
 from fangkong.core.excel import write_xlsx
 from fangkong.core.scoping import user_has_perm
 from fangkong.core.stats import as_of_default
-from fangkong.core.views import XLSX, ScopedDetailView, ScopedListView, ScopedMixin, page_size_from
+from fangkong.core.views import (
+    XLSX,
+    ScopedDetailView,
+    ScopedListView,
+    ScopedMixin,
+    page_size_from,
+    xlsx_export,
+)
 from fangkong.orgs.models import Unit
 
 from . import imports, selectors, services
@@ -326,14 +334,38 @@ class NoShowListView(ScopedMixin, TemplateView):
     model = Assignment
     template_name = "deployment/no_shows.html"
 
+    def no_shows(self) -> tuple[dt.datetime, Any]:
+        now = clock.now()
+        qs = selectors.no_shows(self.get_queryset(), now).select_related("person__unit").order_by("-starts_at", "id")
+        return now, qs
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        now = timezone.now()
-        qs = selectors.no_shows(self.get_queryset(), now).select_related("person__unit").order_by("-starts_at", "id")
+        now, qs = self.no_shows()
         page = Paginator(qs, page_size_from(self.request, 50)).get_page(self.request.GET.get("page"))
         context.update(page_obj=page, object_list=page.object_list, querystring="", now=now,
-                       grace=int(services.no_show_grace().total_seconds() // 60))
+                       grace=int(services.no_show_grace().total_seconds() // 60),
+                       can_export=user_has_perm(self.request.user, "deployment.export"))
         return context
+
+
+class NoShowExportView(NoShowListView):
+    """The no-shows, every page of them, as xlsx (audited)."""
+
+    required_perm = "deployment.export"
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        now, qs = self.no_shows()
+        headers = [_("Cadre"), _("Unit"), _("Checkpoint"), _("Shift starts"), _("Shift ends")]
+        rows = [
+            [a.person.name, a.person.unit.display_name if a.person.unit else "", a.checkpoint.name,
+             timezone.localtime(a.starts_at).strftime("%Y-%m-%d %H:%M"),
+             timezone.localtime(a.ends_at).strftime("%Y-%m-%d %H:%M")]
+            for a in qs
+        ]
+        name = _("No-shows %(day)s") % {"day": timezone.localtime(now).date().isoformat()}
+        return xlsx_export(request, headers=headers, rows=rows, sheet=str(_("No-shows")), filename=name,
+                           object_type="deployment.no_shows", what=name)
 
 
 class ImportListView(ScopedMixin, TemplateView):

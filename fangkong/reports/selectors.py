@@ -316,7 +316,7 @@ def unit_states(template: ReportTemplate, day: dt.date, under: int | None, at: d
     out = []
     for unit in units:
         row = reports.get(unit.pk)
-        report = {"pk": row[0], "received_at": row[5]} if row else None
+        report = {"pk": row[0], "received_at": row[5], "is_zero": row[2]} if row else None
         if row is not None and row[5] <= at and row[4]:
             state = "late" if not row[3] else ("zero" if row[2] else "submitted")
         elif day_over:

@@ -22,6 +22,7 @@ from django.views import View
 
 from fangkong.core.scoping import scope_unit_ids, user_has_perm
 from fangkong.core.stats import as_of_default
+from fangkong.core.views import xlsx_export
 from fangkong.orgs.models import Unit
 from fangkong.orgs.selectors import unit_ancestors, visible_roots
 
@@ -95,6 +96,17 @@ def remind_url() -> str | None:
         return None
 
 
+def moment_label(day: dt.date, at: dt.datetime) -> str:
+    """A board's moment in words: 2020年2月25日 14:05, and the end of a past day as 24:00 of that
+    day (not 00:00 of the next)."""
+    from fangkong.core.templatetags.cn_dates import chinese_date
+
+    if at >= selectors.end_of_day(day):
+        return f"{chinese_date(day)} 24:00"
+    local = timezone.localtime(at)
+    return f"{chinese_date(local.date())} {local:%H:%M}"
+
+
 def _moment_for(day: dt.date) -> dt.datetime:
     """States of today are shown as of now; past days as of their end."""
     now = timezone.now()
@@ -128,15 +140,26 @@ def _pages(number: int, count: int, size: int) -> dict[str, Any] | None:
             "previous": number - 1 if number > 1 else None, "next": number + 1 if number < pages else None}
 
 
+def _board_setup(request: HttpRequest) -> tuple[list[ReportTemplate], ReportTemplate | None, dt.date]:
+    templates, template = _offered(
+        request, list(ReportTemplate.objects.visible_to(request.user).filter(is_active=True)))  # type: ignore[attr-defined]
+    return templates, template, parse_day(request.GET.get("day"), as_of_default())
+
+
+def _labelled_states(states: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    for row in states:
+        row["label"] = STATE_LABELS[row["state"]]
+        row["badge"] = STATE_BADGES[row["state"]]
+    return states
+
+
 @method_decorator(login_required, name="dispatch")
 class BoardView(View):
     """Today's board: figures for the subtree, a row per child for drill-down, every unit's state."""
 
     def get(self, request: HttpRequest) -> HttpResponse:
         _require(request, "reports.view")
-        templates, template = _offered(
-            request, list(ReportTemplate.objects.visible_to(request.user).filter(is_active=True)))  # type: ignore[attr-defined]
-        day = parse_day(request.GET.get("day"), as_of_default())
+        templates, template, day = _board_setup(request)
         context: dict[str, Any] = {"templates": templates, "template": template, "day": day}
         if template is None:
             return render(request, "reports/board.html", context)
@@ -145,7 +168,8 @@ class BoardView(View):
         figures = selectors.figures(template, day, day, under=node.pk)
         # Both lists are paged: a coordinating body has 600 units below it, a street 750.
         upage = _page_number(request.GET.get("upage"), figures["expected"], UNITS_PAGE)
-        states = selectors.unit_states(template, day, node.pk, at, limit=UNITS_PAGE, offset=(upage - 1) * UNITS_PAGE)
+        states = _labelled_states(
+            selectors.unit_states(template, day, node.pk, at, limit=UNITS_PAGE, offset=(upage - 1) * UNITS_PAGE))
         cpage_asked = _page_number(request.GET.get("cpage"), 10**9, selectors.CHILDREN_PAGE)
         children, n_children = selectors.child_page(
             template, day, day, node, offset=(cpage_asked - 1) * selectors.CHILDREN_PAGE
@@ -155,21 +179,43 @@ class BoardView(View):
             children, n_children = selectors.child_page(
                 template, day, day, node, offset=(cpage_asked - 1) * selectors.CHILDREN_PAGE
             )
-        for row in states:
-            row["label"] = STATE_LABELS[row["state"]]
-            row["badge"] = STATE_BADGES[row["state"]]
         waiting = [row["unit"].pk for row in states if row["state"] in {"missing", "pending", "late_pending"}]
         context.update(
-            node=node, breadcrumb=unit_ancestors(node), at=at,
+            node=node, breadcrumb=unit_ancestors(node), at=at, at_label=moment_label(day, at),
             figures=figures, children=children, states=states, waiting=waiting,
             cpages=_pages(cpage_asked, n_children, selectors.CHILDREN_PAGE),
             upages=_pages(upage, figures["expected"], UNITS_PAGE),
             remind_url=remind_url() if user_has_perm(request.user, "reports.remind") else None,
             can_submit=user_has_perm(request.user, "reports.submit"),
+            can_export=user_has_perm(request.user, "reports.export"),
         )
         if request.headers.get("HX-Request") == "true":
             return render(request, "reports/_board_body.html", context)
         return render(request, "reports/board.html", context)
+
+
+@method_decorator(login_required, name="dispatch")
+class BoardExportView(View):
+    """The board's units with their state, every page of them, as xlsx (audited)."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        _require(request, "reports.export")
+        _templates, template, day = _board_setup(request)
+        if template is None:
+            raise Http404
+        node = _node(request, template)
+        at = _moment_for(day)
+        expected = selectors.figures(template, day, day, under=node.pk)["expected"]
+        states = _labelled_states(selectors.unit_states(template, day, node.pk, at, limit=max(expected, 1)))
+        headers = [_("Unit"), _("State"), _("Zero report"), _("Received at")]
+        rows = [
+            [row["unit"].display_name, str(row["label"]), bool(row["report"] and row["report"]["is_zero"]),
+             timezone.localtime(row["report"]["received_at"]).strftime("%Y-%m-%d %H:%M") if row["report"] else None]
+            for row in states
+        ]
+        name = f"{template.name} {node.display_name} {day.isoformat()}"
+        return xlsx_export(request, headers=headers, rows=rows, sheet=day.isoformat(), filename=name,
+                           object_type="reports.board", what=name)
 
 
 def _own_units(request: HttpRequest, day: dt.date) -> list[tuple[Unit, list[ReportTemplate]]]:
@@ -350,32 +396,81 @@ class UnitCalendarView(View):
         })
 
 
+def _trends(request: HttpRequest) -> dict[str, Any]:
+    """The trends of the template and subtree asked for: the page's context and the export's rows."""
+    templates, template = _offered(request, list(ReportTemplate.objects.visible_to(request.user)))  # type: ignore[attr-defined]
+    end = parse_day(request.GET.get("to"), as_of_default())
+    start = parse_day(request.GET.get("from"), template.start_date if template else end - dt.timedelta(days=29))
+    if start > end:
+        start = end
+    context: dict[str, Any] = {"templates": templates, "template": template, "start": start, "end": end}
+    if template is not None:
+        node = _node(request, template)
+        series = selectors.day_series(template, start, end, node.pk)
+        values = selectors.value_series(template, start, end, node.pk)
+        for i, row in enumerate(series):
+            row["values"] = [s["data"][i] for s in values["series"]]
+        context.update(node=node, totals=selectors.figures(template, start, end, node.pk), series=series,
+                       value_labels=[s["label"] for s in values["series"]])
+        context["chart"] = json.dumps({
+            "days": [r["day"].isoformat() for r in series],
+            "completeness": [r["completeness"] for r in series],
+            "timeliness": [r["timeliness"] for r in series],
+            "expected": [r["expected"] for r in series],
+            "missing": [r["missing"] for r in series],
+            "values": chart_values(values),
+        }, ensure_ascii=False)
+    return context
+
+
+def chart_values(values: dict[str, Any]) -> dict[str, Any]:
+    """The reported figures for the chart, each series given an axis: figures of a larger scale
+    (people checked at a checkpoint: hundreds) go on a right-hand axis of their own, so that the
+    small ones (fever cases: 0 or 1) are not flattened against the bottom of the chart."""
+    series = [dict(s) for s in values["series"]]
+    peaks = [max(s["data"], default=0) for s in series]
+    positive = [p for p in peaks if p > 0]
+    split = None
+    if positive and max(positive) >= 10 * min(positive):
+        split = (max(positive) * min(positive)) ** 0.5  # the geometric middle of the two scales
+    for s, peak in zip(series, peaks, strict=True):
+        s["axis"] = 1 if split is not None and peak > split else 0
+        if s["axis"]:
+            s["label"] = _("%(label)s (right axis)") % {"label": s["label"]}
+    return {"days": values["days"], "series": series, "axes": 2 if split is not None else 1}
+
+
 @method_decorator(login_required, name="dispatch")
 class TrendsView(View):
     """Completeness and timeliness per day, and the reported figures, for a subtree (ECharts)."""
 
     def get(self, request: HttpRequest) -> HttpResponse:
         _require(request, "reports.view")
-        templates, template = _offered(request, list(ReportTemplate.objects.visible_to(request.user)))  # type: ignore[attr-defined]
-        end = parse_day(request.GET.get("to"), as_of_default())
-        start = parse_day(request.GET.get("from"), template.start_date if template else end - dt.timedelta(days=29))
-        if start > end:
-            start = end
-        context: dict[str, Any] = {"templates": templates, "template": template, "start": start, "end": end}
-        if template is not None:
-            node = _node(request, template)
-            series = selectors.day_series(template, start, end, node.pk)
-            values = selectors.value_series(template, start, end, node.pk)
-            context.update(
-                node=node, totals=selectors.figures(template, start, end, node.pk),
-                chart=json.dumps({
-                    "days": [r["day"].isoformat() for r in series],
-                    "completeness": [r["completeness"] for r in series],
-                    "timeliness": [r["timeliness"] for r in series],
-                    "values": values,
-                }, ensure_ascii=False),
-            )
+        context = _trends(request)
+        context["can_export"] = user_has_perm(request.user, "reports.export")
         return render(request, "reports/trends.html", context)
+
+
+@method_decorator(login_required, name="dispatch")
+class TrendsExportView(View):
+    """The trends' table by day as xlsx (audited)."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        _require(request, "reports.export")
+        context = _trends(request)
+        template = context["template"]
+        if template is None:
+            raise Http404
+        headers = [_("Day"), _("Expected"), _("Submitted"), _("Zero reports"), _("On time"), _("Late"),
+                   _("Not received"), _("Completeness"), _("Timeliness"), *context["value_labels"]]
+        rows = [
+            [r["day"], r["expected"], r["submitted"], r["zero"], r["on_time"], r["late"], r["missing"],
+             r["completeness"], r["timeliness"], *r["values"]]
+            for r in context["series"]
+        ]
+        name = f"{template.name} {context['node'].display_name} {context['start'].isoformat()}_{context['end'].isoformat()}"
+        return xlsx_export(request, headers=headers, rows=rows, sheet=str(_("Trends")), filename=name,
+                           object_type="reports.trends", what=name)
 
 
 @method_decorator(login_required, name="dispatch")
