@@ -78,14 +78,39 @@ def _node(request: HttpRequest, template: ReportTemplate | None) -> Unit:
     if request.GET.get("unit"):
         return get_object_or_404(visible, pk=request.GET["unit"])
     if template is not None and template.root_id and visible.filter(pk=template.root_id).exists():
-        return template.root  # type: ignore[return-value]
+        return _narrowed(template.root, template)  # type: ignore[arg-type]
     roots = visible_roots(request.user)  # type: ignore[arg-type]
-    if roots:
-        return roots[0]
-    root = visible.filter(parent__isnull=True).order_by("code").first()
+    root = roots[0] if roots else visible.filter(parent__isnull=True).order_by("code").first()
     if root is None:
         raise Http404
-    return root
+    return _narrowed(root, template) if template is not None else root
+
+
+def _children_are_the_units(node: Unit, template: ReportTemplate) -> bool:
+    """Whether the units that send the report under ``node`` are exactly its children."""
+    from fangkong.orgs.models import UnitLink
+
+    kinds = template.unit_kinds
+    return not (
+        UnitLink.objects.filter(ancestor=node, depth__gte=2, descendant__kind__in=kinds).exists()
+        or node.children.exclude(kind__in=kinds).filter(descendant_links__descendant__kind__in=kinds).exists()
+    )
+
+
+def _narrowed(node: Unit, template: ReportTemplate) -> Unit:
+    """Down from ``node`` while a single child holds every unit that sends the report: the office
+    opens the departments' board on the working committee, not on the city with one row."""
+    for _level in range(8):
+        if node.kind in template.unit_kinds:
+            return node
+        children = list(
+            Unit.objects.filter(parent=node, descendant_links__descendant__kind__in=template.unit_kinds)
+            .distinct().order_by("code")[:2]
+        )
+        if len(children) != 1:
+            return node
+        node = children[0]
+    return node
 
 
 def remind_url() -> str | None:
@@ -179,6 +204,9 @@ class BoardView(View):
             children, n_children = selectors.child_page(
                 template, day, day, node, offset=(cpage_asked - 1) * selectors.CHILDREN_PAGE
             )
+        if children and _children_are_the_units(node, template):
+            # Every child reports itself: the units list below says it all; no drill-down twice over.
+            children, n_children = [], 0
         waiting = [row["unit"].pk for row in states if row["state"] in {"missing", "pending", "late_pending"}]
         context.update(
             node=node, breadcrumb=unit_ancestors(node), at=at, at_label=moment_label(day, at),

@@ -68,3 +68,36 @@ def test_a_user_whose_units_report_nothing_gets_the_organs_line_first(city, defa
     secretary = f.user("branch_secretary", city.branch_a)
     ordered, applying = templates_for(secretary, list(ReportTemplate.objects.all()))
     assert applying == 0 and ordered[0].code == "organs-daily"
+
+
+def test_the_office_opens_on_the_working_committee_without_a_second_list(city, defaults, as_user):
+    office = f.user("committee_office", city.root)
+    body = as_user(office).get(reverse("reports:board"), {"day": "2020-02-25"}).content.decode()
+    # The city has one child holding departments: the board opens a level down, on the committee,
+    # where the departments (and the coordinating body above the industry units) are listed.
+    assert f'name="unit" value="{city.committee.pk}"' in body
+    community = ReportTemplate.objects.get(code="community-daily")
+    street = as_user(f.user("community_staff", city.street))
+    body = street.get(reverse("reports:board"), {"template": community.pk, "day": "2020-02-25"}).content.decode()
+    # The street's children are the communities that report: one list of them, no drill-down twice over.
+    assert 'id="drill-down"' not in body and 'id="unit-states"' in body and "红旗社区" in body
+    body = as_user(office).get(reverse("reports:board"), {"template": community.pk, "day": "2020-02-25",
+                                                         "unit": city.root.pk}).content.decode()
+    assert 'id="drill-down"' in body
+
+
+def test_figures_of_another_scale_get_their_own_axis():
+    from fangkong.reports.views import chart_values
+
+    values = {"days": ["2020-02-01", "2020-02-02"], "series": [
+        {"key": "fever", "label": "发热人数", "data": [0, 2]},
+        {"key": "checked", "label": "今日登记人员", "data": [300, 420]},
+        {"key": "duty", "label": "今日在岗人数", "data": [6, 7]},
+    ]}
+    out = chart_values(values)
+    assert out["axes"] == 2
+    assert [s["axis"] for s in out["series"]] == [0, 1, 0]
+    assert "右轴" in out["series"][1]["label"] or "right axis" in out["series"][1]["label"]
+    same = chart_values({"days": [], "series": [{"key": "a", "label": "a", "data": [3]},
+                                                {"key": "b", "label": "b", "data": [9]}]})
+    assert same["axes"] == 1 and [s["axis"] for s in same["series"]] == [0, 0]

@@ -9,7 +9,7 @@
   function tooltip(extra) { return Object.assign({}, TOOLTIP, extra || {}); }
   // Legends sit above the plot, and the grid starts below them (containLabel keeps the axis
   // labels inside): a legend never covers an axis. Figures of another scale get their own axis.
-  var GRID = { left: 8, right: 8, top: 56, bottom: 8, containLabel: true };
+  var GRID = { left: 24, right: 24, top: 56, bottom: 8, containLabel: true };
   var rate = document.getElementById("rate-chart");
   if (rate) {
     var d = JSON.parse(rate.dataset.chart);
@@ -20,8 +20,8 @@
       legend: { top: 0, type: "scroll" }, grid: GRID,
       xAxis: { type: "category", data: d.days },
       yAxis: [
-        { type: "value", name: ds.labelRate, min: 0, max: 1, axisLabel: { formatter: percent } },
-        { type: "value", name: ds.labelUnits, minInterval: 1, splitLine: { show: false } }
+        { type: "value", min: 0, max: 1, axisLabel: { formatter: percent } },
+        { type: "value", name: ds.labelUnits, nameTextStyle: { align: "right" }, minInterval: 1, splitLine: { show: false } }
       ],
       series: [
         { name: ds.labelCompleteness, type: "line", data: d.completeness, tooltip: { valueFormatter: percent } },
