@@ -399,8 +399,10 @@ def template_distances(user: Any, templates: list[ReportTemplate]) -> dict[int, 
     from fangkong.accounts.models import UserScope
     from fangkong.orgs.models import UnitLink
 
-    roots = list(UserScope.objects.filter(user_id=getattr(user, "pk", None)).values_list("unit_id", flat=True))
     out: dict[int, int] = {}
+    if getattr(user, "pk", None) is None:
+        return out
+    roots = list(UserScope.objects.filter(user_id=user.pk).values_list("unit_id", flat=True))
     if not roots:
         return out
     for template in templates:

@@ -458,7 +458,7 @@ class FollowUpExportView(FollowUpTodayView):
             row = followup_row(order, day)
             rows.append([
                 order.returnee.name, order.returnee.masked_phone, _("done") if row["done"] else _("due"),
-                order.temperature, row["overdue"] or 0,
+                order.temperature, row["overdue"] or 0,  # type: ignore[attr-defined]
                 order.returnee.community.name if order.returnee.community else "",
                 order.start_date, order.last_day(),
             ])
