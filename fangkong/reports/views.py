@@ -402,7 +402,11 @@ class UnitCalendarView(View):
                      if unit.kind in t.unit_kinds]
         template = _template_from(request, templates)
         end = parse_day(request.GET.get("to"), as_of_default())
-        start = parse_day(request.GET.get("from"), end - dt.timedelta(days=59))
+        # Sixty days, but none before the report began: empty weeks only push the days off the screen.
+        earliest = end - dt.timedelta(days=59)
+        if template is not None and template.start_date > earliest:
+            earliest = min(template.start_date, end)
+        start = parse_day(request.GET.get("from"), earliest)
         days: list[dict[str, Any]] = []
         if template is not None:
             reports = {r.day: r for r in Report.objects.filter(template=template, unit=unit, day__gte=start,

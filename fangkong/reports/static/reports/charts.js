@@ -48,7 +48,7 @@
       visualMap: { show: false, type: "piecewise", pieces: [
         { value: 0, color: "#fda29b" }, { value: 1, color: "#fedf89" }, { value: 2, color: "#d1fadf" }, { value: 3, color: "#32d583" }
       ] },
-      calendar: { range: c.range, cellSize: ["auto", 16], left: 30, right: 10, dayLabel: { nameMap: "ZH" }, monthLabel: { nameMap: "ZH" }, yearLabel: { show: false } },
+      calendar: { range: c.range, cellSize: ["auto", 16], top: 28, left: 30, right: 10, dayLabel: { nameMap: "ZH" }, monthLabel: { nameMap: "ZH" }, yearLabel: { show: false } },
       series: [{ type: "heatmap", coordinateSystem: "calendar", data: c.data }]
     });
   }
