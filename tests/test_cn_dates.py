@@ -25,3 +25,11 @@ def test_every_template_may_use_them_without_load():
     out = Template("{{ a|cn_date }} {{ a|cn_range:b }}").render(Context({"a": dt.date(2020, 2, 1),
                                                                           "b": dt.date(2020, 2, 29)}))
     assert out == "2020年2月1日 2020年2月1日–2月29日"
+
+
+def test_another_language_reads_iso():
+    from django.utils import translation
+
+    with translation.override("en"):
+        assert cn_date(dt.date(2020, 2, 1)) == "2020-02-01"
+        assert cn_range(dt.date(2020, 2, 1), dt.date(2020, 2, 29)) == "2020-02-01 – 2020-02-29"

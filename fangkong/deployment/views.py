@@ -24,6 +24,7 @@ from fangkong.core import clock
 from fangkong.core.excel import write_xlsx
 from fangkong.core.scoping import user_has_perm
 from fangkong.core.stats import as_of_default
+from fangkong.core.templatetags.cn_dates import chinese_date
 from fangkong.core.views import (
     XLSX,
     ScopedDetailView,
@@ -110,7 +111,7 @@ class ReportExportView(ScopedMixin, View):
         day = _day(request)
         figures = selectors.deployment_figures(self.get_queryset(), day)
         headers = [_("Grouping"), _("Name"), _("Cadres seconded"), _("Team leaders")]
-        content, count = write_xlsx(headers, report_rows(figures), sheet=f"截至{day:%m月%d日}")
+        content, count = write_xlsx(headers, report_rows(figures), sheet=f"截至{chinese_date(day)}")
         audit_log(actor=request.user, action=Action.EXPORT, object_type="deployment.report",  # type: ignore[arg-type]
                   detail=f"{REPORT_TITLE} as_of={day.isoformat()} rows={count}")
         response = HttpResponse(content, content_type=XLSX)

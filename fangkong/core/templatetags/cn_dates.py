@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django import template
-from django.utils import timezone
+from django.utils import timezone, translation
 
 register = template.Library()
 
@@ -28,6 +28,9 @@ def _as_date(value: object) -> dt.date | None:
 
 
 def chinese_date(day: dt.date, *, year: bool = True) -> str:
+    """2020年2月1日 (2月1日 without the year); in another language than Chinese, ISO."""
+    if not (translation.get_language() or "zh").startswith("zh"):
+        return day.isoformat()
     text = f"{day.month}月{day.day}日"
     return f"{day.year}年{text}" if year else text
 
@@ -47,4 +50,6 @@ def cn_range(start: object, end: object) -> str:
         return chinese_date(first or last) if (first or last) else ""  # type: ignore[arg-type]
     if first == last:
         return chinese_date(first)
+    if not (translation.get_language() or "zh").startswith("zh"):
+        return f"{first.isoformat()} – {last.isoformat()}"
     return f"{chinese_date(first)}–{chinese_date(last, year=last.year != first.year)}"
