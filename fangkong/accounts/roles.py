@@ -57,7 +57,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "deployment.change": frozenset({R.COMMITTEE_OFFICE, R.UNIT_LIAISON}),
     "deployment.roster": frozenset({R.COMMITTEE_OFFICE, R.COMMUNITY_STAFF, R.CHECKPOINT_STAFF}),
     "deployment.checkin": frozenset({R.COMMITTEE_OFFICE, R.COMMUNITY_STAFF, R.CHECKPOINT_STAFF}),
-    "deployment.export": frozenset({R.COMMITTEE_OFFICE, R.INSPECTION_GROUP, R.DISCIPLINE_OFFICE}),
+    # the report sent up, and the no-shows a street or community commands
+    "deployment.export": frozenset({R.COMMITTEE_OFFICE, R.COMMUNITY_STAFF, R.INSPECTION_GROUP, R.DISCIPLINE_OFFICE}),
     # staff and vehicle passes: the office issues and revokes, checkpoints verify
     "passes.view": frozenset(_DOMAIN - {R.CHECKPOINT_STAFF}),
     "passes.change": frozenset({R.COMMITTEE_OFFICE}),
@@ -68,6 +69,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "reports.change": frozenset({R.COMMITTEE_OFFICE}),
     "reports.review": frozenset({R.COMMITTEE_OFFICE}),
     "reports.correct": frozenset({R.COMMITTEE_OFFICE}),
+    # the board and trends as xlsx: every role that reads them for units below it
+    "reports.export": frozenset(_DOMAIN - {R.CHECKPOINT_STAFF}),
     "reports.remind": frozenset({R.COMMITTEE_OFFICE, R.BRANCH_SECRETARY, R.COMMUNITY_STAFF}),
     # notifications: channels per unit, the failed-delivery page
     "notify.view": frozenset(_DOMAIN - {R.CHECKPOINT_STAFF}),

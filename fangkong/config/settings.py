@@ -121,6 +121,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "fangkong.core.context_processors.navigation",
             ],
+            "builtins": ["fangkong.core.templatetags.cn_dates"],
         },
     },
 ]
@@ -340,3 +341,6 @@ LOGGING = {
     },
     "root": {"handlers": ["errors", "console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# Every list's filters: an empty choice means "all of them" and says so (not "---------").
+FILTERS_EMPTY_CHOICE_LABEL = _("All")

@@ -7,6 +7,7 @@ import django_filters
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from fangkong.core.filters import AllBooleanFilter
 from fangkong.people.selectors import may_match_numbers, search_q
 
 from .choices import SecondmentRole
@@ -18,7 +19,7 @@ class SecondmentFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="filter_q", max_length=50)
     department = django_filters.NumberFilter(label=_("Sending department"), field_name="department_id")
     place = django_filters.NumberFilter(label=_("Placed at (with units below)"), method="filter_place")
-    placed = django_filters.BooleanFilter(label=_("Placed"), field_name="unit", lookup_expr="isnull", exclude=True)
+    placed = AllBooleanFilter(label=_("Placed"), field_name="unit", lookup_expr="isnull", exclude=True)
     role = django_filters.ChoiceFilter(label=_("Role"), choices=SecondmentRole.choices)
     on = django_filters.DateFilter(label=_("Seconded on"), method="filter_on")
 
@@ -45,7 +46,7 @@ class SecondmentFilterSet(django_filters.FilterSet):
 class ShiftFilterSet(django_filters.FilterSet):
     checkpoint = django_filters.NumberFilter(label=_("Checkpoint (or a unit above it)"), method="filter_checkpoint")
     day = django_filters.DateFilter(label=_("Day"), method="filter_day")
-    gaps = django_filters.BooleanFilter(label=_("Only shifts short of staff"), method="filter_gaps")
+    gaps = AllBooleanFilter(label=_("Only shifts short of staff"), method="filter_gaps")
 
     class Meta:
         model = Shift

@@ -5,6 +5,7 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from fangkong.core.forms import ModelPicker
 from fangkong.orgs.models import Unit
 from fangkong.people.models import Person
 
@@ -14,12 +15,12 @@ from .services import PLACEMENT_KINDS, SENDING_KINDS
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class UnitChoiceField(forms.ModelChoiceField):
+class UnitChoiceField(ModelPicker):
     def label_from_instance(self, obj: Any) -> str:
         return str(obj.name)
 
 
-class PersonChoiceField(forms.ModelChoiceField):
+class PersonChoiceField(ModelPicker):
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.name}（{obj.unit.display_name}）" if hasattr(obj, "unit") else str(obj.name)
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("places/<int:pk>/", views.PlaceView.as_view(), name="place"),
     path("rosters/", views.ShiftListView.as_view(), name="shift_list"),
     path("rosters/no-shows/", views.NoShowListView.as_view(), name="no_shows"),
+    path("rosters/no-shows/export/", views.NoShowExportView.as_view(), name="no_show_export"),
     path("rosters/<int:pk>/", views.ShiftDetailView.as_view(), name="shift_detail"),
     path("imports/", views.ImportListView.as_view(), name="import_list"),
     path("imports/template/", views.TemplateDownloadView.as_view(), name="template_download"),

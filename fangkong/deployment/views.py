@@ -25,7 +25,15 @@ from fangkong.core import clock
 from fangkong.core.excel import write_xlsx
 from fangkong.core.scoping import user_has_perm
 from fangkong.core.stats import as_of_default
-from fangkong.core.views import XLSX, ScopedDetailView, ScopedListView, ScopedMixin, page_size_from
+from fangkong.core.templatetags.cn_dates import chinese_date
+from fangkong.core.views import (
+    XLSX,
+    ScopedDetailView,
+    ScopedListView,
+    ScopedMixin,
+    page_size_from,
+    xlsx_export,
+)
 from fangkong.orgs.models import Unit
 from fangkong.returnees.selectors import end_of_day
 
@@ -105,7 +113,7 @@ class ReportExportView(ScopedMixin, View):
         day = _day(request)
         figures = selectors.deployment_figures(self.get_queryset(), day)
         headers = [_("Grouping"), _("Name"), _("Cadres seconded"), _("Team leaders")]
-        content, count = write_xlsx(headers, report_rows(figures), sheet=f"截至{day:%m月%d日}")
+        content, count = write_xlsx(headers, report_rows(figures), sheet=f"截至{chinese_date(day)}")
         audit_log(actor=request.user, action=Action.EXPORT, object_type="deployment.report",  # type: ignore[arg-type]
                   detail=f"{REPORT_TITLE} as_of={day.isoformat()} rows={count}")
         response = HttpResponse(content, content_type=XLSX)
@@ -329,19 +337,47 @@ class NoShowListView(ScopedMixin, TemplateView):
     model = Assignment
     template_name = "deployment/no_shows.html"
 
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
+    def day(self) -> dt.date | None:
+        return parse_date(self.request.GET.get("day") or "")
+
+    def no_shows(self) -> tuple[dt.datetime, Any]:
         now = clock.now()
         qs = selectors.no_shows(self.get_queryset(), now).select_related("person__unit").order_by("-starts_at", "id")
-        day = parse_date(self.request.GET.get("day") or "")
+        day = self.day()
         if day is not None:
             # One day's no-shows (the workbench's count for today).
             qs = qs.filter(starts_at__gte=end_of_day(day - dt.timedelta(days=1)), starts_at__lt=end_of_day(day))
+        return now, qs
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        now, qs = self.no_shows()
+        day = self.day()
         page = Paginator(qs, page_size_from(self.request, 50)).get_page(self.request.GET.get("page"))
         context.update(page_obj=page, object_list=page.object_list, now=now, day=day,
                        querystring=f"day={day.isoformat()}" if day else "",
-                       grace=int(services.no_show_grace().total_seconds() // 60))
+                       grace=int(services.no_show_grace().total_seconds() // 60),
+                       can_export=user_has_perm(self.request.user, "deployment.export"))
         return context
+
+
+class NoShowExportView(NoShowListView):
+    """The no-shows, every page of them, as xlsx (audited)."""
+
+    required_perm = "deployment.export"
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        now, qs = self.no_shows()
+        headers = [_("Cadre"), _("Unit"), _("Checkpoint"), _("Shift starts"), _("Shift ends")]
+        rows = [
+            [a.person.name, a.person.unit.display_name if a.person.unit else "", a.checkpoint.name,
+             timezone.localtime(a.starts_at).strftime("%Y-%m-%d %H:%M"),
+             timezone.localtime(a.ends_at).strftime("%Y-%m-%d %H:%M")]
+            for a in qs
+        ]
+        name = _("No-shows %(day)s") % {"day": timezone.localtime(now).date().isoformat()}
+        return xlsx_export(request, headers=headers, rows=rows, sheet=str(_("No-shows")), filename=name,
+                           object_type="deployment.no_shows", what=name)
 
 
 class ImportListView(ScopedMixin, TemplateView):

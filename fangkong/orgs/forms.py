@@ -3,6 +3,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from fangkong.core.forms import ModelPicker
+
 from .choices import UnitKind
 from .models import Unit
 
@@ -14,7 +16,7 @@ class UnitForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=300)
     short_name = forms.CharField(label=_("Short name"), max_length=100, required=False)
     kind = forms.ChoiceField(label=_("Kind"), choices=UnitKind.choices)
-    parent = forms.ModelChoiceField(label=_("Parent unit"), queryset=Unit.objects.none(), required=False)
+    parent = ModelPicker(label=_("Parent unit"), queryset=Unit.objects.none(), required=False)
     opened_on = forms.DateField(label=_("Opened on"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     closed_on = forms.DateField(label=_("Closed on"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     contact_phone = forms.CharField(label=_("Contact phone"), max_length=100, required=False)

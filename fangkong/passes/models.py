@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fangkong.core.scoping import ScopedQuerySet
 
@@ -147,7 +148,7 @@ class PassCheck(models.Model):
     confirmed = models.BooleanField(_("confirmed by the officer"), default=False)
     checked_at = models.DateTimeField(_("checked at"), db_index=True)
     checked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("checked by"), null=True, blank=True,
+        settings.AUTH_USER_MODEL, verbose_name=pgettext_lazy("pass check", "checked by"), null=True, blank=True,
         on_delete=models.SET_NULL, related_name="+", db_constraint=False,
         db_index=False,  # looked up only with client_id (the partial unique index below)
     )

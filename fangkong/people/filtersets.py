@@ -6,6 +6,8 @@ import django_filters
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from fangkong.core.filters import AllBooleanFilter
+
 from .choices import Position
 from .models import Person
 from .selectors import may_match_numbers, order_people, search_q
@@ -15,8 +17,8 @@ class PersonFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="filter_q", max_length=50)
     unit = django_filters.NumberFilter(label=_("Unit (with units below)"), method="filter_unit")
     position = django_filters.ChoiceFilter(label=_("Position"), choices=Position.choices)
-    is_cadre = django_filters.BooleanFilter(label=_("Cadre"))
-    is_party_member = django_filters.BooleanFilter(label=_("Party member"))
+    is_cadre = AllBooleanFilter(label=_("Cadre"))
+    is_party_member = AllBooleanFilter(label=_("Party member"))
     ordering = django_filters.CharFilter(label=_("Ordering"), method="filter_ordering", max_length=20)
 
     class Meta:

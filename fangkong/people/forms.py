@@ -3,13 +3,14 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from fangkong.core.forms import ModelPicker
 from fangkong.orgs.choices import UnitKind
 from fangkong.orgs.models import Unit
 
 from .choices import Position
 
 
-class UnitChoiceField(forms.ModelChoiceField):
+class UnitChoiceField(ModelPicker):
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.code} {obj.name}"
 

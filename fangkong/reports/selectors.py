@@ -322,7 +322,7 @@ def unit_states(template: ReportTemplate, day: dt.date, under: int | None, at: d
     out = []
     for unit in units:
         row = reports.get(unit.pk)
-        report = {"pk": row[0], "received_at": row[5]} if row else None
+        report = {"pk": row[0], "received_at": row[5], "is_zero": row[2]} if row else None
         if row is not None and row[5] <= at and row[4]:
             state = "late" if not row[3] else ("zero" if row[2] else "submitted")
         elif day_over:
@@ -384,3 +384,52 @@ def value_series(template: ReportTemplate, start: dt.date, end: dt.date, under: 
             for i, (key, label) in enumerate(keys)
         ],
     }
+
+
+
+# The order in which lines come first when several templates apply equally: the working
+# committee's own line (the organ departments) leads.
+LINE_ORDER = ("organs", "industry", "community", "checkpoint", "other")
+
+
+def template_distances(user: Any, templates: list[ReportTemplate]) -> dict[int, int]:
+    """For each template that applies to the user's units, how far below the user's scope units
+    its nearest reporting unit lies (one query per template).
+
+    A template applies when a unit of one of its reporting kinds (under its root) lies in the
+    user's scope: a community's own template is at 0, its checkpoints' at 1, the departments
+    under the whole city at 2.
+    """
+    from django.db.models import Min
+
+    from fangkong.accounts.models import UserScope
+    from fangkong.orgs.models import UnitLink
+
+    out: dict[int, int] = {}
+    if getattr(user, "pk", None) is None:
+        return out
+    roots = list(UserScope.objects.filter(user_id=user.pk).values_list("unit_id", flat=True))
+    if not roots:
+        return out
+    for template in templates:
+        links = UnitLink.objects.filter(ancestor_id__in=roots, descendant__kind__in=template.unit_kinds)
+        if template.root_id is not None:
+            links = links.filter(descendant_id__in=subtree_query(template.root_id))
+        nearest = links.aggregate(d=Min("depth"))["d"]
+        if nearest is not None:
+            out[template.pk] = nearest
+    return out
+
+
+def templates_for(user: Any, templates: list[ReportTemplate]) -> tuple[list[ReportTemplate], int]:
+    """The templates in the order a user's board and trends offer them, and how many of the first
+    apply to the user's units: those that apply come first, nearest first; ties (the office's
+    whole tree, where departments and communities both sit two levels down) go by line, the organ
+    departments first; the templates that do not apply follow in the same line order."""
+    distances = template_distances(user, templates)
+
+    def key(template: ReportTemplate) -> tuple[bool, int, int, str]:
+        rank = LINE_ORDER.index(template.line) if template.line in LINE_ORDER else len(LINE_ORDER)
+        return template.pk not in distances, distances.get(template.pk, 0), rank, template.code
+
+    return sorted(templates, key=key), len(distances)

@@ -24,6 +24,7 @@ from django.views import View
 from fangkong.core import clock
 from fangkong.core.scoping import scope_unit_ids, user_has_perm
 from fangkong.core.stats import as_of_default
+from fangkong.core.views import xlsx_export
 from fangkong.orgs.models import Unit
 from fangkong.orgs.selectors import unit_ancestors, visible_roots
 
@@ -60,20 +61,58 @@ def _template_from(request: HttpRequest, templates: list[ReportTemplate]) -> Rep
     return templates[0] if templates else None
 
 
+def _offered(request: HttpRequest, templates: list[ReportTemplate]) -> tuple[list[ReportTemplate], ReportTemplate | None]:
+    """The templates a board or trends page offers, those that apply to the user's units first,
+    and the one it shows: ?template=, else the first that applies (``selectors.templates_for``).
+    The choice lists only the templates that apply (all of them when none does), and the one
+    asked for."""
+    ordered, applying = selectors.templates_for(request.user, templates)
+    template = _template_from(request, ordered)
+    offered = ordered[:applying] or ordered
+    if template is not None and template not in offered:
+        offered = [*offered, template]
+    return offered, template
+
+
 def _node(request: HttpRequest, template: ReportTemplate | None) -> Unit:
     """The unit whose subtree a page shows: ?unit=, else the user's topmost visible unit."""
     visible = Unit.objects.visible_to(request.user)  # type: ignore[attr-defined]
     if request.GET.get("unit"):
         return get_object_or_404(visible, pk=request.GET["unit"])
     if template is not None and template.root_id and visible.filter(pk=template.root_id).exists():
-        return template.root  # type: ignore[return-value]
+        return _narrowed(template.root, template)  # type: ignore[arg-type]
     roots = visible_roots(request.user)  # type: ignore[arg-type]
-    if roots:
-        return roots[0]
-    root = visible.filter(parent__isnull=True).order_by("code").first()
+    root = roots[0] if roots else visible.filter(parent__isnull=True).order_by("code").first()
     if root is None:
         raise Http404
-    return root
+    return _narrowed(root, template) if template is not None else root
+
+
+def _children_are_the_units(node: Unit, template: ReportTemplate) -> bool:
+    """Whether the units that send the report under ``node`` are exactly its children."""
+    from fangkong.orgs.models import UnitLink
+
+    kinds = template.unit_kinds
+    return not (
+        UnitLink.objects.filter(ancestor=node, depth__gte=2, descendant__kind__in=kinds).exists()
+        or node.children.exclude(kind__in=kinds).filter(descendant_links__descendant__kind__in=kinds).exists()
+    )
+
+
+def _narrowed(node: Unit, template: ReportTemplate) -> Unit:
+    """Down from ``node`` while a single child holds every unit that sends the report: the office
+    opens the departments' board on the working committee, not on the city with one row."""
+    for _level in range(8):
+        if node.kind in template.unit_kinds:
+            return node
+        children = list(
+            Unit.objects.filter(parent=node, descendant_links__descendant__kind__in=template.unit_kinds)
+            .distinct().order_by("code")[:2]
+        )
+        if len(children) != 1:
+            return node
+        node = children[0]
+    return node
 
 
 def remind_url() -> str | None:
@@ -82,6 +121,17 @@ def remind_url() -> str | None:
         return reverse("notify:remind_units")
     except NoReverseMatch:
         return None
+
+
+def moment_label(day: dt.date, at: dt.datetime) -> str:
+    """A board's moment in words: 2020年2月25日 14:05, and the end of a past day as 24:00 of that
+    day (not 00:00 of the next)."""
+    from fangkong.core.templatetags.cn_dates import chinese_date
+
+    if at >= selectors.end_of_day(day):
+        return f"{chinese_date(day)} 24:00"
+    local = timezone.localtime(at)
+    return f"{chinese_date(local.date())} {local:%H:%M}"
 
 
 def _moment_for(day: dt.date) -> dt.datetime:
@@ -117,15 +167,26 @@ def _pages(number: int, count: int, size: int) -> dict[str, Any] | None:
             "previous": number - 1 if number > 1 else None, "next": number + 1 if number < pages else None}
 
 
+def _board_setup(request: HttpRequest) -> tuple[list[ReportTemplate], ReportTemplate | None, dt.date]:
+    templates, template = _offered(
+        request, list(ReportTemplate.objects.visible_to(request.user).filter(is_active=True)))  # type: ignore[attr-defined]
+    return templates, template, parse_day(request.GET.get("day"), as_of_default())
+
+
+def _labelled_states(states: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    for row in states:
+        row["label"] = STATE_LABELS[row["state"]]
+        row["badge"] = STATE_BADGES[row["state"]]
+    return states
+
+
 @method_decorator(login_required, name="dispatch")
 class BoardView(View):
     """Today's board: figures for the subtree, a row per child for drill-down, every unit's state."""
 
     def get(self, request: HttpRequest) -> HttpResponse:
         _require(request, "reports.view")
-        templates = list(ReportTemplate.objects.visible_to(request.user).filter(is_active=True))  # type: ignore[attr-defined]
-        template = _template_from(request, templates)
-        day = parse_day(request.GET.get("day"), as_of_default())
+        templates, template, day = _board_setup(request)
         context: dict[str, Any] = {"templates": templates, "template": template, "day": day}
         if template is None:
             return render(request, "reports/board.html", context)
@@ -137,8 +198,9 @@ class BoardView(View):
         listed = selectors.waiting_units(template, day, node.pk, at).count() if waiting_only else figures["expected"]
         # Both lists are paged: a coordinating body has 600 units below it, a street 750.
         upage = _page_number(request.GET.get("upage"), listed, UNITS_PAGE)
-        states = selectors.unit_states(template, day, node.pk, at, limit=UNITS_PAGE, offset=(upage - 1) * UNITS_PAGE,
-                                       waiting_only=waiting_only)
+        states = _labelled_states(
+            selectors.unit_states(template, day, node.pk, at, limit=UNITS_PAGE, offset=(upage - 1) * UNITS_PAGE,
+                                  waiting_only=waiting_only))
         cpage_asked = _page_number(request.GET.get("cpage"), 10**9, selectors.CHILDREN_PAGE)
         children, n_children = selectors.child_page(
             template, day, day, node, offset=(cpage_asked - 1) * selectors.CHILDREN_PAGE
@@ -148,21 +210,46 @@ class BoardView(View):
             children, n_children = selectors.child_page(
                 template, day, day, node, offset=(cpage_asked - 1) * selectors.CHILDREN_PAGE
             )
-        for row in states:
-            row["label"] = STATE_LABELS[row["state"]]
-            row["badge"] = STATE_BADGES[row["state"]]
+        if children and _children_are_the_units(node, template):
+            # Every child reports itself: the units list below says it all; no drill-down twice over.
+            children, n_children = [], 0
         waiting = [row["unit"].pk for row in states if row["state"] in {"missing", "pending", "late_pending"}]
         context.update(
-            node=node, breadcrumb=unit_ancestors(node), at=at,
+            node=node, breadcrumb=unit_ancestors(node), at=at, at_label=moment_label(day, at),
             figures=figures, children=children, states=states, waiting=waiting,
             cpages=_pages(cpage_asked, n_children, selectors.CHILDREN_PAGE),
             upages=_pages(upage, listed, UNITS_PAGE), waiting_only=waiting_only, listed=listed,
             remind_url=remind_url() if user_has_perm(request.user, "reports.remind") else None,
             can_submit=user_has_perm(request.user, "reports.submit"),
+            can_export=user_has_perm(request.user, "reports.export"),
         )
         if request.headers.get("HX-Request") == "true":
             return render(request, "reports/_board_body.html", context)
         return render(request, "reports/board.html", context)
+
+
+@method_decorator(login_required, name="dispatch")
+class BoardExportView(View):
+    """The board's units with their state, every page of them, as xlsx (audited)."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        _require(request, "reports.export")
+        _templates, template, day = _board_setup(request)
+        if template is None:
+            raise Http404
+        node = _node(request, template)
+        at = _moment_for(day)
+        expected = selectors.figures(template, day, day, under=node.pk)["expected"]
+        states = _labelled_states(selectors.unit_states(template, day, node.pk, at, limit=max(expected, 1)))
+        headers = [_("Unit"), _("State"), _("Zero report"), _("Received at")]
+        rows = [
+            [row["unit"].display_name, str(row["label"]), bool(row["report"] and row["report"]["is_zero"]),
+             timezone.localtime(row["report"]["received_at"]).strftime("%Y-%m-%d %H:%M") if row["report"] else None]
+            for row in states
+        ]
+        name = f"{template.name} {node.display_name} {day.isoformat()}"
+        return xlsx_export(request, headers=headers, rows=rows, sheet=day.isoformat(), filename=name,
+                           object_type="reports.board", what=name)
 
 
 def _own_units(request: HttpRequest, day: dt.date) -> list[tuple[Unit, list[ReportTemplate]]]:
@@ -325,7 +412,11 @@ class UnitCalendarView(View):
                      if unit.kind in t.unit_kinds]
         template = _template_from(request, templates)
         end = parse_day(request.GET.get("to"), as_of_default())
-        start = parse_day(request.GET.get("from"), end - dt.timedelta(days=59))
+        # Sixty days, but none before the report began: empty weeks only push the days off the screen.
+        earliest = end - dt.timedelta(days=59)
+        if template is not None and template.start_date > earliest:
+            earliest = min(template.start_date, end)
+        start = parse_day(request.GET.get("from"), earliest)
         days: list[dict[str, Any]] = []
         if template is not None:
             reports = {r.day: r for r in Report.objects.filter(template=template, unit=unit, day__gte=start,
@@ -347,33 +438,81 @@ class UnitCalendarView(View):
         })
 
 
+def _trends(request: HttpRequest) -> dict[str, Any]:
+    """The trends of the template and subtree asked for: the page's context and the export's rows."""
+    templates, template = _offered(request, list(ReportTemplate.objects.visible_to(request.user)))  # type: ignore[attr-defined]
+    end = parse_day(request.GET.get("to"), as_of_default())
+    start = parse_day(request.GET.get("from"), template.start_date if template else end - dt.timedelta(days=29))
+    if start > end:
+        start = end
+    context: dict[str, Any] = {"templates": templates, "template": template, "start": start, "end": end}
+    if template is not None:
+        node = _node(request, template)
+        series = selectors.day_series(template, start, end, node.pk)
+        values = selectors.value_series(template, start, end, node.pk)
+        for i, row in enumerate(series):
+            row["values"] = [s["data"][i] for s in values["series"]]
+        context.update(node=node, totals=selectors.figures(template, start, end, node.pk), series=series,
+                       value_labels=[s["label"] for s in values["series"]])
+        context["chart"] = json.dumps({
+            "days": [r["day"].isoformat() for r in series],
+            "completeness": [r["completeness"] for r in series],
+            "timeliness": [r["timeliness"] for r in series],
+            "expected": [r["expected"] for r in series],
+            "missing": [r["missing"] for r in series],
+            "values": chart_values(values),
+        }, ensure_ascii=False)
+    return context
+
+
+def chart_values(values: dict[str, Any]) -> dict[str, Any]:
+    """The reported figures for the chart, each series given an axis: figures of a larger scale
+    (people checked at a checkpoint: hundreds) go on a right-hand axis of their own, so that the
+    small ones (fever cases: 0 or 1) are not flattened against the bottom of the chart."""
+    series = [dict(s) for s in values["series"]]
+    peaks = [max(s["data"], default=0) for s in series]
+    positive = [p for p in peaks if p > 0]
+    split = None
+    if positive and max(positive) >= 10 * min(positive):
+        split = (max(positive) * min(positive)) ** 0.5  # the geometric middle of the two scales
+    for s, peak in zip(series, peaks, strict=True):
+        s["axis"] = 1 if split is not None and peak > split else 0
+        if s["axis"]:
+            s["label"] = _("%(label)s (right axis)") % {"label": s["label"]}
+    return {"days": values["days"], "series": series, "axes": 2 if split is not None else 1}
+
+
 @method_decorator(login_required, name="dispatch")
 class TrendsView(View):
     """Completeness and timeliness per day, and the reported figures, for a subtree (ECharts)."""
 
     def get(self, request: HttpRequest) -> HttpResponse:
         _require(request, "reports.view")
-        templates = list(ReportTemplate.objects.visible_to(request.user))  # type: ignore[attr-defined]
-        template = _template_from(request, templates)
-        end = parse_day(request.GET.get("to"), as_of_default())
-        start = parse_day(request.GET.get("from"), template.start_date if template else end - dt.timedelta(days=29))
-        if start > end:
-            start = end
-        context: dict[str, Any] = {"templates": templates, "template": template, "start": start, "end": end}
-        if template is not None:
-            node = _node(request, template)
-            series = selectors.day_series(template, start, end, node.pk)
-            values = selectors.value_series(template, start, end, node.pk)
-            context.update(
-                node=node, totals=selectors.figures(template, start, end, node.pk),
-                chart=json.dumps({
-                    "days": [r["day"].isoformat() for r in series],
-                    "completeness": [r["completeness"] for r in series],
-                    "timeliness": [r["timeliness"] for r in series],
-                    "values": values,
-                }, ensure_ascii=False),
-            )
+        context = _trends(request)
+        context["can_export"] = user_has_perm(request.user, "reports.export")
         return render(request, "reports/trends.html", context)
+
+
+@method_decorator(login_required, name="dispatch")
+class TrendsExportView(View):
+    """The trends' table by day as xlsx (audited)."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        _require(request, "reports.export")
+        context = _trends(request)
+        template = context["template"]
+        if template is None:
+            raise Http404
+        headers = [_("Day"), _("Expected"), _("Submitted"), _("Zero reports"), _("On time"), _("Late"),
+                   _("Not received"), _("Completeness"), _("Timeliness"), *context["value_labels"]]
+        rows = [
+            [r["day"], r["expected"], r["submitted"], r["zero"], r["on_time"], r["late"], r["missing"],
+             r["completeness"], r["timeliness"], *r["values"]]
+            for r in context["series"]
+        ]
+        name = f"{template.name} {context['node'].display_name} {context['start'].isoformat()}_{context['end'].isoformat()}"
+        return xlsx_export(request, headers=headers, rows=rows, sheet=str(_("Trends")), filename=name,
+                           object_type="reports.trends", what=name)
 
 
 @method_decorator(login_required, name="dispatch")

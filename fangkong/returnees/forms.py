@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
+from fangkong.core.forms import ModelPicker
 from fangkong.orgs.choices import UnitKind
 from fangkong.orgs.models import Unit
 
@@ -17,7 +18,7 @@ EMPLOYER_FORM_KINDS = (UnitKind.DEPARTMENT, UnitKind.INDUSTRY_UNIT)
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class UnitChoiceField(forms.ModelChoiceField):
+class UnitChoiceField(ModelPicker):
     def label_from_instance(self, obj: Any) -> str:
         return str(obj.name)
 

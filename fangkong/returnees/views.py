@@ -24,6 +24,7 @@ from django.views.generic import TemplateView
 
 from fangkong.core.scoping import user_has_perm
 from fangkong.core.stats import as_of_default
+from fangkong.core.templatetags.cn_dates import chinese_date
 from fangkong.core.views import (
     XLSX,
     ScopedDetailView,
@@ -33,6 +34,7 @@ from fangkong.core.views import (
     ScopedRevealView,
     is_htmx,
     page_size_from,
+    xlsx_export,
 )
 from fangkong.orgs.choices import UnitKind
 from fangkong.orgs.models import Unit
@@ -436,11 +438,35 @@ class FollowUpTodayView(ScopedMixin, TemplateView):
         context.update(
             day=day, page_obj=page, rows=[followup_row(o, day) for o in page.object_list],
             querystring=query.urlencode(), can_followup=user_has_perm(self.request.user, "returnees.followup"),
+            can_export=user_has_perm(self.request.user, "returnees.export"),
         )
         return context
 
     def get_template_names(self) -> list[str]:
         return ["returnees/_followup_table.html"] if is_htmx(self.request) else [self.template_name]
+
+
+class FollowUpExportView(FollowUpTodayView):
+    """The day's follow-up list, every page of it, as xlsx (audited; phones masked as on the page)."""
+
+    required_perm = "returnees.export"
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        day = parse_day(request.GET.get("day"), as_of_default())
+        headers = [_("Full name"), _("Phone"), _("State"), _("Temperature (°C)"), _("Days overdue"), _("Community"),
+                   _("Isolation from"), _("Last follow-up day")]
+        rows = []
+        for order in followup_list(self.get_queryset(), day):
+            row = followup_row(order, day)
+            rows.append([
+                order.returnee.name, order.returnee.masked_phone, _("done") if row["done"] else _("due"),
+                order.temperature, row["overdue"] or 0,  # type: ignore[attr-defined]
+                order.returnee.community.name if order.returnee.community else "",
+                order.start_date, order.last_day(),
+            ])
+        name = _("Follow-ups %(day)s") % {"day": day.isoformat()}
+        return xlsx_export(request, headers=headers, rows=rows, sheet=day.isoformat(), filename=name,
+                           object_type="returnees.followups", what=name)
 
 
 # ---- reconciliation ----------------------------------------------------------------------
@@ -471,12 +497,7 @@ class ReconciliationView(ScopedMixin, TemplateView):
         by_line = selectors.dual_by(qs, moment, "line")
         for row in by_line:
             row["label"] = lines.get(row["key"], _("No line"))
-        missing = list(selectors.missing_side(qs, moment)[:RECONCILIATION_ROWS])
-        missing_rows = [
-            {"returnee": r, "missing": Side.COMMUNITY if r.unit_reported_at and r.unit_reported_at < moment
-             else Side.UNIT, "since": selectors.waiting_since(r)}
-            for r in missing
-        ]
+        missing_rows = missing_side_rows(qs, moment, RECONCILIATION_ROWS)
         community_regs = Prefetch(
             "registrations", to_attr="community_registrations",
             queryset=selectors.standing(Registration.objects.filter(side=Side.COMMUNITY, registered_at__lt=moment))
@@ -497,7 +518,8 @@ class ReconciliationView(ScopedMixin, TemplateView):
         )
         context.update(
             day=day, time_text=time_text, moment=moment, figures=selectors.dual_figures(qs, moment),
-            moment_label=f"{day.isoformat()} {time_text[:5] or '24:00'}",
+            moment_label=f"{chinese_date(day)} {time_text[:5] or '24:00'}",
+            can_export=user_has_perm(self.request.user, "returnees.export"),
             by_line=by_line,
             by_body=[r for r in selectors.dual_by(qs, moment, "coordinating_body") if r["key"] is not None],
             by_unit=[r for r in selectors.dual_by(qs, moment, "unit") if r["key"] is not None],
@@ -507,6 +529,42 @@ class ReconciliationView(ScopedMixin, TemplateView):
             can_merge=user_has_perm(self.request.user, "returnees.merge"),
         )
         return context
+
+
+def missing_side_rows(qs: QuerySet[Returnee], moment: dt.datetime, limit: int | None = None) -> list[dict[str, Any]]:
+    """The people registered on one side only at ``moment``, longest waiting first, with the
+    side still missing."""
+    missing = selectors.missing_side(qs, moment)
+    return [
+        {"returnee": r, "missing": Side.COMMUNITY if r.unit_reported_at and r.unit_reported_at < moment
+         else Side.UNIT, "since": selectors.waiting_since(r)}
+        for r in (missing[:limit] if limit is not None else missing)
+    ]
+
+
+class ReconciliationExportView(ReconciliationView):
+    """The people still missing one side, all of them (the page shows the first 200), as xlsx."""
+
+    required_perm = "returnees.export"
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        day, time_text, moment = self.moment()
+        headers = [_("Full name"), _("ID number"), _("Missing"), _("Employer unit"), _("Community"),
+                   _("Registered since"), _("Days waiting")]
+        rows = []
+        for row in missing_side_rows(self.get_queryset(), moment):
+            r = row["returnee"]
+            since = row["since"]
+            rows.append([
+                r.name, r.masked_id_number,
+                _("community registration") if row["missing"] == Side.COMMUNITY else _("unit report"),
+                r.unit.name if r.unit else "", r.community.name if r.community else "",
+                timezone.localtime(since).strftime("%Y-%m-%d %H:%M") if since else None,
+                (moment - since).days if since else None,
+            ])
+        name = _("Still missing one side as of %(moment)s") % {"moment": f"{day.isoformat()} {time_text[:5] or '24:00'}"}
+        return xlsx_export(request, headers=headers, rows=rows, sheet=day.isoformat(),
+                           filename=name.replace(":", ""), object_type="returnees.reconciliation", what=name)
 
 
 class ReturneeMergeView(ScopedMixin, View):
