@@ -48,8 +48,7 @@ class InboxView(LoginRequiredMixin, TemplateView):
         if self.request.GET.get("unread"):
             qs = qs.filter(read_at__isnull=True)
         page = Paginator(qs, page_size_from(self.request, 30)).get_page(self.request.GET.get("page"))
-        context.update(page_obj=page, object_list=page.object_list, querystring="",
-                       can_see_failures=user_has_perm(self.request.user, "notify.view"))
+        context.update(page_obj=page, object_list=page.object_list, querystring="")
         return context
 
 

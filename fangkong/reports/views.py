@@ -22,6 +22,7 @@ from django.views import View
 
 from fangkong.core.scoping import scope_unit_ids, user_has_perm
 from fangkong.core.stats import as_of_default
+from fangkong.core.views import PermissionMixin
 from fangkong.orgs.models import Unit
 from fangkong.orgs.selectors import unit_ancestors, visible_roots
 
@@ -116,8 +117,10 @@ def _pages(number: int, count: int, size: int) -> dict[str, Any] | None:
 
 
 @method_decorator(login_required, name="dispatch")
-class BoardView(View):
+class BoardView(PermissionMixin, View):
     """Today's board: figures for the subtree, a row per child for drill-down, every unit's state."""
+
+    required_perm = "reports.view"
 
     def get(self, request: HttpRequest) -> HttpResponse:
         _require(request, "reports.view")
