@@ -168,7 +168,7 @@ def main() -> None:
             print(f"Data and server log kept in {data}")
         else:
             shutil.rmtree(data, ignore_errors=True)
-    for problem in problems:
+    for problem in dict.fromkeys(problems):  # once, not once per size
         print(f"not captured: {problem}", file=sys.stderr)
 
 
