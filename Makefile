@@ -13,7 +13,7 @@ THREADS ?= 32
 PG_URL ?= postgres://postgres@127.0.0.1:5432/fangkong
 export FANGKONG_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run serve install install-test install-bench lock test lint check test-sqlite test-postgres fuzz chromium bench clean messages
+.PHONY: run serve install install-test install-bench lock test lint check test-sqlite test-postgres fuzz chromium bench clean messages screenshots
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "fangkong needs Python 3.11 or newer on PATH"; exit 1; }
@@ -85,6 +85,10 @@ run: install
 ## make test: lint, type-check, Django checks, migrations and OpenAPI drift, then the suite on SQLite and PostgreSQL
 test: install-test chromium lint check test-sqlite test-postgres fuzz
 	echo "make test: all checks, both database runs and the API fuzzing passed"
+
+## make screenshots: every demo role's home page (and a few pages each) on a phone and a desktop, into var/screenshots/
+screenshots: install-test chromium
+	$(BIN)/python scripts/screenshots.py
 
 chromium:
 	if [ ! -x /usr/bin/chromium ]; then

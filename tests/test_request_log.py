@@ -157,3 +157,34 @@ def test_production_refuses_to_start_without_its_secrets(tmp_path, entry):
         assert short.returncode != 0 and f"environment: {missing} (" in short.stderr, missing
     every = run_with({**base, **secrets}, *args)
     assert every.returncode == 0, every.stderr
+
+
+def test_a_refused_csrf_token_is_one_console_line_and_its_reason_in_the_error_log(server, city):
+    url, lines, console = server
+    before = error_log()
+    cookie = login_client(f.user("unit_liaison", city.dept_a)).cookies["sessionid"].value
+    assert get(f"{url}/notify/remind/", {"Cookie": f"sessionid={cookie}"}, data=b"units=1") == 403
+    assert [(x["path"], x["status"]) for x in settled(lines, 1)] == [("/notify/remind/", 403)]
+    assert console.getvalue() == ""
+    added = error_log()[len(before):]
+    assert "CSRF" in added and "Traceback" not in added and added.count("\n") == 1
+
+
+def test_a_403_reaches_no_handler_with_a_traceback(city, caplog):
+    """Django logs a refused request with its exception; the configured loggers keep it out of
+    every handler (the access line says it), so no 403 writes a traceback anywhere."""
+    watched = [logging.getLogger(name) for name in ("django.request", "django.security", "django.security.csrf")]
+    for logger in watched:
+        logger.addHandler(caplog.handler)
+    try:
+        with caplog.at_level(logging.DEBUG):
+            client = login_client(f.user("unit_liaison", city.dept_a))
+            assert client.get("/audit/").status_code == 403  # the role may not
+            assert client.get("/passes/checkpoint/").status_code == 403
+            client.handler.enforce_csrf_checks = True
+            assert client.post("/notify/remind/", {"units": "1"}).status_code == 403  # no CSRF token
+    finally:
+        for logger in watched:
+            logger.removeHandler(caplog.handler)
+    assert not [r for r in caplog.records if r.exc_info], [r.getMessage() for r in caplog.records]
+    assert [r.name for r in caplog.records if r.levelno >= logging.WARNING] == ["django.security.csrf"]

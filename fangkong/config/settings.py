@@ -338,6 +338,9 @@ LOGGING = {
         # 5xx with tracebacks; Django's 4xx warnings (with a traceback for a 403) are left to the access line.
         "django.request": {"handlers": ["errors", "console"], "level": "ERROR", "propagate": False},
         "django.security": {"handlers": ["errors", "console"], "level": "WARNING", "propagate": False},
+        # A refused CSRF token is a 403 like any other: its one console line is the access line;
+        # the reason Django gives goes to the error log.
+        "django.security.csrf": {"handlers": ["errors"], "level": "WARNING", "propagate": False},
     },
     "root": {"handlers": ["errors", "console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }

@@ -31,22 +31,58 @@ def is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
-class ScopedMixin(LoginRequiredMixin):
+class PermissionMixin(LoginRequiredMixin):
+    """A page that needs a role permission: 403 without it.
+
+    ``allows`` is the one statement of who may open the page; the menu, the buttons and every
+    link ask it too (``core.links``), so nothing offers a page its view would refuse.
+    ``unit_kwarg`` names the URL argument that is a unit, when there is one: a unit outside the
+    user's scope answers 404, and a link to it renders as plain text.
+    """
+
+    required_perm = ""
+    unit_kwarg: str | None = None
+
+    @classmethod
+    def permission(cls) -> str:
+        return cls.required_perm
+
+    @classmethod
+    def allows(cls, user: Any, **kwargs: Any) -> bool:
+        from .links import may_open_unit
+
+        perm = cls.permission()
+        if perm and not user_has_perm(user, perm):
+            return False
+        if cls.unit_kwarg is not None and cls.unit_kwarg in kwargs:
+            return may_open_unit(user, kwargs[cls.unit_kwarg])
+        return True
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        perm = self.permission()
+        if request.user.is_authenticated and perm and not user_has_perm(request.user, perm):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+class ScopedMixin(PermissionMixin):
     """Requires the model's view permission and answers only from ``visible_to(user)``."""
 
     model: type[Model]
-    required_perm = ""
     request: HttpRequest
     kwargs: dict[str, Any]
 
-    def perm(self, action: str) -> str:
-        label = getattr(self.model, "scope_perm_label", self.model._meta.app_label)
+    @classmethod
+    def permission(cls) -> str:
+        return cls.required_perm or cls._perm_of(cls.model, "view")
+
+    @staticmethod
+    def _perm_of(model: type[Model], action: str) -> str:
+        label = getattr(model, "scope_perm_label", model._meta.app_label)
         return f"{label}.{action}"
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        if request.user.is_authenticated and not user_has_perm(request.user, self.required_perm or self.perm("view")):
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+    def perm(self, action: str) -> str:
+        return self._perm_of(self.model, action)
 
     def get_queryset(self) -> QuerySet[Any]:
         return self.model.objects.visible_to(self.request.user)  # type: ignore[attr-defined]

@@ -209,6 +209,7 @@ class DepartmentTeamView(ScopedMixin, TemplateView):
 
     model = Secondment
     template_name = "deployment/department_team.html"
+    unit_kwarg = "pk"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -224,6 +225,7 @@ class PlaceView(ScopedMixin, TemplateView):
 
     model = Secondment
     template_name = "deployment/place.html"
+    unit_kwarg = "pk"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         from fangkong.orgs.models import Pairing

@@ -59,6 +59,7 @@ class UnitListView(ScopedListView):
 class UnitDetailView(ScopedDetailView):
     model = Unit
     template_name = "orgs/unit_detail.html"
+    unit_kwarg = "pk"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)

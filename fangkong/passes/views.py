@@ -10,7 +10,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
@@ -28,7 +27,7 @@ from django.views.decorators.cache import never_cache
 from fangkong.core import clock
 from fangkong.core.clock import client_moment
 from fangkong.core.scoping import unit_in_scope, user_has_perm
-from fangkong.core.views import ScopedListView, ScopedMixin
+from fangkong.core.views import PermissionMixin, ScopedListView, ScopedMixin
 from fangkong.deployment import services as deployment
 from fangkong.orgs.choices import UnitKind
 from fangkong.orgs.models import Unit, UnitLink
@@ -263,11 +262,8 @@ class PassImportView(ScopedMixin, View):
 # ---- the checkpoint page ----------------------------------------------------------------------
 
 
-class _CheckpointMixin(LoginRequiredMixin):
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        if request.user.is_authenticated and not user_has_perm(request.user, "passes.verify"):
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
+class _CheckpointMixin(PermissionMixin):
+    required_perm = "passes.verify"
 
 
 def _checkpoints(user: Any) -> QuerySet[Unit]:

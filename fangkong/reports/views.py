@@ -25,6 +25,7 @@ from fangkong.core import clock
 from fangkong.core.scoping import scope_unit_ids, user_has_perm
 from fangkong.core.stats import as_of_default
 from fangkong.core.views import xlsx_export
+from fangkong.core.views import PermissionMixin
 from fangkong.orgs.models import Unit
 from fangkong.orgs.selectors import unit_ancestors, visible_roots
 
@@ -181,8 +182,10 @@ def _labelled_states(states: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 @method_decorator(login_required, name="dispatch")
-class BoardView(View):
+class BoardView(PermissionMixin, View):
     """Today's board: figures for the subtree, a row per child for drill-down, every unit's state."""
+
+    required_perm = "reports.view"
 
     def get(self, request: HttpRequest) -> HttpResponse:
         _require(request, "reports.view")

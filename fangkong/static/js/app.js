@@ -7,6 +7,9 @@
  *   data-toggle-text="other"   on a button: each click swaps its text with this one
  *                              (and flips aria-expanded when the button has it)
  *
+ * A strip that scrolls sideways (the menu on a phone, a page's tabs) opens scrolled to its current
+ * entry, so the page one is on is never hidden past the edge.
+ *
  * Listeners sit on the document, so content that htmx swaps in later behaves the same.
  * For an htmx request use htmx's own hx-confirm; never hx-on (it needs eval, which the policy forbids).
  */
@@ -52,4 +55,17 @@
       if (expanded !== null) toggle.setAttribute("aria-expanded", expanded === "true" ? "false" : "true");
     }
   }, true);
+
+  function showCurrent() {
+    var strips = document.querySelectorAll("nav.areas, nav.tabs");
+    for (var i = 0; i < strips.length; i++) {
+      var strip = strips[i];
+      var current = strip.querySelector("a.active, a[aria-current]");
+      if (!current || strip.scrollWidth <= strip.clientWidth) continue;
+      var offset = current.getBoundingClientRect().left - strip.getBoundingClientRect().left;
+      strip.scrollLeft += offset - (strip.clientWidth - current.offsetWidth) / 2;
+    }
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", showCurrent);
+  else showCurrent();
 })();
