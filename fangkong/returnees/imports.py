@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,7 +26,9 @@ from django.utils.translation import gettext as _
 from fangkong.audit.choices import Action
 from fangkong.audit.services import audit_log
 from fangkong.core.ahead import ahead
+from fangkong.core.columnmap import mapping_from_choices, normalize_header
 from fangkong.core.idcard import mask_id_number, mask_phone
+from fangkong.core.mappings import remember, remembered_for
 from fangkong.core.scoping import user_has_perm
 
 from .choices import ImportStatus, Side
@@ -39,7 +41,7 @@ if TYPE_CHECKING:
 
     from .ledger import LedgerBatch
 
-__all__ = ["import_create", "import_run", "import_start", "sha256_of", "upload_dir"]
+__all__ = ["import_create", "import_map", "import_run", "import_start", "sha256_of", "upload_dir"]
 
 # Rows the validator checks at a time within a batch: it stops at the slice where the batch's
 # problems pass the budget, so rows naming thousands of unknown units cost a few slices of close-name
@@ -101,6 +103,11 @@ def check_committer(ledger_import: LedgerImport, actor: User | None) -> None:
         raise PermissionDenied(_("Only the uploader may commit this import."))
 
 
+def mapping_kind(side: str) -> str:
+    """The kind of list a remembered mapping is kept under (core.mappings)."""
+    return f"returnees.{side}"
+
+
 def import_run(
     ledger_import: LedgerImport, *, commit: bool, actor: User | None = None, own_process: bool = False
 ) -> LedgerImport:
@@ -115,8 +122,16 @@ def import_run(
     ``own_process``: the caller is a process of its own (the background worker, the command line),
     where the import may pause the cyclic garbage collector; never in a web process, whose other
     threads it would pause too.
+
+    The columns are placed once, before the rows are read (the synonyms, the import's own
+    ``mapping``, the one remembered for the unit and header set); when the user must choose, the
+    import stops at MAPPING with every column listed. A preview writes the clean rows in a
+    transaction that is rolled back, to tell new / updated / unchanged / made dual-reported
+    exactly as the commit would. With ``per_row`` the commit writes the valid rows and keeps the
+    others' problems (the rejected-rows file, rejected_rows_xlsx, is made from them).
     """
     from .ledger import LedgerFileError, Limits, open_ledger
+    from .ledger.columns import LedgerMappingNeeded, missing_message
     from .ledger.problems import ProblemList
 
     if _refused_on_upload(ledger_import):
@@ -132,18 +147,36 @@ def import_run(
     LedgerImport.objects.filter(pk=ledger_import.pk).update(status=ImportStatus.RUNNING, progress=5)
     limits = Limits.from_settings()
     problems: ProblemList[dict[str, Any]] = ProblemList(limits.max_problems)
+    warnings: list[dict[str, Any]] = []
+    sample: list[dict[str, Any]] = []
+    per_row = commit and ledger_import.per_row
     total = 0
+    preview: dict[str, Any] = {"committed_before": _committed_before(ledger_import)}
     try:
-        with _gc_paused() if own_process else contextlib.nullcontext(), open_ledger(ledger_import.stored_path, side=side, limits=limits) as stream:
+        with _gc_paused() if own_process else contextlib.nullcontext(), open_ledger(
+            ledger_import.stored_path, side=side, limits=limits, mapping=ledger_import.mapping,
+            remembered=remembered_for(mapping_kind(side), ledger_import.scope_unit_id), strict=ledger_import.strict,
+        ) as stream:
             _progress(ledger_import, 40)
             validator = RowValidator(actor=actor, side=side)
+            preview.update(stream.plan.as_dict() if stream.plan else {})
             if not commit:
-                for batch in stream.batches:
-                    total += len(batch.rows)
-                    _clean, found, count = _checked(batch, validator, stream.columns, problems.room)
-                    problems.add(found, count=count)
-                    if problems.full:
-                        break
+                split = ApplyResult()
+                with _rolled_back():
+                    for batch in stream.batches:
+                        total += len(batch.rows)
+                        if len(sample) < SAMPLE_ROWS:
+                            sample += [_shown(row) for row in batch.rows[: SAMPLE_ROWS - len(sample)]]
+                        _warn(warnings, batch, stream.columns)
+                        clean, found, count = _checked(batch, validator, stream.columns, problems.room)
+                        problems.add(found, count=count)
+                        if clean and total <= SPLIT_ROWS:
+                            split.add(apply_rows(actor=actor, side=side, rows=clean, source_import=ledger_import))
+                        if problems.full:
+                            break
+                if total <= SPLIT_ROWS:
+                    preview["split"] = {"created": split.created, "updated": split.updated,
+                                        "unchanged": split.unchanged, "dual": split.dual}
             else:
                 # From here on, rows are validated and written batch by batch in one transaction
                 # (whose own progress other connections could not see before it commits).
@@ -155,27 +188,40 @@ def import_run(
                         result = ApplyResult()
                         for batch, (clean, found, count) in checked:
                             total += len(batch.rows)
+                            _warn(warnings, batch, stream.columns)
                             problems.add(found, count=count)
-                            if not problems.count and clean:
+                            if (per_row or not problems.count) and clean:
                                 result.add(apply_rows(actor=actor, side=side, rows=clean, source_import=ledger_import))
                             if problems.full:
                                 break
-                        if problems.count or not total:
+                        if (problems.count and not per_row) or problems.full or not total:
                             raise _Rejected
+                        rejected = len({e["row"] for e in problems.kept})
+                        if rejected == total:
+                            raise _Rejected
+                        preview["split"] = {"created": result.created, "updated": result.updated,
+                                            "unchanged": result.unchanged, "dual": result.dual}
+                        preview["warnings"] = warnings
                         ledger_import = _finish(
                             ledger_import, status=ImportStatus.COMMITTED, progress=100, created=result.created,
                             updated=result.updated, unchanged=result.unchanged, committed_at=timezone.now(),
-                            total_rows=total, error_count=0, errors=[],
+                            total_rows=total, error_count=problems.count, errors=problems.kept, rejected=rejected,
+                            preview={**ledger_import.preview, **preview},
                         )
+                        mode = f" per_row rejected={rejected}" if per_row else ""
                         audit_log(
                             actor=actor, action=Action.CREATE, obj=ledger_import,
                             detail=(f"ledger import side={ledger_import.side} sha256={ledger_import.sha256} "
                                     f"rows={total} created={result.created} updated={result.updated} "
-                                    f"unchanged={result.unchanged}"),
+                                    f"unchanged={result.unchanged} dual={result.dual}{mode}"),
                         )
                         return ledger_import
                 except _Rejected:
                     pass
+    except LedgerMappingNeeded as needed:
+        preview.update(needed.plan.as_dict())
+        return _finish(ledger_import, status=ImportStatus.MAPPING, progress=100, message=missing_message(needed.plan)[:300],
+                       preview=preview, total_rows=0, error_count=0, errors=[])
     except LedgerFileError as exc:
         return _finish(ledger_import, status=ImportStatus.FAILED, message=str(exc)[:300], progress=100)
     except Exception:
@@ -188,7 +234,63 @@ def import_run(
     if not problems.count and not total:
         status = ImportStatus.REJECTED
         base["message"] = _("The ledger has no rows.")
+    if per_row and problems.full:
+        base["message"] = _("Too many rows have problems to commit the valid ones alone: correct the file.")
+    if not commit:
+        preview.update(rows=sample, warnings=warnings)
+        base["preview"] = preview
     return _finish(ledger_import, status=status, progress=100, **base)
+
+
+# Rows of the preview's table; rows past which the preview does not count new / updated / unchanged
+# (the dry run writes them; a city's ledgers are far smaller, a benchmark file is not).
+SAMPLE_ROWS = 20
+SPLIT_ROWS = 200_000
+MAX_WARNINGS = 200
+SHOWN_FIELDS = ("name", "id_number", "phone", "employer", "community", "address", "category", "origin",
+                "transport", "return_date", "notes")
+
+
+class _DryRun(Exception):
+    """Ends the preview's transaction: what it wrote is rolled back."""
+
+
+@contextlib.contextmanager
+def _rolled_back() -> Iterator[None]:
+    try:
+        with transaction.atomic():
+            yield
+            raise _DryRun
+    except _DryRun:
+        pass
+
+
+def _shown(row: dict[str, Any]) -> dict[str, Any]:
+    """A row of the preview's table: the ID number and phone masked, as everywhere else."""
+    shown = {key: row.get(key) for key in SHOWN_FIELDS}
+    shown["row"] = row.get("row")
+    shown["id_number"] = mask_id_number(shown["id_number"]) if shown["id_number"] else ""
+    shown["phone"] = mask_phone(shown["phone"]) if shown["phone"] else ""
+    shown["return_date"] = shown["return_date"].isoformat() if shown["return_date"] else ""
+    return {k: ("" if v is None else v if isinstance(v, (int, str)) else str(v)) for k, v in shown.items()}
+
+
+def _warn(warnings: list[dict[str, Any]], batch: LedgerBatch, columns: dict[str, str]) -> None:
+    room = MAX_WARNINGS - len(warnings)
+    if room > 0 and batch.warnings:
+        warnings += [{"row": w.row, "column": w.column, "value": w.value, "reason": w.reason}
+                     for w in batch.warnings[:room]]
+
+
+def _committed_before(ledger_import: LedgerImport) -> dict[str, Any] | None:
+    """The earlier commit of the same file on the same side, if any."""
+    earlier = (LedgerImport.objects.filter(sha256=ledger_import.sha256, side=ledger_import.side,
+                                           scope_unit=ledger_import.scope_unit, status=ImportStatus.COMMITTED)
+               .exclude(pk=ledger_import.pk).order_by("-committed_at").first())
+    if earlier is None or earlier.committed_at is None:
+        return None
+    return {"id": earlier.pk, "at": timezone.localtime(earlier.committed_at).strftime("%Y-%m-%d %H:%M"),
+            "by": str(earlier.uploaded_by)}
 
 
 @contextlib.contextmanager
@@ -251,6 +353,46 @@ def _checked(
     count += len(found)
     merged = sorted(read + found, key=lambda e: (e["row"], e["column"]))
     return clean, merged[:budget], count
+
+
+def import_map(
+    ledger_import: LedgerImport, *, actor: User, choices: dict[str, str], remember_it: bool = True
+) -> LedgerImport:
+    """The uploader places the columns: ``choices`` maps a column (its letter as the preview lists
+    it, or its header) to a field key, or "" not to import it. The choice is kept for this import,
+    remembered for the unit and the file's header set (so the same template goes straight through
+    next time), and the preview is made again."""
+    from .ledger.columns import check_mapping
+    from .ledger.sniff import LedgerFileError
+
+    check_committer(ledger_import, actor)
+    if ledger_import.status not in (ImportStatus.MAPPING, ImportStatus.PREVIEW, ImportStatus.REJECTED):
+        raise ValidationError(_("The columns of this import can no longer be changed."))
+    columns = ledger_import.preview.get("columns") or []
+    letters = {c["letter"] for c in columns}
+    by_header = {normalize_header(c["header"]): c["letter"] for c in columns if c["header"]}
+    placed: dict[str, str] = {}
+    for column, key in choices.items():
+        letter = column if column in letters else by_header.get(normalize_header(column))
+        if letter is None:
+            raise ValidationError(_("The file has no column %(column)s.") % {"column": column})
+        placed[letter] = key
+    mapping = mapping_from_choices(ledger_import.preview, placed)
+    try:
+        check_mapping(mapping, ledger_import.side)
+    except LedgerFileError as exc:
+        raise ValidationError(exc.message) from None
+    ledger_import.mapping = {**ledger_import.mapping, **mapping}
+    ledger_import.save(update_fields=["mapping"])
+    ledger_import = import_run(ledger_import, commit=False, actor=actor)
+    if remember_it and ledger_import.status != ImportStatus.MAPPING and ledger_import.preview.get("fingerprint"):
+        headers = [c["header"] for c in ledger_import.preview.get("columns", [])]
+        remember(kind=mapping_kind(ledger_import.side), unit_id=ledger_import.scope_unit_id,
+                 fingerprint=ledger_import.preview["fingerprint"], mapping=ledger_import.mapping, headers=headers,
+                 actor=actor)
+        audit_log(actor=actor, action=Action.UPDATE, obj=ledger_import,
+                  detail="column mapping " + ", ".join(f"{h or '#'}={k or '-'}" for h, k in mapping.items())[:400])
+    return ledger_import
 
 
 def import_start(ledger_import: LedgerImport, *, commit: bool, actor: User | None = None) -> LedgerImport:
