@@ -57,7 +57,10 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def import_create(*, actor: User, side: str, source: Path, file_name: str) -> LedgerImport:
+def import_create(
+    *, actor: User, side: str, source: Path, file_name: str, mapping: dict[str, str] | None = None,
+    strict: bool = False,
+) -> LedgerImport:
     """Keep a copy of the uploaded file under its SHA-256 and record the import (queued).
 
     An upload that would pass the uploader's quota of stored uploads not committed is recorded
@@ -71,7 +74,8 @@ def import_create(*, actor: User, side: str, source: Path, file_name: str) -> Le
     scope = actor.scopes.select_related("unit").order_by("unit__level").first()
     record = LedgerImport(
         side=side, file_name=file_name[:200], sha256=digest, stored_path=str(stored), uploaded_by=actor,
-        scope_unit=scope.unit if scope else None, file_size=source.stat().st_size,
+        scope_unit=scope.unit if scope else None, file_size=source.stat().st_size, mapping=mapping or {},
+        strict=strict,
     )
     return store_upload(record=record, source=source)
 
@@ -170,7 +174,7 @@ def import_run(
                         _warn(warnings, batch, stream.columns)
                         clean, found, count = _checked(batch, validator, stream.columns, problems.room)
                         problems.add(found, count=count)
-                        if clean and total <= SPLIT_ROWS:
+                        if clean and not problems.full and total <= SPLIT_ROWS:
                             split.add(apply_rows(actor=actor, side=side, rows=clean, source_import=ledger_import))
                         if problems.full:
                             break
@@ -190,7 +194,7 @@ def import_run(
                             total += len(batch.rows)
                             _warn(warnings, batch, stream.columns)
                             problems.add(found, count=count)
-                            if (per_row or not problems.count) and clean:
+                            if clean and (not problems.count or (per_row and not problems.full)):
                                 result.add(apply_rows(actor=actor, side=side, rows=clean, source_import=ledger_import))
                             if problems.full:
                                 break
@@ -351,6 +355,9 @@ def _checked(
         if len(found) + bisect.bisect_right(read_rows, part[-1]["row"]) >= budget:
             break
     count += len(found)
+    if read:  # rows the reader found a problem in are not clean, whatever their units
+        bad = set(read_rows)
+        clean = [row for row in clean if row["row"] not in bad]
     merged = sorted(read + found, key=lambda e: (e["row"], e["column"]))
     return clean, merged[:budget], count
 
@@ -385,14 +392,23 @@ def import_map(
     ledger_import.mapping = {**ledger_import.mapping, **mapping}
     ledger_import.save(update_fields=["mapping"])
     ledger_import = import_run(ledger_import, commit=False, actor=actor)
-    if remember_it and ledger_import.status != ImportStatus.MAPPING and ledger_import.preview.get("fingerprint"):
-        headers = [c["header"] for c in ledger_import.preview.get("columns", [])]
-        remember(kind=mapping_kind(ledger_import.side), unit_id=ledger_import.scope_unit_id,
-                 fingerprint=ledger_import.preview["fingerprint"], mapping=ledger_import.mapping, headers=headers,
-                 actor=actor)
-        audit_log(actor=actor, action=Action.UPDATE, obj=ledger_import,
-                  detail="column mapping " + ", ".join(f"{h or '#'}={k or '-'}" for h, k in mapping.items())[:400])
+    if remember_it:
+        remember_mapping(ledger_import, actor=actor)
     return ledger_import
+
+
+def remember_mapping(ledger_import: LedgerImport, *, actor: User) -> None:
+    """Keep the import's own mapping for its unit and header set, once it places every column."""
+    if (not ledger_import.mapping or ledger_import.status in (ImportStatus.MAPPING, ImportStatus.FAILED)
+            or not ledger_import.preview.get("fingerprint")):
+        return
+    headers = [c["header"] for c in ledger_import.preview.get("columns", [])]
+    remember(kind=mapping_kind(ledger_import.side), unit_id=ledger_import.scope_unit_id,
+             fingerprint=ledger_import.preview["fingerprint"], mapping=ledger_import.mapping, headers=headers,
+             actor=actor)
+    audit_log(actor=actor, action=Action.UPDATE, obj=ledger_import,
+              detail=("column mapping " + ", ".join(f"{h or '#'}={k or '-'}"
+                                                    for h, k in ledger_import.mapping.items()))[:400])
 
 
 def import_start(ledger_import: LedgerImport, *, commit: bool, actor: User | None = None) -> LedgerImport:
@@ -410,3 +426,55 @@ def import_start(ledger_import: LedgerImport, *, commit: bool, actor: User | Non
         ledger_import.refresh_from_db()
         return ledger_import
     return import_run(ledger_import, commit=commit, actor=actor)
+
+
+REASON_HEADER = "问题说明"
+
+
+def rejected_rows_xlsx(ledger_import: LedgerImport, *, actor: User) -> bytes:
+    """The rows of the file that were not imported (every row with a problem), with their cells as
+    the file has them and the reasons in an added column 问题说明, under the file's own headers:
+    corrected and uploaded again, the same mapping reads it (the reason column is known to carry
+    nothing). Read again from the stored file in the limited child process; audited as an export."""
+    from fangkong.core.excel import write_xlsx
+
+    from .ledger.sniff import Limits, sniff
+    from .ledger.values import cell_text
+    from .ledger.worker import read_batches
+
+    reasons: dict[int, list[str]] = {}
+    for error in ledger_import.errors:
+        column = f"“{error['column']}”" if error["column"] else ""
+        reasons.setdefault(int(error["row"]), []).append(f"{column}{error['reason']}")
+    header_row = int(ledger_import.preview.get("header_row") or 1) - 1
+    path = Path(ledger_import.stored_path)
+    limits = Limits.from_settings()
+    headers: list[str] = []
+    rows: list[list[Any]] = []
+    offset = 0
+    with read_batches(path, sniff(path, limits), limits, header_rows=10) as grid:
+        for batch in grid:
+            size = len(batch[0]) if batch else 0
+            for i in range(size):
+                number = offset + i + 1
+                if offset + i == header_row:
+                    headers = [cell_text(column[i]) for column in batch]
+                elif number in reasons:
+                    rows.append([_kept(column[i]) for column in batch] + ["；".join(reasons[number])])
+            offset += size
+    content, count = write_xlsx([*headers, REASON_HEADER], rows, sheet="未导入的行")
+    audit_log(actor=actor, action=Action.EXPORT, obj=ledger_import,
+              detail=f"rejected rows of ledger import sha256={ledger_import.sha256} rows={count}")
+    return content
+
+
+def _kept(value: Any) -> Any:
+    """A cell for the rejected-rows file: dates as ISO text, numbers as they were (an ID number
+    that Excel made a number stays visible as the problem it is)."""
+    from .ledger.values import cell_text
+
+    if value is None or isinstance(value, (str, bool)):
+        return value
+    if isinstance(value, float):
+        return cell_text(value)
+    return cell_text(value)
