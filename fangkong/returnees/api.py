@@ -386,7 +386,9 @@ def upload_import(
             actor=request.user, side=side, source=Path(tmp.name), file_name=file.name or "ledger",  # type: ignore[arg-type]
             mapping=placed, strict=strict,
         )
-    return Status(201, imports.import_start(ledger_import, commit=commit))
+    ledger_import = imports.import_start(ledger_import, commit=commit)
+    imports.remember_mapping(ledger_import, actor=request.user)  # type: ignore[arg-type]
+    return Status(201, ledger_import)
 
 
 def _mapping_from_form(text: str, side: str) -> dict[str, str]:
