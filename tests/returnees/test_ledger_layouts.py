@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 import xlsxwriter
-from python_calamine import CalamineWorkbook
 from django.core.management import call_command
+from python_calamine import CalamineWorkbook
 
 from fangkong.accounts.services import token_create
 from fangkong.audit.models import AuditEntry
