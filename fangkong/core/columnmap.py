@@ -37,7 +37,9 @@ _BRACKETED = re.compile(r"[(\[{<（【［〔《〈「『][^()\[\]{}<>（）【�
 _NOISE = re.compile(
     r"[\s\u200b\u200c\u200d\u2060\ufeff*＊※#＃:：;；,，.。、/／\\|｜\-－_—–~～·・'\"“”‘’`!！?？()\[\]{}<>（）【】［］〔〕《》〈〉「」『』]+"
 )
-_DIGIT_RUN = re.compile(r"\d{7,}")
+# A number of seven digits or more, also written with spaces, dashes or brackets (0439-3211234).
+_DIGIT_RUN = re.compile(r"\d(?:[\d\s\-()（）]*\d)?")
+_DATE = re.compile(r"\d{4}\s*-\s*\d{1,2}\s*-\s*\d{1,2}(?:\s+\d{1,2})?")
 
 
 def normalize_header(value: Any) -> str:
@@ -57,10 +59,19 @@ def display_header(value: Any) -> str:
 
 
 def mask_sample(value: Any) -> str:
-    """A sample cell as the mapping step shows it: any run of seven or more digits (an ID number,
-    a phone) keeps its first three and last four, so the step opens nothing the ledger masks."""
+    """A sample cell as the mapping step shows it: a number of seven digits or more (an ID number,
+    a phone, also written 0439-3211234) is masked as the ledger masks them (area code and last
+    four of an ID number, first three and last four of a phone), so the step opens nothing."""
     text = display_header(value if isinstance(value, str) else _cell_text(value))[:40]
-    return _DIGIT_RUN.sub(lambda m: m.group()[:3] + "*" * (len(m.group()) - 7) + m.group()[-4:], text)
+    return _DIGIT_RUN.sub(_masked_number, text)
+
+
+def _masked_number(match: re.Match[str]) -> str:
+    digits = re.sub(r"\D", "", match.group())
+    if len(digits) < 7 or _DATE.fullmatch(match.group().strip()):
+        return match.group()
+    keep = 6 if len(digits) >= 15 else 3
+    return digits[:keep] + "*" * (len(digits) - keep - 4) + digits[-4:]
 
 
 def _cell_text(value: Any) -> str:
