@@ -364,3 +364,15 @@ def test_a_file_that_cannot_be_read_says_how_to_save_it(city, liaison, tmp_path)
     path.write_bytes("<html><table><tr><td>姓名</td></tr></table></html>".encode())
     li = upload(liaison, path)
     assert li.status == "failed" and "另存为xlsx" in li.message
+
+
+@pytest.mark.django_db
+def test_signature_lines_are_not_rows_but_a_person_without_an_id_number_is(tmp_path):
+    from fangkong.returnees.ledger import read_ledger
+
+    header = ["姓名", "身份证号", "返回日期", "备注"]
+    rows = [["张三", f.id_number(), "2020-02-01", ""], ["李四", "", "2020-02-02", "联系负责人"]]
+    path = xlsx(tmp_path / "footer.xlsx", header, rows, below=[["", "", "", "合计：2人"], ["填报人（签字）：", "", "", "审核人："]])
+    parsed = read_ledger(path, side="unit")
+    assert [r["row"] for r in parsed.rows] == [2, 3]
+    assert [(e.row, e.column) for e in parsed.errors] == [(3, "身份证号")]

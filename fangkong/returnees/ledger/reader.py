@@ -154,8 +154,12 @@ _second = operator.itemgetter(1)
 _FOOTER = re.compile(r"签字|签名|盖章|负责人|填报人|填表人|审核人|制表人|合计|总计|填报日期|填报时间")
 
 
-def _footer(data: list[list[Any]], i: int) -> bool:
-    """Whether row ``i`` is a signature or total line: some cell says so, and it has no ID number."""
+def _footer(data: list[list[Any]], i: int, name: Any) -> bool:
+    """Whether row ``i`` (which has no ID number) is a signature or total line: some cell says so,
+    and its name cell is empty or says so too. A person's row without an ID number stays a row
+    (with its problem), whatever its notes say."""
+    if not (_blank(name) or (name.__class__ is str and _FOOTER.search(name))):
+        return False
     return any(cell.__class__ is str and _FOOTER.search(cell) is not None for cell in (column[i] for column in data))
 
 
@@ -262,7 +266,8 @@ def _validate(
     id_blank = blanks[keys.index("id_number")]
     if id_blank:
         id_raw = raws[keys.index("id_number")]
-        footers = {i for i in keep if id_raw[i] in id_blank and _footer(data, i)}
+        name_raw = raws[keys.index("name")]
+        footers = {i for i in keep if id_raw[i] in id_blank and _footer(data, i, name_raw[i])}
         if footers:
             keep = [i for i in keep if i not in footers]
 
