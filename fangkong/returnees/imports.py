@@ -190,9 +190,11 @@ def import_run(
                           contextlib.closing(_checked_ahead(stream.batches, validator, stream.columns,
                                                             limits.max_problems + 1)) as checked):
                         result = ApplyResult()
+                        not_isolated: list[tuple[str, int]] = []
                         for batch, (clean, found, count) in checked:
                             total += len(batch.rows)
                             _warn(warnings, batch, stream.columns)
+                            not_isolated += batch.not_isolated
                             problems.add(found, count=count)
                             if clean and (not problems.count or (per_row and not problems.full)):
                                 result.add(apply_rows(actor=actor, side=side, rows=clean, source_import=ledger_import))
@@ -206,6 +208,7 @@ def import_run(
                         preview["split"] = {"created": result.created, "updated": result.updated,
                                             "unchanged": result.unchanged, "dual": result.dual}
                         preview["warnings"] = warnings
+                        _flag_not_isolated(ledger_import, not_isolated)
                         ledger_import = _finish(
                             ledger_import, status=ImportStatus.COMMITTED, progress=100, created=result.created,
                             updated=result.updated, unchanged=result.unchanged, committed_at=timezone.now(),
@@ -267,6 +270,20 @@ def _rolled_back() -> Iterator[None]:
             raise _DryRun
     except _DryRun:
         pass
+
+
+def _flag_not_isolated(ledger_import: LedgerImport, people: list[tuple[str, int]]) -> None:
+    """Tell the community: the open isolation of each person the ledger says is not isolated
+    though their category requires it carries the flag its follow-up list shows."""
+    from fangkong.core.idcard import id_digest
+
+    from .models import IsolationOrder
+
+    for number, row in people:
+        flag = _("The unit's ledger says not isolated at home (import %(id)s, row %(row)s): check on the spot.") % {
+            "id": ledger_import.pk, "row": row}
+        IsolationOrder.objects.filter(returnee__id_digest=id_digest(number), released_on__isnull=True).update(
+            ledger_flag=flag[:200])
 
 
 def _shown(row: dict[str, Any]) -> dict[str, Any]:

@@ -152,6 +152,9 @@ class IsolationOrder(models.Model):
         related_name="+", db_index=False,
     )
     release_note = models.CharField(_("release note"), max_length=200, blank=True)
+    # A unit's ledger said this person is not isolated at home though their category requires it:
+    # shown to the community on its follow-up list, to check on the spot.
+    ledger_flag = models.CharField(_("flag from a ledger"), max_length=200, blank=True, default="", db_default="")
 
     objects = ScopedQuerySet.as_manager()
     scope_fields = ("returnee__unit", "returnee__community")

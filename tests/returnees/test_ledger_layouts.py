@@ -296,6 +296,23 @@ def test_checked_columns_warn_or_refuse_when_strict(city, liaison, tmp_path):
     assert {e["column"] for e in strict.errors} == {"性别", "年龄", "是否居家隔离"}
 
 
+def test_a_person_the_ledger_says_is_not_isolated_is_flagged_on_the_communitys_follow_up_list(
+    city, liaison, as_user, tmp_path
+):
+    header = ["姓名", "身份证号", "是否居家隔离", "返回日期", "工作单位", "居住社区"]
+    rows = [["李未隔", person(0), "否", "2020-02-20", city.dept_a.name, city.comm_1.name],
+            ["王已隔", person(1), "是", "2020-02-20", city.dept_a.name, city.comm_1.name]]
+    li = upload(liaison, xlsx(tmp_path / "iso.xlsx", header, rows))
+    li = imports.import_run(li, commit=True, actor=liaison)
+    assert li.status == "committed"
+    flagged = Returnee.objects.get(name="李未隔").isolation
+    assert "第2行" in flagged.ledger_flag or "row 2" in flagged.ledger_flag
+    assert Returnee.objects.get(name="王已隔").isolation.ledger_flag == ""
+    staff = as_user(f.user("community_staff", city.comm_1))
+    html = staff.get("/returnees/follow-ups/", {"day": "2020-02-25"}).content.decode()
+    assert "李未隔" in html and flagged.ledger_flag in html
+
+
 def test_the_preview_splits_new_updated_unchanged_and_dual_and_knows_a_file_committed(city, liaison, tmp_path):
     staff = f.user("community_staff", city.comm_1)
     known = person(0)

@@ -22,6 +22,7 @@ _NUMBER = re.compile(r"(\d{1,3})(?:\.0+)?\s*(?:岁|周岁)?")
 _BIRTH = re.compile(r"(\d{4})\D{0,2}(\d{1,2})?(?:\D{0,2}(\d{1,2}))?\D?")
 
 Warning = tuple[int, str, str, str]  # row, column header, value, reason
+NOT_ISOLATED = "该人员按规定应居家隔离，台账填写为“否”：已提示社区核实"
 
 
 def _text(value: Any) -> str:
@@ -51,7 +52,7 @@ def check_rows(
 def _check(key: str, raw: Any, text: str, number: str | None, row: dict[str, Any]) -> str | None:
     if key == "isolation":
         if text in NO and row.get("category") in MUST_ISOLATE:
-            return "该人员按规定应居家隔离，台账填写为“否”：已提示社区核实"
+            return NOT_ISOLATED
         if text not in YES and text not in NO:
             return "是否居家隔离只能填写：是、否"
         return None

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .checks import check_rows
+from .checks import NOT_ISOLATED, check_rows
 from .columns import (
     FIELD_BY_KEY,
     FIELDS,
@@ -54,6 +54,8 @@ class LedgerBatch:
     errors: list[CellError]  # the batch's first problems in row and column order (at most the limit + 1)
     more: int = 0  # how many more problems the batch has, counted but not made
     warnings: list[CellError] = field(default_factory=list)  # checked columns that disagree (not problems)
+    # (ID number, row) of people the ledger says are not isolated though they must be (for the community)
+    not_isolated: list[tuple[str, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -134,13 +136,18 @@ def open_ledger(
                 if data and data[0]:
                     rows, errors, count = _validate(data, start, indexes, texts, side, default_year, seen, budget)
                     warnings: list[CellError] = []
+                    not_isolated: list[tuple[str, int]] = []
                     if checks:
                         warnings = [CellError(*w) for w in check_rows(rows, data, start, checks, texts, default_year)]
+                        if any(w.reason == NOT_ISOLATED for w in warnings):
+                            by_row = {r["row"]: r.get("id_number") for r in rows}
+                            not_isolated = [(str(by_row[w.row]), w.row) for w in warnings
+                                            if w.reason == NOT_ISOLATED and by_row.get(w.row)]
                         if strict:
                             errors = sorted(errors + warnings, key=lambda e: e.row)[:budget]
                             count += len(warnings)
                             warnings = []
-                    yield LedgerBatch(rows, errors, count - len(errors), warnings)
+                    yield LedgerBatch(rows, errors, count - len(errors), warnings, not_isolated)
                 batch = next(grid, None)
                 if batch is None:
                     return
