@@ -486,12 +486,11 @@ def rejected_rows_xlsx(ledger_import: LedgerImport, *, actor: User) -> bytes:
 
 
 def _kept(value: Any) -> Any:
-    """A cell for the rejected-rows file: dates as ISO text, numbers as they were (an ID number
-    that Excel made a number stays visible as the problem it is)."""
+    """A cell for the rejected-rows file: text and booleans as they are, anything else as Excel
+    showed it (dates as ISO text; an ID number Excel made a number keeps the digits it kept, the
+    problem it is)."""
     from .ledger.values import cell_text
 
     if value is None or isinstance(value, (str, bool)):
         return value
-    if isinstance(value, float):
-        return cell_text(value)
     return cell_text(value)
