@@ -61,6 +61,24 @@ def test_it_rejects_invalid_phones(raw):
         normalize_phone(raw)
 
 
+@pytest.mark.parametrize(("raw", "digits"), [
+    ("0439-3211234", "04393211234"), ("(0439)3211234", "04393211234"), ("0439 3211 234", "04393211234"),
+    ("010-12345678", "01012345678"), ("0431-81234567", "043181234567"),
+])
+def test_it_normalises_landlines_with_their_area_code(raw, digits):
+    assert normalize_phone(raw) == digits
+
+
+@pytest.mark.parametrize(("raw", "code"), [
+    ("0439-3211234-801", "extension"), ("0439-3211234转801", "extension"), ("13912345678/13812345678", "two"),
+    ("13912345678、0439-3211234", "two"), ("3211234", "area"),
+])
+def test_it_refuses_an_extension_two_numbers_or_a_landline_without_area_code(raw, code):
+    with pytest.raises(ValidationError) as exc:
+        normalize_phone(raw)
+    assert exc.value.code == code
+
+
 def test_it_masks_ids_and_phones():
     assert mask_id_number("220602198503141234") == "220602********1234"
     assert mask_phone("13912345678") == "139****5678"

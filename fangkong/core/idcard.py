@@ -1,4 +1,4 @@
-"""Chinese resident ID numbers (GB 11643) and mobile phone numbers: normalise, validate, mask,
+"""Chinese resident ID numbers (GB 11643) and phone numbers (mobile, or landline with area code): normalise, validate, mask,
 and what a record stores of them (sealed, keyed digest, mask)."""
 
 import datetime as dt
@@ -65,19 +65,45 @@ def sex_of(number: str) -> str:
 _ODD = frozenset("13579")
 
 
+# A landline with its area code: 010 and 02x are followed by 8 digits, the other (4-digit) area
+# codes by 7 or 8 (0439-3211234).
+_LANDLINE = re.compile(r"0(?:10|2\d)\d{8}|0[3-9]\d{2}[2-9]\d{6,7}")
+_MOBILE = re.compile(r"1[3-9]\d{9}")
+_LOCAL = re.compile(r"[2-9]\d{6,7}")
+# An extension: "0439-3211234转801", "ext. 801", "0439-3211234-801".
+_EXTENSION = re.compile(r"(?:转|分机|ext\.?|x|#)\s*\d{1,6}$", re.IGNORECASE)
+_SEPARATORS = re.compile(r"[/／、,，;；|｜]|\s+或\s*|和")
+_DIGITS = re.compile(r"\d")
+
+
 def normalize_phone(raw: str) -> str:
-    """Return an 11-digit mainland mobile number, accepting +86/0086 prefixes, spaces and dashes."""
-    text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", str(raw)))
-    text = text.replace("(", "").replace(")", "")
+    """Return a phone as its digits: an 11-digit mainland mobile number (accepting +86/0086
+    prefixes, spaces and dashes), or a landline with its area code (0439-3211234 → 04393211234).
+
+    Refused, each with its own code: two numbers in one cell ("two"), an extension
+    ("extension"), a landline without its area code ("area"), anything else ("phone")."""
+    text = unicodedata.normalize("NFKC", str(raw)).strip()
+    parts = [p for p in _SEPARATORS.split(text) if len(_DIGITS.findall(p)) >= 7]
+    if len(parts) > 1:
+        raise ValidationError(_("Give one phone number, not several."), code="two")
+    groups = [g for g in re.split(r"[-—\s()]+", text) if g]
+    if _EXTENSION.search(text) or (
+        len(groups) >= 3 and len(groups[-1]) <= 5 and _LANDLINE.fullmatch("".join(groups[:-1]))
+    ):
+        raise ValidationError(_("Give the phone number without an extension."), code="extension")
+    text = _INVISIBLE.sub("", text).replace("(", "").replace(")", "")
     if text.startswith("+86"):
         text = text[3:]
     elif text.startswith("0086"):
         text = text[4:]
     elif len(text) == 13 and text.startswith("86"):
         text = text[2:]
-    if not re.fullmatch(r"1[3-9]\d{9}", text):
-        raise ValidationError(_("The mobile number must be 11 digits starting with 13-19."), code="phone")
-    return text
+    if _MOBILE.fullmatch(text) or _LANDLINE.fullmatch(text):
+        return text
+    if _LOCAL.fullmatch(text):
+        raise ValidationError(_("Give a landline with its area code, e.g. 0439-3211234."), code="area")
+    raise ValidationError(
+        _("The phone must be an 11-digit mobile number or a landline with its area code."), code="phone")
 
 
 # ---- what a record stores ------------------------------------------------------------------

@@ -14,3 +14,29 @@ class SiteSetting(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}={self.value}"
+
+
+class ColumnMapping(models.Model):
+    """The columns of one template as a unit's user placed them once (core.columnmap): for a kind
+    of list (a side of the returnee ledger, a secondment list), a unit and a set of headers (its
+    fingerprint), normalised header -> field key, or "" for a column not imported. The same
+    template then goes straight through."""
+
+    kind = models.CharField(_("kind of list"), max_length=40)
+    # The unit whose template it is (the uploader's scope); no key to orgs: core sits below it.
+    unit_id = models.PositiveIntegerField(_("unit"), default=0)  # 0: an uploader without a unit
+    fingerprint = models.CharField(_("header set"), max_length=32)
+    mapping = models.JSONField(_("mapping"), default=dict)
+    headers = models.JSONField(_("headers"), default=list, blank=True)
+    updated_by = models.CharField(_("set by"), max_length=150, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("column mapping")
+        verbose_name_plural = _("column mappings")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "unit_id", "fingerprint"], name="column_mapping_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.unit_id} {self.fingerprint[:8]}"

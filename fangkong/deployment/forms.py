@@ -3,6 +3,7 @@
 from typing import Any, cast
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.forms import ModelPicker
@@ -80,3 +81,25 @@ class AssignForm(ScopedChoicesForm):
 
 class ImportForm(forms.Form):
     file = forms.FileField(label=_("Secondment list (xlsx, xls, ods or csv)"))
+    mapping = forms.CharField(
+        label=_("Column mapping"), required=False, max_length=2000,
+        help_text=_("Only when asked: one column a line, as header=field (e.g. 派驻单位=place, 是否党员=skip). "
+                    "It is remembered for your unit."),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def clean_mapping(self) -> dict[str, str]:
+        from fangkong.core.columnmap import parse_map_options
+
+        from .imports import TARGET_LABELS
+
+        lines = [line.strip() for line in str(self.cleaned_data.get("mapping") or "").splitlines() if line.strip()]
+        try:
+            mapping = parse_map_options(lines)
+        except ValueError as exc:
+            raise ValidationError(_("Write each column as header=field, not %(line)s."),
+                                  params={"line": str(exc)}) from None
+        unknown = sorted({key for key in mapping.values() if key and key not in TARGET_LABELS})
+        if unknown:
+            raise ValidationError(_("Unknown fields: %(fields)s."), params={"fields": ", ".join(unknown)})
+        return mapping

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,14 +27,15 @@ from django.utils.translation import gettext as _
 
 from fangkong.audit.choices import Action
 from fangkong.audit.services import audit_log
+from fangkong.core.columnmap import HeaderPlan, MappingNeeded, Target, Vocabulary, plan_header, refusal
 from fangkong.core.fieldcrypt import seal, unseal
 from fangkong.core.idcard import id_digest, mask_id_number, parse_id_number
+from fangkong.core.mappings import remember, remembered_for
 from fangkong.core.scoping import scope_unit_ids, subtree_ids, user_has_perm
 from fangkong.orgs.models import Unit
 from fangkong.people.models import Person
 from fangkong.people.services import pinyin_initials
 from fangkong.returnees.imports import sha256_of
-from fangkong.returnees.ledger.columns import best_header_row, display_header, normalize_header
 from fangkong.returnees.ledger.problems import ProblemList
 from fangkong.returnees.ledger.sniff import LedgerFileError, Limits
 from fangkong.returnees.ledger.values import cell_text, id_number, make_date, make_name_batch, make_text
@@ -76,7 +77,6 @@ COLUMNS: tuple[Column, ...] = (
     Column("duties", "工作内容", ("主要任务", "工作任务", "备注"), False, "如：宣传、排查、检测、盯守、卡口值守。"),
 )
 COLUMN_BY_KEY = {c.key: c for c in COLUMNS}
-_LOOKUP = {normalize_header(name): c.key for c in COLUMNS for name in (c.header, *c.synonyms)}
 ROLES = {"队员": SecondmentRole.MEMBER, "成员": SecondmentRole.MEMBER, "组员": SecondmentRole.MEMBER,
          "带队": SecondmentRole.TEAM_LEADER, "队长": SecondmentRole.TEAM_LEADER, "带队领导": SecondmentRole.TEAM_LEADER,
          "组长": SecondmentRole.TEAM_LEADER, "member": SecondmentRole.MEMBER, "team_leader": SecondmentRole.TEAM_LEADER}
@@ -94,25 +94,36 @@ class Problem:
         return {"row": self.row, "column": self.column, "value": self.value, "reason": self.reason}
 
 
-def _find_header(grid: Sequence[Sequence[Any]]) -> tuple[int, dict[str, int], dict[str, str]]:
-    best, indexes = best_header_row(grid, _LOOKUP, HEADER_SEARCH_ROWS)
-    if best < 0:
+KIND = "deployment.secondment"  # remembered mappings of secondment lists (core.mappings)
+VOCABULARY = Vocabulary(
+    [Target(c.key, c.header, c.synonyms, required=c.required) for c in COLUMNS],
+    ignored=("序号", "编号", "行号", "备注说明", "问题说明"),
+)
+TARGET_LABELS = {c.key: c.header for c in COLUMNS}
+
+
+def _find_header(
+    grid: Sequence[Sequence[Any]], *, mapping: Mapping[str, str] | None = None,
+    remembered: Callable[[str], Mapping[str, str] | None] | None = None,
+) -> HeaderPlan:
+    """The header row and every column placed by the shared mapping piece (core.columnmap): the
+    synonyms, the user's mapping, the one remembered for the unit and header set."""
+    plan = plan_header(grid, VOCABULARY, mapping=mapping, remembered=remembered, search_rows=HEADER_SEARCH_ROWS)
+    if plan is None:
         raise LedgerFileError("找不到表头：前10行中没有一行包含名单的列名（如“姓名”“身份证号”）。请使用下载的模板填写。")
-    missing = [c.header for c in COLUMNS if c.required and c.key not in indexes]
-    if missing:
-        raise LedgerFileError(
-            "缺少必填列：" + "、".join(missing) + f"（表头在第{best + 1}行）。请检查列名，或使用下载的模板填写。"
-        )
-    texts = {key: display_header(grid[best][i]) for key, i in indexes.items()}
-    return best + 1, indexes, texts
+    if plan.needs_mapping:
+        raise MappingNeeded(plan, refusal(plan, TARGET_LABELS))
+    return plan
 
 
 def read_file(
-    path: Path, *, default_year: int = 2020, problems: ProblemList[Problem] | None = None
+    path: Path, *, default_year: int = 2020, problems: ProblemList[Problem] | None = None,
+    mapping: Mapping[str, str] | None = None, remembered: Callable[[str], Mapping[str, str] | None] | None = None,
+    plan_out: list[HeaderPlan] | None = None,
 ) -> tuple[list[dict[str, Any]], list[Problem], dict[str, str]]:
     """Parse a secondment list: normalised rows (dates as ISO text, ready for JSON) and its cell
     problems, the first Limits.max_problems of them: past those, reading stops (``problems``, when
-    given, gets them and their count)."""
+    given, gets them and their count). MappingNeeded when a column must be placed by the user."""
     limits = Limits.from_settings()
     if problems is None:
         problems = ProblemList(limits.max_problems)
@@ -122,8 +133,11 @@ def read_file(
     short = make_text(100)
     rows: list[dict[str, Any]] = []
     with read_rows(path, limits, header_rows=HEADER_SEARCH_ROWS, max_rows=MAX_ROWS) as grid:
-        head = list(itertools.islice(grid, HEADER_SEARCH_ROWS))
-        start, indexes, texts = _find_header([cells for _, cells in head])
+        head = list(itertools.islice(grid, HEADER_SEARCH_ROWS + 5))
+        plan = _find_header([cells for _, cells in head], mapping=mapping, remembered=remembered)
+        start, indexes, texts = plan.data_start, plan.indexes, plan.texts
+        if plan_out is not None:
+            plan_out.append(plan)
         for r, cells in itertools.chain(head[start:], grid):
             if problems.full:
                 break
@@ -262,9 +276,15 @@ def _masked_problems(errors: list[dict[str, Any]], texts: dict[str, str]) -> lis
     return [{**e, "value": mask_id_number(e["value"])} if e["column"] == header else e for e in errors]
 
 
-def import_preview(*, actor: User, source: Path, file_name: str) -> SecondmentImport:
+def import_preview(
+    *, actor: User, source: Path, file_name: str, mapping: Mapping[str, str] | None = None
+) -> SecondmentImport:
     """Read and check an uploaded list; record the outcome. Nothing but the record is written, and
-    the rows only when there is no problem (only such a preview can be committed)."""
+    the rows only when there is no problem (only such a preview can be committed).
+
+    Columns the synonyms do not place stop the preview with each listed and a suggestion (the
+    file is not kept: it is uploaded again with ``mapping``, header -> field or "" not imported);
+    a mapping that places them is remembered for the unit and the list's headers."""
     if not user_has_perm(actor, "deployment.change"):
         raise PermissionDenied(_("Your role may not do this."))
     scope = actor.scopes.select_related("unit").order_by("unit__level").first()
@@ -273,8 +293,16 @@ def import_preview(*, actor: User, source: Path, file_name: str) -> SecondmentIm
     )
     limit = Limits.from_settings().max_problems
     read: ProblemList[Problem] = ProblemList(limit)
+    unit_id = scope.unit_id if scope else None
+    plans: list[HeaderPlan] = []
     try:
-        rows, _kept, texts = read_file(source, problems=read)
+        rows, _kept, texts = read_file(source, problems=read, mapping=mapping,
+                                       remembered=remembered_for(KIND, unit_id), plan_out=plans)
+    except MappingNeeded as needed:
+        record.status, record.message = ImportStatus.FAILED, needed.message[:300]
+        record.columns = {"plan": needed.plan.as_dict()}
+        record.save()
+        return record
     except LedgerFileError as exc:
         record.status, record.message = ImportStatus.FAILED, str(exc)[:300]
         record.save()
@@ -284,6 +312,9 @@ def import_preview(*, actor: User, source: Path, file_name: str) -> SecondmentIm
     problems: ProblemList[dict[str, Any]] = ProblemList(limit)
     problems.add(sorted((p.as_dict() for p in [*read.kept, *more]), key=lambda e: (e["row"], e["column"])),
                  count=read.count + len(more))
+    if mapping and plans:
+        remember(kind=KIND, unit_id=unit_id, fingerprint=plans[0].fingerprint, mapping=mapping,
+                 headers=[c.header for c in plans[0].columns], actor=actor)
     record.rows = [] if problems.count else _sealed_rows(rows)
     record.columns = texts
     record.total_rows = len(rows)

@@ -407,7 +407,8 @@ class ImportListView(ScopedMixin, TemplateView):
                 for chunk in upload.chunks():
                     out.write(chunk)
             record = imports.import_preview(actor=request.user, source=source,  # type: ignore[arg-type]
-                                            file_name=upload.name or "list")
+                                            file_name=upload.name or "list",
+                                            mapping=form.cleaned_data.get("mapping") or None)
         return redirect(record)
 
 

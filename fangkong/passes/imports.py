@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,11 +19,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from fangkong.core.columnmap import Target, Vocabulary, plan_header, refusal
 from fangkong.core.idcard import id_digest
+from fangkong.core.mappings import remember, remembered_for
 from fangkong.core.scoping import user_has_perm
 from fangkong.orgs.models import Unit
 from fangkong.people.models import Person
-from fangkong.returnees.ledger.columns import best_header_row, normalize_header
 from fangkong.returnees.ledger.problems import TOO_MANY
 from fangkong.returnees.ledger.sniff import LedgerFileError, Limits
 from fangkong.returnees.ledger.values import cell_text
@@ -47,9 +49,12 @@ SYNONYMS = {
     "unit": ("单位代码",), "zones": ("区域编码", "通行区域"), "purpose": ("用途", "通行事由"),
     "start": ("开始日期", "生效日期"), "end": ("结束日期", "到期日期", "有效期至"),
 }
-_TITLES = {normalize_header(title): key for key, title in COLUMNS.items()} | {
-    normalize_header(title): key for key, titles in SYNONYMS.items() for title in titles
-}
+REQUIRED = ("kind", "unit", "start", "end")
+KIND = "passes.pass"  # remembered mappings of pass lists (core.mappings)
+VOCABULARY = Vocabulary(
+    [Target(key, title, SYNONYMS.get(key, ()), required=key in REQUIRED) for key, title in COLUMNS.items()],
+    ignored=("序号", "编号", "行号", "问题说明"),
+)
 HEADER_ROWS = 5
 # Rows of a list and characters of a cell, at most (no column of a pass holds more than 200).
 MAX_ROWS = 20_000
@@ -83,8 +88,12 @@ def _date(value: Any) -> dt.date:
     return dt.date.fromisoformat(cell_text(value).strip().replace("/", "-").replace(".", "-"))
 
 
-def import_passes(*, actor: User, path: Path) -> ImportResult:
-    """Validate every row, then issue them all in one transaction, or nothing."""
+def import_passes(*, actor: User, path: Path, mapping: Mapping[str, str] | None = None) -> ImportResult:
+    """Validate every row, then issue them all in one transaction, or nothing.
+
+    Columns are placed by the shared mapping piece (core.columnmap): a list in its own wording
+    names each column it cannot place, with a suggestion; ``mapping`` (header -> field, "" not
+    imported) places them and is remembered for the unit and the list's headers."""
     if not actor.role or not user_has_perm(actor, "passes.change"):
         raise PermissionDenied(_("Your role may not do this."))
     limits = Limits.from_settings()
@@ -96,15 +105,25 @@ def import_passes(*, actor: User, path: Path) -> ImportResult:
                 result.errors.append(RowError(0, "", _("The file has no rows.")))
                 return result
             # The header is the top row naming the most columns (titles may stand above it).
-            first, index = best_header_row([cells for _, cells in head], _TITLES, HEADER_ROWS)
-            first = max(first, 0)
-            for key in ("kind", "unit", "start", "end"):
-                if key not in index:
-                    result.errors.append(RowError(first + 1, COLUMNS[key], _("This column is missing.")))
-            if result.errors:
+            scope = actor.scopes.order_by("unit__level").first()
+            unit_id = scope.unit_id if scope else None
+            header = plan_header([cells for _, cells in head], VOCABULARY, mapping=mapping,
+                               remembered=remembered_for(KIND, unit_id), search_rows=HEADER_ROWS)
+            if header is None:
+                for key in REQUIRED:
+                    result.errors.append(RowError(1, COLUMNS[key], _("This column is missing.")))
                 return result
+            for key in header.missing:
+                result.errors.append(RowError(header.row + 1, COLUMNS[key], _("This column is missing.")))
+            if header.needs_mapping:
+                result.errors.append(RowError(0, "", refusal(header, COLUMNS)))
+                return result
+            if mapping:
+                remember(kind=KIND, unit_id=unit_id, fingerprint=header.fingerprint, mapping=mapping,
+                         headers=[c.header for c in header.columns], actor=actor)
+            index = {key: i for key, i in header.indexes.items() if key in COLUMNS}
             body = []
-            for r, row in itertools.chain(head[first + 1 :], grid):
+            for r, row in itertools.chain(head[header.data_start :], grid):
                 cells = {key: _cell(row[i], keep_dates=key in ("start", "end")) for key, i in index.items()}
                 if any(cell_text(v).strip() for v in cells.values()):
                     body.append((r + 1, cells))

@@ -26,6 +26,7 @@ from django.views.decorators.cache import never_cache
 
 from fangkong.core import clock
 from fangkong.core.clock import client_moment
+from fangkong.core.columnmap import parse_map_options
 from fangkong.core.scoping import unit_in_scope, user_has_perm
 from fangkong.core.views import PermissionMixin, ScopedListView, ScopedMixin
 from fangkong.deployment import services as deployment
@@ -251,7 +252,13 @@ class PassImportView(ScopedMixin, View):
                 for chunk in upload.chunks():
                     fh.write(chunk)
                 fh.flush()
-                result = import_passes(actor=request.user, path=Path(fh.name))  # type: ignore[arg-type]
+                try:
+                    mapping = parse_map_options(
+                        line for line in request.POST.get("mapping", "").splitlines() if line.strip())
+                except ValueError:
+                    mapping = {}
+                result = import_passes(actor=request.user, path=Path(fh.name),  # type: ignore[arg-type]
+                                       mapping=mapping or None)
             if not result.errors:
                 messages.success(request, _("%(n)d passes issued.") % {"n": len(result.passes)})
                 return redirect("passes:pass_list")

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema, Status
@@ -209,12 +209,29 @@ class ReturneeFiguresOut(Schema):
     communities: list[GroupFigures]
 
 
+class ImportColumnOut(Schema):
+    letter: str
+    header: str
+    samples: list[str] = Field(description="The first values, digits of IDs and phones masked.")
+    key: str | None = Field(description="The field it fills; null: not imported.")
+    how: str = Field(description="matched, mapped, ignored, unknown or duplicate (the last two need a choice).")
+    suggestion: str | None = None
+
+
+class ImportSplitOut(Schema):
+    created: int
+    updated: int
+    unchanged: int
+    dual: int = Field(description="People who become dual-reported through this file.")
+
+
 class ImportOut(Schema):
     id: int
     side: str
     file_name: str
     sha256: str
-    status: str
+    status: str = Field(description="queued, running, mapping (choose the columns: POST .../mapping), preview, "
+                                    "rejected, committed or failed.")
     progress: int
     message: str
     total_rows: int
@@ -223,6 +240,48 @@ class ImportOut(Schema):
     unchanged: int
     error_count: int
     errors: list[dict[str, Any]]
+    columns: list[ImportColumnOut] = Field(description="Every column of the file and how it is placed.")
+    missing: list[str] = Field(description="Required fields no column fills yet.")
+    mapping: dict[str, str] = Field(description="The columns as placed by the uploader: header -> field ('' skip).")
+    split: ImportSplitOut | None = Field(description="What the valid rows would do (preview) or did (commit).")
+    committed_before: bool = Field(description="The same file was committed on this side before.")
+    warnings: list[dict[str, Any]] = Field(description="Checked columns (sex, age, birth date, isolation) "
+                                                       "that disagree: not problems unless strict.")
+    rows: list[dict[str, Any]] = Field(description="The first rows as read, ID numbers and phones masked.")
+    per_row: bool
+    rejected: int = Field(description="Rows left out by a per-row commit (GET .../rejected for the file).")
+
+    @staticmethod
+    def resolve_columns(obj: LedgerImport) -> list[dict[str, Any]]:
+        return list(obj.preview.get("columns", []))
+
+    @staticmethod
+    def resolve_missing(obj: LedgerImport) -> list[str]:
+        return list(obj.preview.get("missing", []))
+
+    @staticmethod
+    def resolve_split(obj: LedgerImport) -> dict[str, int] | None:
+        split: dict[str, int] | None = obj.preview.get("split")
+        return split
+
+    @staticmethod
+    def resolve_committed_before(obj: LedgerImport) -> bool:
+        return bool(obj.preview.get("committed_before"))
+
+    @staticmethod
+    def resolve_warnings(obj: LedgerImport) -> list[dict[str, Any]]:
+        return list(obj.preview.get("warnings", []))
+
+    @staticmethod
+    def resolve_rows(obj: LedgerImport) -> list[dict[str, Any]]:
+        return list(obj.preview.get("rows", []))
+
+
+class ImportMappingIn(Schema):
+    columns: dict[str, str] = Field(
+        description="Column (its letter, or its header as in the file) -> field key, or '' not to import it.",
+        examples=[{"返回时间": "return_date", "联系方式": "phone", "是否有发热咳嗽症状": ""}],
+    )
 
 
 class ConflictOut(Schema):
@@ -307,31 +366,89 @@ def get_import(request: HttpRequest, import_id: int) -> LedgerImport:
 
 @router.post("/imports", response={201: ImportOut}, summary="Upload a ledger: preview, or commit when clean")
 def upload_import(
-    request: HttpRequest, side: Form[str], file: File[UploadedFile], commit: Form[bool] = False
+    request: HttpRequest, side: Form[str], file: File[UploadedFile], commit: Form[bool] = False,
+    mapping: Form[str] = "", strict: Form[bool] = False,
 ) -> Status[LedgerImport]:
+    """``mapping``: JSON, header -> field key ('' not to import), for columns the synonyms do not
+    place; a file that still needs a choice stops at status ``mapping`` with every column listed."""
     if not user_has_perm(request.user, "returnees.change"):
         raise PermissionDenied(_("Your role may not import ledgers."))
     if side not in {"unit", "community"}:
         raise HttpError(400, _("side must be unit or community"))
     if file.size and file.size > settings.FANGKONG_IMPORT_MAX_BYTES:
         raise HttpError(413, _("The file is larger than the import limit."))
+    placed = _mapping_from_form(mapping, side)
     with tempfile.NamedTemporaryFile(suffix=".upload") as tmp:
         for chunk in file.chunks():
             tmp.write(chunk)
         tmp.flush()
         ledger_import = imports.import_create(
             actor=request.user, side=side, source=Path(tmp.name), file_name=file.name or "ledger",  # type: ignore[arg-type]
+            mapping=placed, strict=strict,
         )
-    return Status(201, imports.import_start(ledger_import, commit=commit))
+    ledger_import = imports.import_start(ledger_import, commit=commit)
+    imports.remember_mapping(ledger_import, actor=request.user)  # type: ignore[arg-type]
+    return Status(201, ledger_import)
+
+
+def _mapping_from_form(text: str, side: str) -> dict[str, str]:
+    import json
+
+    from fangkong.core.columnmap import normalize_header
+
+    from .ledger.columns import check_mapping
+    from .ledger.sniff import LedgerFileError
+
+    if not text.strip():
+        return {}
+    try:
+        given = json.loads(text)
+    except ValueError:
+        raise HttpError(400, _("mapping must be a JSON object of header to field.")) from None
+    if not isinstance(given, dict) or not all(isinstance(v, str) for v in given.values()):
+        raise HttpError(400, _("mapping must be a JSON object of header to field."))
+    placed = {normalize_header(k): v for k, v in given.items()}
+    try:
+        check_mapping(placed, side)
+    except LedgerFileError as exc:
+        raise HttpError(400, exc.message) from None
+    return placed
+
+
+@router.post("/imports/{import_id}/mapping", response=ImportOut,
+             summary="Place the columns of an import (remembered for your unit and this header set)")
+def map_import(request: HttpRequest, import_id: int, payload: ImportMappingIn) -> LedgerImport:
+    ledger_import = get_object_or_404(LedgerImport.objects.visible_to(request.user), pk=import_id)
+    if not user_has_perm(request.user, "returnees.change"):
+        raise PermissionDenied(_("Your role may not import ledgers."))
+    try:
+        return imports.import_map(ledger_import, actor=request.user, choices=payload.columns)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise HttpError(400, " ".join(exc.messages)) from None
 
 
 @router.post("/imports/{import_id}/commit", response=ImportOut, summary="Commit a previewed import")
-def commit_import(request: HttpRequest, import_id: int) -> LedgerImport:
+def commit_import(request: HttpRequest, import_id: int, per_row: bool = False) -> LedgerImport:
+    """``per_row``: commit the valid rows and leave out those with problems (GET .../rejected gives
+    them back with the reasons); otherwise all-or-nothing."""
     ledger_import = get_object_or_404(LedgerImport.objects.visible_to(request.user), pk=import_id)
     imports.check_committer(ledger_import, request.user)  # type: ignore[arg-type]
     if ledger_import.status == "committed":
         return ledger_import
+    if ledger_import.per_row != per_row:
+        ledger_import.per_row = per_row
+        ledger_import.save(update_fields=["per_row"])
     return imports.import_start(ledger_import, commit=True, actor=request.user)  # type: ignore[arg-type]
+
+
+@router.get("/imports/{import_id}/rejected", summary="The rows a per-row commit left out, with reasons (xlsx)",
+            response={200: bytes})
+def rejected_rows(request: HttpRequest, import_id: int) -> HttpResponse:
+    ledger_import = get_object_or_404(LedgerImport.objects.visible_to(request.user), pk=import_id)
+    if not ledger_import.errors or ledger_import.purged_at or ledger_import.uploaded_by_id != request.user.pk:
+        raise HttpError(404, _("No rows were left out of this import."))
+    content = imports.rejected_rows_xlsx(ledger_import, actor=request.user)  # type: ignore[arg-type]
+    return HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
 @router.get("/conflicts", response=ConflictPage, summary="Attribution conflicts: all for the office, your claims else")

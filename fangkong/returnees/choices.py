@@ -45,6 +45,7 @@ class ImportStatus(models.TextChoices):
     QUEUED = "queued", _("Queued")
     RUNNING = "running", _("Running")
     PREVIEW = "preview", _("Previewed")
+    MAPPING = "mapping", _("Columns to map")
     REJECTED = "rejected", _("Rejected")
     COMMITTED = "committed", _("Committed")
     FAILED = "failed", _("File unusable")

@@ -143,7 +143,11 @@ class ImportForm(forms.Form):
     side = forms.ChoiceField(label=_("Ledger of"), choices=Side.choices)
     file = forms.FileField(
         label=_("Ledger file"), help_text=_("xlsx, xls, ods or csv (UTF-8 or GB18030)"),
-        widget=forms.FileInput(attrs={"accept": ".xlsx,.xls,.ods,.csv"}),
+        widget=forms.FileInput(attrs={"accept": ".xlsx,.xls,.ods,.csv,.et"}),
+    )
+    strict = forms.BooleanField(
+        label=_("Strict checks"), required=False,
+        help_text=_("Sex, age or birth date that disagree with the ID number are problems, not warnings."),
     )
 
     def clean_file(self) -> Any:

@@ -152,6 +152,9 @@ class IsolationOrder(models.Model):
         related_name="+", db_index=False,
     )
     release_note = models.CharField(_("release note"), max_length=200, blank=True)
+    # A unit's ledger said this person is not isolated at home though their category requires it:
+    # shown to the community on its follow-up list, to check on the spot.
+    ledger_flag = models.CharField(_("flag from a ledger"), max_length=200, blank=True, default="", db_default="")
 
     objects = ScopedQuerySet.as_manager()
     scope_fields = ("returnee__unit", "returnee__community")
@@ -257,6 +260,17 @@ class LedgerImport(models.Model):
     # When the stored file was deleted: an upload that was not committed keeps its file for
     # FANGKONG_REJECTED_UPLOAD_DAYS (the row stays, for the audit).
     purged_at = models.DateTimeField(_("file deleted at"), null=True, blank=True)
+    # The columns as the uploader placed them (normalised header -> field key, "" not imported),
+    # on top of the synonyms and the mapping remembered for the unit (core.columnmap).
+    mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
+    # What the preview found: every column and how it was placed, the first rows, the split
+    # new / updated / unchanged / dual-reported, warnings of the checked columns (see imports.py).
+    preview = models.JSONField(_("preview"), default=dict, blank=True)
+    # Checked columns (性别, 年龄 ...) that disagree with the ID number are problems, not warnings.
+    strict = models.BooleanField(_("strict checks"), default=False)
+    # Committed row by row: the valid rows written, the others (``rejected``) given back as a file.
+    per_row = models.BooleanField(_("valid rows only"), default=False)
+    rejected = models.PositiveIntegerField(_("rows rejected"), default=0)
 
     objects = ScopedQuerySet.as_manager()
     scope_fields = ("scope_unit",)

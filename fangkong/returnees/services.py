@@ -97,6 +97,8 @@ class ApplyResult:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    # People this registration made dual-reported (the other side had them, this side had not).
+    dual: int = 0
     returnees: list[Returnee] = field(default_factory=list)
     # Small batches only (a form, the API): ID number -> the claim its row made or met, and the ID
     # numbers whose person lay outside the registrant's scope.
@@ -107,6 +109,7 @@ class ApplyResult:
         self.created += other.created
         self.updated += other.updated
         self.unchanged += other.unchanged
+        self.dual += other.dual
         self.returnees += other.returnees
 
 
@@ -337,6 +340,7 @@ def apply_rows(
         result.created += created
         result.updated += updated
         result.unchanged += len(part) - created - updated
+        result.dual += writer.dual
         if len(rows) <= 50:
             touched.extend(row["id_number"] for row in part)
     if touched:
@@ -449,6 +453,7 @@ class _Writer:
         self.answer = answer
         self.claims: dict[str, int] = {}
         self.outside: set[str] = set()
+        self.dual = 0  # of the last chunk written: people it made dual-reported
 
     def _create_if_all_new(self, part: Sequence[dict[str, Any]], employers: list[int | None],
                            communities: list[int | None]) -> bool:
@@ -473,6 +478,7 @@ class _Writer:
         numbers = [row["id_number"] for row in part]
         employers = _pks([row["employer"] for row in part])
         communities = _pks([row["community"] for row in part])
+        self.dual = 0
         sample = numbers[:: max(1, len(numbers) // 16)]
         if (connection.vendor == "postgresql" and not _find_by_numbers(sample)
                 and self._create_if_all_new(part, employers, communities)):
@@ -499,16 +505,25 @@ class _Writer:
         # wait for each other but never deadlock.
         mine = own + vacant
         people = [existing[numbers[i]][0] for i in mine]
-        # The first registration of this side dates the returnees that only the other side had.
+        # The first registration of this side dates the returnees that only the other side had:
+        # they are dual-reported now, and a row of theirs is never "unchanged" (a person of one's
+        # own whose values stay counts as updated: their registration is new).
+        other = "community_reported_at" if self.stamp == "unit_reported_at" else "unit_reported_at"
+        stamped: list[tuple[int, Any]] = []
         for found in _where_in(Returnee.objects.filter(**{f"{self.stamp}__isnull": True}), "id", people):
+            stamped += found.values_list("id", other)
             found.update(**{self.stamp: self.now})
+        self.dual = sum(1 for _pk, at in stamped if at is not None)
+        changed = {u[0] for u in updates}
+        own_people = {existing[numbers[i]][0] for i in own}
+        first_here = sum(1 for pk, _at in stamped if pk in own_people and pk not in changed)
         self._register_known(people, [employers[i] for i in mine], [communities[i] for i in mine])
         # A place taken from the other side opens no isolation: the person's category (which a
         # registrant outside their scope does not change) decided that when they were registered.
         self._isolate_known([existing[numbers[i]][0] for i in own], [part[i] for i in own])
         claims_created, claims_updated = self._claim(
             [part[i] for i in claimed], existing, [employers[i] for i in claimed], [communities[i] for i in claimed])
-        return len(fresh) + len(vacant) + claims_created, len(updates) + claims_updated
+        return len(fresh) + len(vacant) + claims_created, len(updates) + claims_updated + first_here
 
     def _classify(
         self, numbers: list[str], existing: dict[str, tuple[Any, ...]], names: list[str]

@@ -630,7 +630,7 @@ class ImportCreateView(ImportListView):
                     out.write(chunk)
             ledger_import = imports.import_create(
                 actor=request.user, side=form.cleaned_data["side"], source=source,  # type: ignore[arg-type]
-                file_name=upload.name or "ledger",
+                file_name=upload.name or "ledger", strict=form.cleaned_data.get("strict", False),
             )
         imports.import_start(ledger_import, commit=False)
         return redirect(ledger_import)
@@ -652,7 +652,80 @@ class ImportDetailView(ScopedDetailView):
         )
         context["running"] = li.status in (ImportStatus.QUEUED, ImportStatus.RUNNING)
         context["more_errors"] = li.error_count - len(li.errors)
+        context["show_hash"] = user_has_perm(self.request.user, "audit.view")
+        mine = user_has_perm(self.request.user, "returnees.change") and li.uploaded_by_id == self.request.user.pk
+        # Valid rows alone may be committed when some rows have problems (all of them listed).
+        context["can_commit_valid"] = (
+            mine and li.status == ImportStatus.PREVIEW and 0 < li.error_count == len(li.errors)
+            and len({e["row"] for e in li.errors}) < li.total_rows
+        )
+        context["can_map"] = mine and li.status in (ImportStatus.MAPPING, ImportStatus.PREVIEW) and not li.purged_at
+        context["columns"] = mapping_rows(li)
+        context["targets"] = mapping_targets(li.side)
+        context["skipped"] = [c for c in li.preview.get("columns", []) if not c.get("key")]
+        context["preview_rows"] = li.preview.get("rows", [])
+        context["split"] = li.preview.get("split")
+        context["committed_before"] = li.preview.get("committed_before")
+        context["warnings"] = li.preview.get("warnings", [])
         return context
+
+
+def mapping_targets(side: str) -> list[tuple[str, str]]:
+    """The fields a column can fill, as the mapping step offers them (不导入 first)."""
+    from .ledger.columns import TARGET_LABELS
+
+    return [("", _("Do not import")), *TARGET_LABELS.items()]
+
+
+def mapping_rows(li: LedgerImport) -> list[dict[str, Any]]:
+    """Every column of the file with its first values and the field it now fills (or its suggestion)."""
+    from .ledger.columns import TARGET_LABELS
+
+    rows = []
+    for column in li.preview.get("columns", []):
+        chosen = column.get("key") or ("" if column.get("how") in ("mapped", "ignored") else column.get("suggestion"))
+        rows.append({**column, "chosen": chosen or "", "label": TARGET_LABELS.get(column.get("key") or "", ""),
+                     "needs": column.get("how") in ("unknown", "duplicate")})
+    return rows
+
+
+class ImportMapView(ScopedMixin, View):
+    """The mapping step: the uploader chooses, for each column, the field it fills or 不导入; the
+    choice is remembered for the unit and the file's headers, and the preview made again."""
+
+    model = LedgerImport
+    required_perm = "returnees.change"
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        li: LedgerImport = self.get_object()
+        choices = {c["letter"]: request.POST.get(f"col_{c['letter']}", "")
+                   for c in li.preview.get("columns", []) if f"col_{c['letter']}" in request.POST}
+        try:
+            li = imports.import_map(li, actor=request.user, choices=choices)  # type: ignore[arg-type]
+        except ValidationError as exc:
+            report_errors(request, {"": exc.messages})
+            return redirect(li)
+        if li.status != ImportStatus.MAPPING:
+            messages.success(request, _("The columns are mapped; this unit's files with the same headers will be "
+                                        "read the same way."))
+        return redirect(li)
+
+
+class ImportRejectedView(ScopedMixin, View):
+    """The rows a per-row commit left out, as an xlsx with the reason in an added column: to be
+    corrected and uploaded again."""
+
+    model = LedgerImport
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        li: LedgerImport = self.get_object()
+        if not li.errors or li.purged_at or li.uploaded_by_id != request.user.pk:
+            raise Http404
+        content = imports.rejected_rows_xlsx(li, actor=request.user)  # type: ignore[arg-type]
+        response = HttpResponse(content, content_type=XLSX)
+        stem = Path(li.file_name).stem or "ledger"
+        response["Content-Disposition"] = content_disposition_header(True, f"{stem}_未导入的行.xlsx") or "attachment"
+        return response
 
 
 class ImportProgressView(ScopedMixin, View):
@@ -677,9 +750,13 @@ class ImportCommitView(ScopedMixin, View):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         li: LedgerImport = self.get_object()
         imports.check_committer(li, request.user)  # type: ignore[arg-type]
-        if li.status != ImportStatus.PREVIEW or li.error_count:
+        per_row = request.POST.get("mode") == "valid"
+        if li.status != ImportStatus.PREVIEW or (li.error_count and not per_row):
             messages.error(request, _("Only a clean preview can be committed."))
             return redirect(li)
+        if li.per_row != per_row:
+            li.per_row = per_row
+            li.save(update_fields=["per_row"])
         li = imports.import_start(li, commit=True, actor=request.user)  # type: ignore[arg-type]
         if li.status == ImportStatus.COMMITTED:
             messages.success(request, _("The ledger is committed: %(created)d new, %(updated)d updated, "

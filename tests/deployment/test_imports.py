@@ -140,3 +140,21 @@ def test_overlap_with_any_earlier_secondment_is_a_problem(city, liaison, tmp_pat
     rows[0][6:] = ["2020-01-25", "2020-02-05"]  # between the two: fine
     record = imports.import_preview(actor=liaison, source=write(tmp_path / "q.xlsx", rows), file_name="q.xlsx")
     assert record.error_count == 0, record.errors
+
+
+def test_a_list_in_its_own_wording_is_mapped_once_through_the_shared_mapping_piece(city, liaison, as_user, tmp_path):
+    """The secondment list goes through the ledger's mapping piece: an unknown column with data
+    stops the preview, naming it with a suggestion; a mapping given with the upload places it and
+    is remembered, so the unit's next list of this layout goes straight through."""
+    headers = ["序号", "姓名", "身份证号码（18位）", "派出单位", "派驻卡点", "下沉时间", "是否党员"]
+    rows = [[r[0], r[1], r[2], r[3], r[4], r[6], "是"] for r in good_rows(city)]
+    first = imports.import_preview(actor=liaison, source=write(tmp_path / "a.xlsx", rows, headers), file_name="a.xlsx")
+    assert first.status == "failed"
+    assert "下沉时间" in first.message and "是否党员" in first.message and "下沉日期" in first.message
+    client = as_user(liaison)
+    with write(tmp_path / "b.xlsx", rows, headers).open("rb") as fh:
+        client.post("/deployment/imports/", {"file": fh, "mapping": "下沉时间=starts_on\n派驻卡点=place\n是否党员=skip"})
+    mapped = SecondmentImport.objects.exclude(pk=first.pk).get()
+    assert mapped.status == "preview" and mapped.error_count == 0, (mapped.message, mapped.errors)
+    again = imports.import_preview(actor=liaison, source=write(tmp_path / "c.xlsx", rows, headers), file_name="c.xlsx")
+    assert again.status == "preview" and again.total_rows == 3

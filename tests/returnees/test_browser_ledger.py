@@ -97,3 +97,57 @@ def test_a_liaison_imports_a_ledger_fixes_it_and_commits(page, live_server, city
     table = page.locator("#returnee-table").inner_text()
     assert "刘返乡" in table and "陈归来" in table
     assert Returnee.objects.filter(unit=city.dept_a, unit_reported_at__isnull=False).count() == 2
+
+
+def write_office_ledger(path, ids):
+    """A unit's own template: a title, 序号, 联系方式, 现居住地址, a date header no synonym covers
+    (返回白山时间) and a column the platform does not keep (是否党员)."""
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet()
+    sheet.write_row(0, 0, ["市民政局返程人员台账"])
+    sheet.write_row(1, 0, ["序号", "姓名", "身份证号码", "联系方式", "现居住地址", "返回白山时间", "是否党员", "所在单位"])
+    for r, number in enumerate(ids, start=2):
+        sheet.write_row(r, 0, [str(r - 1), "返乡" + "甲乙丙"[r - 2], number, "0439-3211234", "幸福路1号", "2020-02-03", "是",
+                               "市民政局"])
+    book.close()
+    return path
+
+
+def test_a_liaison_maps_an_unknown_layout_once_then_it_goes_straight_through(browser, live_server, city, tmp_path):
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")  # a desk
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    f.user("unit_liaison", city.dept_a, username="minzheng")
+    log_in(page, live_server, "minzheng", f.PASSWORD, wait=True)
+    page.goto(f"{live_server.url}/returnees/imports/")
+    page.select_option("#id_side", "unit")
+    page.set_input_files("#id_file", str(write_office_ledger(tmp_path / "台账.xlsx", [f.id_number(), f.id_number()])))
+    page.click("#import-submit")
+    page.wait_for_selector("#mapping-needed")
+    table = page.locator("#mapping-table").inner_text()
+    assert "返回白山时间" in table and "是否党员" in table
+    assert "043****1234" in table and "3211234" not in table  # first values masked as the ledger masks them
+    assert page.locator("#commit").count() == 0
+    # The suggestion is offered, not applied: the liaison confirms it and skips 是否党员.
+    assert page.locator("select[name=col_F]").input_value() == "return_date"
+    page.select_option("select[name=col_G]", "")
+    page.click("#save-mapping")
+    page.wait_for_selector("#clean-preview")
+    assert "是否党员" in page.locator("#not-imported").inner_text()
+    assert "2" in page.locator("#preview-split").inner_text()
+    page.click("#commit")
+    page.wait_for_selector("#import-result")
+    assert Returnee.objects.filter(unit=city.dept_a).count() == 2
+    assert Returnee.objects.filter(phone_masked="043****1234").count() == 2
+
+    page.goto(f"{live_server.url}/returnees/imports/")
+    page.select_option("#id_side", "unit")
+    page.set_input_files("#id_file", str(write_office_ledger(tmp_path / "台账2.xlsx", [f.id_number()])))
+    page.click("#import-submit")
+    page.wait_for_selector("#clean-preview")  # the same layout: no mapping step
+    assert page.locator("#mapping-remembered").count() == 1
+    assert fits_the_screen(page)
+    page.click("#commit")
+    page.wait_for_selector("#import-result")
+    assert Returnee.objects.filter(unit=city.dept_a).count() == 3
+    context.close()

@@ -4,12 +4,23 @@ import contextlib
 import hashlib
 import itertools
 import operator
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .columns import FIELD_BY_KEY, FIELDS, HEADER_SEARCH_ROWS, REQUIRED, SIDES, find_header
+from .checks import NOT_ISOLATED, check_rows
+from .columns import (
+    FIELD_BY_KEY,
+    FIELDS,
+    HEADER_SEARCH_ROWS,
+    REQUIRED,
+    SAMPLE_ROWS,
+    SIDES,
+    HeaderPlan,
+    find_header,
+)
 from .problems import ProblemList
 from .sniff import LedgerFileError, Limits, sniff
 from .values import EMPTY, cell_text, normalizers
@@ -42,6 +53,9 @@ class LedgerBatch:
     rows: list[dict[str, Any]]  # as ParsedLedger.rows, for one batch of the file's rows
     errors: list[CellError]  # the batch's first problems in row and column order (at most the limit + 1)
     more: int = 0  # how many more problems the batch has, counted but not made
+    warnings: list[CellError] = field(default_factory=list)  # checked columns that disagree (not problems)
+    # (ID number, row) of people the ledger says are not isolated though they must be (for the community)
+    not_isolated: list[tuple[str, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -52,10 +66,12 @@ class LedgerStream:
     columns: dict[str, str]
     file_type: str
     sha256: str
+    plan: HeaderPlan | None = None  # every column of the file and how it was placed
 
 
 def read_ledger(
-    path: str | Path, *, side: str, limits: Limits | None = None, default_year: int = 2020
+    path: str | Path, *, side: str, limits: Limits | None = None, default_year: int = 2020,
+    mapping: Mapping[str, str] | None = None, strict: bool = False,
 ) -> ParsedLedger:
     """Read a unit-side or community-side ledger; raise LedgerFileError when the file itself is unusable.
 
@@ -66,7 +82,8 @@ def read_ledger(
     limits = limits or Limits.from_settings()
     rows: list[dict[str, Any]] = []
     problems: ProblemList[CellError] = ProblemList(limits.max_problems)
-    with open_ledger(path, side=side, limits=limits, default_year=default_year) as stream:
+    with open_ledger(path, side=side, limits=limits, default_year=default_year, mapping=mapping,
+                     strict=strict) as stream:
         for batch in stream.batches:
             rows.extend(batch.rows)
             problems.add(batch.errors, count=len(batch.errors) + batch.more)
@@ -78,7 +95,9 @@ def read_ledger(
 
 @contextlib.contextmanager
 def open_ledger(
-    path: str | Path, *, side: str, limits: Limits | None = None, default_year: int = 2020
+    path: str | Path, *, side: str, limits: Limits | None = None, default_year: int = 2020,
+    mapping: Mapping[str, str] | None = None, remembered: Callable[[str], Mapping[str, str] | None] | None = None,
+    strict: bool = False,
 ) -> Iterator[LedgerStream]:
     """read_ledger one batch at a time, for files too big to hold as rows all at once.
 
@@ -86,6 +105,10 @@ def open_ledger(
     ID number is found across batches as well. Each batch makes at most Limits.max_problems + 1 of
     its problems (the first, in row and column order) and counts the rest: a caller that stops
     past the limit never holds more than that. Leaving the block early stops the parsing child.
+
+    The columns are placed once (columns.find_header: synonyms, the user's ``mapping``, one
+    ``remembered`` for the header set); MappingNeeded when the user must choose. Checked columns
+    (性别, 年龄, 出生日期, 是否居家隔离) give warnings, problems when ``strict``.
     """
     if side not in SIDES:
         raise ValueError(f"side must be one of {SIDES}, not {side!r}")
@@ -97,9 +120,12 @@ def open_ledger(
     with read_batches(path, sniffed, limits, header_rows=HEADER_SEARCH_ROWS) as grid:
         first = next(grid)
         nrows = len(first[0]) if first else 0
-        head = [[column[i] for column in first] for i in range(min(HEADER_SEARCH_ROWS, nrows))]
-        header = find_header(head, side)
+        head = [[column[i] for column in first] for i in range(min(HEADER_SEARCH_ROWS + SAMPLE_ROWS, nrows))]
+        header = find_header(head, side, mapping=mapping, remembered=remembered)
         budget = limits.max_problems + 1
+        indexes = {key: i for key, i in header.indexes.items() if key in FIELD_BY_KEY}
+        checks = {key: i for key, i in header.indexes.items() if key not in FIELD_BY_KEY}
+        texts = header.texts
 
         def batches() -> Iterator[LedgerBatch]:
             seen: dict[str, int] = {}
@@ -108,20 +134,40 @@ def open_ledger(
             offset = nrows
             while True:
                 if data and data[0]:
-                    rows, errors, count = _validate(
-                        data, start, header.indexes, header.texts, side, default_year, seen, budget
-                    )
-                    yield LedgerBatch(rows, errors, count - len(errors))
+                    rows, errors, count = _validate(data, start, indexes, texts, side, default_year, seen, budget)
+                    warnings: list[CellError] = []
+                    not_isolated: list[tuple[str, int]] = []
+                    if checks:
+                        warnings = [CellError(*w) for w in check_rows(rows, data, start, checks, texts, default_year)]
+                        if any(w.reason == NOT_ISOLATED for w in warnings):
+                            by_row = {r["row"]: r.get("id_number") for r in rows}
+                            not_isolated = [(str(by_row[w.row]), w.row) for w in warnings
+                                            if w.reason == NOT_ISOLATED and by_row.get(w.row)]
+                        if strict:
+                            errors = sorted(errors + warnings, key=lambda e: e.row)[:budget]
+                            count += len(warnings)
+                            warnings = []
+                    yield LedgerBatch(rows, errors, count - len(errors), warnings, not_isolated)
                 batch = next(grid, None)
                 if batch is None:
                     return
                 data, start = batch, offset
                 offset += len(batch[0]) if batch else 0
 
-        yield LedgerStream(batches(), dict(header.texts), sniffed.file_type, digest)
+        yield LedgerStream(batches(), dict(texts), sniffed.file_type, digest, header)
 
 
 _second = operator.itemgetter(1)
+_FOOTER = re.compile(r"签字|签名|盖章|负责人|填报人|填表人|审核人|制表人|合计|总计|填报日期|填报时间")
+
+
+def _footer(data: list[list[Any]], i: int, name: Any) -> bool:
+    """Whether row ``i`` (which has no ID number) is a signature or total line: some cell says so,
+    and its name cell is empty or says so too. A person's row without an ID number stays a row
+    (with its problem), whatever its notes say."""
+    if not (_blank(name) or (name.__class__ is str and _FOOTER.search(name))):
+        return False
+    return any(cell.__class__ is str and _FOOTER.search(cell) is not None for cell in (column[i] for column in data))
 
 
 def _blank(cell: Any) -> bool:
@@ -222,6 +268,15 @@ def _validate(
     else:
         pairs = list(zip(raws, blanks, strict=True))
         keep = [i for i in range(n) if any(raw[i] not in blank for raw, blank in pairs)]
+    # A signature or total line under the data ("单位负责人（签字）：", "合计") has no ID number:
+    # only rows without one are looked at, so a ledger without such lines pays nothing.
+    id_blank = blanks[keys.index("id_number")]
+    if id_blank:
+        id_raw = raws[keys.index("id_number")]
+        name_raw = raws[keys.index("name")]
+        footers = {i for i in keep if id_raw[i] in id_blank and _footer(data, i, name_raw[i])}
+        if footers:
+            keep = [i for i in keep if i not in footers]
 
     # Each problem is first a position (row index, column position); only the first `budget` of
     # them, in row and column order, become CellErrors. Those are among each column's first `budget`.

@@ -38,7 +38,12 @@ _ID_REASONS = {
     "birth": "身份证号中的出生日期不存在，请核对",
     "checksum": "身份证号校验位不正确，请逐位核对",
 }
-PHONE_REASON = "手机号码应为11位数字、以13至19开头（可带+86）"
+PHONE_REASON = "电话应为11位手机号码（以13至19开头，可带+86），或带区号的固定电话（如0439-3211234）"
+PHONE_REASONS = {
+    "two": "一个单元格只能填一个电话号码，请只保留一个（其他号码可写在备注中）",
+    "extension": "请去掉分机号，只填总机号码（分机号可写在备注中）",
+    "area": "固定电话请加区号，如0439-3211234",
+}
 DATE_REASON = "日期格式无法识别，请填写如2020-02-10的日期"
 DATE_IMPOSSIBLE = "日期不存在（如2月30日），请核对"
 DATE_RANGE = "日期年份不合理（应在2000年至2100年之间）"
@@ -241,7 +246,7 @@ def phone(raw: Any) -> Result:
         if _MOBILE.fullmatch(raw):
             return raw, None
         text = raw.strip()
-        if text.endswith(".0"):
+        if text.endswith(".0") and text[:-2].isdigit():
             text = text[:-2]
     elif _is_number(raw) and float(raw).is_integer():
         text = str(int(raw))
@@ -251,7 +256,7 @@ def phone(raw: Any) -> Result:
         return normalize_phone(text), None
     except ValidationError as exc:
         _forget_frames(exc)
-        return None, PHONE_REASON
+        return None, PHONE_REASONS.get(str(exc.code), PHONE_REASON)
 
 
 def _checked_date(year: int, month: int, day: int) -> Result:

@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from fangkong.accounts.models import User
+from fangkong.core.columnmap import parse_map_options
 from fangkong.core.idcard import id_digest, normalize_id_number
 from fangkong.orgs.choices import UnitKind
 from fangkong.orgs.models import Unit
@@ -37,6 +38,8 @@ class Command(BaseCommand):
         parser.add_argument("--from", dest="start", help="First valid day (YYYY-MM-DD), default today.")
         parser.add_argument("--until", dest="end", help="Last valid day (YYYY-MM-DD), default 30 days on.")
         parser.add_argument("--pdf", help="Also write the issued passes as A4 card sheets to this PDF.")
+        parser.add_argument("--map", action="append", default=[], dest="maps", metavar="HEADER=FIELD",
+                            help="With --file: place a column the headers do not name (remembered for your unit).")
 
     def handle(self, *args: Any, **o: Any) -> None:
         actor = User.objects.filter(username=o["user"], is_active=True).first()
@@ -74,7 +77,11 @@ class Command(BaseCommand):
     def _issue(self, actor: User, o: dict[str, Any], zones: list[Unit], valid_from: dt.datetime,
                valid_until: dt.datetime, start: dt.date) -> list[Any]:
         if o["file"]:
-            result = import_passes(actor=actor, path=Path(o["file"]))
+            try:
+                mapping = parse_map_options(o.get("maps") or [])
+            except ValueError as exc:
+                raise CommandError(f"--map takes HEADER=FIELD, not {exc}") from None
+            result = import_passes(actor=actor, path=Path(o["file"]), mapping=mapping or None)
             if result.errors:
                 for error in result.errors:
                     self.stderr.write(str(error))
