@@ -1,5 +1,5 @@
-"""Going live: the time to bring in a city's organisation tree of 10,000 units and 800 accounts
-from its spreadsheets, through the same code as ``fangkong import_tree`` / ``import_accounts``.
+"""Going live: the time to bring in a city's organisation tree of 10,000 units, a roster of 5,000 people and 800 accounts
+from its spreadsheets, through the same code as ``fangkong import_tree`` / ``import_people`` / ``import_accounts``.
 Prints the figures; they are not asserted (the target: seconds, not minutes)."""
 
 import argparse
@@ -20,6 +20,7 @@ def main() -> None:
     parser.add_argument("--database-url", default=None, help="PostgreSQL URL; SQLite in a temp dir without it")
     parser.add_argument("--departments", type=int, default=1230)  # 1,230 × 8 + the rest ≈ 10,000 units
     parser.add_argument("--accounts", type=int, default=800)
+    parser.add_argument("--people", type=int, default=5000)
     args = parser.parse_args()
     setup(args.database_url)
     from django.core.management import call_command
@@ -47,6 +48,13 @@ def main() -> None:
     again = plan_tree(tree, actor=SYSTEM)
     print(f"golive [{database}]: the same tree again: {time.perf_counter() - started:.2f} s "
           f"({again.counts()['unchanged']:,} unchanged)")
+    from fangkong.people.imports import commit_people, plan_people
+    from tests.golive_city import ROSTER_HEADERS, roster_rows
+
+    roster = write_sheet(folder / "roster.xlsx", ROSTER_HEADERS, roster_rows(rows, args.people))
+    started = time.perf_counter()
+    people = commit_people(plan_people(roster, actor=SYSTEM), actor=SYSTEM, file_name="roster.xlsx")
+    print(f"golive [{database}]: roster of {people['created']:,} people: {time.perf_counter() - started:.2f} s")
     accounts = write_sheet(folder / "accounts.xlsx", ACCOUNT_HEADERS, account_rows(rows, args.accounts))
     started = time.perf_counter()
     counts, slips = commit_accounts(plan_accounts(accounts, actor=SYSTEM), actor=SYSTEM, file_name="accounts.xlsx")

@@ -113,3 +113,27 @@ def write_sheet(path: Path, headers: list[str], rows: list[list[str]], *, title:
         sheet.write_row(r, 0, row)
     book.close()
     return path
+
+
+ROSTER_HEADERS = ["序号", "姓名", "性别", "身份证号码", "所在单位", "现任职务", "政治面貌", "所在党支部", "手机号码"]
+
+
+def id_number(n: int, year: int = 1975) -> str:
+    from fangkong.core.idcard import check_digit
+
+    body = f"220202{year + n % 30}{(n % 12) + 1:02d}{(n % 28) + 1:02d}{n % 1000:03d}"
+    return body + check_digit(body)
+
+
+def roster_rows(tree: list[list[str]], count: int = 5000) -> list[list[str]]:
+    """Staff of the departments, with their party branch, as a personnel office lists them."""
+    departments = [r for r in tree if r[3] == "部门"]
+    rows = []
+    for n in range(count):
+        dept = departments[n % len(departments)]
+        branch = f"{dept[5]}-G{n % 2 + 1}-B{n % 2 + 1}"
+        party = n % 3 != 0
+        rows.append([str(n + 1), SURNAMES[n % len(SURNAMES)] + GIVEN[(n // 7) % len(GIVEN)] + GIVEN[n % 5],
+                     "男" if n % 2 else "女", id_number(n), dept[2] or dept[1], "科员" if n % 9 else "副局长",
+                     "中共党员" if party else "群众", branch if party else "", f"139{n:08d}"])
+    return rows

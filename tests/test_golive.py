@@ -412,3 +412,61 @@ def test_the_realistic_city_in_stats_and_the_accounts_export_round_trip(tmp_path
     call_command("import_accounts", str(tmp_path / "accounts-export.xlsx"), "--out", str(tmp_path / "t.pdf"), stdout=again)
     assert "created 0, reset 0, unchanged 803" in again.getvalue()
     assert dict(User.objects.values_list("username", "password")) == before
+
+
+def test_a_roster_goes_in_through_the_mapping_step_and_moves_are_recorded(tmp_path):
+    from fangkong.people.models import Person, PersonMove
+
+    from .golive_city import ROSTER_HEADERS, roster_rows, write_sheet
+
+    tree = _accounts_city(tmp_path, departments=10, bodies=1, industry=1, streets=1, communities=1, checkpoints=1)
+    rows = roster_rows(tree, 120)
+    headers = [*ROSTER_HEADERS, "工作分工"]  # a column the platform does not know, holding data
+    path = write_sheet(tmp_path / "名册.xlsx", headers, [[*r, "宣传"] for r in rows], title="市直部门干部职工名册")
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="工作分工"):
+        call_command("import_people", str(path), stdout=out, stderr=out)
+    assert Person.objects.count() == 0
+    out = io.StringIO()
+    call_command("import_people", str(path), "--map", "工作分工=", stdout=out)
+    assert "created 120" in out.getvalue() and "性别" in out.getvalue()  # the columns not imported are named
+    first = Person.objects.get(name=rows[0][1], unit__code="D001")
+    assert first.is_party_member is False and Person.objects.filter(is_party_member=True).count() == 80
+    assert Person.objects.get(name=rows[1][1]).branch.code == "D002-G2-B2"
+    # The same layout again goes straight through (the mapping is remembered) and changes nothing.
+    out = io.StringIO()
+    call_command("import_people", str(path), stdout=out)
+    assert "created 0, updated 0, moved 0, unchanged 120" in out.getvalue()
+    # A later roster moves someone: the move is recorded with its date.
+    moved = [list(r) for r in rows]
+    moved[0][4] = "财政局"
+    path = write_sheet(tmp_path / "名册2.xlsx", [*ROSTER_HEADERS, "调动日期"], [[*r, "2020-02-03"] for r in moved])
+    out = io.StringIO()
+    call_command("import_people", str(path), stdout=out)
+    assert "updated 1, moved 1" in out.getvalue()
+    move = PersonMove.objects.get()
+    assert (move.from_unit.code, move.to_unit.code, str(move.moved_on)) == ("D001", "D002", "2020-02-03")
+
+
+def test_a_roster_never_matches_outside_the_importers_scope(tmp_path):
+    from fangkong.accounts.services import user_create
+    from fangkong.core.actors import SYSTEM
+    from fangkong.people.models import Person
+    from fangkong.people.services import person_create
+
+    from .golive_city import ROSTER_HEADERS, id_number, write_sheet
+
+    _accounts_city(tmp_path, departments=2, bodies=1, industry=1, streets=1, communities=1, checkpoints=1)
+    outsider = person_create(actor=SYSTEM, name="外单位人员", id_number=id_number(7), unit=Unit.objects.get(code="D002"))
+    user_create(actor=SYSTEM, username="liaison1", full_name="联络员", password="Liaison@2020x",
+                role=Role.UNIT_LIAISON, units=[Unit.objects.get(code="D001")])
+    rows = [["1", "改名企图", "男", id_number(7), "D001", "科员", "群众", "", ""],
+            ["2", "新同事", "女", id_number(8), "D001", "科员", "群众", "", ""]]
+    path = write_sheet(tmp_path / "r.xlsx", ROSTER_HEADERS, rows)
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="nothing was imported"):
+        call_command("import_people", str(path), "--user", "liaison1", stdout=out, stderr=out)
+    text = out.getvalue()
+    assert "第2行" in text and "管辖范围以外" in text and "外单位人员" not in text and "D002" not in text
+    outsider.refresh_from_db()
+    assert (outsider.name, outsider.unit.code) == ("外单位人员", "D002") and Person.objects.count() == 1

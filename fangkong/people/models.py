@@ -63,3 +63,26 @@ class Person(SealedIdentity, models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("people:person_detail", args=[self.pk])
+
+
+class PersonMove(models.Model):
+    """A person's move from one unit to another, dated on the business clock: written by an edit
+    that changes the unit and by the people import, so a unit's history keeps who belonged when."""
+
+    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="moves")
+    from_unit = models.ForeignKey("orgs.Unit", verbose_name=_("from unit"), on_delete=models.PROTECT, related_name="+")
+    to_unit = models.ForeignKey("orgs.Unit", verbose_name=_("to unit"), on_delete=models.PROTECT, related_name="+")
+    moved_on = models.DateField(_("moved on"))
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_fields = ("from_unit", "to_unit")
+    scope_perm_label = "people"
+
+    class Meta:
+        verbose_name = _("move between units")
+        verbose_name_plural = _("moves between units")
+        ordering = ("moved_on", "id")
+
+    def __str__(self) -> str:
+        return f"{self.person_id}: {self.from_unit_id} → {self.to_unit_id} ({self.moved_on})"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -12,13 +13,14 @@ from django.utils.translation import gettext as _
 from pypinyin import Style, lazy_pinyin
 
 from fangkong.audit.services import audit_change, snapshot
+from fangkong.core import clock
 from fangkong.core.idcard import id_digest, normalize_phone, parse_id_number
 from fangkong.core.scoping import unit_in_scope, user_has_perm
 from fangkong.core.text import clean_text
 from fangkong.orgs.choices import UnitKind
 from fangkong.orgs.models import Unit
 
-from .models import Person
+from .models import Person, PersonMove
 
 if TYPE_CHECKING:
     from fangkong.core.actors import Actor
@@ -121,7 +123,9 @@ def person_create(*, actor: Actor, audit: bool = True, **data: Any) -> Person:
 
 
 @transaction.atomic
-def person_update(*, actor: Actor, person: Person, **data: Any) -> Person:
+def person_update(*, actor: Actor, person: Person, moved_on: dt.date | None = None, **data: Any) -> Person:
+    """Change a person. A new unit is recorded as a move (``PersonMove``) dated ``moved_on``, the
+    business day by default."""
     _can_change(actor)
     _editable(actor, person)
     unknown = set(data) - set(EDITABLE)
@@ -136,6 +140,9 @@ def person_update(*, actor: Actor, person: Person, **data: Any) -> Person:
     person.phone_tail = person.phone_masked[-4:]  # the last four, shown in the mask anyway
     person.full_clean(exclude=["photo"])
     person.save()
+    if person.unit_id != before.get("unit"):
+        PersonMove.objects.create(person=person, from_unit_id=before["unit"], to_unit_id=person.unit_id,
+                                  moved_on=moved_on or clock.today())
     audit_change(actor=actor, obj=person, before=before)
     return person
 

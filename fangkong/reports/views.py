@@ -24,8 +24,7 @@ from django.views import View
 from fangkong.core import clock
 from fangkong.core.scoping import scope_unit_ids, user_has_perm
 from fangkong.core.stats import as_of_default
-from fangkong.core.views import xlsx_export
-from fangkong.core.views import PermissionMixin
+from fangkong.core.views import PermissionMixin, xlsx_export
 from fangkong.orgs.models import Unit
 from fangkong.orgs.selectors import unit_ancestors, visible_roots
 
