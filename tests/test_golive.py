@@ -470,3 +470,31 @@ def test_a_roster_never_matches_outside_the_importers_scope(tmp_path):
     assert "第2行" in text and "管辖范围以外" in text and "外单位人员" not in text and "D002" not in text
     outsider.refresh_from_db()
     assert (outsider.name, outsider.unit.code) == ("外单位人员", "D002") and Person.objects.count() == 1
+
+
+def test_the_roster_api_asks_for_a_mapping_then_commits(tmp_path, client):
+    import json
+
+    from fangkong.accounts.services import token_create, user_create
+    from fangkong.core.actors import SYSTEM
+    from fangkong.people.models import Person
+
+    from .golive_city import ROSTER_HEADERS, roster_rows, write_sheet
+
+    tree = _accounts_city(tmp_path, departments=2, bodies=1, industry=1, streets=1, communities=1, checkpoints=1)
+    office = user_create(actor=SYSTEM, username="office1", full_name="办公室", password="Office@2020x",
+                         role=Role.COMMITTEE_OFFICE, units=[Unit.objects.get(parent=None)])
+    auth = {"HTTP_AUTHORIZATION": "Bearer " + token_create(user=office, actor=SYSTEM)}
+    rows = [[*r, "值班"] for r in roster_rows(tree, 4)]
+    path = write_sheet(tmp_path / "r.xlsx", [*ROSTER_HEADERS, "分工"], rows)
+    with path.open("rb") as f:
+        answer = client.post("/api/v1/people/roster/import", {"file": f, "commit": "true"}, **auth).json()
+    assert answer["needs_mapping"] and not answer["committed"] and "分工" in answer["message"]
+    assert any(c["header"] == "分工" and c["how"] == "unknown" for c in answer["header"]["columns"])
+    assert all("1390000" not in s for c in answer["header"]["columns"] for s in c["samples"])  # phones masked
+    with path.open("rb") as f:
+        answer = client.post("/api/v1/people/roster/import",
+                             {"file": f, "commit": "true", "mapping": json.dumps({"分工": ""})}, **auth).json()
+    assert answer["committed"] and answer["counts"]["created"] == 4 and Person.objects.count() == 4
+    with path.open("rb") as f:
+        assert client.post("/api/v1/people/roster/import", {"file": f, "mapping": "[1]"}, **auth).status_code == 400

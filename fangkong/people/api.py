@@ -4,7 +4,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 
 from fangkong.core.pagination import PageParams, paginate
 from fangkong.core.scoping import user_has_perm
@@ -138,3 +139,75 @@ def delete_person(request: HttpRequest, person_id: int) -> Status:
     person = _editable(request, person_id)
     services.person_delete(actor=request.user, person=person)  # type: ignore[arg-type]
     return Status(204, None)
+
+
+class RosterProblemOut(Schema):
+    row: int
+    column: str
+    value: str
+    reason: str
+
+
+class RosterImportOut(Schema):
+    sha256: str
+    ok: bool
+    committed: bool
+    needs_mapping: bool
+    message: str
+    header: dict[str, Any] | None
+    counts: dict[str, int]
+    not_imported: list[str]
+    problems: list[RosterProblemOut]
+
+
+@router.post("/roster/import", response=RosterImportOut,
+             summary="Import staff and cadres from a roster (preview, or commit when clean)")
+def import_roster(
+    request: HttpRequest, file: File[UploadedFile], commit: Form[bool] = False, mapping: Form[str] = "",
+) -> dict[str, Any]:
+    """The roster as ``fangkong import_people`` reads it. ``mapping`` places columns the platform
+    does not know: a JSON object header → field ("" for not imported), remembered for the header
+    set. When a column still needs placing, ``needs_mapping`` is true and ``header`` lists every
+    column with its first values (masked) and a suggestion."""
+    import json
+    import tempfile
+    from pathlib import Path
+
+    from django.conf import settings
+    from ninja.errors import HttpError
+
+    from fangkong.core.columnmap import MappingNeeded, normalize_header
+    from fangkong.returnees.ledger.sniff import LedgerFileError
+
+    from .imports import commit_people, plan_people
+
+    if not user_has_perm(request.user, "people.change"):
+        raise PermissionDenied(_("Your role may not change people."))
+    if file.size and file.size > settings.FANGKONG_IMPORT_MAX_BYTES:
+        raise HttpError(413, _("The file is larger than the import limit."))
+    try:
+        given = json.loads(mapping) if mapping else {}
+        if not isinstance(given, dict) or not all(isinstance(v, str) for v in given.values()):
+            raise ValueError
+    except ValueError as exc:
+        raise HttpError(400, _("mapping must be a JSON object of header to field")) from exc
+    placed = {normalize_header(k): v for k, v in given.items()}
+    empty = {"committed": False, "counts": {}, "not_imported": [], "problems": []}
+    with tempfile.NamedTemporaryFile(suffix=".upload") as tmp:
+        for chunk in file.chunks():
+            tmp.write(chunk)
+        tmp.flush()
+        try:
+            plan = plan_people(Path(tmp.name), actor=request.user, mapping=placed or None)  # type: ignore[arg-type]
+        except MappingNeeded as needed:
+            return {**empty, "sha256": "", "ok": False, "needs_mapping": True, "message": needed.message,
+                    "header": needed.plan.as_dict()}
+        except LedgerFileError as exc:
+            raise HttpError(400, str(exc)) from exc
+    committed = False
+    if commit and plan.ok:
+        commit_people(plan, actor=request.user, file_name=file.name or "roster")  # type: ignore[arg-type]
+        committed = True
+    return {"sha256": plan.sha256, "ok": plan.ok, "committed": committed, "needs_mapping": False, "message": "",
+            "header": None, "counts": plan.counts(), "not_imported": plan.not_imported,
+            "problems": [p.as_dict() for p in plan.problems[:1000]]}
