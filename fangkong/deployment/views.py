@@ -12,7 +12,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views import View
@@ -20,6 +19,7 @@ from django.views.generic import TemplateView
 
 from fangkong.audit.choices import Action
 from fangkong.audit.services import audit_log
+from fangkong.core import clock
 from fangkong.core.excel import write_xlsx
 from fangkong.core.scoping import user_has_perm
 from fangkong.core.stats import as_of_default
@@ -277,7 +277,7 @@ class ShiftDetailView(ScopedDetailView):
         context = super().get_context_data(**kwargs)
         shift: Shift = context["object"]
         user = self.request.user
-        now = timezone.now()
+        now = clock.now()
         late = set(selectors.no_shows(shift.assignments.all(), now).values_list("id", flat=True))
         can_roster = user_has_perm(user, "deployment.roster")
         context.update(
@@ -328,7 +328,7 @@ class NoShowListView(ScopedMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        now = timezone.now()
+        now = clock.now()
         qs = selectors.no_shows(self.get_queryset(), now).select_related("person__unit").order_by("-starts_at", "id")
         page = Paginator(qs, page_size_from(self.request, 50)).get_page(self.request.GET.get("page"))
         context.update(page_obj=page, object_list=page.object_list, querystring="", now=now,

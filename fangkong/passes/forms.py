@@ -3,9 +3,9 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from fangkong.core import clock
 from fangkong.core.idcard import id_digest, normalize_id_number
 from fangkong.orgs.choices import UnitKind
 from fangkong.orgs.models import Unit
@@ -41,7 +41,7 @@ class _PassForm(forms.Form):
             self.fields["unit"].queryset = visible.filter(  # type: ignore[attr-defined]
                 kind__in=[UnitKind.DEPARTMENT, UnitKind.INDUSTRY_UNIT, UnitKind.COORDINATING_BODY, *ZONE_KINDS]
             ).order_by("code")
-        today = timezone.localdate()
+        today = clock.today()
         self.fields["valid_from"].initial = today
         self.fields["valid_until"].initial = today + dt.timedelta(days=30)
 

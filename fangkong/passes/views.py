@@ -16,13 +16,13 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.cache import never_cache
 
+from fangkong.core import clock
 from fangkong.core.clock import client_moment
 from fangkong.core.scoping import unit_in_scope, user_has_perm
 from fangkong.core.views import ScopedListView, ScopedMixin
@@ -376,7 +376,7 @@ class CheckpointLogView(_CheckpointMixin, View):
         for entry in entries:
             try:
                 checkpoint, _zones = _checkpoint(request, str(entry["checkpoint"]))
-                at = parse_datetime(str(entry["at"])) or timezone.now()
+                at = parse_datetime(str(entry["at"])) or clock.now()
                 verdict = str(entry["verdict"])
                 if verdict not in VERDICT_LABELS:
                     raise ValueError(verdict)
@@ -433,7 +433,7 @@ class CheckpointShiftView(_CheckpointMixin, View):
             return JsonResponse({"shift": False}, status=400)
         from fangkong.deployment.models import Assignment
 
-        now = timezone.now()
+        now = clock.now()
         on_shift = person_id is not None and Assignment.objects.filter(
             person_id=person_id, checkpoint=checkpoint, starts_at__lte=now + dt.timedelta(hours=1), ends_at__gt=now,
         ).exists()

@@ -30,6 +30,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from fangkong.audit.services import audit_change
+from fangkong.core import clock
 from fangkong.core.actors import SYSTEM
 from fangkong.core.scoping import user_has_perm
 from fangkong.notify import texts
@@ -117,7 +118,7 @@ def escalate_next_day(template: ReportTemplate, day: dt.date) -> int:
 def reminder_pass(*, at: dt.datetime | None = None) -> Counter[str]:
     """Run whichever stages are due at moment ``at`` for every active template. Safe to run as
     often as one likes (every minute from ``fangkong send_reminders --loop``)."""
-    at = at or timezone.now()
+    at = at or clock.now()
     local = timezone.localtime(at)
     today = local.date()
     yesterday = today - dt.timedelta(days=1)
@@ -145,7 +146,7 @@ def remind_units(*, actor: Actor, template_id: int, day: dt.date, unit_ids: list
     template = ReportTemplate.objects.filter(pk=template_id).first()
     if template is None:
         raise ValidationError(texts.NO_TEMPLATE)
-    if day > timezone.localdate():
+    if day > clock.today():
         raise ValidationError(texts.FUTURE_DAY)
     wanted = set(unit_ids)
     if not wanted:
@@ -153,7 +154,7 @@ def remind_units(*, actor: Actor, template_id: int, day: dt.date, unit_ids: list
     units = list(Unit.objects.visible_to(actor).filter(pk__in=wanted))
     if len(units) != len(wanted):
         raise ValidationError(texts.OUTSIDE_SCOPE)
-    now = timezone.now()
+    now = clock.now()
     still_missing = set(
         missing_units(template=template, day=day, at=now).filter(pk__in=wanted).values_list("pk", flat=True)
     )

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.audit.choices import Action
 from fangkong.audit.services import audit_change, audit_log, snapshot
+from fangkong.core import clock
 from fangkong.core.actors import SYSTEM, user_of
 from fangkong.core.scoping import unit_in_scope, user_has_perm
 from fangkong.core.text import clean_text
@@ -46,7 +47,7 @@ def lock_days() -> int:
 
 def is_locked(day: dt.date, today: dt.date | None = None) -> bool:
     """A day's reports lock ``FANGKONG_REPORTS_LOCK_DAYS`` days later (at 00:00 local time)."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     return today >= day + dt.timedelta(days=lock_days())
 
 
@@ -126,7 +127,7 @@ def field_remove(*, actor: Actor, field: ReportField) -> ReportField:
     """Retire a field: new reports no longer ask it, old reports still show their answers."""
     _require(actor, "reports.change")
     before = snapshot(field)
-    field.removed_at = timezone.now()
+    field.removed_at = clock.now()
     field.save(update_fields=["removed_at"])
     _bump(field.template, actor)
     audit_change(actor=actor, obj=field, before=before)
@@ -244,7 +245,7 @@ def report_submit(
     values stay in its revisions. Two submissions at the same moment are serialised by the unique
     constraint and a row lock, so neither is lost and no second report appears.
     """
-    at = at or timezone.now()
+    at = at or clock.now()
     _check_submit(actor=actor, template=template, unit=unit, day=day, at=at, correcting=correcting)
     if correcting:
         reason = clean_text(reason or "", max_length=200)
@@ -472,7 +473,7 @@ def concealment_scan(*, template: ReportTemplate, day: dt.date, units: list[int]
     key = _returnee_key(template, version)
     if key is None:
         return []
-    at = at or timezone.now()
+    at = at or clock.now()
     start = dt.datetime.combine(day, dt.time(), tzinfo=timezone.get_current_timezone())
     end = end_of_day(day)
     regs = Registration.objects.filter(registered_at__gte=start, registered_at__lt=end)
@@ -576,7 +577,7 @@ def flag_review(*, actor: Actor, flag: ConcealmentFlag, confirm: bool, reason: s
     before = snapshot(flag)
     flag.status = FlagStatus.CONFIRMED if confirm else FlagStatus.DISMISSED
     flag.reviewed_by = user_of(actor)
-    flag.reviewed_at = timezone.now()
+    flag.reviewed_at = clock.now()
     flag.review_reason = reason
     flag.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_reason"])
     audit_change(actor=actor, obj=flag, before=before)

@@ -14,12 +14,12 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
+from fangkong.core import clock
 from fangkong.core.scoping import scope_unit_ids, user_has_perm
 from fangkong.core.stats import as_of_default
 from fangkong.orgs.models import Unit
@@ -84,7 +84,7 @@ def remind_url() -> str | None:
 
 def _moment_for(day: dt.date) -> dt.datetime:
     """States of today are shown as of now; past days as of their end."""
-    now = timezone.now()
+    now = clock.now()
     return min(now, selectors.end_of_day(day))
 
 
@@ -181,7 +181,7 @@ class SubmitView(View):
     def _setup(self, request: HttpRequest) -> Any:
         _require(request, "reports.submit")
         source = request.POST if request.method == "POST" else request.GET
-        day = parse_day(source.get("day"), timezone.localdate())
+        day = parse_day(source.get("day"), clock.today())
         unit_id = source.get("unit")
         if unit_id:
             unit = Unit.objects.filter(pk=unit_id).first() if str(unit_id).isdigit() else None
@@ -325,7 +325,7 @@ class UnitCalendarView(View):
                 if selectors.is_expected(template, unit, day):
                     report = reports.get(day)
                     if report is None or not report.in_day:
-                        state = "missing" if day < timezone.localdate() else "pending"
+                        state = "missing" if day < clock.today() else "pending"
                     else:
                         state = "late" if not report.on_time else ("zero" if report.is_zero else "submitted")
                     days.append({"day": day, "state": state, "label": STATE_LABELS[state], "report": report})

@@ -4,9 +4,9 @@ from typing import Any
 
 import django_filters
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from fangkong.core import clock
 from fangkong.core.idcard import id_digest, normalize_id_number, phone_digest
 from fangkong.core.scoping import user_has_perm
 
@@ -75,7 +75,7 @@ class ReturneeFilterSet(django_filters.FilterSet):
         }.get(value, qs)
 
     def filter_isolation(self, qs: QuerySet[Returnee], name: str, value: Any) -> QuerySet[Returnee]:
-        day = timezone.localdate()
+        day = clock.today()
         active = Q(isolation__start_date__lte=day, isolation__planned_end__gt=day) & (
             Q(isolation__released_on__isnull=True) | Q(isolation__released_on__gt=day))
         return {

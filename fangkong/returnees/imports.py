@@ -20,11 +20,11 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.audit.choices import Action
 from fangkong.audit.services import audit_log
+from fangkong.core import clock
 from fangkong.core.ahead import ahead
 from fangkong.core.idcard import mask_id_number, mask_phone
 from fangkong.core.scoping import user_has_perm
@@ -164,7 +164,7 @@ def import_run(
                             raise _Rejected
                         ledger_import = _finish(
                             ledger_import, status=ImportStatus.COMMITTED, progress=100, created=result.created,
-                            updated=result.updated, unchanged=result.unchanged, committed_at=timezone.now(),
+                            updated=result.updated, unchanged=result.unchanged, committed_at=clock.now(),
                             total_rows=total, error_count=0, errors=[],
                         )
                         audit_log(
