@@ -4,6 +4,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from . import clock
 from .scoping import user_has_perm
 
 # The platform's areas. Those without a url are not built yet and show as disabled entries.
@@ -37,3 +38,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         active = bool(url) and (request.path == url if url == "/" else request.path.startswith(url or "-"))
         areas.append({"label": label, "url": url, "active": active})
     return {"nav_areas": areas}
+
+
+def business_day(request: HttpRequest) -> dict[str, Any]:
+    """The frozen business day, for the banner every page shows (the demo's story day); None in
+    production, where no day is frozen and no banner shows."""
+    return {"business_day": clock.frozen_day()}

@@ -265,6 +265,9 @@ class CheckpointView(_CheckpointMixin, View):
             "labels": VERDICT_LABELS,
             "user": request.user.get_username(),
             "cache": SW_VERSION,
+            # Seconds from the real clock to the business clock (a frozen story day), for the
+            # offline verdict and the moments the page logs.
+            "business_offset": round((clock.now() - clock.real_now()).total_seconds()),
         }
         return render(request, "passes/checkpoint.html", {"checkpoint": checkpoint, "config": config})
 
@@ -440,7 +443,7 @@ class CheckpointShiftView(_CheckpointMixin, View):
         return JsonResponse({"shift": on_shift})
 
 
-SW_VERSION = "fk-checkpoint-v4"
+SW_VERSION = "fk-checkpoint-v5"
 
 
 class ServiceWorkerView(View):
