@@ -133,12 +133,13 @@ class Outgoing:
     subject: str
     body: str
     about_units: tuple[Unit, ...] = ()
+    at: dt.datetime | None = None  # the business moment of the occasion (default: the clock's now)
 
 
 def _store(items: list[Outgoing], actor: Actor) -> list[Message]:
     def build(item: Outgoing) -> Message:
         return Message(unit=item.unit, kind=item.kind, key=item.key, subject=item.subject[:200], body=item.body,
-                       created_by=user_of(actor))
+                       created_by=user_of(actor), created_at=item.at or clock.now())
 
     try:
         with transaction.atomic():

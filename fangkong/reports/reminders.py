@@ -72,7 +72,7 @@ def remind_before(template: ReportTemplate, day: dt.date, at: dt.datetime) -> in
             template=template.name, day=day, deadline=template.deadline, unit=unit.name
         )
         outgoing.append(Outgoing(unit=unit, kind=MessageKind.REMINDER, key=_key(template, day, BEFORE, unit),
-                                 subject=subject, body=body, about_units=(unit,)))
+                                 subject=subject, body=body, about_units=(unit,), at=at))
     return len(messages_send(outgoing, actor=SYSTEM))
 
 
@@ -89,11 +89,11 @@ def escalate_at_deadline(template: ReportTemplate, day: dt.date, at: dt.datetime
             template=template.name, day=day, deadline=template.deadline, units=[u.name for u in units]
         )
         outgoing.append(Outgoing(unit=parent, kind=MessageKind.ESCALATION, key=_key(template, day, DEADLINE, parent),
-                                 subject=subject, body=body, about_units=tuple(units)))
+                                 subject=subject, body=body, about_units=tuple(units), at=at))
     return len(messages_send(outgoing, actor=SYSTEM))
 
 
-def escalate_next_day(template: ReportTemplate, day: dt.date) -> int:
+def escalate_next_day(template: ReportTemplate, day: dt.date, at: dt.datetime | None = None) -> int:
     """Stage 3: the unit two levels up receives the units that never reported on ``day``."""
     groups: dict[Unit, dict[Unit, list[Unit]]] = defaultdict(lambda: defaultdict(list))
     missing = missing_units(template=template, day=day, at=end_of_day(day)).select_related("parent__parent")
@@ -110,7 +110,7 @@ def escalate_next_day(template: ReportTemplate, day: dt.date) -> int:
         )
         outgoing.append(Outgoing(
             unit=top, kind=MessageKind.ESCALATION_NEXT_DAY, key=_key(template, day, NEXT_DAY, top),
-            subject=subject, body=body, about_units=tuple(u for _p, us in ordered for u in us),
+            subject=subject, body=body, about_units=tuple(u for _p, us in ordered for u in us), at=at,
         ))
     return len(messages_send(outgoing, actor=SYSTEM))
 
@@ -132,7 +132,7 @@ def reminder_pass(*, at: dt.datetime | None = None) -> Counter[str]:
             elif at >= deadline:
                 sent[DEADLINE] += escalate_at_deadline(template, today, at)
         if template.active_on(yesterday) and local.time() >= _next_day_time():
-            sent[NEXT_DAY] += escalate_next_day(template, yesterday)
+            sent[NEXT_DAY] += escalate_next_day(template, yesterday, at)
     return sent
 
 
@@ -167,7 +167,7 @@ def remind_units(*, actor: Actor, template_id: int, day: dt.date, unit_ids: list
             template=template.name, day=day, deadline=template.deadline, unit=unit.name, sender=str(actor)
         )
         outgoing.append(Outgoing(unit=unit, kind=MessageKind.MANUAL, key=_key(template, day, MANUAL, unit, bucket),
-                                 subject=subject, body=body, about_units=(unit,)))
+                                 subject=subject, body=body, about_units=(unit,), at=at))
     messages = messages_send(outgoing, actor=actor)
     for message in messages:
         audit_change(actor=actor, obj=message, before=None)
