@@ -167,7 +167,7 @@ def remind_units(*, actor: Actor, template_id: int, day: dt.date, unit_ids: list
             template=template.name, day=day, deadline=template.deadline, unit=unit.name, sender=str(actor)
         )
         outgoing.append(Outgoing(unit=unit, kind=MessageKind.MANUAL, key=_key(template, day, MANUAL, unit, bucket),
-                                 subject=subject, body=body, about_units=(unit,), at=at))
+                                 subject=subject, body=body, about_units=(unit,), at=now))
     messages = messages_send(outgoing, actor=actor)
     for message in messages:
         audit_change(actor=actor, obj=message, before=None)
