@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from fangkong.accounts.models import User
 from fangkong.core import clock
+from fangkong.notify.models import Message
 from fangkong.orgs.models import Unit
 from fangkong.passes import services as pass_services
 from fangkong.passes.choices import PassKind, PassStatus, Verdict
@@ -109,6 +110,16 @@ def test_a_day_in_the_demo_is_dated_on_the_story_day():
     assert check.checked_at.astimezone(timezone.get_current_timezone()).strftime("%Y-%m-%d %H:%M") \
         in shown.content.decode()
     assert not PassCheck.objects.filter(checked_at__year=real_year).exists()
+
+    # The reminder loop's pass runs on the business day: no alarm about the real yesterday's
+    # "missing" reports, and nothing it sends is dated on the real calendar.
+    real_yesterday = timezone.localdate(clock.real_now()) - dt.timedelta(days=1)
+    before = set(Message.objects.values_list("id", flat=True))
+    call_command("send_reminders", stdout=io.StringIO())
+    sent = Message.objects.exclude(id__in=before)
+    assert not Message.objects.filter(key__contains=real_yesterday.isoformat()).exists()
+    assert all(local_day(m.created_at) == STORY_DAY for m in sent)
+    assert not Message.objects.filter(created_at__year=real_year).exists()
 
     # Nothing the day wrote is on the real calendar, and nobody's revision is either.
     assert not ReportRevision.objects.filter(changed_at__year=real_year).exists()
