@@ -42,3 +42,15 @@ def test_a_garbled_setting_falls_back_to_the_real_calendar():
     SiteSetting.objects.create(key=clock.BUSINESS_DAY_KEY, value="yesterday")
     clock.clear_cache()
     assert clock.frozen_day() is None
+
+
+def test_every_page_shows_the_frozen_business_day_in_a_bar_and_production_none(client):
+    from django.urls import reverse
+
+    url = reverse("accounts:login")
+    assert 'id="story-day"' not in client.get(url).content.decode()
+    clock.freeze(dt.date(2020, 2, 25))
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert '<div class="story-day" id="story-day" role="note">演示数据 · 当前业务日期 2020年2月25日</div>' in page
+    clock.unfreeze()
+    assert 'id="story-day"' not in client.get(url).content.decode()

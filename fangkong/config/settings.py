@@ -120,6 +120,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "fangkong.core.context_processors.navigation",
+                "fangkong.core.context_processors.business_day",
             ],
             "builtins": ["fangkong.core.templatetags.cn_dates"],
         },

@@ -3,6 +3,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from . import clock
 from .links import allowed_url
 
 # The platform's areas. Those without a url are not built yet and show as disabled entries. Who
@@ -41,3 +42,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if current:
         max(current, key=lambda a: len(a["url"]))["active"] = True
     return {"nav_areas": areas}
+
+
+def business_day(request: HttpRequest) -> dict[str, Any]:
+    """The frozen business day, for the banner every page shows (the demo's story day); None in
+    production, where no day is frozen and no banner shows."""
+    # The function, not its value: a template calls it only where it shows the bar.
+    return {"business_day": clock.frozen_day}

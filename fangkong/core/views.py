@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
 
+from fangkong.core import clock
+
 from .scoping import user_has_perm
 
 MAX_PAGE_SIZE = 200
@@ -194,7 +196,7 @@ class ScopedExportView(ScopedMixin, View):
             detail=f"rows={count} clear={clear} filter={request.GET.urlencode()[:300]}",
         )
         response = HttpResponse(content, content_type=XLSX)
-        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        stamp = timezone.localtime(clock.real_now()).strftime("%Y%m%d-%H%M")
         response["Content-Disposition"] = f'attachment; filename="{self.file_prefix}-{stamp}.xlsx"'
         return response
 

@@ -7,10 +7,10 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
+from fangkong.core import clock
 from fangkong.core.pagination import PageParams, paginate
 from fangkong.core.scoping import user_has_perm
 from fangkong.core.stats import as_of_default
@@ -268,7 +268,7 @@ def assign(request: HttpRequest, shift_id: int, payload: AssignIn) -> Status[Ass
 
 @router.get("/no-shows", response=list[AssignmentOut], summary="Assigned cadres who did not check in")
 def no_shows(request: HttpRequest, at: dt.datetime | None = None) -> Any:
-    qs = selectors.no_shows(Assignment.objects.visible_to(request.user), at or timezone.now())
+    qs = selectors.no_shows(Assignment.objects.visible_to(request.user), at or clock.now())
     return list(qs.order_by("-starts_at", "id")[:500])
 
 

@@ -22,11 +22,11 @@ from typing import TYPE_CHECKING, Any
 import xlsxwriter
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.audit.choices import Action
 from fangkong.audit.services import audit_log
+from fangkong.core import clock
 from fangkong.core.columnmap import HeaderPlan, MappingNeeded, Target, Vocabulary, plan_header, refusal
 from fangkong.core.fieldcrypt import seal, unseal
 from fangkong.core.idcard import id_digest, mask_id_number, parse_id_number
@@ -373,7 +373,7 @@ def import_commit(*, actor: User, record: SecondmentImport) -> SecondmentImport:
         )
         for row in clean
     ])
-    record.status, record.created, record.committed_at = ImportStatus.COMMITTED, len(clean), timezone.now()
+    record.status, record.created, record.committed_at = ImportStatus.COMMITTED, len(clean), clock.now()
     record.save()
     audit_log(
         actor=actor, action=Action.CREATE, obj=record,

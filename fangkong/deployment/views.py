@@ -290,7 +290,7 @@ class ShiftDetailView(ScopedDetailView):
         context = super().get_context_data(**kwargs)
         shift: Shift = context["object"]
         user = self.request.user
-        now = timezone.now()
+        now = clock.now()
         late = set(selectors.no_shows(shift.assignments.all(), now).values_list("id", flat=True))
         can_roster = user_has_perm(user, "deployment.roster")
         context.update(

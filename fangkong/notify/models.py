@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from fangkong.core import clock
 from fangkong.core.scoping import ScopedQuerySet
 
 from .choices import ChannelKind, DeliveryKind, DeliveryStatus, MessageFormat, MessageKind
@@ -70,7 +71,8 @@ class Message(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("sent by"), null=True, blank=True, on_delete=models.SET_NULL,
         related_name="+",
     )
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    # When the occasion was sent: a business moment (the inbox dates a reminder by it).
+    created_at = models.DateTimeField(_("created at"), default=clock.now, editable=False, db_index=True)
 
     objects = ScopedQuerySet.as_manager()
     scope_fields = ("unit",)

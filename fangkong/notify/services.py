@@ -16,10 +16,10 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import URLValidator, validate_email
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.audit.services import audit_change, snapshot
+from fangkong.core import clock
 from fangkong.core.actors import is_system, user_of
 from fangkong.core.scoping import unit_in_scope, user_has_perm
 
@@ -97,7 +97,7 @@ def channel_test(*, actor: Actor, channel: Channel) -> Delivery:
     """A test message on one channel only, so whoever configured it sees at once that it works."""
     if not Channel.objects.editable_by(actor).filter(pk=channel.pk).exists():
         raise PermissionDenied(_("Your role may not configure notification channels."))
-    now = timezone.now()
+    now = clock.real_now()
     subject, body = texts.channel_test(unit=channel.unit.name, sender=str(actor))
     message = Message.objects.create(
         unit=channel.unit, kind=MessageKind.TEST, key=f"test:{channel.pk}:{now.timestamp()}", subject=subject,
@@ -133,12 +133,13 @@ class Outgoing:
     subject: str
     body: str
     about_units: tuple[Unit, ...] = ()
+    at: dt.datetime | None = None  # the business moment of the occasion (default: the clock's now)
 
 
 def _store(items: list[Outgoing], actor: Actor) -> list[Message]:
     def build(item: Outgoing) -> Message:
         return Message(unit=item.unit, kind=item.kind, key=item.key, subject=item.subject[:200], body=item.body,
-                       created_by=user_of(actor))
+                       created_by=user_of(actor), created_at=item.at or clock.now())
 
     try:
         with transaction.atomic():
@@ -190,7 +191,7 @@ def messages_send(items: Sequence[Outgoing], *, actor: Actor) -> list[Message]:
     channels: dict[int, list[Channel]] = {}
     for channel in Channel.objects.filter(unit_id__in=units, is_active=True).order_by("id"):
         channels.setdefault(channel.unit_id, []).append(channel)
-    now = timezone.now()
+    now = clock.real_now()
     deliveries = []
     for message in messages:
         deliveries += [
@@ -221,7 +222,7 @@ def message_send(
 def delivery_attempt(delivery_id: int, *, now: dt.datetime | None = None) -> Delivery | None:
     """Try one delivery now if it is due. The claim (one UPDATE) keeps two workers, or the worker
     and the reminder loop's sweep, from sending the same delivery twice. Returns None when not due."""
-    now = now or timezone.now()
+    now = now or clock.real_now()
     claimed = Delivery.objects.filter(
         pk=delivery_id, status=DeliveryStatus.PENDING, next_attempt_at__lte=now
     ).update(next_attempt_at=now + dt.timedelta(seconds=CLAIM_SECONDS))
@@ -254,7 +255,7 @@ def delivery_attempt(delivery_id: int, *, now: dt.datetime | None = None) -> Del
 def deliver_due(*, now: dt.datetime | None = None, limit: int = 500) -> int:
     """Attempt every delivery that is due (the sweep the reminder loop runs, in case the worker
     is not running). Returns how many were attempted."""
-    now = now or timezone.now()
+    now = now or clock.real_now()
     due = list(
         Delivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
         .order_by("next_attempt_at").values_list("id", flat=True)[:limit]
@@ -271,7 +272,7 @@ def delivery_retry(*, actor: Actor, delivery: Delivery) -> Delivery:
         raise ValidationError(_("This message was already delivered."))
     before = snapshot(delivery)
     delivery.status = DeliveryStatus.PENDING
-    delivery.next_attempt_at = timezone.now()
+    delivery.next_attempt_at = clock.real_now()
     delivery.save(update_fields=["status", "next_attempt_at"])
     audit_change(actor=actor, obj=delivery, before=before)
     transaction.on_commit(lambda: _enqueue(delivery.pk))
@@ -282,4 +283,4 @@ def inbox_mark_read(*, user: User, delivery_ids: Iterable[int] | None = None) ->
     qs = Delivery.objects.filter(user=user, kind=DeliveryKind.INAPP, read_at__isnull=True)
     if delivery_ids is not None:
         qs = qs.filter(pk__in=list(delivery_ids))
-    return qs.update(read_at=timezone.now())
+    return qs.update(read_at=clock.real_now())

@@ -32,6 +32,7 @@ from django.db import transaction
 
 from fangkong.audit.choices import Action
 from fangkong.audit.services import audit_log
+from fangkong.core import clock
 from fangkong.core.actors import Actor
 from fangkong.core.scoping import user_has_perm
 from fangkong.returnees.ledger.columns import best_header_row, display_header, normalize_header
@@ -172,7 +173,7 @@ def _kind_of(text: str, name: str) -> str | None:
 def read_tree_file(path: Path) -> tuple[list[Row], list[Problem], dict[str, str]]:
     """The rows of a tree file and the problems of single cells."""
     limits = Limits.from_settings()
-    date = make_date(dt.date.today().year)  # noqa: DTZ011 (only the year a bare "2月1日" falls in)
+    date = make_date(clock.today().year)  # the year a bare "2月1日" falls in
     rows: list[Row] = []
     problems: list[Problem] = []
     with read_rows(path, limits, header_rows=HEADER_SEARCH_ROWS, max_rows=MAX_ROWS) as grid:

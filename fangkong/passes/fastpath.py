@@ -49,7 +49,7 @@ from django.conf import settings
 from django.core import checks
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, close_old_connections, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.utils import timezone, translation
+from django.utils import translation
 from psycopg.pq import ExecStatus
 
 from fangkong.accounts.models import ApiToken
@@ -474,7 +474,7 @@ def _credentials_valid(key_hash: str) -> bool:
     if until is not MISSING and now < until:  # type: ignore[operator]
         return True
     _ready(connections[DEFAULT_DB_ALIAS])
-    if not ApiToken.objects.live(timezone.now()).filter(key_hash=key_hash).exists():
+    if not ApiToken.objects.live(clock.real_now()).filter(key_hash=key_hash).exists():
         return False
     _ADMITTED.put(key_hash, now + ADMIT_SECONDS)
     return True

@@ -23,7 +23,8 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
-from django.utils import timezone
+
+from fangkong.core import clock
 
 from .models import Pass, SigningKey
 
@@ -51,7 +52,7 @@ def rotate_key() -> SigningKey:
     raw = private.private_bytes(
         serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
     )
-    now = timezone.now()
+    now = clock.real_now()
     SigningKey.objects.select_for_update().filter(retired_at__isnull=True).update(retired_at=now)
     next_id = (SigningKey.objects.aggregate(m=Max("key_id"))["m"] or 0) + 1
     key = SigningKey.objects.create(
@@ -79,7 +80,7 @@ def current_key() -> tuple[SigningKey, Ed25519PrivateKey]:
 def verifying_keys(now: dt.datetime | None = None) -> list[SigningKey]:
     """Keys a verifier must know: the current one, and each retired key while a pass it signed
     is still unexpired."""
-    now = now or timezone.now()
+    now = now or clock.now()  # a pass's validity is business time
     still_needed = Pass.objects.filter(valid_until__gt=now).values("key_id")
     return list(
         SigningKey.objects.filter(retired_at__isnull=True) | SigningKey.objects.filter(id__in=still_needed)

@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from fangkong.core import clock
 from fangkong.core.scoping import ScopedQuerySet
 
 from .choices import CheckSource, Direction, PassKind, PassStatus, Verdict
@@ -61,7 +62,9 @@ class Pass(models.Model):
     )
     key = models.ForeignKey(SigningKey, on_delete=models.PROTECT, related_name="passes", editable=False)
     token = models.CharField(_("QR token"), max_length=400, editable=False)
-    issued_at = models.DateTimeField(_("issued at"), auto_now_add=True)
+    # A business moment (shown on the pass and its holder's timeline): the service sets it from
+    # the business clock, which a frozen story day moves.
+    issued_at = models.DateTimeField(_("issued at"), default=clock.now, editable=False)
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

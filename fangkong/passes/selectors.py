@@ -94,7 +94,7 @@ def _pass_row(pass_id: int) -> Pass | None:
 def revocation_document(now: dt.datetime | None = None) -> dict[str, Any]:
     """The signed revocation list as served: ``payload`` is JSON text, ``sig`` the Ed25519 signature
     of its UTF-8 bytes by key ``kid``. Signed afresh at every fetch so ``issued_at`` is its age."""
-    now = now or timezone.now()
+    now = now or clock.now()
     latest = RevocationList.objects.order_by("-version").first()
     payload = {
         "version": latest.version if latest else 0,

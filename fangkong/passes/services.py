@@ -122,7 +122,7 @@ def issue_staff_pass(
     key, private = current_key()
     p = Pass(
         number=unused_number(PassKind.STAFF), kind=PassKind.STAFF, person=person, unit=unit, purpose=purpose,
-        valid_from=valid_from, valid_until=valid_until, key=key, issued_by=user_of(actor),
+        valid_from=valid_from, valid_until=valid_until, key=key, issued_by=user_of(actor), issued_at=clock.now(),
     )
     p.full_clean(exclude=["number", "token"])  # number: unused_number checked it
     p.save()
@@ -149,7 +149,7 @@ def issue_vehicle_pass(
     """A vehicle pass (车辆通行证) for a number plate. A plate has at most one live pass."""
     plate = validate_plate(plate)
     _check_common(actor=actor, unit=unit, zones=zones, valid_from=valid_from, valid_until=valid_until)
-    now = timezone.now()
+    now = clock.now()
     # A pass past its end is no longer live: mark it so before looking for a live one.
     Pass.objects.filter(kind=PassKind.VEHICLE, plate=plate, status=PassStatus.ISSUED, valid_until__lte=now).update(
         status=PassStatus.EXPIRED, status_changed_at=now
@@ -169,7 +169,7 @@ def issue_vehicle_pass(
     p = Pass(
         number=unused_number(PassKind.VEHICLE), kind=PassKind.VEHICLE, plate=plate, driver_name=driver_name.strip(),
         owner_name=owner_name.strip(), unit=unit, purpose=purpose, valid_from=valid_from,
-        valid_until=valid_until, key=key, issued_by=user_of(actor),
+        valid_until=valid_until, key=key, issued_by=user_of(actor), issued_at=clock.now(),
     )
     p.full_clean(exclude=["number", "token"], validate_constraints=False)
     try:
@@ -227,7 +227,7 @@ def issue_department_passes(
 
 def _publish_revocations() -> RevocationList:
     """Write the next version of the revocation list from the passes' current states."""
-    now = timezone.now()
+    now = clock.now()
     withdrawn = Pass.objects.filter(valid_until__gt=now)
     revoked = sorted(withdrawn.filter(status=PassStatus.REVOKED).values_list("id", flat=True))
     suspended = sorted(withdrawn.filter(status=PassStatus.SUSPENDED).values_list("id", flat=True))
@@ -246,7 +246,7 @@ def _set_status(*, actor: Actor, p: Pass, status: str, reason: str, allowed_from
     before = snapshot(p)
     p.status = status
     p.status_reason = reason.strip()[:200]
-    p.status_changed_at = timezone.now()
+    p.status_changed_at = clock.now()
     p.save(update_fields=["status", "status_reason", "status_changed_at"])
     audit_change(actor=actor, obj=p, before=before)
     _publish_revocations()
@@ -278,7 +278,7 @@ def reinstate_pass(*, actor: Actor, p: Pass, reason: str = "") -> Pass:
 
 def expire_passes(*, now: dt.datetime | None = None) -> int:
     """Mark passes past their end as expired (kept for the record; no longer live)."""
-    now = now or timezone.now()
+    now = now or clock.now()
     return Pass.objects.filter(status__in=[PassStatus.ISSUED, PassStatus.SUSPENDED], valid_until__lte=now).update(
         status=PassStatus.EXPIRED, status_changed_at=now
     )
@@ -312,7 +312,7 @@ def record_check(
             pass_id = None
     check = PassCheck(
         pass_obj_id=pass_id, pass_number=pass_number[:16], holder=holder[:100], checkpoint=checkpoint,
-        verdict=verdict, direction=direction, confirmed=confirmed, checked_at=checked_at or timezone.now(),
+        verdict=verdict, direction=direction, confirmed=confirmed, checked_at=checked_at or clock.now(),
         checked_by=user_of(actor), source=source, client_id=client_id[:40], list_version=list_version,
     )
     if client_id and user_of(actor) is not None:
@@ -428,7 +428,7 @@ def lookup_by_number(
         raise PermissionDenied(_("This checkpoint is outside your scope."))
     # The limit counts audit entries, whose times are the real clock's (security time); the check
     # itself happens at the business moment.
-    limit_at = now or timezone.now()
+    limit_at = now or clock.real_now()
     now = now or clock.now()
     user = user_of(actor)
     with transaction.atomic():

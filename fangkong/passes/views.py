@@ -17,7 +17,6 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
@@ -309,12 +308,12 @@ class CheckpointView(_CheckpointMixin, View):
                 "checkin": reverse("passes:checkpoint_checkin"), "shift": reverse("passes:checkpoint_shift"),
             },
             "labels": VERDICT_LABELS,
-            # Seconds from the phone's real clock to the business clock (non-zero on a frozen
-            # story day): validity is judged at the business moment, the list's age in real time.
-            "clock_offset": round((clock.now() - clock.real_now()).total_seconds()),
             "time_zone": settings.TIME_ZONE,
             "user": request.user.get_username(),
             "cache": SW_VERSION,
+            # Seconds from the real clock to the business clock (a frozen story day), for the
+            # offline verdict and the moments the page logs.
+            "business_offset": round((clock.now() - clock.real_now()).total_seconds()),
         }
         return render(request, "passes/checkpoint.html", {
             "checkpoint": checkpoint, "config": config,
@@ -429,7 +428,7 @@ class CheckpointLogView(_CheckpointMixin, View):
         for entry in entries:
             try:
                 checkpoint, _zones = _checkpoint(request, str(entry["checkpoint"]))
-                at = parse_datetime(str(entry["at"])) or timezone.now()
+                at = parse_datetime(str(entry["at"])) or clock.now()
                 verdict = str(entry["verdict"])
                 if verdict not in VERDICT_LABELS:
                     raise ValueError(verdict)
@@ -491,7 +490,7 @@ class CheckpointShiftView(_CheckpointMixin, View):
             return JsonResponse({"shift": False}, status=400)
         from fangkong.deployment.models import Assignment
 
-        now = timezone.now()
+        now = clock.now()
         on_shift = person_id is not None and Assignment.objects.filter(
             person_id=person_id, checkpoint=checkpoint, starts_at__lte=now + dt.timedelta(hours=1), ends_at__gt=now,
         ).exists()

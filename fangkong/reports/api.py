@@ -7,10 +7,10 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
+from fangkong.core import clock
 from fangkong.core.pagination import PageParams, paginate
 from fangkong.core.scoping import user_has_perm
 from fangkong.core.stats import as_of_default
@@ -207,7 +207,7 @@ def _submit(request: HttpRequest, template_key: int | str, unit_id: int, day: dt
     template = _template(request, template_key)
     unit = get_object_or_404(Unit.objects.visible_to(request.user), pk=unit_id)  # outside the scope: 404
     return services.report_submit(
-        actor=request.user, template=template, unit=unit, day=day or timezone.localdate(),  # type: ignore[arg-type]
+        actor=request.user, template=template, unit=unit, day=day or clock.today(),  # type: ignore[arg-type]
         values=values, zero=zero,
     )
 
@@ -242,7 +242,7 @@ def board(request: HttpRequest, template: str, day: dt.date | None = None, unit:
     )
     if node is None:
         raise PermissionDenied(_("Your scope holds no unit."))
-    at = min(timezone.now(), selectors.end_of_day(day))
+    at = min(clock.now(), selectors.end_of_day(day))
     figures = selectors.figures(tmpl, day, day, under=node.pk)
     rows, children_total = selectors.child_page(
         tmpl, day, day, node, offset=(max(1, children_page) - 1) * selectors.CHILDREN_PAGE

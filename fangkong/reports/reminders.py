@@ -30,6 +30,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from fangkong.audit.services import audit_change
+from fangkong.core import clock
 from fangkong.core.actors import SYSTEM
 from fangkong.core.scoping import user_has_perm
 from fangkong.notify import texts
@@ -71,7 +72,7 @@ def remind_before(template: ReportTemplate, day: dt.date, at: dt.datetime) -> in
             template=template.name, day=day, deadline=template.deadline, unit=unit.name
         )
         outgoing.append(Outgoing(unit=unit, kind=MessageKind.REMINDER, key=_key(template, day, BEFORE, unit),
-                                 subject=subject, body=body, about_units=(unit,)))
+                                 subject=subject, body=body, about_units=(unit,), at=at))
     return len(messages_send(outgoing, actor=SYSTEM))
 
 
@@ -88,11 +89,11 @@ def escalate_at_deadline(template: ReportTemplate, day: dt.date, at: dt.datetime
             template=template.name, day=day, deadline=template.deadline, units=[u.name for u in units]
         )
         outgoing.append(Outgoing(unit=parent, kind=MessageKind.ESCALATION, key=_key(template, day, DEADLINE, parent),
-                                 subject=subject, body=body, about_units=tuple(units)))
+                                 subject=subject, body=body, about_units=tuple(units), at=at))
     return len(messages_send(outgoing, actor=SYSTEM))
 
 
-def escalate_next_day(template: ReportTemplate, day: dt.date) -> int:
+def escalate_next_day(template: ReportTemplate, day: dt.date, at: dt.datetime | None = None) -> int:
     """Stage 3: the unit two levels up receives the units that never reported on ``day``."""
     groups: dict[Unit, dict[Unit, list[Unit]]] = defaultdict(lambda: defaultdict(list))
     missing = missing_units(template=template, day=day, at=end_of_day(day)).select_related("parent__parent")
@@ -109,7 +110,7 @@ def escalate_next_day(template: ReportTemplate, day: dt.date) -> int:
         )
         outgoing.append(Outgoing(
             unit=top, kind=MessageKind.ESCALATION_NEXT_DAY, key=_key(template, day, NEXT_DAY, top),
-            subject=subject, body=body, about_units=tuple(u for _p, us in ordered for u in us),
+            subject=subject, body=body, about_units=tuple(u for _p, us in ordered for u in us), at=at,
         ))
     return len(messages_send(outgoing, actor=SYSTEM))
 
@@ -117,7 +118,7 @@ def escalate_next_day(template: ReportTemplate, day: dt.date) -> int:
 def reminder_pass(*, at: dt.datetime | None = None) -> Counter[str]:
     """Run whichever stages are due at moment ``at`` for every active template. Safe to run as
     often as one likes (every minute from ``fangkong send_reminders --loop``)."""
-    at = at or timezone.now()
+    at = at or clock.now()
     local = timezone.localtime(at)
     today = local.date()
     yesterday = today - dt.timedelta(days=1)
@@ -131,7 +132,7 @@ def reminder_pass(*, at: dt.datetime | None = None) -> Counter[str]:
             elif at >= deadline:
                 sent[DEADLINE] += escalate_at_deadline(template, today, at)
         if template.active_on(yesterday) and local.time() >= _next_day_time():
-            sent[NEXT_DAY] += escalate_next_day(template, yesterday)
+            sent[NEXT_DAY] += escalate_next_day(template, yesterday, at)
     return sent
 
 
@@ -145,7 +146,7 @@ def remind_units(*, actor: Actor, template_id: int, day: dt.date, unit_ids: list
     template = ReportTemplate.objects.filter(pk=template_id).first()
     if template is None:
         raise ValidationError(texts.NO_TEMPLATE)
-    if day > timezone.localdate():
+    if day > clock.today():
         raise ValidationError(texts.FUTURE_DAY)
     wanted = set(unit_ids)
     if not wanted:
@@ -153,7 +154,7 @@ def remind_units(*, actor: Actor, template_id: int, day: dt.date, unit_ids: list
     units = list(Unit.objects.visible_to(actor).filter(pk__in=wanted))
     if len(units) != len(wanted):
         raise ValidationError(texts.OUTSIDE_SCOPE)
-    now = timezone.now()
+    now = clock.now()
     still_missing = set(
         missing_units(template=template, day=day, at=now).filter(pk__in=wanted).values_list("pk", flat=True)
     )
@@ -166,7 +167,7 @@ def remind_units(*, actor: Actor, template_id: int, day: dt.date, unit_ids: list
             template=template.name, day=day, deadline=template.deadline, unit=unit.name, sender=str(actor)
         )
         outgoing.append(Outgoing(unit=unit, kind=MessageKind.MANUAL, key=_key(template, day, MANUAL, unit, bucket),
-                                 subject=subject, body=body, about_units=(unit,)))
+                                 subject=subject, body=body, about_units=(unit,), at=now))
     messages = messages_send(outgoing, actor=actor)
     for message in messages:
         audit_change(actor=actor, obj=message, before=None)

@@ -127,7 +127,7 @@ def field_remove(*, actor: Actor, field: ReportField) -> ReportField:
     """Retire a field: new reports no longer ask it, old reports still show their answers."""
     _require(actor, "reports.change")
     before = snapshot(field)
-    field.removed_at = timezone.now()
+    field.removed_at = clock.now()
     field.save(update_fields=["removed_at"])
     _bump(field.template, actor)
     audit_change(actor=actor, obj=field, before=before)
@@ -577,7 +577,7 @@ def flag_review(*, actor: Actor, flag: ConcealmentFlag, confirm: bool, reason: s
     before = snapshot(flag)
     flag.status = FlagStatus.CONFIRMED if confirm else FlagStatus.DISMISSED
     flag.reviewed_by = user_of(actor)
-    flag.reviewed_at = timezone.now()
+    flag.reviewed_at = clock.now()
     flag.review_reason = reason
     flag.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_reason"])
     audit_change(actor=actor, obj=flag, before=before)

@@ -428,7 +428,7 @@ class UnitCalendarView(View):
                 if selectors.is_expected(template, unit, day):
                     report = reports.get(day)
                     if report is None or not report.in_day:
-                        state = "missing" if day < timezone.localdate() else "pending"
+                        state = "missing" if day < clock.today() else "pending"
                     else:
                         state = "late" if not report.on_time else ("zero" if report.is_zero else "submitted")
                     days.append({"day": day, "state": state, "label": STATE_LABELS[state], "report": report})

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.audit.choices import Action
 from fangkong.audit.services import audit_log
+from fangkong.core import clock
 from fangkong.core.ahead import ahead
 from fangkong.core.columnmap import mapping_from_choices, normalize_header
 from fangkong.core.idcard import mask_id_number, mask_phone
@@ -211,7 +212,7 @@ def import_run(
                         _flag_not_isolated(ledger_import, not_isolated)
                         ledger_import = _finish(
                             ledger_import, status=ImportStatus.COMMITTED, progress=100, created=result.created,
-                            updated=result.updated, unchanged=result.unchanged, committed_at=timezone.now(),
+                            updated=result.updated, unchanged=result.unchanged, committed_at=clock.now(),
                             total_rows=total, error_count=problems.count, errors=problems.kept, rejected=rejected,
                             preview={**ledger_import.preview, **preview},
                         )

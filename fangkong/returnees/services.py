@@ -326,9 +326,10 @@ def apply_rows(
     if not lock_people:
         _lock()
     # PostgreSQL: the transaction's own time, which the tables' defaults also give (migration
-    # 0003), so that COPY leaves the timestamps out.
-    db_now = registered_at is None and connection.vendor == "postgresql"
-    now = registered_at or (_transaction_now() if db_now else timezone.now())
+    # 0003), so that COPY leaves the timestamps out. On a frozen business day the database's
+    # clock is not the business one: the moment is written out.
+    db_now = registered_at is None and connection.vendor == "postgresql" and clock.frozen_day() is None
+    now = registered_at or (_transaction_now() if db_now else clock.now())
     lines = _line_cache()
     result = ApplyResult()
     writer = _Writer(actor=actor, side=Side(side), source_import=source_import, now=now, lines=lines, db_now=db_now,
@@ -1210,7 +1211,7 @@ def isolation_change(
     before = snapshot(order)
     IsolationChange.objects.create(
         order=order, kind=ChangeKind.EXTEND if days > 0 else ChangeKind.SHORTEN, days=days, old_end=order.planned_end,
-        new_end=new_end, reason=reason, approver=approver, changed_by=user_of(actor), changed_at=timezone.now(),
+        new_end=new_end, reason=reason, approver=approver, changed_by=user_of(actor), changed_at=clock.now(),
     )
     order.planned_end = new_end
     order.period_days = (new_end - order.start_date).days
@@ -1255,14 +1256,14 @@ def follow_up_record(
     follow_up, created = FollowUp.objects.select_for_update().get_or_create(
         order=order, day=day,
         defaults={"temperature": temperature, "symptoms": symptoms, "at_home": at_home, "checked_by": user_of(actor),
-                  "checked_at": checked_at or timezone.now()},
+                  "checked_at": checked_at or clock.now()},
     )
     if created:
         audit_change(actor=actor, obj=follow_up, before=None)
         return follow_up
     before = snapshot(follow_up)
     follow_up.temperature, follow_up.symptoms, follow_up.at_home = temperature, symptoms, at_home
-    follow_up.checked_by, follow_up.checked_at = user_of(actor), checked_at or timezone.now()
+    follow_up.checked_by, follow_up.checked_at = user_of(actor), checked_at or clock.now()
     follow_up.save()
     audit_change(actor=actor, obj=follow_up, before=before)
     return follow_up

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views import View
 from django.views.generic import TemplateView
 
+from fangkong.core import clock
 from fangkong.core.scoping import user_has_perm
 from fangkong.core.stats import as_of_default
 from fangkong.core.templatetags.cn_dates import chinese_date
@@ -133,7 +134,7 @@ class ReturneeDetailView(ScopedDetailView):
         order: IsolationOrder | None = getattr(returnee, "isolation", None)
         changes = list(order.changes.select_related("changed_by")) if order else []
         follow_ups = list(order.follow_ups.select_related("checked_by")) if order else []
-        today = timezone.localdate()
+        today = clock.today()
         open_order = order is not None and order.released_on is None
         context.update(
             registrations=registrations, order=order, changes=changes, follow_ups=follow_ups,
@@ -400,7 +401,7 @@ class FollowUpRecordView(OrderActionView):
             else:
                 messages.success(request, _("Follow-up recorded."))
             return self.done(request, order)
-        day = form.cleaned_data.get("day") or timezone.localdate()
+        day = form.cleaned_data.get("day") or clock.today()
         row = followup_list(IsolationOrder.objects.filter(pk=order.pk), day).first()
         if row is None:
             return HttpResponse(format_html('<tr><td colspan="6" class="errorlist">{}</td></tr>', error) if error else "")

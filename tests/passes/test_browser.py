@@ -7,6 +7,7 @@ import re
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from django.utils import timezone
 
 from fangkong.passes import selectors, tokens
 from fangkong.passes.models import Pass, PassCheck
@@ -370,4 +371,30 @@ def test_the_issue_form_picks_a_holder_and_ticks_a_street_at_phone_size(page, li
     # Ticked community by community, the pass names both (not the street: a new community
     # would not be in it).
     assert sorted(z.pk for z in p.zones.all()) == sorted([city.comm_1.pk, city.comm_2.pk])
+
+
+def test_the_page_verifies_on_the_frozen_business_day(page, live_server, city):
+    """On a frozen story day (the demo) the page's clock is the business one: a pass valid on that
+    day is valid offline, one valid only on the real calendar is not yet valid, and the bar shows."""
+    from fangkong.core import clock
+    from fangkong.core.actors import SYSTEM
+    from fangkong.passes import services
+
+    clock.freeze(dt.date(2020, 2, 25))
+    story = services.issue_staff_pass(actor=SYSTEM, person=city.alice,
+                                      **dict(zip(("valid_from", "valid_until"), services.day_bounds(
+                                          dt.date(2020, 2, 1), dt.date(2020, 2, 29)), strict=True)))
+    real_today = timezone.localdate(clock.real_now())
+    real = services.issue_staff_pass(actor=SYSTEM, person=city.bob,
+                                     **dict(zip(("valid_from", "valid_until"), services.day_bounds(
+                                         real_today - dt.timedelta(days=1), real_today + dt.timedelta(days=1)),
+                                         strict=True)))
+    assert story.issued_at.year == 2020
+    f.user("checkpoint_staff", city.street, username="guard7")
+    log_in(page, live_server, "guard7", f.PASSWORD, wait=True)
+    page.goto(f"{live_server.url}/passes/checkpoint/{city.checkpoint_1.code}/")
+    page.wait_for_function("() => document.body.dataset.ready === '1'")
+    assert "2020年2月25日" in page.locator("#story-day").inner_text()
+    assert page.evaluate("async (t) => (await window.fkVerify(t)).verdict", story.token) == "valid"
+    assert page.evaluate("async (t) => (await window.fkVerify(t)).verdict", real.token) == "not_yet_valid"
     page.goto("about:blank")

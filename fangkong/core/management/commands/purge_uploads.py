@@ -12,6 +12,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from fangkong.core import clock
 from fangkong.core.retention import purge_uploads
 
 
@@ -22,7 +23,7 @@ class Command(BaseCommand):
         parser.add_argument("--at", help="Purge as of this local date and time (default: now).")
 
     def handle(self, *args: Any, at: str | None, **options: Any) -> None:
-        moment = timezone.now()
+        moment = clock.real_now()
         if at:
             try:
                 moment = dt.datetime.fromisoformat(at)

@@ -17,6 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections
 from django.utils import timezone
 
+from fangkong.core import clock
 from fangkong.notify.services import deliver_due
 
 logger = logging.getLogger(__name__)
@@ -47,10 +48,12 @@ class Command(BaseCommand):
         while True:
             try:
                 sent = reminder_pass(at=moment)
-                today = timezone.localdate(moment or timezone.now())
+                # The business day (a frozen story day in the demo): the real yesterday is no
+                # day of the story, and its units never "missed" it.
+                today = timezone.localdate(moment) if moment else clock.today()
                 flags = concealment_rescan(since=today - dt.timedelta(days=lock_days()), until=today, at=moment)
                 attempted = deliver_due()
-                purged = sum(purge_uploads(now=moment or timezone.now()).values())
+                purged = sum(purge_uploads(now=moment or clock.real_now()).values())
             except Exception:
                 if not loop:
                     raise
@@ -60,7 +63,7 @@ class Command(BaseCommand):
                 time.sleep(max(interval, 1))
                 continue
             if options["verbosity"] >= 1:
-                stamp = timezone.localtime(moment or timezone.now()).strftime("%Y-%m-%d %H:%M")
+                stamp = timezone.localtime(moment or clock.now()).strftime("%Y-%m-%d %H:%M")
                 self.stdout.write(
                     f"{stamp} reminders={sent['before']} deadline={sent['deadline']} "
                     f"next_day={sent['next_day']} concealment_flags={len(flags)} deliveries_attempted={attempted} "

@@ -28,6 +28,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.db.models import Model
+from django.utils import timezone
 
 from fangkong.accounts.models import User, UserScope
 from fangkong.accounts.roles import Role
@@ -88,6 +89,11 @@ class Command(BaseCommand):
             "--logins", action="store_true", help="Only print the table of demo logins and exit.",
         )
         parser.add_argument(
+            "--live", action="store_true",
+            help=f"Move the whole story so that its last day ({STORY_DATE}) is today, and run on the real "
+                 "calendar (no frozen business day).",
+        )
+        parser.add_argument(
             "--i-know-this-is-not-production", action="store_true", dest="not_production",
             help="Let --reset delete a database that holds more than the demo data.",
         )
@@ -115,9 +121,16 @@ class Command(BaseCommand):
         with transaction.atomic():
             if options["reset"]:
                 wipe_all_data()
-            counts = DemoCity(seed=SEED).load()
+            counts = DemoCity(seed=SEED).load(live=options["live"])
         elapsed = time.monotonic() - started
         self.stdout.write(self.style.SUCCESS(f"Demo city {data.CITY_NAME} loaded in {elapsed:.1f} s."))
+        day = clock.frozen_day()
+        if day is None:
+            self.stdout.write(f"The story is moved to the real calendar: its last day ({STORY_DATE}) is today, "
+                              f"{clock.today().isoformat()}.")
+        else:
+            self.stdout.write(f"The business day is frozen on the story's day {day.isoformat()} (time of day real); "
+                              "`fangkong demo --reset --live` runs the story on today instead.")
         width = max(len(label) for label in counts)
         for label, value in counts.items():
             self.stdout.write(f"  {label:<{width}}  {value:>5}")  # labels are ASCII: len() is the width
@@ -260,7 +273,11 @@ class DemoCity:
 
     # -- the load ---------------------------------------------------------------------------
 
-    def load(self) -> dict[str, int]:
+    def load(self, *, live: bool = False) -> dict[str, int]:
+        """Load the story. It runs on the real clock, then the business day is frozen on its last
+        day; ``live``: the story is moved instead so that its last day is today (no frozen day)."""
+        started = clock.real_now()
+        clock.unfreeze()
         city = self.unit("C0", data.CITY_NAME, UnitKind.CITY, None)
         committee = self.unit(
             "WC", data.COMMITTEE_NAME, UnitKind.WORKING_COMMITTEE, city, short_name=data.COMMITTEE_SHORT
@@ -288,10 +305,15 @@ class DemoCity:
         from fangkong.reports.demo import load_demo_reports
 
         ledger.update(load_demo_reports(self))
+        days = 0
+        if live:
+            days = self._move_to_today(started)
         from fangkong.notify.demo import load_demo_notifications
 
-        ledger.update(load_demo_notifications())
-        clock.freeze(dt.date.fromisoformat(STORY_DATE))
+        # The reminders run after any move: their texts and occasions name the days they concern.
+        ledger.update(load_demo_notifications(days=days))
+        if not live:
+            clock.freeze(dt.date.fromisoformat(STORY_DATE))
         counts = {**self.counts(), **ledger}
         # One line in the audit log says where all these records came from (they were created
         # with audit=False to keep the load fast).
@@ -300,6 +322,18 @@ class DemoCity:
             detail=f"units={counts['units']} people={counts['people']} users={users}",
         )
         return counts
+
+    def _move_to_today(self, started: dt.datetime) -> int:
+        """Move every business date and moment of the story so that its last day is today (the real
+        one), and sign the passes again (their validity is in the signed token). Returns the days."""
+        from fangkong.core.timeshift import shift_json, shift_story
+        from fangkong.passes.demo import resign_demo_passes
+
+        days = (timezone.localdate(started) - dt.date.fromisoformat(STORY_DATE)).days
+        shift_story(days=days, before=started)
+        shift_json(days=days)
+        resign_demo_passes()
+        return days
 
     def _committee(self, committee: Unit) -> None:
         party = self.unit("WC-P", "市直机关工委机关党委", UnitKind.PARTY_COMMITTEE, committee)

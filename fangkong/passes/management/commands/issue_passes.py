@@ -7,9 +7,9 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 
 from fangkong.accounts.models import User
+from fangkong.core import clock
 from fangkong.core.columnmap import parse_map_options
 from fangkong.core.idcard import id_digest, normalize_id_number
 from fangkong.orgs.choices import UnitKind
@@ -46,7 +46,7 @@ class Command(BaseCommand):
         if actor is None:
             raise CommandError(f"No active user {o['user']!r}.")
         try:
-            start = dt.date.fromisoformat(o["start"]) if o["start"] else timezone.localdate()
+            start = dt.date.fromisoformat(o["start"]) if o["start"] else clock.today()
             end = dt.date.fromisoformat(o["end"]) if o["end"] else start + dt.timedelta(days=30)
         except ValueError as exc:
             raise CommandError(f"Dates are YYYY-MM-DD: {exc}") from exc

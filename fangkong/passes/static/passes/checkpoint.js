@@ -6,6 +6,10 @@
   "use strict";
   const cfg = JSON.parse(document.getElementById("fk-config").textContent);
   const L = cfg.labels;
+  // The business clock (core.clock): on a frozen story day (the demo) the page's "now" is the
+  // phone's moment moved to that day, as the server's is; 0 in production.
+  const OFFSET_MS = (cfg.business_offset || 0) * 1000;
+  const businessNow = () => Date.now() + OFFSET_MS;
   const PREFIX = "FK1:";
   const B45 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";
   const KINDS = { 1: "staff", 2: "vehicle" };
@@ -151,10 +155,7 @@
     return Math.floor(h / 24) + "天" + (h % 24 ? (h % 24) + "小时" : "");
   }
 
-  // The business moment (core.clock.now): the real one, moved to the story day on a frozen demo.
-  function businessNow() { return Date.now() / 1000 + (cfg.clock_offset || 0); }
-
-  function listAge() { return list ? Math.max(0, Date.now() / 1000 - list.issued_at) : null; }
+  function listAge() { return list ? Math.max(0, businessNow() / 1000 - list.issued_at) : null; }
 
   function showAge() {
     const el = $("#list-age");
@@ -211,7 +212,7 @@
       token, online: false, on_record: true,
       status: list && list.revoked.has(c.pass_id) ? "revoked" : list && list.suspended.has(c.pass_id) ? "suspended" : "issued",
       secondment_ended: !!(list && list.ended.has(c.pass_id)),
-      now: businessNow(), valid_from: c.valid_from, valid_until: c.valid_until,
+      now: businessNow() / 1000, valid_from: c.valid_from, valid_until: c.valid_until,
       pass_zones: c.zones, checkpoint_zones: cfg.checkpoint.zones,
       list_age: age, max_list_age: list ? list.max_age : 0,
     });
@@ -374,7 +375,7 @@
     const items = queue();
     items.push(Object.assign({
       id: (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random()),
-      checkpoint: cfg.checkpoint.code, at: new Date(businessNow() * 1000).toISOString(), offline: !navigator.onLine,
+      checkpoint: cfg.checkpoint.code, at: new Date(businessNow()).toISOString(), offline: !navigator.onLine,
       list_version: list ? list.version : null,
     }, entry));
     store.set("queue", items);

@@ -9,8 +9,8 @@ import datetime as dt
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 
+from fangkong.core import clock
 from fangkong.reports.services import concealment_rescan, lock_days
 
 
@@ -29,7 +29,7 @@ class Command(BaseCommand):
         parser.add_argument("--to", dest="until", help="Last day (default: today).")
 
     def handle(self, *args: Any, since: str | None, until: str | None, **options: Any) -> None:
-        last = parse_day(until, "--to") if until else timezone.localdate()
+        last = parse_day(until, "--to") if until else clock.today()
         first = parse_day(since, "--from") if since else last - dt.timedelta(days=lock_days())
         if first > last:
             raise CommandError("--from must not be after --to")
