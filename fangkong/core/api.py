@@ -168,6 +168,7 @@ def on_too_many_fields(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 
 def _register() -> None:
+    from fangkong.command.api import router as command_router
     from fangkong.deployment.api import router as deployment_router
     from fangkong.notify.api import router as notify_router
     from fangkong.orgs.api import router as orgs_router
@@ -183,6 +184,7 @@ def _register() -> None:
     api.add_router("/passes", passes_router)
     api.add_router("/reports", reports_router)
     api.add_router("/notifications", notify_router)
+    api.add_router("/command", command_router)
 
 
 _register()

@@ -9,6 +9,7 @@ from .scoping import user_has_perm
 # The platform's areas. Those without a url are not built yet and show as disabled entries.
 AREAS: list[tuple[Any, str | None, str | None]] = [
     (_("Home"), "core:home", None),
+    (_("Command"), "command:picture", "command.view"),
     (_("Organisation"), "orgs:unit_tree", "orgs.view"),
     (_("People"), "people:person_list", "people.view"),
     (_("Returnee ledger"), "returnees:returnee_list", "returnees.view"),

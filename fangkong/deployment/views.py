@@ -20,6 +20,7 @@ from django.views.generic import TemplateView
 
 from fangkong.audit.choices import Action
 from fangkong.audit.services import audit_log
+from fangkong.core import clock
 from fangkong.core.excel import write_xlsx
 from fangkong.core.scoping import user_has_perm
 from fangkong.core.stats import as_of_default
@@ -329,9 +330,21 @@ class NoShowListView(ScopedMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         now = timezone.now()
-        qs = selectors.no_shows(self.get_queryset(), now).select_related("person__unit").order_by("-starts_at", "id")
+        day, at = self.request.GET.get("day"), self.request.GET.get("at")
+        try:
+            day_value = dt.date.fromisoformat(day) if day else None
+            at_value = dt.datetime.fromisoformat(at) if at else None
+        except ValueError:
+            day_value = at_value = None
+        if day_value is not None:
+            # One day's no-shows as they stood at a moment (the command picture links here).
+            moment = at_value if at_value is not None and timezone.is_aware(at_value) else clock.now()
+            qs = selectors.no_shows_on(self.get_queryset(), day_value, moment)
+        else:
+            qs = selectors.no_shows(self.get_queryset(), now)
+        qs = qs.select_related("person__unit").order_by("-starts_at", "id")
         page = Paginator(qs, page_size_from(self.request, 50)).get_page(self.request.GET.get("page"))
-        context.update(page_obj=page, object_list=page.object_list, querystring="", now=now,
+        context.update(page_obj=page, object_list=page.object_list, querystring="", now=now, day=day_value,
                        grace=int(services.no_show_grace().total_seconds() // 60))
         return context
 

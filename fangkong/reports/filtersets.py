@@ -13,7 +13,8 @@ class ConcealmentFlagFilterSet(django_filters.FilterSet):
     day_from = django_filters.DateFilter(label=_("From"), field_name="day", lookup_expr="gte")
     day_to = django_filters.DateFilter(label=_("To"), field_name="day", lookup_expr="lte")
     unit = django_filters.NumberFilter(label=_("Unit"), field_name="unit_id")
+    raised_before = django_filters.IsoDateTimeFilter(label=_("Raised before"), field_name="raised_at", lookup_expr="lt")
 
     class Meta:
         model = ConcealmentFlag
-        fields = ("status", "kind", "day_from", "day_to", "unit")
+        fields = ("status", "kind", "day_from", "day_to", "unit", "raised_before")
