@@ -13,7 +13,7 @@ THREADS ?= 32
 PG_URL ?= postgres://postgres@127.0.0.1:5432/fangkong
 export FANGKONG_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run serve install install-test install-bench lock test lint check test-sqlite test-postgres fuzz chromium bench clean messages
+.PHONY: run serve install install-test install-bench lock test lint check test-sqlite test-postgres fuzz chromium bench clean messages screenshots
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "fangkong needs Python 3.11 or newer on PATH"; exit 1; }
@@ -128,6 +128,10 @@ fuzz: install-test
 	$(BIN)/python scripts/fuzz_api.py
 
 ## make bench: the benchmarks, with their figures printed
+# The command picture at 1920×1080 (large screen, desk) and 390×844 (phone), into var/screenshots/.
+screenshots: install-test chromium
+	FANGKONG_SCREENSHOTS=var/screenshots $(VENV)/bin/pytest -q tests/command/test_browser_command.py -p no:cacheprovider
+
 bench: install-bench chromium
 	# wrk (Debian's package) loads the verification endpoint from a second process at C speed;
 	# without it bench/passes.py falls back to Python load processes (which take CPU from the server).

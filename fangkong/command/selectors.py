@@ -30,12 +30,13 @@ def parse_as_of(value: str | None) -> dt.datetime:
     if not value:
         return now
     value = value.strip().replace(" ", "+") if "T" in value else value.strip()
+    # A date alone is a day (its end); parse_datetime would read it as that day's midnight.
+    day = parse_date(value) if len(value) == 10 else None
+    if day is not None:
+        return end_of_day(day) if day < clock.today() else now
     moment = parse_datetime(value)
     if moment is None:
-        day = parse_date(value)
-        if day is None:
-            raise ValueError(value)
-        moment = end_of_day(day) if day < clock.today() else now
+        raise ValueError(value)
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
     return moment.replace(microsecond=0)
