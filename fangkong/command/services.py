@@ -121,7 +121,7 @@ def briefing_due(at: dt.datetime | None = None) -> int:
 def briefing_xlsx(briefing: Briefing) -> bytes:
     """The briefing's table: one row per figure, then the overdue items."""
     with translation.override(BRIEFING_LANGUAGE):
-        headers = [_("Line"), _("Figure"), _("Value"), _("Note")]
+        headers = [_("Dispatch line"), _("Figure"), _("Figure value"), _("Note")]
         rows: list[list[Any]] = []
         for line in briefing.lines:
             for figure in line["figures"]:
