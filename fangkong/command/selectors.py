@@ -12,6 +12,7 @@ from django.core.cache import cache
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
 
 from fangkong.core import clock
 from fangkong.core.actors import SYSTEM
@@ -84,7 +85,8 @@ def line_picture(line: Line, as_of: AsOf, *, history: bool = True) -> dict[str, 
         previous = past[days[-1]]
         current = {f.key: f.value for f in panel.figures}
         trend = {
-            "days": [d.strftime("%m-%d") for d in days] + [as_of.day.strftime("%m-%d")],
+            "days": [d.strftime("%m-%d") for d in days]
+            + [str(_("today")) if as_of.at < end_of_day(as_of.day) else as_of.day.strftime("%m-%d")],
             "values": [past[d].get(panel.headline, 0) for d in days] + [current.get(panel.headline, 0)],
         }
     figures = []
