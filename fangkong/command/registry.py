@@ -114,6 +114,14 @@ class Line:
 
 
 LINES: dict[str, Line] = {}
+# Figures and alerts another app adds to a line it does not own (the daily reports add the
+# industry units that did not report today to the industry line): line key -> contributions.
+Contribution = Callable[[AsOf], tuple[list[Figure], list[Alert]]]
+CONTRIBUTIONS: dict[str, list[Contribution]] = {}
+
+
+def contribute(line_key: str, contribution: Contribution) -> None:
+    CONTRIBUTIONS.setdefault(line_key, []).append(contribution)
 
 
 def register(line: Line) -> None:

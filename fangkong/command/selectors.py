@@ -18,7 +18,7 @@ from fangkong.core import clock
 from fangkong.core.actors import SYSTEM
 from fangkong.core.scoping import scope_unit_ids, user_has_perm
 
-from .registry import AsOf, Line, Panel, end_of_day, lines
+from .registry import CONTRIBUTIONS, AsOf, Line, Panel, end_of_day, lines
 
 TREND_DAYS = 7
 CACHE_SECONDS = 6 * 3600
@@ -56,6 +56,17 @@ def scope_key(user: Any) -> str:
     return f"{user.role}:{digest}"
 
 
+def compute(line: Line, as_of: AsOf) -> Panel:
+    """The line's panel with what other apps contribute to it."""
+    assert line.panel is not None
+    panel = line.panel(as_of)
+    for contribution in CONTRIBUTIONS.get(line.key, []):
+        figures, alerts = contribution(as_of)
+        panel.figures.extend(figures)
+        panel.alerts.extend(alerts)
+    return panel
+
+
 def values_on(line: Line, user: Any, day: dt.date) -> dict[str, int | float]:
     """The line's figures at the end of ``day``, from the cache when the day is closed."""
     assert line.panel is not None
@@ -65,7 +76,7 @@ def values_on(line: Line, user: Any, day: dt.date) -> dict[str, int | float]:
         hit = cache.get(key)
         if hit is not None:
             return hit
-    panel = line.panel(AsOf(user, end_of_day(day)))
+    panel = compute(line, AsOf(user, end_of_day(day)))
     values = {f.key: f.value for f in panel.figures}
     if closed:
         cache.set(key, values, CACHE_SECONDS)
@@ -76,7 +87,7 @@ def line_picture(line: Line, as_of: AsOf, *, history: bool = True) -> dict[str, 
     if line.panel is None:
         return {"key": line.key, "title": str(line.title), "enabled": False, "figures": [], "alerts": [],
                 "text": "", "headline": "", "trend": None}
-    panel: Panel = line.panel(as_of)
+    panel: Panel = compute(line, as_of)
     previous: dict[str, int | float] = {}
     trend = None
     if history:

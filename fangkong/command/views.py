@@ -84,7 +84,7 @@ class UnitListView(CommandMixin, TemplateView):
             total += n
             if n:
                 shown.append({"label": label, "count": n, "units": list(qs.only("id", "code", "name", "kind")[:500])})
-        panel = line.panel(as_of) if line.panel else None
+        panel = selectors.compute(line, as_of) if line.panel else None
         figure = next((f for f in panel.figures if f.key == kwargs["figure"]), None) if panel else None
         context.update(line=line, figure=figure, groups=shown, total=total, at=as_of.at,
                        back=f"/command/?as_of={timezone.localtime(as_of.at).isoformat()}")

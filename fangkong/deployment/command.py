@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,7 +24,7 @@ from fangkong.command.registry import (
 from fangkong.orgs.choices import UnitKind
 from fangkong.orgs.models import Unit, UnitLink
 
-from .models import Assignment, Secondment
+from .models import Assignment, Secondment, Shift
 from .selectors import deployment_figures, no_shows_on, secondments_on
 
 TERRITORY = {"streets": UnitKind.STREET, "communities": UnitKind.COMMUNITY, "checkpoints": UnitKind.CHECKPOINT}
@@ -45,6 +46,16 @@ def _territory(kind: str) -> Any:
     return lists
 
 
+def _unmanned(as_of: AsOf) -> UnitLists:
+    """Checkpoints with a shift running at the moment and nobody of it checked in."""
+    at = as_of.at
+    running = as_of.scoped(Shift).filter(starts_at__lte=at, ends_at__gt=at)
+    present = as_of.scoped(Assignment).filter(starts_at__lte=at, ends_at__gt=at, checked_in_at__lte=at).filter(
+        Q(checked_out_at__isnull=True) | Q(checked_out_at__gt=at))
+    units = Unit.objects.filter(id__in=running.values("checkpoint_id")).exclude(id__in=present.values("checkpoint_id"))
+    return [("", units.order_by("code"))]
+
+
 def deployment_panel(as_of: AsOf) -> Panel:
     f = deployment_figures(as_of.scoped(Secondment), as_of.day)
     day = as_of.day.isoformat()
@@ -61,6 +72,9 @@ def deployment_panel(as_of: AsOf) -> Panel:
     figures.append(Figure("unplaced", _("Not yet placed"), f["unplaced"],
                           url("deployment:secondment_list", on=day, placed="false"),
                           url(api, on=day, placed="false"), unit=_("people")))
+    page, api_units = unit_list_urls("deployment", "checkpoints_unmanned", as_of)
+    unmanned = _unmanned(as_of)[0][1].count()
+    figures.append(Figure("checkpoints_unmanned", _("Checkpoints without a cadre on shift"), unmanned, page, api_units))
     missed = no_shows_on(as_of.scoped(Assignment), as_of.day, as_of.at)
     no_show_count = missed.count()
     figures.append(Figure("no_shows", _("No-shows today"), no_show_count,
@@ -73,9 +87,12 @@ def deployment_panel(as_of: AsOf) -> Panel:
             url=f"/deployment/rosters/{a.shift_id}/")
         for a in missed.order_by("starts_at", "id")[:5]
     ]
+    if unmanned:
+        alerts.insert(0, Alert(_("%(n)d checkpoints have a shift running and nobody checked in") % {"n": unmanned},
+                               url=page, level="danger"))
     if f["unplaced"]:
         alerts.append(Alert(_("%(n)d seconded cadres are not placed yet") % {"n": f["unplaced"]},
-                            url=figures[-2].list_url))
+                            url=url("deployment:secondment_list", on=day, placed="false")))
     text = _("As of %(month)d/%(day)d, %(cadres)d cadres from %(departments)d departments were down in "
              "%(streets)d streets, %(communities)d communities and %(checkpoints)d checkpoints.") % {
         "month": as_of.day.month, "day": as_of.day.day, "cadres": f["cadres_seconded"],
@@ -89,5 +106,6 @@ def deployment_panel(as_of: AsOf) -> Panel:
 register(Line(
     key="deployment", title=gettext_lazy("Thousand cadres down line"), order=20, perm="deployment.view",
     panel=deployment_panel,
-    unit_lists={"departments_sending": _departments, **{key: _territory(kind) for key, kind in TERRITORY.items()}},
+    unit_lists={"departments_sending": _departments, "checkpoints_unmanned": _unmanned,
+                **{key: _territory(kind) for key, kind in TERRITORY.items()}},
 ))

@@ -19,6 +19,7 @@ from fangkong.command.registry import (
     Line,
     Panel,
     UnitLists,
+    contribute,
     register,
     unit_list_urls,
     url,
@@ -152,3 +153,29 @@ UNIT_LISTS = {
 
 register(Line(key="reports", title=gettext_lazy("Daily and zero reports"), order=60, perm="reports.view",
               panel=reports_panel, unit_lists=UNIT_LISTS))
+
+
+# The organs' and the industry units' own daily reports, on their lines.
+LINE_TEMPLATES = {"organs": ("organs-daily",), "industry": ("industry-daily",)}
+
+
+def _not_reported(line_key: str) -> Any:
+    codes = LINE_TEMPLATES[line_key]
+
+    def contribution(as_of: AsOf) -> tuple[list[Figure], list[Alert]]:
+        day = totals(as_of, as_of.day, as_of.day, codes)
+        if not day["expected"]:
+            return [], []
+        page, api = unit_list_urls("reports", f"{line_key}_missing", as_of)
+        label = _("Departments not reported today") if line_key == "organs" else _("Industry units not reported today")
+        figure = Figure(f"{line_key}_not_reported", label, day["missing"], page, api)
+        alerts = [Alert(_("%(n)d units have not sent today's report") % {"n": day["missing"]}, url=page,
+                        level="danger")] if day["missing"] else []
+        return [figure], alerts
+
+    return contribution
+
+
+for _key, _codes in LINE_TEMPLATES.items():
+    UNIT_LISTS[f"{_key}_missing"] = _state_lists("missing", 1, _codes)
+    contribute(_key, _not_reported(_key))

@@ -10,7 +10,7 @@ from fangkong.accounts.models import User
 from fangkong.accounts.services import token_create
 from fangkong.core.actors import SYSTEM
 
-MOMENTS = ["2020-02-10", "2020-02-15T12:00:00+08:00", "2020-02-24", None]
+MOMENTS = ["2020-02-10", "2020-02-15T12:00:00+08:00", "2020-02-24T10:00:00+08:00", None]
 
 
 def api(client, token, path, **params):
@@ -80,6 +80,8 @@ def test_it_links_every_figure_to_a_list_of_the_same_count_for_each_moment_and_r
     assert (industry["units_with_returnees"], industry["industry_units"], industry["returnees"],
             industry["dual_report_rate"]) == (34, 67, 194, 1.0)
     assert "62" in office["organs"]["text"] and "271" in office["organs"]["text"]
+    # The daily reports add their own line's units that did not report to the organs and industry lines.
+    assert "organs_not_reported" in organs and "industry_not_reported" in industry
     deployment = {f["key"]: f["value"] for f in
                   {line["key"]: line for line in pictures["office", "2020-02-15T12:00:00+08:00"]["lines"]}
                   ["deployment"]["figures"]}
