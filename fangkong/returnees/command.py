@@ -96,6 +96,9 @@ def _sentence(line: str, as_of: AsOf, f: dict[str, Any]) -> str:
     if line == LedgerLine.INDUSTRY:
         text = _("As of %(month)d/%(day)d, %(units)d of %(total)d industry units had %(people)d returnees; "
                  "dual-reported %(rate)s.") % params
+    elif f["returnees"] and f["dual_reported"] == f["returnees"]:
+        text = _("As of %(month)d/%(day)d, all %(people)d returnees of %(units)d departments reported to their "
+                 "units and communities; dual-reported %(rate)s.") % params
     else:
         text = _("As of %(month)d/%(day)d, %(units)d departments reported %(people)d returnees to their units "
                  "and communities; dual-reported %(rate)s.") % params

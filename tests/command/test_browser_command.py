@@ -1,6 +1,7 @@
 """The command picture in a real Chromium on the demo city: the office's desk and phone, and the
 command room's large screen at 1920×1080 (no scrolling, refreshed by its own script)."""
 
+import io
 import os
 from pathlib import Path
 
@@ -37,6 +38,17 @@ def test_the_office_reads_the_picture_on_a_phone_and_on_the_large_screen(browser
     page.click("#line-organs [data-figure=returnees]")
     page.wait_for_url("**/returnees/**")
     assert "271" in page.locator("main").inner_text()
+    page.go_back()
+    page.click("#line-organs [data-figure=units_with_returnees]")
+    page.wait_for_url("**/command/units/organs/units_with_returnees/**")
+    assert page.locator("#unit-count").inner_text() == "62"
+    page.screenshot(path=str(SHOTS / "command-units-phone.png"), full_page=True)
+    # The day's briefing, on the phone.
+    call_command("briefing", "--as-of", "2020-02-10", stdout=io.StringIO())
+    page.goto(f"{live_server.url}/command/briefings/")
+    page.click("#briefings a >> nth=0")
+    assert "截至2月10日，62个部门271名输入人员全部到本单位和社区报备，双报率100%。" in page.locator("main").inner_text()
+    page.screenshot(path=str(SHOTS / "briefing-phone.png"), full_page=True)
     phone.close()
 
     desk = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
