@@ -42,6 +42,12 @@ class TrendOut(Schema):
     values: list[int | float]
 
 
+class RowOut(Schema):
+    label: str
+    text: str
+    url: str
+
+
 class LineOut(Schema):
     key: str
     title: str
@@ -50,6 +56,7 @@ class LineOut(Schema):
     alerts: list[AlertOut]
     text: str
     trend: TrendOut | None
+    breakdown: list[RowOut] = Field(description="The industry line by coordinating body, say.")
 
 
 class PictureOut(Schema):

@@ -92,6 +92,8 @@ class Panel:
     headline: str = ""
     # One sentence for the daily briefing, in the language of the request.
     text: str = ""
+    # A small table under the figures (the industry line by coordinating body): label, text, link.
+    breakdown: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 # A drill-down list: labelled groups of units (a report template's missing units, say).

@@ -86,7 +86,7 @@ def values_on(line: Line, user: Any, day: dt.date) -> dict[str, int | float]:
 def line_picture(line: Line, as_of: AsOf, *, history: bool = True) -> dict[str, Any]:
     if line.panel is None:
         return {"key": line.key, "title": str(line.title), "enabled": False, "figures": [], "alerts": [],
-                "text": "", "headline": "", "trend": None}
+                "text": "", "headline": "", "trend": None, "breakdown": []}
     panel: Panel = compute(line, as_of)
     previous: dict[str, int | float] = {}
     trend = None
@@ -113,6 +113,7 @@ def line_picture(line: Line, as_of: AsOf, *, history: bool = True) -> dict[str, 
         "key": line.key, "title": str(line.title), "enabled": True, "figures": figures,
         "alerts": [{"text": a.text, "url": a.url, "level": a.level} for a in panel.alerts],
         "text": panel.text, "headline": panel.headline, "trend": trend,
+        "breakdown": [{"label": label, "text": text, "url": link} for label, text, link in panel.breakdown],
     }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -21,7 +22,7 @@ from fangkong.command.registry import (
     url,
 )
 from fangkong.orgs.choices import UnitKind
-from fangkong.orgs.models import Unit
+from fangkong.orgs.models import Unit, UnitLink
 from fangkong.orgs.selectors import units_open_on
 
 from .choices import Line as LedgerLine
@@ -86,7 +87,28 @@ def _panel(line: str, as_of: AsOf) -> Panel:
         alerts.append(Alert(
             _("%(n)d people registered by a community and not by their unit (possible concealment)")
             % {"n": f["concealment_suspects"]}, url=_ledger(line, as_of, dual="suspect")[0], level="danger"))
-    return Panel(figures=figures, alerts=alerts, headline="returnees", text=_sentence(line, as_of, f))
+    breakdown = _by_body(as_of) if line == LedgerLine.INDUSTRY else []
+    return Panel(figures=figures, alerts=alerts, headline="returnees", text=_sentence(line, as_of, f),
+                 breakdown=breakdown)
+
+
+def _by_body(as_of: AsOf) -> list[tuple[str, str, str]]:
+    """Per coordinating body (面上统、分块抓): its units with returnees of its units, and people."""
+    registered = as_of.scoped(Returnee).filter(line=LedgerLine.INDUSTRY).filter(_filters(as_of.at)["returnees"])
+    rows = {r["coordinating_body_id"]: r for r in registered.exclude(coordinating_body=None)
+            .values("coordinating_body_id").annotate(units=Count("unit", distinct=True), people=Count("id")).order_by()}
+    bodies = units_open_on(as_of.day).visible_to(as_of.user).filter(kind=UnitKind.COORDINATING_BODY)  # type: ignore[attr-defined]
+    totals = dict(UnitLink.objects.filter(ancestor__in=bodies, descendant__kind=UnitKind.INDUSTRY_UNIT,
+                                          descendant__in=units_open_on(as_of.day))
+                  .values_list("ancestor_id").annotate(n=Count("id")).order_by())
+    out = []
+    for body in bodies.order_by("code"):
+        row = rows.get(body.pk, {"units": 0, "people": 0})
+        out.append((body.short_name or body.name,
+                    _("%(units)d of %(total)d units, %(people)d people") % {
+                        "units": row["units"], "total": totals.get(body.pk, 0), "people": row["people"]},
+                    _ledger(LedgerLine.INDUSTRY, as_of, coordinating_body=body.pk)[0]))
+    return out
 
 
 def _sentence(line: str, as_of: AsOf, f: dict[str, Any]) -> str:

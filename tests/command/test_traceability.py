@@ -82,6 +82,8 @@ def test_it_links_every_figure_to_a_list_of_the_same_count_for_each_moment_and_r
     assert "62" in office["organs"]["text"] and "271" in office["organs"]["text"]
     # The daily reports add their own line's units that did not report to the organs and industry lines.
     assert "organs_not_reported" in organs and "industry_not_reported" in industry
+    # The industry line by coordinating body (面上统、分块抓): the four bodies.
+    assert len(office["industry"]["breakdown"]) == 4
     deployment = {f["key"]: f["value"] for f in
                   {line["key"]: line for line in pictures["office", "2020-02-15T12:00:00+08:00"]["lines"]}
                   ["deployment"]["figures"]}
