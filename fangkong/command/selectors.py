@@ -67,10 +67,11 @@ def compute(line: Line, as_of: AsOf) -> Panel:
     return panel
 
 
-def values_on(line: Line, user: Any, day: dt.date) -> dict[str, int | float]:
-    """The line's figures at the end of ``day``, from the cache when the day is closed."""
+def values_on(line: Line, user: Any, day: dt.date, today: dt.date) -> dict[str, int | float]:
+    """The line's figures at the end of ``day``, from the cache when the day is closed (before
+    ``today``, read once per picture: the business clock may read the database)."""
     assert line.panel is not None
-    closed = day < clock.today()
+    closed = day < today
     key = f"command:{line.key}:{scope_key(user)}:{day.isoformat()}"
     if closed:
         hit = cache.get(key)
@@ -83,7 +84,7 @@ def values_on(line: Line, user: Any, day: dt.date) -> dict[str, int | float]:
     return values
 
 
-def line_picture(line: Line, as_of: AsOf, *, history: bool = True) -> dict[str, Any]:
+def line_picture(line: Line, as_of: AsOf, *, history: bool = True, today: dt.date | None = None) -> dict[str, Any]:
     if line.panel is None:
         return {"key": line.key, "title": str(line.title), "enabled": False, "figures": [], "alerts": [],
                 "text": "", "headline": "", "trend": None, "breakdown": []}
@@ -92,7 +93,8 @@ def line_picture(line: Line, as_of: AsOf, *, history: bool = True) -> dict[str, 
     trend = None
     if history:
         days = [as_of.day - dt.timedelta(days=i) for i in range(TREND_DAYS - 1, 0, -1)]
-        past = {day: values_on(line, as_of.user, day) for day in days}
+        today = today or clock.today()
+        past = {day: values_on(line, as_of.user, day, today) for day in days}
         previous = past[days[-1]]
         current = {f.key: f.value for f in panel.figures}
         trend = {
@@ -120,8 +122,9 @@ def line_picture(line: Line, as_of: AsOf, *, history: bool = True) -> dict[str, 
 def picture(user: Any, at: dt.datetime, *, history: bool = True) -> dict[str, Any]:
     """Every visible line as of ``at`` for ``user`` (``SYSTEM``: the whole city)."""
     as_of = AsOf(user, at)
+    today = clock.today()
     return {"as_of": as_of.at, "day": as_of.day,
-            "lines": [line_picture(line, as_of, history=history) for line in visible_lines(user)]}
+            "lines": [line_picture(line, as_of, history=history, today=today) for line in visible_lines(user)]}
 
 
 def unit_lists(line: Line, figure: str, as_of: AsOf) -> list[tuple[str, QuerySet[Any]]]:
