@@ -132,6 +132,10 @@ fuzz: install-test
 	$(BIN)/python scripts/fuzz_api.py
 
 ## make bench: the benchmarks, with their figures printed
+# The command picture at 1920×1080 (large screen, desk) and 390×844 (phone), into var/screenshots/.
+screenshots: install-test chromium
+	FANGKONG_SCREENSHOTS=var/screenshots $(VENV)/bin/pytest -q tests/command/test_browser_command.py -p no:cacheprovider
+
 bench: install-bench chromium
 	# wrk (Debian's package) loads the verification endpoint from a second process at C speed;
 	# without it bench/passes.py falls back to Python load processes (which take CPU from the server).

@@ -180,6 +180,41 @@ def measure_reads(template, tree: dict[str, list[int]], today: dt.date) -> dict[
     return {"board_p95": pct(board, 95), "rates_p95": pct(rates, 95)}
 
 
+def measure_command(today: dt.date, n: int = 30) -> dict[str, float]:
+    """The command picture (/api/v1/command and /command/) for the whole city at a random as-of
+    day of the 90, nothing cached (the trend's closed days computed too), and the same again warm."""
+    from django.core.cache import cache
+    from django.test import Client
+
+    from fangkong.accounts.services import token_create
+    from fangkong.core.actors import SYSTEM
+    from fangkong.orgs.models import Unit
+    from tests.conftest import login_client
+    from tests.factories import user
+
+    office = user("committee_office", Unit.objects.filter(parent__isnull=True).order_by("id").first())
+    page, api = login_client(office), Client()
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token_create(user=office, actor=SYSTEM)}"}
+    rng = random.Random(14)
+    timings: dict[str, list[float]] = {"api": [], "page": [], "api_warm": []}
+    for _ in range(n):
+        day = (today - dt.timedelta(days=rng.randrange(0, DAYS))).isoformat()
+        for key, client, url, headers in (("api", api, f"/api/v1/command?as_of={day}", auth),
+                                          ("page", page, f"/command/?as_of={day}", {}),
+                                          ("api_warm", api, f"/api/v1/command?as_of={day}", auth)):
+            if key != "api_warm":
+                cache.clear()
+            t0 = time.perf_counter()
+            assert client.get(url, **headers).status_code == 200
+            timings[key].append((time.perf_counter() - t0) * 1000)
+    for key, label in (("api", "/api/v1/command (cold)"), ("page", "/command/ (cold)"),
+                       ("api_warm", "/api/v1/command (closed days cached)")):
+        values = timings[key]
+        print(f"{label}: n={len(values)} p50 {statistics.median(values):.1f} ms, p95 {pct(values, 95):.1f} ms")
+    print("Target: p95 < 300 ms for any as-of moment.")
+    return {"command_api_p95": pct(timings["api"], 95), "command_page_p95": pct(timings["page"], 95)}
+
+
 def make_liaisons(tree: dict[str, list[int]]) -> list[tuple[str, int]]:
     """2,000 liaisons, one per unit, each with an API token (only hashes are stored)."""
     from django.contrib.auth.hashers import make_password
@@ -349,6 +384,7 @@ def main() -> None:
         print(f"built 10,415 units in {time.perf_counter() - t0:.1f} s")
         template, _n = load_reports(tree, today)
     figures = measure_reads(template, tree, today)
+    figures.update(measure_command(today))
     if not args.skip_burst:
         burst(tree, today, args.port, args.database_url)
     if figures["board_p95"] > 200 or figures["rates_p95"] > 200:

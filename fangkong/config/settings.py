@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "fangkong.passes",
     "fangkong.reports",
     "fangkong.notify",
+    "fangkong.command",
 ]
 
 MIDDLEWARE = [
@@ -295,6 +296,11 @@ FANGKONG_IMPORT_MAX_PROBLEMS = int(os.environ.get("FANGKONG_IMPORT_MAX_PROBLEMS"
 # uploader's quota of stored uploads.
 FANGKONG_REJECTED_UPLOAD_DAYS = int(os.environ.get("FANGKONG_REJECTED_UPLOAD_DAYS", 30))
 FANGKONG_UPLOAD_QUOTA_MB = int(os.environ.get("FANGKONG_UPLOAD_QUOTA_MB", 500))
+# The daily briefing (每日调度简报) is written at this local time of each business day by the
+# `send_reminders` loop and sent to these units' responsible people and channels (unit codes,
+# comma-separated; default: the top of the tree).
+FANGKONG_BRIEFING_TIME = os.environ.get("FANGKONG_BRIEFING_TIME", "20:00")
+FANGKONG_BRIEFING_UNITS = [c.strip() for c in os.environ.get("FANGKONG_BRIEFING_UNITS", "").split(",") if c.strip()]
 
 # Notifications (fangkong.notify): email goes out over SMTP with Django's backend, read from the
 # environment; failed deliveries are retried after these delays (seconds), then marked failed.

@@ -24,6 +24,7 @@ urlpatterns = [
     path("passes/", include("fangkong.passes.urls")),
     path("reports/", include("fangkong.reports.urls")),
     path("notify/", include("fangkong.notify.urls")),
+    path("command/", include("fangkong.command.urls")),
     path("accounts/", include("fangkong.accounts.urls")),
     path("audit/", include("fangkong.audit.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -169,6 +169,7 @@ def on_too_many_fields(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 def _register() -> None:
     from fangkong.accounts.api import router as accounts_router
+    from fangkong.command.api import router as command_router
     from fangkong.deployment.api import router as deployment_router
     from fangkong.notify.api import router as notify_router
     from fangkong.orgs.api import router as orgs_router
@@ -185,6 +186,7 @@ def _register() -> None:
     api.add_router("/reports", reports_router)
     api.add_router("/notifications", notify_router)
     api.add_router("/accounts", accounts_router)
+    api.add_router("/command", command_router)
 
 
 _register()

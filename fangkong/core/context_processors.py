@@ -10,6 +10,7 @@ from .links import allowed_url
 # sees an area is the area's view's own permission check (core.links), not a list kept here.
 AREAS: list[tuple[Any, str | None]] = [
     (_("Home"), "core:home"),
+    (_("Command"), "command:picture"),
     (_("Organisation"), "orgs:unit_tree"),
     (_("People"), "people:person_list"),
     (_("Returnee ledger"), "returnees:returnee_list"),

@@ -267,8 +267,14 @@ def assign(request: HttpRequest, shift_id: int, payload: AssignIn) -> Status[Ass
 
 
 @router.get("/no-shows", response=list[AssignmentOut], summary="Assigned cadres who did not check in")
-def no_shows(request: HttpRequest, at: dt.datetime | None = None) -> Any:
-    qs = selectors.no_shows(Assignment.objects.visible_to(request.user), at or clock.now())
+def no_shows(request: HttpRequest, at: dt.datetime | None = None, day: dt.date | None = None) -> Any:
+    """Every missed shift up to ``at`` (500 at most); with ``day``, that day's shifts only, as
+    they stood at ``at`` (the command picture's figure)."""
+    visible = Assignment.objects.visible_to(request.user)
+    if day is not None:
+        qs = selectors.no_shows_on(visible, day, at or clock.now())
+    else:
+        qs = selectors.no_shows(visible, at or clock.now())
     return list(qs.order_by("-starts_at", "id")[:500])
 
 

@@ -121,6 +121,20 @@ def no_shows(qs: QuerySet[Assignment], at: dt.datetime) -> QuerySet[Assignment]:
     )
 
 
+def no_shows_on(qs: QuerySet[Assignment], day: dt.date, at: dt.datetime) -> QuerySet[Assignment]:
+    """The day's no-shows as they stood at ``at``: shifts of ``day`` begun more than the grace
+    period before ``at`` without a check-in by then."""
+    from django.utils import timezone
+
+    from .services import no_show_grace
+
+    start = dt.datetime.combine(day, dt.time(), tzinfo=timezone.get_current_timezone())
+    return qs.filter(
+        Q(checked_in_at__isnull=True) | Q(checked_in_at__gt=at),
+        starts_at__gte=start, starts_at__lt=start + dt.timedelta(days=1), starts_at__lte=at - no_show_grace(),
+    ).select_related("person", "checkpoint", "shift")
+
+
 def shifts_with_staffing(qs: QuerySet[Shift]) -> QuerySet[Shift]:
     """Shifts with ``assigned`` and ``gap`` (staff still missing) annotated."""
     return (

@@ -13,7 +13,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
-from django.utils.dateparse import parse_date
+from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views import View
@@ -35,7 +35,6 @@ from fangkong.core.views import (
     xlsx_export,
 )
 from fangkong.orgs.models import Unit
-from fangkong.returnees.selectors import end_of_day
 
 from . import imports, selectors, services
 from .choices import ImportStatus
@@ -343,21 +342,27 @@ class NoShowListView(ScopedMixin, TemplateView):
         return parse_date(self.request.GET.get("day") or "")
 
     def no_shows(self) -> tuple[dt.datetime, Any]:
+        """Every missed shift so far; with ``day``, that day's as they stood at ``at`` (the business
+        moment by default): the workbench's and the command picture's figures link here."""
         now = clock.now()
-        qs = selectors.no_shows(self.get_queryset(), now).select_related("person__unit").order_by("-starts_at", "id")
         day = self.day()
         if day is not None:
-            # One day's no-shows (the workbench's count for today).
-            qs = qs.filter(starts_at__gte=end_of_day(day - dt.timedelta(days=1)), starts_at__lt=end_of_day(day))
-        return now, qs
+            at = parse_datetime(self.request.GET.get("at") or "")
+            moment = at if at is not None and timezone.is_aware(at) else now
+            qs = selectors.no_shows_on(self.get_queryset(), day, moment)
+        else:
+            qs = selectors.no_shows(self.get_queryset(), now)
+        return now, qs.select_related("person__unit").order_by("-starts_at", "id")
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         now, qs = self.no_shows()
         day = self.day()
         page = Paginator(qs, page_size_from(self.request, 50)).get_page(self.request.GET.get("page"))
+        query = self.request.GET.copy()
+        query.pop("page", None)
         context.update(page_obj=page, object_list=page.object_list, now=now, day=day,
-                       querystring=f"day={day.isoformat()}" if day else "",
+                       querystring=query.urlencode(),
                        grace=int(services.no_show_grace().total_seconds() // 60),
                        can_export=user_has_perm(self.request.user, "deployment.export"))
         return context

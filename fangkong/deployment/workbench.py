@@ -97,7 +97,7 @@ def items(desk: Desk) -> list[Item]:
                 url=f"{rosters}?day={day}&gaps=true", urgency=NOW, state="warn",
                 hint=_("Put cadres on them from the shift's page."),
             ))
-    no_shows = _of_day(selectors.no_shows(Assignment.objects.visible_to(user), desk.now), desk.today)  # type: ignore[attr-defined]
+    no_shows = selectors.no_shows_on(Assignment.objects.visible_to(user), desk.today, desk.now)  # type: ignore[attr-defined]
     n = no_shows.count()
     item = Item(
         key="deployment-no-shows", title=_("No-shows today"), count=n,

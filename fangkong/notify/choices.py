@@ -32,3 +32,4 @@ class MessageKind(models.TextChoices):
     ESCALATION_NEXT_DAY = "escalation_next_day", _("Missing units, next day, two levels up")
     MANUAL = "manual", _("Reminder sent by hand")
     TEST = "test", _("Test message")
+    BRIEFING = "briefing", _("Daily briefing")

@@ -47,6 +47,7 @@ class UnitFilters(Schema):
     kind: str | None = None
     parent: int | None = None
     under: int | None = None
+    open_on: dt.date | None = None
 
 
 @router.get("", response=UnitPage, summary="List units in your scope")

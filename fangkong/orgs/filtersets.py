@@ -15,10 +15,11 @@ class UnitFilterSet(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=UnitKind.choices)
     parent = django_filters.NumberFilter(label=_("Parent unit"), field_name="parent_id")
     under = django_filters.NumberFilter(label=_("Under unit"), method="filter_under")
+    open_on = django_filters.DateFilter(label=_("Open on"), method="filter_open_on")
 
     class Meta:
         model = Unit
-        fields = ["q", "kind", "parent", "under"]
+        fields = ["q", "kind", "parent", "under", "open_on"]
 
     def filter_q(self, qs: QuerySet[Unit], name: str, value: Any) -> QuerySet[Unit]:
         value = (value or "").strip()
@@ -28,3 +29,8 @@ class UnitFilterSet(django_filters.FilterSet):
 
     def filter_under(self, qs: QuerySet[Unit], name: str, value: Any) -> QuerySet[Unit]:
         return qs.under(int(value)) if value else qs  # type: ignore[attr-defined]
+
+    def filter_open_on(self, qs: QuerySet[Unit], name: str, value: Any) -> QuerySet[Unit]:
+        from .selectors import units_open_on
+
+        return qs.filter(id__in=units_open_on(value).values("id")) if value else qs

@@ -18,8 +18,9 @@ from fangkong.people.models import Person
 
 from . import selectors, services
 from .choices import CheckSource, Direction, PassKind, Verdict
+from .filtersets import PassCheckFilterSet
 from .keys import public_key_document
-from .models import Pass
+from .models import Pass, PassCheck
 from .tokens import PassClaims
 
 router = Router(tags=["passes"])
@@ -167,6 +168,7 @@ class PassFilter(Schema):
     kind: PassKind | None = None
     status: str | None = None
     unit: int | None = None
+    issued_before: dt.datetime | None = None
 
 
 class PassPage(Schema):
@@ -185,7 +187,42 @@ def list_passes(request: HttpRequest, filters: Query[PassFilter], page: Query[Pa
         qs = qs.filter(status=filters.status)
     if filters.unit:
         qs = qs.under(filters.unit)
+    if filters.issued_before:
+        qs = qs.filter(issued_at__lt=filters.issued_before)
     return paginate(qs, page)
+
+
+class CheckOut(Schema):
+    id: int
+    pass_number: str
+    holder: str
+    checkpoint_id: int | None
+    verdict: str
+    direction: str
+    checked_at: dt.datetime
+    source: str
+
+
+class CheckPage(Schema):
+    count: int
+    page: int
+    page_size: int
+    results: list[CheckOut]
+
+
+class CheckFilter(Schema):
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+    verdict: str | None = None
+    refused: bool | None = None
+
+
+@router.get("/checks", response=CheckPage, summary="The passage log of the checkpoints in your scope")
+def list_checks(request: HttpRequest, filters: Query[CheckFilter], page: Query[PageParams]) -> dict[str, Any]:
+    data = {k: v for k, v in filters.dict().items() if v is not None}
+    filterset = PassCheckFilterSet(data, queryset=PassCheck.objects.visible_to(request.user))
+    qs = filterset.qs if filterset.is_valid() else PassCheck.objects.none()
+    return paginate(qs.order_by("-checked_at", "-id"), page)
 
 
 class IssueIn(Schema):

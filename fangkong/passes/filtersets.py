@@ -5,8 +5,8 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from .choices import PassKind, PassStatus
-from .models import Pass
+from .choices import PassKind, PassStatus, Verdict
+from .models import Pass, PassCheck
 from .numbering import NumberError, parse_number
 
 
@@ -17,10 +17,11 @@ class PassFilterSet(django_filters.FilterSet):
         label=_("Status"), choices=PassStatus.choices, empty_label=pgettext_lazy("pass filter", "All"),
     )
     unit = django_filters.NumberFilter(label=_("Unit (with units below)"), method="filter_unit")
+    issued_before = django_filters.IsoDateTimeFilter(label=_("Issued before"), field_name="issued_at", lookup_expr="lt")
 
     class Meta:
         model = Pass
-        fields = ["q", "kind", "status", "unit"]
+        fields = ["q", "kind", "status", "unit", "issued_before"]
 
     def filter_q(self, qs: QuerySet[Pass], name: str, value: str) -> QuerySet[Pass]:
         value = value.strip()
@@ -32,3 +33,21 @@ class PassFilterSet(django_filters.FilterSet):
 
     def filter_unit(self, qs: Any, name: str, value: int) -> Any:
         return qs.under(int(value))
+
+
+class PassCheckFilterSet(django_filters.FilterSet):
+    """The passage log: checks in a time window, by verdict, refusals only."""
+
+    since = django_filters.IsoDateTimeFilter(label=_("Checked from"), field_name="checked_at", lookup_expr="gte")
+    until = django_filters.IsoDateTimeFilter(label=_("Checked before"), field_name="checked_at", lookup_expr="lt")
+    verdict = django_filters.ChoiceFilter(label=_("Verdict"), choices=Verdict.choices)
+    refused = django_filters.BooleanFilter(label=_("Refused only"), method="filter_refused")
+
+    class Meta:
+        model = PassCheck
+        fields = ["since", "until", "verdict", "refused"]
+
+    def filter_refused(self, qs: QuerySet[PassCheck], name: str, value: bool | None) -> QuerySet[PassCheck]:
+        if value is None:
+            return qs
+        return qs.exclude(verdict=Verdict.VALID) if value else qs.filter(verdict=Verdict.VALID)

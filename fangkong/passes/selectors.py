@@ -203,7 +203,13 @@ def passes_block(day: dt.date) -> dict[str, int]:
     """The ``passes`` block of ``fangkong stats``: passes issued by the end of ``day``, revoked, checks."""
     tz = timezone.get_current_timezone()
     end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=tz)
-    issued = Pass.objects.filter(issued_at__lt=end).aggregate(
+    return pass_figures(Pass.objects.all(), PassCheck.objects.all(), end)
+
+
+def pass_figures(passes: Any, checks: Any, end: dt.datetime) -> dict[str, int]:
+    """Passes issued before ``end``, those revoked by then, and the checks logged before it, over
+    the passes and checks given (the whole city, or a user's scope on the command picture)."""
+    issued = passes.filter(issued_at__lt=end).aggregate(
         staff=Count("id", filter=Q(kind=PassKind.STAFF)),
         vehicle=Count("id", filter=Q(kind=PassKind.VEHICLE)),
         revoked=Count("id", filter=Q(status=PassStatus.REVOKED, status_changed_at__lt=end)),
@@ -212,7 +218,7 @@ def passes_block(day: dt.date) -> dict[str, int]:
         "staff_issued": issued["staff"],
         "vehicle_issued": issued["vehicle"],
         "revoked": issued["revoked"],
-        "verifications": PassCheck.objects.filter(checked_at__lt=end).count(),
+        "verifications": checks.filter(checked_at__lt=end).count(),
     }
 
 

@@ -6,6 +6,7 @@ app_name = "passes"
 urlpatterns = [
     path("", views.PassListView.as_view(), name="pass_list"),
     path("print/", views.PassPrintView.as_view(), name="pass_print"),
+    path("checks/", views.PassCheckListView.as_view(), name="check_list"),
     path("new/staff/", views.StaffPassIssueView.as_view(), name="issue_staff"),
     path("new/vehicle/", views.VehiclePassIssueView.as_view(), name="issue_vehicle"),
     path("new/department/", views.DepartmentIssueView.as_view(), name="issue_department"),

@@ -34,7 +34,7 @@ from fangkong.orgs.models import Unit, UnitLink
 
 from . import numbering, selectors, services
 from .choices import CheckSource, Direction, PassStatus, Verdict
-from .filtersets import PassFilterSet
+from .filtersets import PassCheckFilterSet, PassFilterSet
 from .forms import DepartmentBatchForm, StaffPassForm, StatusForm, VehiclePassForm
 from .imports import COLUMNS, import_passes
 from .keys import public_key_document
@@ -67,6 +67,17 @@ class PassListView(ScopedListView):
         filterset = self.filtered()
         qs = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
         return qs.filter(status=PassStatus.ISSUED)  # type: ignore[no-any-return]
+
+
+class PassCheckListView(ScopedListView):
+    """The passage log of the checkpoints in scope (the command picture's checks link here)."""
+
+    model = PassCheck
+    filterset_class = PassCheckFilterSet
+    template_name = "passes/check_list.html"
+
+    def get_queryset(self) -> QuerySet[PassCheck]:
+        return super().get_queryset().select_related("checkpoint").order_by("-checked_at", "-id")
 
 
 class PassPrintView(PassListView):

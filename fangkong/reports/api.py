@@ -179,6 +179,7 @@ class FlagFilters(Schema):
     day_from: dt.date | None = None
     day_to: dt.date | None = None
     unit: int | None = None
+    raised_before: dt.datetime | None = None
 
 
 def _template(request: HttpRequest, key: int | str) -> ReportTemplate:

@@ -16,7 +16,8 @@ class ConcealmentFlagFilterSet(django_filters.FilterSet):
     answered = django_filters.BooleanFilter(
         label=_("The unit answered"), field_name="answered_at", lookup_expr="isnull", exclude=True,
     )
+    raised_before = django_filters.IsoDateTimeFilter(label=_("Raised before"), field_name="raised_at", lookup_expr="lt")
 
     class Meta:
         model = ConcealmentFlag
-        fields = ("status", "kind", "day_from", "day_to", "unit", "answered")
+        fields = ("status", "kind", "day_from", "day_to", "unit", "answered", "raised_before")

@@ -126,10 +126,11 @@ class ReturneeFilters(Schema):
     community: int | None = None
     coordinating_body: int | None = None
     category: str | None = None
-    dual: str | None = Field(None, description="both, unit_only or community_only")
+    dual: str | None = Field(None, description="both, unit_only, community_only, one_side or suspect")
     isolation: str | None = Field(None, description="none, active, ended or released")
     returned_from: dt.date | None = None
     returned_to: dt.date | None = None
+    as_of: dt.datetime | None = Field(None, description="As the ledger stood at this moment (ISO 8601 with offset).")
     ordering: str | None = None
 
 

@@ -29,6 +29,14 @@ def last_day_q(day: dt.date) -> Q:
         Q(isolation__released_on__isnull=True) | Q(isolation__released_on__gt=day))
 
 
+# The ledger's dual-report states, and two more the command picture links to.
+DUAL_FILTER_CHOICES = [
+    *DualState.choices,
+    ("one_side", _("Missing a side")),
+    ("suspect", _("Concealment suspect")),
+]
+
+
 class ReturneeFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="filter_q", max_length=50)
     line = django_filters.ChoiceFilter(label=_("Screening line"), choices=Line.choices)
@@ -36,7 +44,10 @@ class ReturneeFilterSet(django_filters.FilterSet):
     community = django_filters.NumberFilter(label=_("Community"), field_name="community_id")
     coordinating_body = django_filters.NumberFilter(label=_("Coordinating body"), field_name="coordinating_body_id")
     category = django_filters.ChoiceFilter(label=_("Category"), choices=Category.choices)
-    dual = django_filters.ChoiceFilter(label=_("Dual report"), choices=DualState.choices, method="filter_dual")
+    dual = django_filters.ChoiceFilter(label=_("Dual report"), choices=DUAL_FILTER_CHOICES, method="filter_dual")
+    # As the ledger stood at a moment: people registered on a side before it; "dual" then reads
+    # the sides registered before it too (the command picture's figures link here).
+    as_of = django_filters.IsoDateTimeFilter(label=_("As of"), method="filter_as_of")
     isolation = django_filters.ChoiceFilter(label=_("Isolation"), choices=IsolationState.choices,
                                             method="filter_isolation")
     last_day = django_filters.DateFilter(label=_("Last day of isolation"), method="filter_last_day")
@@ -49,7 +60,7 @@ class ReturneeFilterSet(django_filters.FilterSet):
     class Meta:
         model = Returnee
         fields = ["q", "line", "unit", "community", "coordinating_body", "category", "dual", "isolation",
-                  "last_day", "suspect", "returned_from", "returned_to"]
+                  "last_day", "suspect", "returned_from", "returned_to", "as_of"]
 
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -76,12 +87,23 @@ class ReturneeFilterSet(django_filters.FilterSet):
     def filter_unit(self, qs: QuerySet[Returnee], name: str, value: Any) -> QuerySet[Returnee]:
         return qs.under(int(value)) if value else qs  # type: ignore[attr-defined]
 
+    def filter_as_of(self, qs: QuerySet[Returnee], name: str, value: Any) -> QuerySet[Returnee]:
+        from .selectors import _filters
+
+        return qs.filter(_filters(value)["returnees"]) if value else qs
+
     def filter_dual(self, qs: QuerySet[Returnee], name: str, value: Any) -> QuerySet[Returnee]:
-        unit, community = Q(unit_reported_at__isnull=False), Q(community_reported_at__isnull=False)
+        moment = self.form.cleaned_data.get("as_of")
+        if moment:
+            unit, community = Q(unit_reported_at__lt=moment), Q(community_reported_at__lt=moment)
+        else:
+            unit, community = Q(unit_reported_at__isnull=False), Q(community_reported_at__isnull=False)
         return {
             DualState.BOTH: qs.filter(unit & community),
             DualState.UNIT_ONLY: qs.filter(unit & ~community),
             DualState.COMMUNITY_ONLY: qs.filter(community & ~unit),
+            "one_side": qs.filter((unit & ~community) | (community & ~unit)),
+            "suspect": qs.filter(community & ~unit & Q(unit__isnull=False)),
         }.get(value, qs)
 
     def filter_last_day(self, qs: QuerySet[Returnee], name: str, value: Any) -> QuerySet[Returnee]:

@@ -3,9 +3,11 @@
 import datetime as dt
 from typing import Any
 
-from django.db.models import Count
+from django.db.models import Count, QuerySet
+from django.utils import timezone
 
 from fangkong.orgs.choices import UnitKind
+from fangkong.orgs.models import Unit
 from fangkong.orgs.selectors import units_open_on
 
 from .choices import Line
@@ -14,8 +16,14 @@ from .selectors import _filters, dual_figures, end_of_day, isolation_figures
 
 
 def line_block(line: str, day: dt.date) -> dict[str, Any]:
-    moment = end_of_day(day)
-    qs = Returnee.objects.filter(line=line)
+    return line_figures(Returnee.objects.all(), line, end_of_day(day), units_open_on(day))
+
+
+def line_figures(returnees: QuerySet[Returnee], line: str, moment: dt.datetime, units: QuerySet[Unit]) -> dict[str, Any]:
+    """The line's figures as of ``moment`` over ``returnees`` (the whole ledger for ``fangkong
+    stats``, a user's scope for the command picture); ``units`` are the units open that day."""
+    day = timezone.localtime(moment - dt.timedelta(microseconds=1)).date()
+    qs = returnees.filter(line=line)
     figures = dual_figures(qs, moment)
     registered = qs.filter(_filters(moment)["returnees"])
     block: dict[str, Any] = {
@@ -29,7 +37,7 @@ def line_block(line: str, day: dt.date) -> dict[str, Any]:
         "concealment_suspects": figures["concealment_suspects"],
     }
     if line == Line.INDUSTRY:
-        counts = units_open_on(day).filter(kind__in=[UnitKind.INDUSTRY_UNIT, UnitKind.COORDINATING_BODY])
+        counts = units.filter(kind__in=[UnitKind.INDUSTRY_UNIT, UnitKind.COORDINATING_BODY])
         by_kind = dict(counts.values_list("kind").annotate(n=Count("id")))
         block["units"] = by_kind.get(UnitKind.INDUSTRY_UNIT, 0)
         block["coordinating_bodies"] = by_kind.get(UnitKind.COORDINATING_BODY, 0)

@@ -4,7 +4,8 @@ One pass runs the daily-report reminder stages due at that moment (fangkong.repo
 checks the days not yet locked against the returnee ledger again (concealment flags for reports
 the ledger has since contradicted), and then sends every delivery that is due (a sweep beside the background worker, so reminders go
 out even when no worker runs). Each pass also deletes the uploads not committed that are past their
-retention period (`fangkong purge_uploads`). ``--loop`` repeats the pass every ``--interval`` seconds; it is
+retention period (`fangkong purge_uploads`) and runs the jobs apps register in
+`fangkong.core.scheduled` (the daily briefing at its hour). ``--loop`` repeats the pass every ``--interval`` seconds; it is
 what `make run` starts beside the web server. Passes are idempotent: nothing is sent twice.
 """
 
@@ -41,6 +42,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, at: str | None, loop: bool, interval: int, **options: Any) -> None:
         from fangkong.core.retention import purge_uploads
+        from fangkong.core.scheduled import run_jobs
         from fangkong.reports.reminders import reminder_pass
         from fangkong.reports.services import concealment_rescan, lock_days
 
@@ -54,6 +56,7 @@ class Command(BaseCommand):
                 flags = concealment_rescan(since=today - dt.timedelta(days=lock_days()), until=today, at=moment)
                 attempted = deliver_due()
                 purged = sum(purge_uploads(now=moment or clock.real_now()).values())
+                jobs = run_jobs(moment)
             except Exception:
                 if not loop:
                     raise
@@ -67,7 +70,7 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"{stamp} reminders={sent['before']} deadline={sent['deadline']} "
                     f"next_day={sent['next_day']} concealment_flags={len(flags)} deliveries_attempted={attempted} "
-                    f"uploads_purged={purged}"
+                    f"uploads_purged={purged}" + "".join(f" {name}={n}" for name, n in jobs.items())
                 )
             if not loop:
                 return

@@ -1,0 +1,148 @@
+"""The organs return line (机关返程) and the industry screening line (行业排查) on the command
+picture: the figures of ``fangkong stats`` (``stats.line_figures``) over the user's scope."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from fangkong.command.registry import (
+    Alert,
+    AsOf,
+    Figure,
+    Line,
+    Panel,
+    UnitLists,
+    register,
+    unit_list_urls,
+    url,
+)
+from fangkong.orgs.choices import UnitKind
+from fangkong.orgs.models import Unit, UnitLink
+from fangkong.orgs.selectors import units_open_on
+
+from .choices import Line as LedgerLine
+from .models import Returnee
+from .selectors import _filters, missing_side, waiting_since
+from .stats import line_figures
+
+LEDGER_API = "/api/v1/returnees"
+UNITS_API = "/api/v1/units"
+
+
+def _ledger(line: str, as_of: AsOf, **params: Any) -> tuple[str, str]:
+    query = {"line": line, "as_of": as_of.iso, **params}
+    return url("returnees:returnee_list", **query), url(LEDGER_API, **query)
+
+
+def _units_with_returnees(line: str) -> Any:
+    def lists(as_of: AsOf) -> UnitLists:
+        registered = as_of.scoped(Returnee).filter(line=line).filter(_filters(as_of.at)["returnees"])
+        units = Unit.objects.filter(id__in=registered.exclude(unit__isnull=True).values("unit_id")).order_by("code")
+        return [("", units)]
+    return lists
+
+
+def _panel(line: str, as_of: AsOf) -> Panel:
+    units = units_open_on(as_of.day).visible_to(as_of.user)  # type: ignore[attr-defined]
+    f = line_figures(as_of.scoped(Returnee), line, as_of.at, units)
+    figures = []
+    page, api = unit_list_urls(line, "units_with_returnees", as_of)
+    label = _("Departments with returnees") if line == LedgerLine.ORGANS else _("Units with returnees")
+    figures.append(Figure("units_with_returnees", label, f["units_with_returnees"], page, api))
+    if line == LedgerLine.INDUSTRY:
+        day = as_of.day.isoformat()
+        figures.append(Figure(
+            "industry_units", _("Industry units"), f["units"],
+            url("orgs:unit_list", kind=UnitKind.INDUSTRY_UNIT, open_on=day),
+            url(UNITS_API, kind=UnitKind.INDUSTRY_UNIT, open_on=day),
+        ))
+    page, api = _ledger(line, as_of)
+    figures.append(Figure("returnees", _("Returnees"), f["returnees"], page, api, unit=_("people")))
+    both_page, both_api = _ledger(line, as_of, dual="both")
+    figures.append(Figure("dual_report_rate", _("Dual-reported"), float(f["dual_report_rate"]), both_page, both_api,
+                          denominator_api_url=api, denominator_list_url=page))
+    page, api = _ledger(line, as_of, dual="one_side")
+    figures.append(Figure("missing_side", _("Missing a side"), f["unit_only"] + f["community_only"], page, api,
+                          unit=_("people")))
+    page, api = _ledger(line, as_of, dual="suspect")
+    figures.append(Figure("concealment_suspects", _("Concealment suspects"), f["concealment_suspects"], page, api,
+                          unit=_("people")))
+    alerts = []
+    qs = as_of.scoped(Returnee).filter(line=line)
+    for person in missing_side(qs, as_of.at)[:5]:
+        since = waiting_since(person)
+        side = _("community") if person.unit_reported_at and person.unit_reported_at < as_of.at else _("unit")
+        alerts.append(Alert(
+            _("%(name)s has not registered with the %(side)s yet (waiting since %(since)s)") % {
+                "name": person.name, "side": side,
+                "since": timezone.localtime(since).strftime("%m-%d %H:%M") if since else "-"},
+            url=f"/returnees/{person.pk}/",
+        ))
+    if f["concealment_suspects"]:
+        alerts.append(Alert(
+            _("%(n)d people registered by a community and not by their unit (possible concealment)")
+            % {"n": f["concealment_suspects"]}, url=_ledger(line, as_of, dual="suspect")[0], level="danger"))
+    breakdown = _by_body(as_of) if line == LedgerLine.INDUSTRY else []
+    return Panel(figures=figures, alerts=alerts, headline="returnees", text=_sentence(line, as_of, f),
+                 breakdown=breakdown)
+
+
+def _by_body(as_of: AsOf) -> list[tuple[str, str, str]]:
+    """Per coordinating body (面上统、分块抓): its units with returnees of its units, and people."""
+    registered = as_of.scoped(Returnee).filter(line=LedgerLine.INDUSTRY).filter(_filters(as_of.at)["returnees"])
+    rows = {r["coordinating_body_id"]: r for r in registered.exclude(coordinating_body=None)
+            .values("coordinating_body_id").annotate(units=Count("unit", distinct=True), people=Count("id")).order_by()}
+    bodies = units_open_on(as_of.day).visible_to(as_of.user).filter(kind=UnitKind.COORDINATING_BODY)  # type: ignore[attr-defined]
+    totals = dict(UnitLink.objects.filter(ancestor__in=bodies, descendant__kind=UnitKind.INDUSTRY_UNIT,
+                                          descendant__in=units_open_on(as_of.day))
+                  .values_list("ancestor_id").annotate(n=Count("id")).order_by())
+    out = []
+    for body in bodies.order_by("code"):
+        row = rows.get(body.pk, {"units": 0, "people": 0})
+        out.append((body.short_name or body.name,
+                    _("%(units)d of %(total)d units, %(people)d people") % {
+                        "units": row["units"], "total": totals.get(body.pk, 0), "people": row["people"]},
+                    _ledger(LedgerLine.INDUSTRY, as_of, coordinating_body=body.pk)[0]))
+    return out
+
+
+def _sentence(line: str, as_of: AsOf, f: dict[str, Any]) -> str:
+    day = as_of.day
+    params = {"month": day.month, "day": day.day, "units": f["units_with_returnees"], "people": f["returnees"],
+              "rate": _percent(f["dual_report_rate"]), "total": f.get("units", 0)}
+    if line == LedgerLine.INDUSTRY:
+        text = _("As of %(month)d/%(day)d, %(units)d of %(total)d industry units had %(people)d returnees; "
+                 "dual-reported %(rate)s.") % params
+    elif f["returnees"] and f["dual_reported"] == f["returnees"]:
+        text = _("As of %(month)d/%(day)d, all %(people)d returnees of %(units)d departments reported to their "
+                 "units and communities; dual-reported %(rate)s.") % params
+    else:
+        text = _("As of %(month)d/%(day)d, %(units)d departments reported %(people)d returnees to their units "
+                 "and communities; dual-reported %(rate)s.") % params
+    missing = f["unit_only"] + f["community_only"]
+    if missing:
+        text += _(" %(n)d people still miss a side.") % {"n": missing}
+    return text
+
+
+def _percent(value: float) -> str:
+    return f"{value * 100:.1f}".rstrip("0").rstrip(".") + "%"
+
+
+def organs_panel(as_of: AsOf) -> Panel:
+    return _panel(LedgerLine.ORGANS, as_of)
+
+
+def industry_panel(as_of: AsOf) -> Panel:
+    return _panel(LedgerLine.INDUSTRY, as_of)
+
+
+register(Line(key="organs", title=gettext_lazy("Organs return line"), order=0, perm="returnees.view",
+              panel=organs_panel, unit_lists={"units_with_returnees": _units_with_returnees(LedgerLine.ORGANS)}))
+register(Line(key="industry", title=gettext_lazy("Industry screening line"), order=10, perm="returnees.view",
+              panel=industry_panel, unit_lists={"units_with_returnees": _units_with_returnees(LedgerLine.INDUSTRY)}))
