@@ -498,3 +498,23 @@ def test_the_roster_api_asks_for_a_mapping_then_commits(tmp_path, client):
     assert answer["committed"] and answer["counts"]["created"] == 4 and Person.objects.count() == 4
     with path.open("rb") as f:
         assert client.post("/api/v1/people/roster/import", {"file": f, "mapping": "[1]"}, **auth).status_code == 400
+
+
+def test_the_people_export_imports_again_as_unchanged(tmp_path):
+    from fangkong.accounts.services import user_create
+    from fangkong.core.actors import SYSTEM
+    from fangkong.people.models import Person
+
+    from .golive_city import ROSTER_HEADERS, roster_rows, write_sheet
+
+    tree = _accounts_city(tmp_path, departments=4, bodies=1, industry=1, streets=1, communities=1, checkpoints=1)
+    call_command("import_people", str(write_sheet(tmp_path / "r.xlsx", ROSTER_HEADERS, roster_rows(tree, 40))),
+                 stdout=io.StringIO())
+    user_create(actor=SYSTEM, username="office1", full_name="办公室", password="Office@2020x",
+                role=Role.COMMITTEE_OFFICE, units=[Unit.objects.get(parent=None)])
+    call_command("export_people", str(tmp_path / "export.xlsx"), "--user", "office1", stdout=io.StringIO())
+    before = list(Person.objects.order_by("pk").values_list("pk", "name", "unit_id", "branch_id", "updated_at"))
+    out = io.StringIO()
+    call_command("import_people", str(tmp_path / "export.xlsx"), stdout=out)
+    assert "created 0, updated 0, moved 0, unchanged 40" in out.getvalue()
+    assert list(Person.objects.order_by("pk").values_list("pk", "name", "unit_id", "branch_id", "updated_at")) == before

@@ -29,7 +29,7 @@ from fangkong.core.idcard import id_digest, normalize_phone, parse_id_number
 from fangkong.core.mappings import remember, remembered_for
 from fangkong.core.scoping import scope_unit_ids, user_has_perm
 from fangkong.orgs.choices import UnitKind
-from fangkong.orgs.models import Unit
+from fangkong.orgs.models import Unit, UnitLink
 from fangkong.orgs.tree_import import Problem, sha256_file
 from fangkong.returnees.ledger.sniff import LedgerFileError, Limits
 from fangkong.returnees.ledger.values import cell_text, make_date
@@ -46,20 +46,22 @@ TARGETS = (
     Target("id_number", "身份证号码", ("身份证号", "公民身份号码", "身份证", "证件号码"), required=True),
     Target("unit", "所在单位", ("单位", "工作单位", "单位名称", "部门", "所在部门", "科室"), required=True),
     Target("title", "职务", ("现任职务", "岗位", "职务名称", "职称")),
-    Target("position", "职级", ("领导职务", "身份类别")),
+    Target("position", "职级", ("领导职务", "身份类别", "职位")),
     Target("phone", "联系电话", ("手机号码", "手机", "电话", "联系方式", "手机号")),
     Target("is_party_member", "是否党员", ("政治面貌", "党员")),
     Target("branch", "所在党支部", ("党支部", "所在支部", "党组织", "所在党组织")),
     Target("is_cadre", "是否干部", ("干部", "人员类别")),
     Target("moved_on", "调动日期", ("调入日期", "变动日期", "到岗日期")),
 )
-VOCABULARY = Vocabulary(TARGETS, ignored=("序号", "编号", "备注", "性别", "年龄", "出生日期", "民族", "学历"))
+# Columns a roster often has that the platform derives (性别, 出生年份 from the ID number) or does not keep.
+VOCABULARY = Vocabulary(TARGETS, ignored=("序号", "编号", "备注", "性别", "年龄", "出生日期", "出生年份", "民族", "学历"))
 LABELS = {t.key: t.label for t in TARGETS}
 YES = {"是", "y", "yes", "1", "√", "true", "中共党员", "党员", "中共预备党员", "预备党员", "干部"}
 NO = {"", "否", "n", "no", "0", "false", "群众", "共青团员", "民主党派", "无党派人士", "职工", "工人"}
 POSITIONS = {"正职": Position.HEAD, "主要负责人": Position.HEAD, "局长": Position.HEAD, "主任": Position.HEAD,
              "书记": Position.HEAD, "副职": Position.DEPUTY, "副局长": Position.DEPUTY, "副主任": Position.DEPUTY,
-             "副书记": Position.DEPUTY, "一般干部": Position.STAFF, "科员": Position.STAFF, "工作人员": Position.STAFF}
+             "副书记": Position.DEPUTY, "一般干部": Position.STAFF, "科员": Position.STAFF, "工作人员": Position.STAFF,
+             "一般": Position.STAFF}
 
 
 @dataclass
@@ -151,6 +153,11 @@ def plan_people(path: Path, *, actor: Actor, mapping: Mapping[str, str] | None =
                         bad("unit", "所在单位不能为空")
                     continue
                 found = [u for u in names.get(text, []) if kind is None or u.kind == kind]
+                if len(found) > 1 and key == "branch" and isinstance(row.get("unit"), Unit):
+                    # 第一党支部 exists in many departments: the one under the person's unit.
+                    below = set(UnitLink.objects.filter(ancestor=row["unit"], descendant__in=found)
+                                .values_list("descendant_id", flat=True))
+                    found = [u for u in found if u.pk in below] or found
                 if len(found) == 1:
                     row[key] = found[0]
                 elif found:
