@@ -38,7 +38,7 @@ PAGES: dict[str, list[tuple[str, str]]] = {
     "admin": [("orgs", "/orgs/"), ("users", "/accounts/users/")],
     "secadmin": [("users", "/accounts/users/")],
     "auditor": [("audit", "/audit/")],
-    "office": [("command", "/command/"), ("reports", "/reports/"), ("ledger", "/returnees/"),
+    "office": [("command", "/command/"), ("screen", "/command/screen/"), ("briefings", "/command/briefings/"), ("reports", "/reports/"), ("ledger", "/returnees/"),
                ("deployment", "/deployment/"), ("passes", "/passes/")],
     "liaison": [("reports", "/reports/"), ("submit", "/reports/submit/"), ("ledger", "/returnees/"),
                 ("notify", "/notify/")],
