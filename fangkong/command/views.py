@@ -7,7 +7,6 @@ import datetime as dt
 import json
 from typing import Any
 
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -18,20 +17,16 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from fangkong.core import clock
-from fangkong.core.scoping import scope_unit_ids, user_has_perm
-from fangkong.core.views import XLSX
+from fangkong.core.scoping import scope_unit_ids
+from fangkong.core.views import XLSX, PermissionMixin
 
 from . import selectors
 from .registry import LINES, AsOf
 
 
-class CommandMixin(LoginRequiredMixin):
+class CommandMixin(PermissionMixin):
     request: HttpRequest
-
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        if request.user.is_authenticated and not user_has_perm(request.user, "command.view"):
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+    required_perm = "command.view"
 
     def moment(self) -> dt.datetime:
         try:
@@ -93,6 +88,10 @@ class UnitListView(CommandMixin, TemplateView):
 
 class BriefingMixin(CommandMixin):
     """The briefing is the whole city's, sent up to the leaders: only a whole-city scope reads it."""
+
+    @classmethod
+    def allows(cls, user: Any, **kwargs: Any) -> bool:
+        return super().allows(user, **kwargs) and scope_unit_ids(user) is None
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         if request.user.is_authenticated and scope_unit_ids(request.user) is not None:  # type: ignore[arg-type]

@@ -5,6 +5,8 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from fangkong.core.filters import AllBooleanFilter
+
 from .choices import PassKind, PassStatus, Verdict
 from .models import Pass, PassCheck
 from .numbering import NumberError, parse_number
@@ -41,7 +43,7 @@ class PassCheckFilterSet(django_filters.FilterSet):
     since = django_filters.IsoDateTimeFilter(label=_("Checked from"), field_name="checked_at", lookup_expr="gte")
     until = django_filters.IsoDateTimeFilter(label=_("Checked before"), field_name="checked_at", lookup_expr="lt")
     verdict = django_filters.ChoiceFilter(label=_("Verdict"), choices=Verdict.choices)
-    refused = django_filters.BooleanFilter(label=_("Refused only"), method="filter_refused")
+    refused = AllBooleanFilter(label=_("Refused only"), method="filter_refused")
 
     class Meta:
         model = PassCheck

@@ -3,6 +3,8 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from fangkong.core.filters import AllBooleanFilter
+
 from .choices import FlagKind, FlagStatus
 from .models import ConcealmentFlag
 
@@ -13,7 +15,7 @@ class ConcealmentFlagFilterSet(django_filters.FilterSet):
     day_from = django_filters.DateFilter(label=_("From"), field_name="day", lookup_expr="gte")
     day_to = django_filters.DateFilter(label=_("To"), field_name="day", lookup_expr="lte")
     unit = django_filters.NumberFilter(label=_("Unit"), field_name="unit_id")
-    answered = django_filters.BooleanFilter(
+    answered = AllBooleanFilter(
         label=_("The unit answered"), field_name="answered_at", lookup_expr="isnull", exclude=True,
     )
     raised_before = django_filters.IsoDateTimeFilter(label=_("Raised before"), field_name="raised_at", lookup_expr="lt")

@@ -8,6 +8,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.core import clock
+from fangkong.core.filters import AllBooleanFilter
 from fangkong.core.idcard import id_digest, normalize_id_number, phone_digest
 from fangkong.core.scoping import user_has_perm
 
@@ -51,7 +52,7 @@ class ReturneeFilterSet(django_filters.FilterSet):
     isolation = django_filters.ChoiceFilter(label=_("Isolation"), choices=IsolationState.choices,
                                             method="filter_isolation")
     last_day = django_filters.DateFilter(label=_("Last day of isolation"), method="filter_last_day")
-    suspect = django_filters.BooleanFilter(label=_("Registered by a community only, employer named"),
+    suspect = AllBooleanFilter(label=_("Registered by a community only, employer named"),
                                            method="filter_suspect")
     returned_from = django_filters.DateFilter(label=_("Returned from"), field_name="return_date", lookup_expr="gte")
     returned_to = django_filters.DateFilter(label=_("Returned until"), field_name="return_date", lookup_expr="lte")
