@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import pytest
@@ -518,3 +519,26 @@ def test_the_people_export_imports_again_as_unchanged(tmp_path):
     call_command("import_people", str(tmp_path / "export.xlsx"), stdout=out)
     assert "created 0, updated 0, moved 0, unchanged 40" in out.getvalue()
     assert list(Person.objects.order_by("pk").values_list("pk", "name", "unit_id", "branch_id", "updated_at")) == before
+
+
+def test_a_tree_import_changes_nothing_outside_the_importers_scope(tmp_path):
+    from fangkong.accounts.services import user_create
+    from fangkong.core.actors import SYSTEM
+    from fangkong.orgs.tree_import import commit_tree, plan_tree
+
+    _accounts_city(tmp_path, departments=2, bodies=1, industry=1, streets=2, communities=2, checkpoints=2)
+    office = user_create(actor=SYSTEM, username="office2", full_name="街道办公室", password="Jiedao#Pass2020",
+                         role=Role.COMMITTEE_OFFICE, units=[Unit.objects.get(code="S1")])
+    rows = [["1", "新卡点", "", "卡点", "S1-C01", "S1-C01-K8"],          # inside: allowed
+            ["2", "越界卡点", "", "卡点", "S2-C01", "S2-C01-K8"],        # under another street
+            ["3", "改名的民政局", "", "部门", "WC", "D001"]]              # a unit outside, by its code
+    path = write_tree(tmp_path / "scoped.xlsx", [[*r, "", ""] for r in rows])
+    plan = plan_tree(path, actor=office, close_missing=dt.date(2020, 3, 1))
+    assert {p.row for p in plan.problems} == {4, 5}
+    assert all("管辖范围" in p.reason and "民政局" not in p.reason for p in plan.problems)
+    ok = write_tree(tmp_path / "ok.xlsx", [[*rows[0], "", ""]])
+    plan = plan_tree(ok, actor=office, close_missing=dt.date(2020, 3, 1))
+    assert plan.ok and {u.code[:2] for u in plan.closes} <= {"S1"}  # only units in its own street close
+    commit_tree(plan, actor=office)
+    assert Unit.objects.get(code="S1-C01-K8").parent.code == "S1-C01"
+    assert Unit.objects.get(code="D001").name == "白岭市民政局" and Unit.objects.get(code="S2-C01-K1").closed_on is None

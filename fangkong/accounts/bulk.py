@@ -33,7 +33,7 @@ from fangkong.audit.services import audit_log
 from fangkong.core.actors import Actor, is_system
 from fangkong.core.scoping import scope_unit_ids, user_has_perm
 from fangkong.orgs.models import Unit
-from fangkong.orgs.tree_import import sha256_file
+from fangkong.orgs.tree_import import Problem, sha256_file
 from fangkong.returnees.ledger.columns import best_header_row, display_header, normalize_header
 from fangkong.returnees.ledger.sniff import LedgerFileError, Limits
 from fangkong.returnees.ledger.values import cell_text
@@ -71,17 +71,6 @@ ROLE_WORDS.update({normalize_header(k): v for k, v in list(ROLE_WORDS.items())})
 ROLE_CHOICES = "单位联络员、支部书记、社区工作人员、卡点工作人员、工委办公室、督查组、纪检部门"
 YES = {"是", "y", "yes", "1", "true", "√", "重置"}
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,148}$")
-
-
-@dataclass
-class Problem:
-    row: int
-    column: str
-    value: str
-    reason: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"row": self.row, "column": self.column, "value": self.value, "reason": self.reason}
 
 
 @dataclass

@@ -34,7 +34,7 @@ from fangkong.audit.choices import Action
 from fangkong.audit.services import audit_log
 from fangkong.core import clock
 from fangkong.core.actors import Actor
-from fangkong.core.scoping import user_has_perm
+from fangkong.core.scoping import scope_unit_ids, user_has_perm
 from fangkong.returnees.ledger.columns import best_header_row, display_header, normalize_header
 from fangkong.returnees.ledger.sniff import LedgerFileError, Limits
 from fangkong.returnees.ledger.values import cell_text, make_date
@@ -305,6 +305,13 @@ def plan_tree(
                     departments[text].append(key)
 
     root = next((u for u in existing.values() if u.parent_id is None and u.kind == K.CITY), None)
+    scope = scope_unit_ids(actor)  # type: ignore[arg-type]
+    in_scope = None if scope is None else set(scope)
+
+    def outside(key: str | None) -> bool:
+        """An existing unit the actor may not change (a new row is judged by its parent)."""
+        return in_scope is not None and key is not None and key.startswith("u:") and int(key[2:]) not in in_scope
+
     parents: dict[str, str | None] = {}
     for row in rows:
         key = row_keys[row.row]
@@ -336,6 +343,11 @@ def plan_tree(
                                          "上级不能为空：请填写上级单位的全称或编码"))
             continue
         parent = target[0] if target else None
+        if outside(parent) or outside(key):
+            # The same answer whether or not such a unit exists: nothing outside the scope is shown.
+            plan.problems.append(Problem(row.row, col("parent"), row.parent,
+                                         "上级单位或本单位不在您的管辖范围内：只能导入您管辖范围内的单位"))
+            continue
         if parent is None and row.kind != K.CITY:
             plan.problems.append(Problem(row.row, col("parent"), row.parent, "上级不能为空"))
             continue
@@ -423,7 +435,7 @@ def plan_tree(
     if close_missing is not None:
         plan.closes = [u for u in existing.values()
                        if u.pk not in listed and u.parent_id is not None and u.closed_on is None
-                       and u.kind != K.WORKING_COMMITTEE]
+                       and u.kind != K.WORKING_COMMITTEE and not outside(f"u:{u.pk}")]
     return plan
 
 
@@ -484,9 +496,15 @@ def commit_tree(plan: TreePlan, *, actor: Actor, close_on: dt.date | None = None
             ancestors[unit_id] = list(UnitLink.objects.filter(descendant_id=unit_id).values_list("ancestor_id", "depth"))
         return ancestors[unit_id]
 
+    # Batches in tree order: a new row goes one batch after its parent when that parent is new too
+    # (plan.creates is ordered parents first).
+    levels: dict[str, int] = {}
     by_level: dict[int, list[Row]] = defaultdict(list)
     for row in plan.creates:
-        by_level[_level(row, plan)].append(row)
+        above = row.parent_key
+        level = levels.get(above, -1) + 1 if above and above.startswith("n:") else 0
+        levels[f"n:{row.row}"] = level
+        by_level[level].append(row)
     for level in sorted(by_level):
         batch = []
         for row in by_level[level]:
@@ -531,18 +549,6 @@ def _insert_links(links: list[tuple[int, int, int]]) -> None:
                 f"INSERT INTO {table} (ancestor_id, descendant_id, depth) VALUES (%s, %s, %s)",
                 links[start:start + 10_000],
             )
-
-
-def _level(row: Row, plan: TreePlan) -> int:
-    """Rows are ordered parents first; a new row's batch is one more than its new parent's."""
-    levels = getattr(plan, "_levels", None)
-    if levels is None:
-        levels = {}
-        for r in plan.creates:
-            parent = r.parent_key
-            levels[f"n:{r.row}"] = levels.get(parent, -1) + 1 if parent and parent.startswith("n:") else 0
-        plan._levels = levels  # type: ignore[attr-defined]
-    return levels[f"n:{row.row}"]
 
 
 EXPORT_HEADERS = ["序号", "单位名称", "简称", "类型", "上级单位", "编码", "成立日期", "联系电话", "地址", "撤销日期"]
