@@ -35,8 +35,8 @@ SIZES = [(390, 844), (1366, 900)]
 # Pages beyond the home page, per demo login: (name in the file, path). A path that does not
 # resolve (a page not built yet) is reported and skipped.
 PAGES: dict[str, list[tuple[str, str]]] = {
-    "admin": [("orgs", "/orgs/"), ("users", "/accounts/users/")],
-    "secadmin": [("users", "/accounts/users/")],
+    "admin": [("orgs", "/orgs/"), ("tree-import", "/orgs/import/"), ("users", "/accounts/users/")],
+    "secadmin": [("users", "/accounts/users/"), ("accounts-import", "/accounts/users/import/")],
     "auditor": [("audit", "/audit/")],
     "office": [("command", "/command/"), ("screen", "/command/screen/"), ("briefings", "/command/briefings/"), ("reports", "/reports/"), ("ledger", "/returnees/"),
                ("deployment", "/deployment/"), ("passes", "/passes/")],
