@@ -86,9 +86,11 @@ run: install
 test: install-test chromium lint check test-sqlite test-postgres fuzz
 	echo "make test: all checks, both database runs and the API fuzzing passed"
 
-## make screenshots: every demo role's home page (and a few pages each) on a phone and a desktop, into var/screenshots/
+## make screenshots: every demo role's home page (and a few pages each) on a phone and a desktop, and
+## the command picture at 1920×1080 (large screen, desk) and 390×844 (phone), into var/screenshots/
 screenshots: install-test chromium
 	$(BIN)/python scripts/screenshots.py
+	FANGKONG_SCREENSHOTS=var/screenshots $(BIN)/pytest -q tests/command/test_browser_command.py -p no:cacheprovider
 
 chromium:
 	if [ ! -x /usr/bin/chromium ]; then
@@ -132,10 +134,6 @@ fuzz: install-test
 	$(BIN)/python scripts/fuzz_api.py
 
 ## make bench: the benchmarks, with their figures printed
-# The command picture at 1920×1080 (large screen, desk) and 390×844 (phone), into var/screenshots/.
-screenshots: install-test chromium
-	FANGKONG_SCREENSHOTS=var/screenshots $(VENV)/bin/pytest -q tests/command/test_browser_command.py -p no:cacheprovider
-
 bench: install-bench chromium
 	# wrk (Debian's package) loads the verification endpoint from a second process at C speed;
 	# without it bench/passes.py falls back to Python load processes (which take CPU from the server).
