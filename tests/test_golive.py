@@ -542,3 +542,94 @@ def test_a_tree_import_changes_nothing_outside_the_importers_scope(tmp_path):
     commit_tree(plan, actor=office)
     assert Unit.objects.get(code="S1-C01-K8").parent.code == "S1-C01"
     assert Unit.objects.get(code="D001").name == "白岭市民政局" and Unit.objects.get(code="S2-C01-K1").closed_on is None
+
+
+def test_the_tree_pairing_and_accounts_imports_place_columns_the_shared_way(tmp_path, client):
+    """An unknown column holding data is neither dropped in silence nor guessed: the import asks
+    for it to be placed (CLI --map, API mapping, page), remembers the placing for the header set,
+    and lists the columns it does not keep; a known empty-handed column (序号, 状态) passes."""
+    from fangkong.accounts.services import token_create
+    from fangkong.core.actors import SYSTEM
+    from fangkong.orgs.models import Pairing
+
+    from .golive_city import HEADERS, write_sheet
+
+    init()
+    rows = city_rows(departments=2, bodies=1, industry=1, streets=1, communities=2, checkpoints=1)
+    headers = [*HEADERS, "负责人姓名"]
+    path = write_sheet(tmp_path / "tree.xlsx", headers, [[*r, "张三"] for r in rows], title="组织架构表")
+    out = io.StringIO()
+    with pytest.raises(CommandError, match=r"未识别的列：第I列“负责人姓名”.*--map"):
+        call_command("import_tree", str(path), stdout=out, stderr=out)
+    assert Unit.objects.count() == 2
+    out = import_tree(path, "--map", "负责人姓名=skip", "--dry-run")
+    assert "Not imported: A列“序号”、I列“负责人姓名”" in out and "nothing written" in out
+    # Remembered for this header set: the same layout goes straight through without --map.
+    out = import_tree(path)
+    assert f"created {len(rows)}" in out and Unit.objects.count() == 2 + len(rows)
+    with pytest.raises(CommandError, match="write HEADER=FIELD"):
+        call_command("import_tree", str(path), "--map", "负责人姓名", stdout=io.StringIO())
+    with pytest.raises(CommandError, match="未知的字段：boss。可用的字段：code（编码）"):
+        call_command("import_tree", str(path), "--map", "负责人姓名=boss", stdout=io.StringIO())
+
+    # A pairing sheet with a column nobody declared asks too; a declared one (街道) is listed.
+    sheet = write_sheet(tmp_path / "p.xlsx", ["包保单位", "街道", "包保社区", "联络人手机"],
+                        [["D001", "第1街道", "S1-C01", "13800000000"]])
+    out = io.StringIO()
+    with pytest.raises(CommandError, match=r"第D列“联络人手机”"):
+        call_command("import_pairings", str(sheet), stdout=out, stderr=out)
+    assert not Pairing.objects.exists()
+    out = io.StringIO()
+    call_command("import_pairings", str(sheet), "--map", "联络人手机=", stdout=out)
+    assert "B列“街道”" in out.getvalue() and "created 1" in out.getvalue()
+
+    # The accounts API answers needs_mapping with each column, then imports with the mapping.
+    sec_auth = {"HTTP_AUTHORIZATION": "Bearer " + token_create(user=User.objects.get(username="secadmin"), actor=SYSTEM)}
+    accounts = write_sheet(tmp_path / "acc.xlsx", ["序号", "姓名", "单位", "角色", "状态", "办公室"],
+                           [["1", "王伟", "D001", "联络员", "启用", "302室"]])
+    with accounts.open("rb") as f:
+        answer = client.post("/api/v1/accounts/import", {"file": f}, **sec_auth).json()
+    assert answer["needs_mapping"] and not answer["ok"] and "第F列“办公室”" in answer["message"]
+    assert [c["how"] for c in answer["header"]["columns"]] == ["ignored", "matched", "matched", "matched", "ignored", "unknown"]
+    with accounts.open("rb") as f:
+        answer = client.post("/api/v1/accounts/import", {"file": f, "mapping": '{"办公室": ""}'}, **sec_auth).json()
+    assert answer["ok"] and not answer["needs_mapping"] and answer["rows"][0]["username"] == "wangwei.d001"
+    assert answer["not_imported"] == ["A列“序号”", "E列“状态”", "F列“办公室”"]
+    with accounts.open("rb") as f:
+        bad = client.post("/api/v1/accounts/import", {"file": f, "mapping": "[1]"}, **sec_auth)
+    assert bad.status_code == 400
+    assert not User.objects.filter(username="wangwei.d001").exists()
+
+
+def test_the_tree_page_asks_for_an_unknown_column_and_goes_on_once_placed(tmp_path, as_user):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from fangkong.accounts.services import password_change
+
+    from .golive_city import HEADERS, write_sheet
+
+    init()
+    admin = User.objects.get(username="admin")
+    password_change(user=admin, new_password="Bailing@2020a")
+    client = as_user(admin)
+    rows = city_rows(departments=1, bodies=1, industry=1, streets=1, communities=1, checkpoints=1)
+    path = write_sheet(tmp_path / "tree.xlsx", [*HEADERS, "值班电话", "驻地"],
+                       [[*r, "0439-1234567", "长白路1号"] for r in rows])
+    page = client.post("/orgs/import/", {"file": SimpleUploadedFile("tree.xlsx", path.read_bytes())})
+    text = page.content.decode()
+    assert page.status_code == 400 and 'id="mapping-table"' in text and "未识别的列：第I列“值班电话”" in text
+    assert "043****4567" in text and "0439-1234567" not in text  # samples are masked
+    wrong = client.post("/orgs/import/", {"file": SimpleUploadedFile("tree.xlsx", path.read_bytes()),
+                                          "mapping": "值班电话=duty_phone"})
+    assert wrong.status_code == 400 and "duty_phone" in wrong.content.decode()
+    page = client.post("/orgs/import/", {"file": SimpleUploadedFile("tree.xlsx", path.read_bytes()),
+                                         "mapping": "值班电话=contact_phone\n驻地=address"})
+    assert page.status_code == 400 and "另一列已对应该字段" in page.content.decode()  # 联系电话 fills it
+    page = client.post("/orgs/import/", {"file": SimpleUploadedFile("tree.xlsx", path.read_bytes()),
+                                         "mapping": "值班电话=skip\n驻地=address"})
+    text = page.content.decode()
+    assert page.status_code == 200 and f"新增 {len(rows)} 个" in text and 'id="not-imported"' in text
+    assert Unit.objects.count() == 2
+    done = client.post("/orgs/import/", {"commit": "1", "sha256": page.context["plan"].sha256})
+    assert done.status_code == 302 and Unit.objects.count() == 2 + len(rows)
+    assert Unit.objects.get(code=rows[0][5]).address == "长白路1号"

@@ -16,6 +16,8 @@ from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
 from fangkong.core import clock
+from fangkong.core.columnmap import MappingNeeded
+from fangkong.core.mappings import mapping_field
 from fangkong.core.scoping import user_has_perm
 from fangkong.returnees.ledger.sniff import LedgerFileError
 
@@ -44,7 +46,11 @@ class AccountRowOut(Schema):
 class AccountsImportOut(Schema):
     sha256: str
     ok: bool
+    needs_mapping: bool
+    message: str
+    header: dict[str, Any] | None
     counts: dict[str, int]
+    not_imported: list[str]
     rows: list[AccountRowOut]
     problems: list[ProblemOut]
 
@@ -53,20 +59,29 @@ class AccountsImportOut(Schema):
     "/import", response=AccountsImportOut,
     summary="Open accounts in bulk: a preview, or with commit the account slips (application/pdf)",
 )
-def import_accounts(request: HttpRequest, file: File[UploadedFile], commit: Form[bool] = False) -> Any:
+def import_accounts(
+    request: HttpRequest, file: File[UploadedFile], commit: Form[bool] = False, mapping: Form[str] = "",
+) -> Any:
     """Without ``commit`` the answer is the preview (JSON). With ``commit`` and a file without
     problems, the accounts are created and the answer is the slips PDF: the only copy of the
-    one-time passwords. A file with problems is answered with its preview and nothing is written."""
+    one-time passwords. A file with problems is answered with its preview and nothing is written.
+    ``mapping`` places columns the platform does not know (a JSON object header → field, "" for not
+    imported); while a column still needs placing, ``needs_mapping`` is true and ``header`` lists
+    every column."""
     if not user_has_perm(request.user, "accounts.grant"):
         raise PermissionDenied(_("Your role may not do this."))
     if file.size and file.size > settings.FANGKONG_IMPORT_MAX_BYTES:
         raise HttpError(413, _("The file is larger than the import limit."))
+    placed = mapping_field(mapping)
     with tempfile.NamedTemporaryFile(suffix=".upload") as tmp:
         for chunk in file.chunks():
             tmp.write(chunk)
         tmp.flush()
         try:
-            plan = plan_accounts(Path(tmp.name), actor=request.user)  # type: ignore[arg-type]
+            plan = plan_accounts(Path(tmp.name), actor=request.user, mapping=placed)  # type: ignore[arg-type]
+        except MappingNeeded as needed:
+            return {"sha256": "", "ok": False, "needs_mapping": True, "message": needed.message,
+                    "header": needed.plan.as_dict(), "counts": {}, "not_imported": [], "rows": [], "problems": []}
         except LedgerFileError as exc:
             raise HttpError(400, str(exc)) from exc
     if commit and plan.ok:
@@ -78,5 +93,6 @@ def import_accounts(request: HttpRequest, file: File[UploadedFile], commit: Form
     rows = [{"row": r.row, "username": r.username, "full_name": r.full_name, "unit": r.unit.code if r.unit else "",
              "role": r.role, "outcome": "new" if r.existing is None else "reset" if r.reset else "unchanged"}
             for r in plan.rows[:5000]]
-    return {"sha256": plan.sha256, "ok": plan.ok, "counts": plan.counts(), "rows": rows,
+    return {"sha256": plan.sha256, "ok": plan.ok, "needs_mapping": False, "message": "", "header": None,
+            "counts": plan.counts(), "not_imported": plan.not_imported, "rows": rows,
             "problems": [p.as_dict() for p in plan.problems[:1000]]}

@@ -19,6 +19,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,11 +32,12 @@ from pypinyin import lazy_pinyin
 from fangkong.audit.choices import Action
 from fangkong.audit.services import audit_log
 from fangkong.core.actors import Actor, is_system
+from fangkong.core.columnmap import Target, Vocabulary, normalize_header
+from fangkong.core.mappings import place_columns
 from fangkong.core.scoping import scope_unit_ids, user_has_perm
 from fangkong.orgs.models import Unit
 from fangkong.orgs.tree_import import Problem, sha256_file
-from fangkong.returnees.ledger.columns import best_header_row, display_header, normalize_header
-from fangkong.returnees.ledger.sniff import LedgerFileError, Limits
+from fangkong.returnees.ledger.sniff import Limits
 from fangkong.returnees.ledger.values import cell_text
 from fangkong.returnees.ledger.worker import read_rows
 
@@ -46,16 +48,17 @@ HEADER_SEARCH_ROWS = 10
 MAX_ROWS = 20_000
 ONE_TIME_HASHER = "pbkdf2_onetime"
 
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "full_name": ("姓名", "用户姓名", "人员姓名"),
-    "unit": ("单位", "所在单位", "工作单位", "单位名称", "管辖范围", "负责单位", "范围", "单位编码"),
-    "role": ("角色", "账号角色", "岗位", "职责", "权限"),
-    "username": ("用户名", "账号", "登录名"),
-    "reset": ("重置密码", "重新发放密码"),
-}
-REQUIRED = ("full_name", "unit", "role")
-HEADERS = {"full_name": "姓名", "unit": "单位", "role": "角色", "username": "用户名", "reset": "重置密码"}
-_LOOKUP = {normalize_header(name): key for key, names in COLUMNS.items() for name in names}
+KIND = "accounts"
+TARGETS = (
+    Target("full_name", "姓名", ("用户姓名", "人员姓名"), required=True),
+    Target("unit", "单位", ("所在单位", "工作单位", "单位名称", "管辖范围", "负责单位", "范围", "单位编码"), required=True),
+    Target("role", "角色", ("账号角色", "岗位", "职责", "权限"), required=True),
+    Target("username", "用户名", ("账号", "登录名")),
+    Target("reset", "重置密码", ("重新发放密码",)),
+)
+# 状态 is the export's 启用/停用 column: an account is switched off on its page, not by a file.
+VOCABULARY = Vocabulary(TARGETS, ignored=("序号", "编号", "备注", "状态", "联系电话", "手机号码", "职务"))
+HEADERS = {t.key: t.label for t in TARGETS}
 ROLE_WORDS: dict[str, str] = {
     "系统管理员": Role.SYSTEM_ADMIN, "安全管理员": Role.SECURITY_ADMIN, "安全审计员": Role.AUDITOR, "审计员": Role.AUDITOR,
     "工委办公室": Role.COMMITTEE_OFFICE, "办公室": Role.COMMITTEE_OFFICE,
@@ -103,6 +106,7 @@ class AccountPlan:
     sha256: str
     rows: list[AccountRow] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    not_imported: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -133,8 +137,9 @@ def _unit_lookup() -> tuple[dict[str, Unit], dict[str, list[Unit]]]:
     return by_code, by_name
 
 
-def plan_accounts(path: Path, *, actor: Actor) -> AccountPlan:
-    """Read and check an accounts file; nothing is written."""
+def plan_accounts(path: Path, *, actor: Actor, mapping: Mapping[str, str] | None = None) -> AccountPlan:
+    """Read and check an accounts file; nothing is written but a mapping the user gave (remembered
+    for the header set). MappingNeeded when a column must be placed first."""
     if not (is_system(actor) or user_has_perm(actor, "accounts.grant")):
         raise PermissionDenied("只有安全管理员可以批量开通账号。")
     plan = AccountPlan(sha256=sha256_file(path))
@@ -147,13 +152,13 @@ def plan_accounts(path: Path, *, actor: Actor) -> AccountPlan:
     made: dict[str, int] = {}
     with read_rows(path, limits, header_rows=HEADER_SEARCH_ROWS, max_rows=MAX_ROWS) as grid:
         head = list(itertools.islice(grid, HEADER_SEARCH_ROWS))
-        best, indexes = best_header_row([cells for _, cells in head], _LOOKUP, HEADER_SEARCH_ROWS)
-        missing = [HEADERS[k] for k in REQUIRED if k not in indexes]
-        if best < 0 or missing:
-            raise LedgerFileError("缺少必填列：" + "、".join(missing or [HEADERS[k] for k in REQUIRED])
-                                  + "。账号表需要列：姓名、单位（名称或编码）、角色；可选：用户名、重置密码。")
-        texts = {key: display_header(head[best][1][i]) for key, i in indexes.items()}
-        for r, cells in itertools.chain(head[best + 1:], grid):
+        header = place_columns(
+            [cells for _, cells in head], VOCABULARY, kind=KIND, labels=HEADERS, actor=actor, mapping=mapping,
+            search_rows=HEADER_SEARCH_ROWS,
+            not_found="找不到表头：账号表需要列：姓名、单位（名称或编码）、角色；可选：用户名、重置密码。")
+        indexes, texts = header.indexes, header.texts
+        plan.not_imported = [f"{c.letter}列“{c.header}”" for c in header.not_imported if c.header]
+        for r, cells in itertools.chain(head[header.data_start:], grid):
             values = {key: " ".join(cell_text(cells[i] if i < len(cells) else "").split()) for key, i in indexes.items()}
             if not any(values.values()):
                 continue

@@ -17,11 +17,13 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from fangkong.core import clock
+from fangkong.core.columnmap import MappingNeeded
+from fangkong.core.forms import ColumnMappingField
 from fangkong.core.scoping import user_has_perm
 from fangkong.orgs.golive_views import golive_dir, keep_upload
 from fangkong.returnees.ledger.sniff import LedgerFileError
 
-from .bulk import commit_accounts, plan_accounts
+from .bulk import HEADERS, commit_accounts, plan_accounts
 from .slips import slips_pdf
 
 SESSION_KEY = "golive_accounts_upload"
@@ -29,6 +31,7 @@ SESSION_KEY = "golive_accounts_upload"
 
 class AccountsImportForm(forms.Form):
     file = forms.FileField(label=gettext_lazy("Accounts (xlsx, xls, ods or csv)"))
+    mapping = ColumnMappingField(HEADERS)
 
 
 class AccountsImportView(LoginRequiredMixin, View):
@@ -51,7 +54,10 @@ class AccountsImportView(LoginRequiredMixin, View):
         upload = form.cleaned_data["file"]
         path = keep_upload(request, upload, "accounts")
         try:
-            plan = plan_accounts(path, actor=request.user)  # type: ignore[arg-type]
+            plan = plan_accounts(path, actor=request.user, mapping=form.cleaned_data["mapping"] or None)  # type: ignore[arg-type]
+        except MappingNeeded as needed:
+            form.add_error("mapping", needed.message)
+            return render(request, self.template_name, {"form": form, "header": needed.plan}, status=400)
         except LedgerFileError as exc:
             form.add_error("file", str(exc))
             return render(request, self.template_name, {"form": form}, status=400)

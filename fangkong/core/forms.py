@@ -15,3 +15,38 @@ class ModelPicker(forms.ModelChoiceField):  # type: ignore[type-arg]
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("empty_label", CHOOSE if kwargs.get("required", True) else "—")
         super().__init__(*args, **kwargs)
+
+
+class ColumnMappingField(forms.CharField):
+    """Where an import page asks the user to place a file's columns (core.columnmap): one column a
+    line as 表头=字段 (字段 empty or ``skip``: not imported), checked against the import's fields and
+    cleaned to a mapping by normalised header. The placing is remembered for the header set."""
+
+    widget = forms.Textarea(attrs={"rows": 2})
+
+    def __init__(self, labels: dict[str, str], **kwargs: Any) -> None:
+        self.labels = labels
+        kwargs.setdefault("label", _("Column mapping"))
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("max_length", 2000)
+        kwargs.setdefault("help_text", _("Only when asked: one column a line, as header=field (field empty or skip: "
+                                         "not imported). Fields: %(fields)s. It is remembered for this layout.")
+                          % {"fields": "、".join(f"{key}（{label}）" for key, label in labels.items())})
+        super().__init__(**kwargs)
+
+    def clean(self, value: Any) -> dict[str, str]:  # type: ignore[override]
+        from django.core.exceptions import ValidationError
+
+        from .columnmap import parse_map_options
+
+        text = super().clean(value)
+        lines = [line.strip() for line in str(text or "").splitlines() if line.strip()]
+        try:
+            mapping = parse_map_options(lines)
+        except ValueError as exc:
+            raise ValidationError(_("Write each column as header=field, not %(line)s."),
+                                  params={"line": str(exc)}) from None
+        unknown = sorted({key for key in mapping.values() if key and key not in self.labels})
+        if unknown:
+            raise ValidationError(_("Unknown fields: %(fields)s."), params={"fields": ", ".join(unknown)})
+        return mapping

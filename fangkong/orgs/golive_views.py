@@ -23,11 +23,13 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from fangkong.core import clock
+from fangkong.core.columnmap import MappingNeeded
+from fangkong.core.forms import ColumnMappingField
 from fangkong.core.scoping import user_has_perm
 from fangkong.returnees.ledger.sniff import LedgerFileError
 
 from .models import Unit
-from .tree_import import KIND_LABELS, TreePlan, commit_tree, export_tree, plan_tree
+from .tree_import import KIND_LABELS, LABELS, TreePlan, commit_tree, export_tree, plan_tree
 
 SESSION_KEY = "golive_tree_upload"
 
@@ -57,6 +59,7 @@ class TreeImportForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text=gettext_lazy("Leave empty to keep them. Closed units are never deleted: their history stays."),
     )
+    mapping = ColumnMappingField(LABELS)
 
 
 def _tree_nodes(plan: TreePlan) -> list[dict[str, Any]]:
@@ -112,7 +115,11 @@ class TreeImportView(LoginRequiredMixin, View):
         path = keep_upload(request, upload, "tree")
         close_on: dt.date | None = form.cleaned_data["close_missing"]
         try:
-            plan = plan_tree(path, actor=request.user, close_missing=close_on)  # type: ignore[arg-type]
+            plan = plan_tree(path, actor=request.user, close_missing=close_on,  # type: ignore[arg-type]
+                             mapping=form.cleaned_data["mapping"] or None)
+        except MappingNeeded as needed:
+            form.add_error("mapping", needed.message)
+            return render(request, self.template_name, {"form": form, "header": needed.plan}, status=400)
         except LedgerFileError as exc:
             form.add_error("file", str(exc))
             return render(request, self.template_name, {"form": form}, status=400)

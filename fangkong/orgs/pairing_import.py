@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,8 +16,9 @@ from django.db import transaction
 from fangkong.audit.choices import Action
 from fangkong.audit.services import audit_log
 from fangkong.core.actors import Actor
-from fangkong.returnees.ledger.columns import best_header_row, display_header, normalize_header
-from fangkong.returnees.ledger.sniff import LedgerFileError, Limits
+from fangkong.core.columnmap import Target, Vocabulary
+from fangkong.core.mappings import place_columns
+from fangkong.returnees.ledger.sniff import Limits
 from fangkong.returnees.ledger.values import cell_text, make_date
 from fangkong.returnees.ledger.worker import read_rows
 
@@ -24,13 +26,14 @@ from .choices import UnitKind
 from .models import Pairing, Unit
 from .tree_import import Problem, sha256_file
 
-COLUMNS = {
-    "department": ("包保单位", "部门", "派出单位", "单位", "包保部门"),
-    "community": ("社区", "包保社区", "联系社区", "对口社区"),
-    "since": ("包保日期", "开始日期", "起始日期"),
-}
-HEADERS = {"department": "包保单位", "community": "社区", "since": "包保日期"}
-_LOOKUP = {normalize_header(name): key for key, names in COLUMNS.items() for name in names}
+KIND = "orgs.pairings"
+TARGETS = (
+    Target("department", "包保单位", ("部门", "派出单位", "单位", "包保部门"), required=True),
+    Target("community", "社区", ("包保社区", "联系社区", "对口社区"), required=True),
+    Target("since", "包保日期", ("开始日期", "起始日期")),
+)
+VOCABULARY = Vocabulary(TARGETS, ignored=("序号", "编号", "备注", "街道", "所属街道", "联系人", "联系电话"))
+HEADERS = {t.key: t.label for t in TARGETS}
 
 
 @dataclass
@@ -39,13 +42,15 @@ class PairingPlan:
     new: list[tuple[Unit, Unit, dt.date | None]] = field(default_factory=list)
     unchanged: int = 0
     problems: list[Problem] = field(default_factory=list)
+    not_imported: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
 
-def plan_pairings(path: Path, *, actor: Actor) -> PairingPlan:
+def plan_pairings(path: Path, *, actor: Actor, mapping: Mapping[str, str] | None = None) -> PairingPlan:
+    """Read and check a pairings file; nothing is written but a mapping the user gave."""
     from fangkong.core.scoping import scope_unit_ids, user_has_perm
 
     if not user_has_perm(actor, "orgs.change"):
@@ -65,11 +70,12 @@ def plan_pairings(path: Path, *, actor: Actor) -> PairingPlan:
     date = make_date(2020)
     with read_rows(path, Limits.from_settings(), header_rows=10, max_rows=20_000) as grid:
         head = list(itertools.islice(grid, 10))
-        best, indexes = best_header_row([cells for _, cells in head], _LOOKUP, 10)
-        if best < 0 or "department" not in indexes or "community" not in indexes:
-            raise LedgerFileError("缺少必填列：包保单位、社区。包保表需要列：包保单位（部门名称或编码）、社区；可选：包保日期。")
-        texts = {key: display_header(head[best][1][i]) for key, i in indexes.items()}
-        for r, cells in itertools.chain(head[best + 1:], grid):
+        header = place_columns(
+            [cells for _, cells in head], VOCABULARY, kind=KIND, labels=HEADERS, actor=actor, mapping=mapping,
+            not_found="找不到表头：包保表需要列：包保单位（部门名称或编码）、社区；可选：包保日期。")
+        indexes, texts = header.indexes, header.texts
+        plan.not_imported = [f"{c.letter}列“{c.header}”" for c in header.not_imported if c.header]
+        for r, cells in itertools.chain(head[header.data_start:], grid):
             values = {key: " ".join(cell_text(cells[i] if i < len(cells) else "").split()) for key, i in indexes.items()}
             if not any(values.values()):
                 continue

@@ -24,6 +24,7 @@ import hashlib
 import itertools
 import re
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,9 +35,10 @@ from fangkong.audit.choices import Action
 from fangkong.audit.services import audit_log
 from fangkong.core import clock
 from fangkong.core.actors import Actor
+from fangkong.core.columnmap import Target, Vocabulary, normalize_header
+from fangkong.core.mappings import place_columns
 from fangkong.core.scoping import scope_unit_ids, user_has_perm
-from fangkong.returnees.ledger.columns import best_header_row, display_header, normalize_header
-from fangkong.returnees.ledger.sniff import LedgerFileError, Limits
+from fangkong.returnees.ledger.sniff import Limits
 from fangkong.returnees.ledger.values import cell_text, make_date
 from fangkong.returnees.ledger.worker import read_rows
 
@@ -48,27 +50,21 @@ HEADER_SEARCH_ROWS = 10
 MAX_ROWS = 50_000
 
 
-@dataclass(frozen=True)
-class Column:
-    key: str
-    header: str
-    synonyms: tuple[str, ...]
-    required: bool
-
-
-COLUMNS: tuple[Column, ...] = (
-    Column("code", "编码", ("单位编码", "代码", "单位代码", "组织编码"), False),
-    Column("name", "名称", ("单位名称", "组织名称", "全称", "单位全称", "党组织名称"), True),
-    Column("short_name", "简称", ("单位简称",), False),
-    Column("kind", "类型", ("单位类型", "组织类型", "类别", "层级"), False),
-    Column("parent", "上级", ("上级单位", "上级组织", "上级党组织", "所属单位", "隶属", "上级编码"), False),
-    Column("opened_on", "成立日期", ("设立日期", "成立时间", "启用日期"), False),
-    Column("contact_phone", "联系电话", ("电话", "办公电话", "联系方式"), False),
-    Column("address", "地址", ("办公地址", "单位地址", "所在地址"), False),
-    Column("closed_on", "撤销日期", ("关闭日期", "撤销时间", "停用日期"), False),
+KIND = "orgs.tree"
+TARGETS = (
+    Target("code", "编码", ("单位编码", "代码", "单位代码", "组织编码")),
+    Target("name", "名称", ("单位名称", "组织名称", "全称", "单位全称", "党组织名称"), required=True),
+    Target("short_name", "简称", ("单位简称",)),
+    Target("kind", "类型", ("单位类型", "组织类型", "类别", "层级")),
+    Target("parent", "上级", ("上级单位", "上级组织", "上级党组织", "所属单位", "隶属", "上级编码")),
+    Target("opened_on", "成立日期", ("设立日期", "成立时间", "启用日期")),
+    Target("contact_phone", "联系电话", ("电话", "办公电话", "联系方式")),
+    Target("address", "地址", ("办公地址", "单位地址", "所在地址")),
+    Target("closed_on", "撤销日期", ("关闭日期", "撤销时间", "停用日期")),
 )
-COLUMN_BY_KEY = {c.key: c for c in COLUMNS}
-_LOOKUP = {normalize_header(name): c.key for c in COLUMNS for name in (c.header, *c.synonyms)}
+# Columns an office's tree often has that the platform does not keep: listed as not imported.
+VOCABULARY = Vocabulary(TARGETS, ignored=("序号", "编号", "备注", "状态", "负责人", "联系人"))
+LABELS = {t.key: t.label for t in TARGETS}
 KIND_WORDS: dict[str, str] = {
     "市": K.CITY, "城市": K.CITY, "市级": K.CITY,
     "工委": K.WORKING_COMMITTEE, "机关工委": K.WORKING_COMMITTEE, "工作委员会": K.WORKING_COMMITTEE,
@@ -140,6 +136,7 @@ class TreePlan:
     updates: list[tuple[Unit, dict[str, Any]]] = field(default_factory=list)
     unchanged: int = 0
     closes: list[Unit] = field(default_factory=list)
+    not_imported: list[str] = field(default_factory=list)  # columns of the file not kept, by letter and header
 
     @property
     def ok(self) -> bool:
@@ -170,21 +167,25 @@ def _kind_of(text: str, name: str) -> str | None:
     return None
 
 
-def read_tree_file(path: Path) -> tuple[list[Row], list[Problem], dict[str, str]]:
-    """The rows of a tree file and the problems of single cells."""
+def read_tree_file(
+    path: Path, *, actor: Actor, mapping: Mapping[str, str] | None = None,
+) -> tuple[list[Row], list[Problem], dict[str, str], list[str]]:
+    """The rows of a tree file, the problems of single cells, each field's header as written and
+    the columns not imported. MappingNeeded when a column must be placed first (core.columnmap)."""
     limits = Limits.from_settings()
     date = make_date(clock.today().year)  # the year a bare "2月1日" falls in
     rows: list[Row] = []
     problems: list[Problem] = []
     with read_rows(path, limits, header_rows=HEADER_SEARCH_ROWS, max_rows=MAX_ROWS) as grid:
         head = list(itertools.islice(grid, HEADER_SEARCH_ROWS))
-        best, indexes = best_header_row([cells for _, cells in head], _LOOKUP, HEADER_SEARCH_ROWS)
-        if best < 0 or "name" not in indexes:
-            raise LedgerFileError(
-                "找不到表头：前10行中没有一行包含“名称”列。组织架构表需要列：名称、类型、上级、编码（可选：简称、成立日期、联系电话、地址）。"
-            )
-        texts = {key: display_header(head[best][1][i]) for key, i in indexes.items()}
-        for r, cells in itertools.chain(head[best + 1:], grid):
+        header = place_columns(
+            [cells for _, cells in head], VOCABULARY, kind=KIND, labels=LABELS, actor=actor, mapping=mapping,
+            search_rows=HEADER_SEARCH_ROWS,
+            not_found="找不到表头：前10行中没有一行包含“名称”列。组织架构表需要列：名称、类型、上级、编码"
+                      "（可选：简称、成立日期、联系电话、地址）。")
+        indexes, texts = header.indexes, header.texts
+        not_imported = [f"{c.letter}列“{c.header}”" for c in header.not_imported if c.header]
+        for r, cells in itertools.chain(head[header.data_start:], grid):
             raw = {key: cells[i] if i < len(cells) else "" for key, i in indexes.items()}
             values = {key: " ".join(cell_text(v).split()) for key, v in raw.items()}
             if not any(values.values()):
@@ -192,7 +193,7 @@ def read_tree_file(path: Path) -> tuple[list[Row], list[Problem], dict[str, str]
             n = r + 1
 
             def bad(key: str, reason: str, *, _n: int = n, _values: dict[str, str] = values) -> None:
-                problems.append(Problem(_n, texts.get(key, COLUMN_BY_KEY[key].header), _values.get(key, "")[:100], reason))
+                problems.append(Problem(_n, texts.get(key, LABELS[key]), _values.get(key, "")[:100], reason))
 
             name = values.get("name", "")
             if not name:
@@ -228,7 +229,7 @@ def read_tree_file(path: Path) -> tuple[list[Row], list[Problem], dict[str, str]
                 contact_phone=values.get("contact_phone", "")[:32], address=values.get("address", "")[:200],
                 closed_on=closed,
             ))
-    return rows, problems, texts
+    return rows, problems, texts, not_imported
 
 
 def _department_in_name(name: str, departments: dict[str, list[str]]) -> list[str]:
@@ -246,19 +247,20 @@ def _department_in_name(name: str, departments: dict[str, list[str]]) -> list[st
 
 
 def plan_tree(
-    path: Path, *, actor: Actor, close_missing: dt.date | None = None,
+    path: Path, *, actor: Actor, close_missing: dt.date | None = None, mapping: Mapping[str, str] | None = None,
 ) -> TreePlan:
-    """Read and check a tree file against the database; nothing is written."""
+    """Read and check a tree file against the database; nothing is written but a mapping the user
+    gave (remembered for the header set). MappingNeeded when a column must be placed first."""
     if not user_has_perm(actor, "orgs.change"):
         from django.core.exceptions import PermissionDenied
 
         raise PermissionDenied("您的角色不能修改组织架构。")
     plan = TreePlan(sha256=sha256_file(path))
-    rows, problems, texts = read_tree_file(path)
+    rows, problems, texts, plan.not_imported = read_tree_file(path, actor=actor, mapping=mapping)
     plan.rows, plan.problems = rows, problems
 
     def col(key: str) -> str:
-        return texts.get(key, COLUMN_BY_KEY[key].header)
+        return texts.get(key, LABELS[key])
 
     existing = {u.code: u for u in Unit.objects.all()}
     by_id = {u.pk: u for u in existing.values()}

@@ -169,14 +169,14 @@ def import_roster(
     does not know: a JSON object header → field ("" for not imported), remembered for the header
     set. When a column still needs placing, ``needs_mapping`` is true and ``header`` lists every
     column with its first values (masked) and a suggestion."""
-    import json
     import tempfile
     from pathlib import Path
 
     from django.conf import settings
     from ninja.errors import HttpError
 
-    from fangkong.core.columnmap import MappingNeeded, normalize_header
+    from fangkong.core.columnmap import MappingNeeded
+    from fangkong.core.mappings import mapping_field
     from fangkong.returnees.ledger.sniff import LedgerFileError
 
     from .imports import commit_people, plan_people
@@ -185,20 +185,14 @@ def import_roster(
         raise PermissionDenied(_("Your role may not change people."))
     if file.size and file.size > settings.FANGKONG_IMPORT_MAX_BYTES:
         raise HttpError(413, _("The file is larger than the import limit."))
-    try:
-        given = json.loads(mapping) if mapping else {}
-        if not isinstance(given, dict) or not all(isinstance(v, str) for v in given.values()):
-            raise ValueError
-    except ValueError as exc:
-        raise HttpError(400, _("mapping must be a JSON object of header to field")) from exc
-    placed = {normalize_header(k): v for k, v in given.items()}
+    placed = mapping_field(mapping)
     empty = {"committed": False, "counts": {}, "not_imported": [], "problems": []}
     with tempfile.NamedTemporaryFile(suffix=".upload") as tmp:
         for chunk in file.chunks():
             tmp.write(chunk)
         tmp.flush()
         try:
-            plan = plan_people(Path(tmp.name), actor=request.user, mapping=placed or None)  # type: ignore[arg-type]
+            plan = plan_people(Path(tmp.name), actor=request.user, mapping=placed)  # type: ignore[arg-type]
         except MappingNeeded as needed:
             return {**empty, "sha256": "", "ok": False, "needs_mapping": True, "message": needed.message,
                     "header": needed.plan.as_dict()}

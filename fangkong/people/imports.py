@@ -24,14 +24,14 @@ from fangkong.audit.choices import Action
 from fangkong.audit.services import audit_log
 from fangkong.core import clock
 from fangkong.core.actors import Actor
-from fangkong.core.columnmap import MappingNeeded, Target, Vocabulary, plan_header, refusal
+from fangkong.core.columnmap import Target, Vocabulary
 from fangkong.core.idcard import id_digest, normalize_phone, parse_id_number
-from fangkong.core.mappings import remember, remembered_for
+from fangkong.core.mappings import place_columns
 from fangkong.core.scoping import scope_unit_ids, user_has_perm
 from fangkong.orgs.choices import UnitKind
 from fangkong.orgs.models import Unit, UnitLink
 from fangkong.orgs.tree_import import Problem, sha256_file
-from fangkong.returnees.ledger.sniff import LedgerFileError, Limits
+from fangkong.returnees.ledger.sniff import Limits
 from fangkong.returnees.ledger.values import cell_text, make_date
 from fangkong.returnees.ledger.worker import read_rows
 
@@ -112,15 +112,10 @@ def plan_people(path: Path, *, actor: Actor, mapping: Mapping[str, str] | None =
     rows: list[dict[str, Any]] = []
     with read_rows(path, Limits.from_settings(), header_rows=HEADER_SEARCH_ROWS, max_rows=MAX_ROWS) as grid:
         head = list(itertools.islice(grid, HEADER_SEARCH_ROWS))
-        header = plan_header([cells for _, cells in head], VOCABULARY, mapping=mapping,
-                             remembered=remembered_for(KIND, None), search_rows=HEADER_SEARCH_ROWS)
-        if header is None:
-            raise LedgerFileError("找不到表头：前10行中没有一行包含名册的列名（如“姓名”“身份证号码”“所在单位”）。")
-        if header.needs_mapping:
-            raise MappingNeeded(header, refusal(header, LABELS))
-        if mapping:
-            remember(kind=KIND, unit_id=None, fingerprint=header.fingerprint, mapping=mapping,
-                     headers=[c.header for c in header.columns], actor=actor)
+        header = place_columns(
+            [cells for _, cells in head], VOCABULARY, kind=KIND, labels=LABELS, actor=actor, mapping=mapping,
+            search_rows=HEADER_SEARCH_ROWS,
+            not_found="找不到表头：前10行中没有一行包含名册的列名（如“姓名”“身份证号码”“所在单位”）。")
         plan.fingerprint = header.fingerprint
         plan.not_imported = [f"{c.letter}列“{c.header}”" for c in header.not_imported if c.header]
         indexes, texts = header.indexes, header.texts

@@ -70,24 +70,6 @@ VOCABULARIES = {side: _vocabulary(side) for side in SIDES}
 TARGET_LABELS: dict[str, str] = {f.key: f.header for f in FIELDS} | CHECKS
 
 
-def best_header_row(
-    grid: Sequence[Sequence[Any]], lookup: dict[str, str], rows: int = HEADER_SEARCH_ROWS
-) -> tuple[int, dict[str, int]]:
-    """For a list with its own columns (passes): the top row naming the most known columns, and
-    each column key's index there (its first occurrence). ``lookup`` maps ``normalize_header``
-    titles to keys. (-1, {}) when no row names one."""
-    best, best_found = -1, dict[str, int]()
-    for r, row in enumerate(grid[:rows]):
-        found: dict[str, int] = {}
-        for i, cell in enumerate(row):
-            key = lookup.get(normalize_header(cell)) if isinstance(cell, str) and cell else None
-            if key and key not in found:
-                found[key] = i
-        if len(found) > len(best_found):
-            best, best_found = r, found
-    return best, best_found
-
-
 def check_mapping(mapping: Mapping[str, str], side: str) -> None:
     """Refuse a mapping naming a field the ledger does not have."""
     known = set(VOCABULARIES[side].keys)

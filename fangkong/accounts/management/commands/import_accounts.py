@@ -7,10 +7,12 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from fangkong.accounts.bulk import commit_accounts, plan_accounts
+from fangkong.accounts.bulk import HEADERS, commit_accounts, plan_accounts
 from fangkong.accounts.models import User
 from fangkong.accounts.slips import slips_pdf
 from fangkong.core.actors import SYSTEM, Actor
+from fangkong.core.columnmap import MappingNeeded
+from fangkong.core.mappings import add_map_argument, mapping_option, mapping_refused
 from fangkong.returnees.ledger.sniff import LedgerFileError
 
 
@@ -29,6 +31,7 @@ class Command(BaseCommand):
         parser.add_argument("--user", help="Act as this security administrator (their role and scope apply); "
                             "without it the platform acts on its own.")
         parser.add_argument("--site-url", default="", help="The address printed on the slips.")
+        add_map_argument(parser, HEADERS)
 
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["path"]
@@ -43,9 +46,13 @@ class Command(BaseCommand):
             except User.DoesNotExist as exc:
                 raise CommandError(f"no active user {options['user']!r}") from exc
         try:
-            plan = plan_accounts(path, actor=actor)
+            plan = plan_accounts(path, actor=actor, mapping=mapping_option(options))
+        except MappingNeeded as needed:
+            raise mapping_refused(needed, HEADERS) from needed
         except LedgerFileError as exc:
             raise CommandError(str(exc)) from exc
+        if plan.not_imported:
+            self.stdout.write("Not imported: " + "、".join(plan.not_imported))
         if not plan.ok:
             for p in plan.problems[:200]:
                 self.stderr.write(f"第{p.row}行 {p.column}「{p.value}」：{p.reason}")

@@ -8,7 +8,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from fangkong.core.actors import SYSTEM
-from fangkong.orgs.pairing_import import commit_pairings, plan_pairings
+from fangkong.core.columnmap import MappingNeeded
+from fangkong.core.mappings import add_map_argument, mapping_option, mapping_refused
+from fangkong.orgs.pairing_import import HEADERS, commit_pairings, plan_pairings
 from fangkong.returnees.ledger.sniff import LedgerFileError
 
 
@@ -19,14 +21,19 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("path", type=Path)
         parser.add_argument("--dry-run", action="store_true")
+        add_map_argument(parser, HEADERS)
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not options["path"].is_file():
             raise CommandError(f"{options['path']}: no such file")
         try:
-            plan = plan_pairings(options["path"], actor=SYSTEM)
+            plan = plan_pairings(options["path"], actor=SYSTEM, mapping=mapping_option(options))
+        except MappingNeeded as needed:
+            raise mapping_refused(needed, HEADERS) from needed
         except LedgerFileError as exc:
             raise CommandError(str(exc)) from exc
+        if plan.not_imported:
+            self.stdout.write("Not imported: " + "、".join(plan.not_imported))
         if not plan.ok:
             for p in plan.problems[:200]:
                 self.stderr.write(f"第{p.row}行 {p.column}「{p.value}」：{p.reason}")

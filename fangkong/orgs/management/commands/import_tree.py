@@ -10,8 +10,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from fangkong.core import clock
 from fangkong.core.actors import SYSTEM
+from fangkong.core.columnmap import MappingNeeded
+from fangkong.core.mappings import add_map_argument, mapping_option, mapping_refused
 from fangkong.orgs.choices import UnitKind
-from fangkong.orgs.tree_import import commit_tree, plan_tree
+from fangkong.orgs.tree_import import LABELS, commit_tree, plan_tree
 from fangkong.returnees.ledger.sniff import LedgerFileError
 
 
@@ -29,6 +31,7 @@ class Command(BaseCommand):
             "--close-missing", metavar="DATE", nargs="?", const="today", default=None,
             help="Close (never delete) every open unit the file no longer lists, as of DATE (default: today).",
         )
+        add_map_argument(parser, LABELS)
 
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["path"]
@@ -38,9 +41,13 @@ class Command(BaseCommand):
         if options["close_missing"]:
             close_on = clock.today() if options["close_missing"] == "today" else _date(options["close_missing"])
         try:
-            plan = plan_tree(path, actor=SYSTEM, close_missing=close_on)
+            plan = plan_tree(path, actor=SYSTEM, close_missing=close_on, mapping=mapping_option(options))
+        except MappingNeeded as needed:
+            raise mapping_refused(needed, LABELS) from needed
         except LedgerFileError as exc:
             raise CommandError(str(exc)) from exc
+        if plan.not_imported:
+            self.stdout.write("Not imported: " + "、".join(plan.not_imported))
         if not plan.ok:
             for p in plan.problems[:200]:
                 self.stderr.write(f"第{p.row}行 {p.column}「{p.value}」：{p.reason}")

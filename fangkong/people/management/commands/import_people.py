@@ -9,7 +9,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from fangkong.accounts.models import User
 from fangkong.core.actors import SYSTEM, Actor
-from fangkong.core.columnmap import MappingNeeded, parse_map_options
+from fangkong.core.columnmap import MappingNeeded
+from fangkong.core.mappings import add_map_argument, mapping_option, mapping_refused
 from fangkong.people.imports import LABELS, commit_people, plan_people
 from fangkong.returnees.ledger.sniff import LedgerFileError
 
@@ -25,9 +26,7 @@ class Command(BaseCommand):
         parser.add_argument("path", type=Path)
         parser.add_argument("--dry-run", action="store_true")
         parser.add_argument("--user", help="Act as this user (their role and scope apply).")
-        parser.add_argument("--map", action="append", default=[], dest="maps", metavar="HEADER=FIELD",
-                            help="Place a column: --map '现任职务=title' (FIELD empty or 'skip': not imported). "
-                                 "Fields: " + ", ".join(LABELS))
+        add_map_argument(parser, LABELS)
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not options["path"].is_file():
@@ -39,14 +38,9 @@ class Command(BaseCommand):
             except User.DoesNotExist as exc:
                 raise CommandError(f"no active user {options['user']!r}") from exc
         try:
-            mapping = parse_map_options(options["maps"])
-        except ValueError as exc:
-            raise CommandError(f"--map {exc}: write HEADER=FIELD") from exc
-        try:
-            plan = plan_people(options["path"], actor=actor, mapping=mapping or None)
+            plan = plan_people(options["path"], actor=actor, mapping=mapping_option(options))
         except MappingNeeded as needed:
-            raise CommandError(needed.message + " 例如：--map '表头=字段'，字段可用：" + "、".join(
-                f"{k}（{v}）" for k, v in LABELS.items())) from needed
+            raise mapping_refused(needed, LABELS) from needed
         except LedgerFileError as exc:
             raise CommandError(str(exc)) from exc
         if plan.not_imported:
