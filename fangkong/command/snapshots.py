@@ -3,74 +3,159 @@ business day that is over, stored in ``command.Snapshot`` and read again by ever
 that shows that moment (as its as-of moment, in its trend, or as the day before for the change).
 
 What is kept: the panel exactly as the line computed it (figures with their links, alerts, the
-briefing sentence, the breakdown), per line, scope (role and units), language and moment. Only a
-moment of a day before the business clock's today is kept; today's figures, and any moment of
-today, are always computed from the records.
+briefing sentence, the breakdown), per line, scope (role and units in scope), language and moment.
+Only a moment of a day before the business clock's today is kept; today's figures, and any moment
+of today, are always computed from the records.
 
 Why it cannot go stale: while a line computes a panel, every SQL statement it runs is watched and
-the tables it reads are stored with the snapshot. Any later save or delete of a row of such a
-table (``post_save``/``post_delete``, for every model of every app: a line registered by any app
-is covered without doing anything) deletes the snapshots that read the table from the earliest
-business date of the row on: the smallest of its date and date-time fields, as saved and as
-loaded before the change (a backdated record, a correction, a record moved to another unit or
-community all carry the dates since when they count). A row without any business date (the
-organisation tree's closure table, a unit without opening date) deletes them all. A row dated
-today or later cannot change a closed day: nothing is deleted.
+the tables it reads are stored with the snapshot. Every table of the apps that own or contribute
+to a line (and of the tree, the people and the business clock: ``watched_tables``) carries a
+database trigger, installed after each ``migrate`` (``install_triggers``), that deletes the
+snapshots that read the table from the earliest business date of the rows a statement wrote
+(inserted, updated, before and after, or deleted) on: the smallest of each row's date and
+date-time columns, a date-time taken in the platform's time zone. A row without any business date
+(the tree's closure table, a unit without opening date) deletes all of them. Being in the
+database, the trigger sees every write: a form, the API, an import by COPY, a bulk update, raw SQL
+and another process alike. A snapshot that read a table without the trigger is not kept.
 
-This rests on one rule that every panel keeps: a row counts as of a moment only through its
-business dates (``created_at <= at`` style filters), so a row all of whose dates are after a day
-cannot change that day's figures. Bulk writes that bypass the model signals (``QuerySet.update``,
-``bulk_create``, raw SQL) and change a closed day must call ``invalidate`` themselves; imports
-write rows dated at the moment of the import, which no closed day counts.
+This rests on one rule every panel keeps: a row counts as of a moment only through its business
+dates (``created_at <= at`` style filters), so a row all of whose dates fall after a day cannot
+change that day's figures. One case is not covered: a picture computed while a write to what it
+reads is in flight and kept after that write commits (the write's trigger ran before the snapshot
+existed); ``invalidate`` deletes snapshots by hand, ``fangkong command_snapshots --clear`` all.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from django.db import connection, models
-from django.db.models.signals import post_delete, post_init, post_save
+from django.db import connection, connections, models
 from django.utils import timezone
 
 from fangkong.core import clock
 
 _TABLE = re.compile(r'(?:FROM|JOIN)\s+"?([A-Za-z0-9_]+)"?', re.IGNORECASE)
-# Tables some snapshot read, seen by this process; a write elsewhere costs nothing. Seeded with
-# the tables of every app that owns a line or contributes to one, the tree and the clock, so that
-# a process that never computed a picture (a worker, an import) still invalidates.
-WATCHED: set[str] = set()
-_seeded = False
-_LOADED = "_command_dates_loaded"
+# Apps whose tables every picture may read besides those owning lines (a snapshot that read a
+# table of another app, accounts say, is simply not kept).
+BASE_APPS = {"orgs", "core", "people"}
+_watched: dict[str, type[models.Model]] | None = None
 
 
-def _seed() -> None:
-    global _seeded
+def watched_tables() -> dict[str, type[models.Model]]:
+    """The tables whose writes expire snapshots: every model of the apps owning or contributing to a
+    line, of the tree, the people and the business clock (found once the apps are ready)."""
+    global _watched
+    if _watched is not None:
+        return _watched
     from django.apps import apps
-
-    if _seeded or not apps.ready:
-        return
 
     from .registry import CONTRIBUTIONS, LINES
 
-    labels = {"orgs", "core", "people"}
-    functions: list[Callable[..., Any]] = [line.panel for line in LINES.values() if line.panel is not None]
+    labels = set(BASE_APPS)
+    functions: list[Any] = [line.panel for line in LINES.values() if line.panel is not None]
     functions += [c for contributions in CONTRIBUTIONS.values() for c in contributions]
     for function in functions:
         config = apps.get_containing_app_config(getattr(function, "__module__", "") or "")
         if config is not None:
             labels.add(config.label)
-    for label in labels - {"command"}:
+    found: dict[str, type[models.Model]] = {}
+    for label in sorted(labels - {"command"}):
         try:
             config = apps.get_app_config(label)
         except LookupError:
             continue
-        WATCHED.update(model._meta.db_table for model in config.get_models())
-    _seeded = True
+        for model in config.get_models():
+            if model._meta.managed and not model._meta.proxy:
+                found[model._meta.db_table] = model
+    _watched = found
+    return found
+
+
+def _date_columns(model: type[models.Model]) -> list[tuple[str, bool]]:
+    """(column, is date-time) of the model's business dates (not its auto stamps)."""
+    return [(f.column, isinstance(f, models.DateTimeField)) for f in model._meta.concrete_fields
+            if isinstance(f, models.DateField) and not getattr(f, "auto_now", False)
+            and not getattr(f, "auto_now_add", False)]
+
+
+def _pg_day(alias: str, model: type[models.Model]) -> str:
+    from django.conf import settings
+
+    parts = [f'({alias}."{column}" AT TIME ZONE \'{settings.TIME_ZONE}\')::date' if stamp
+             else f'{alias}."{column}"' for column, stamp in _date_columns(model)]
+    if not parts:
+        return "NULL::date"
+    return parts[0] if len(parts) == 1 else f"LEAST({', '.join(parts)})"
+
+
+def _sqlite_day(alias: str, model: type[models.Model]) -> str:
+    # Stored in UTC on SQLite: the platform's smallest offset over the year gives the business day
+    # or the day before (never a later day).
+    from zoneinfo import ZoneInfo
+
+    from django.conf import settings
+
+    zone = ZoneInfo(settings.TIME_ZONE)
+    year = timezone.now().year
+    offset = min(dt.datetime(year, month, 1, tzinfo=zone).utcoffset() or dt.timedelta() for month in (1, 7))
+    hours = int(offset.total_seconds() // 60)
+    parts = [f"coalesce(date({alias}.\"{column}\", '{hours:+d} minutes'), '9999-12-31')" if stamp
+             else f"coalesce(date({alias}.\"{column}\"), '9999-12-31')" for column, stamp in _date_columns(model)]
+    parts += ["'9999-12-31'", "'9999-12-31'"]  # min() of one argument would be the aggregate
+    return f"min({', '.join(parts)})"
+
+
+def install_triggers(using: str = "default") -> int:
+    """(Re)create the expiry trigger of every watched table; returns how many tables carry one."""
+    conn = connections[using]
+    tables = watched_tables()
+    existing = set(conn.introspection.table_names())
+    done = 0
+    with conn.cursor() as cursor:
+        for table, model in tables.items():
+            if table not in existing:
+                continue
+            like = f"%,{table},%"
+            if conn.vendor == "postgresql":
+                for event, rows in (("INSERT", ["n"]), ("UPDATE", ["n", "o"]), ("DELETE", ["o"])):
+                    name = f"cmdx_{event[0].lower()}_{table}"[:63]
+                    union = " UNION ALL ".join(f"SELECT {_pg_day(r, model)} AS d FROM {r}" for r in rows)
+                    cursor.execute(f"""
+                        CREATE OR REPLACE FUNCTION "{name}"() RETURNS trigger LANGUAGE plpgsql AS $$
+                        DECLARE first date; undated boolean;
+                        BEGIN
+                          SELECT min(d), bool_or(d IS NULL) INTO first, undated FROM ({union}) AS rows;
+                          IF undated IS NULL THEN RETURN NULL; END IF;
+                          DELETE FROM command_snapshot WHERE tables LIKE '{like}' AND (undated OR day >= first);
+                          RETURN NULL;
+                        END $$""")
+                    referencing = " ".join(f"{'NEW' if r == 'n' else 'OLD'} TABLE AS {r}" for r in rows)
+                    cursor.execute(f'CREATE OR REPLACE TRIGGER "{name}" AFTER {event} ON "{table}" '
+                                   f'REFERENCING {referencing} FOR EACH STATEMENT EXECUTE FUNCTION "{name}"()')
+            elif conn.vendor == "sqlite":
+                for event, rows in (("INSERT", ["NEW"]), ("UPDATE", ["NEW", "OLD"]), ("DELETE", ["OLD"])):
+                    name = f"cmdx_{event[0].lower()}_{table}"
+                    days = [_sqlite_day(r, model) for r in rows]
+                    first = days[0] if len(days) == 1 else f"min({', '.join(days)})"
+                    cursor.execute(f'DROP TRIGGER IF EXISTS "{name}"')
+                    cursor.execute(f"""
+                        CREATE TRIGGER "{name}" AFTER {event} ON "{table}" FOR EACH ROW BEGIN
+                          DELETE FROM command_snapshot WHERE tables LIKE '{like}'
+                            AND ({first} = '9999-12-31' OR day >= {first});
+                        END""")
+            else:
+                continue
+            done += 1
+    return done
+
+
+def _migrated(sender: Any, using: str = "default", **kwargs: Any) -> None:
+    install_triggers(using)
 
 
 _READING: ContextVar[tuple[set[str], ...]] = ContextVar("command_reading", default=())
@@ -92,7 +177,6 @@ def reading() -> Iterator[set[str]]:
     finally:
         _READING.reset(token)
     tables.discard("command_snapshot")
-    WATCHED.update(tables)
 
 
 def note(tables: set[str]) -> None:
@@ -118,10 +202,11 @@ def store(items: list[tuple[str, str, str, dt.datetime, set[str], dict[str, Any]
 
     today = clock.today()
     now = clock.real_now()
+    watched = watched_tables()
     rows = []
     for line, scope, language, at, tables, data in items:
         day = business_day(at)
-        if day >= today:  # never what can still change
+        if day >= today or not tables <= watched.keys():  # never what can still change
             continue
         rows.append(Snapshot(line=line, scope=scope, language=language, at=at, day=day,
                              tables="," + ",".join(sorted(tables)) + ",", data=data, computed_at=now))
@@ -135,8 +220,7 @@ def business_day(at: dt.datetime) -> dt.date:
 
 
 def invalidate(day: dt.date | None = None, table: str | None = None) -> int:
-    """Delete the snapshots of ``day`` and later (None: all) that read ``table`` (None: any).
-    For writers that bypass the model signals."""
+    """Delete the snapshots of ``day`` and later (None: all) that read ``table`` (None: any)."""
     from .models import Snapshot
 
     qs = Snapshot.objects.all()
@@ -147,57 +231,8 @@ def invalidate(day: dt.date | None = None, table: str | None = None) -> int:
     return qs._raw_delete(qs.db)  # type: ignore[attr-defined]
 
 
-def _date_fields(model: type[models.Model]) -> list[models.DateField]:
-    cached = model.__dict__.get("_command_date_fields")
-    if cached is None:
-        cached = [f for f in model._meta.concrete_fields if isinstance(f, models.DateField)
-                  and not getattr(f, "auto_now", False) and not getattr(f, "auto_now_add", False)]
-        model._command_date_fields = cached  # type: ignore[attr-defined]
-    return cached
-
-
-def _earliest(instance: models.Model) -> dt.date | None:
-    """The smallest business date the row holds (None: it holds none)."""
-    days = []
-    for field in _date_fields(type(instance)):
-        value = instance.__dict__.get(field.attname)
-        if isinstance(value, dt.datetime):
-            days.append(timezone.localtime(value).date() if timezone.is_aware(value) else value.date())
-        elif isinstance(value, dt.date):
-            days.append(value)
-    return min(days) if days else None
-
-
-def _watched(sender: Any) -> bool:
-    if not _seeded:
-        _seed()
-    meta = getattr(sender, "_meta", None)
-    return meta is not None and meta.db_table in WATCHED
-
-
-def _loaded(sender: Any, instance: models.Model, **kwargs: Any) -> None:
-    if _watched(sender):
-        instance.__dict__[_LOADED] = (_earliest(instance),) if instance.pk is not None else None
-
-
-def _changed(sender: Any, instance: models.Model, **kwargs: Any) -> None:
-    if kwargs.get("raw") or not _watched(sender):
-        return
-    days = [_earliest(instance)]
-    loaded = instance.__dict__.get(_LOADED)
-    if loaded is not None:
-        days.append(loaded[0])
-    if None in days:
-        first = None
-    else:
-        first = min(d for d in days if d is not None)
-        if first >= clock.today():
-            return
-    invalidate(first, sender._meta.db_table)
-    instance.__dict__[_LOADED] = (_earliest(instance),)
-
-
 def connect() -> None:
-    post_init.connect(_loaded, dispatch_uid="command_snapshot_loaded")
-    post_save.connect(_changed, dispatch_uid="command_snapshot_saved")
-    post_delete.connect(_changed, dispatch_uid="command_snapshot_deleted")
+    from django.apps import apps
+    from django.db.models.signals import post_migrate
+
+    post_migrate.connect(_migrated, sender=apps.get_app_config("command"), dispatch_uid="command_snapshot_triggers")
