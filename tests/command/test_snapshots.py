@@ -79,3 +79,15 @@ def test_the_day_close_job_keeps_every_readers_closed_days_ahead(city, client):
     assert readers == 3  # the whole city, the office's scope, the community's
     assert set(Snapshot.objects.values_list("day", flat=True)) == {today - dt.timedelta(days=1)}
     assert Snapshot.objects.values("scope").distinct().count() == 3
+
+
+def test_the_day_close_job_queues_the_work_once_a_day(db):
+    from django_tasks_db.models import DBTaskResult
+
+    from fangkong.command.services import snapshots_due
+
+    at = dt.datetime(2020, 2, 11, 0, 5, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    assert snapshots_due(at) == 1
+    assert snapshots_due(at + dt.timedelta(minutes=1)) == 0
+    task = DBTaskResult.objects.get()
+    assert task.args_kwargs["args"][0][0] == "2020-02-10"
