@@ -154,8 +154,22 @@ def install_triggers(using: str = "default") -> int:
     return done
 
 
+def _installed(using: str) -> bool:
+    conn = connections[using]
+    query = {"postgresql": "SELECT 1 FROM pg_trigger WHERE tgname LIKE 'cmdx\\_%%' LIMIT 1",
+             "sqlite": "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'cmdx%%' LIMIT 1"}.get(conn.vendor)
+    if query is None:
+        return True
+    with conn.cursor() as cursor:
+        cursor.execute(query, [])
+        return cursor.fetchone() is not None
+
+
 def _migrated(sender: Any, using: str = "default", **kwargs: Any) -> None:
-    install_triggers(using)
+    """After ``migrate`` applied migrations (columns may have changed) or when the triggers are
+    missing; not after each ``flush`` of a test."""
+    if kwargs.get("plan") or not _installed(using):
+        install_triggers(using)
 
 
 _READING: ContextVar[tuple[set[str], ...]] = ContextVar("command_reading", default=())
