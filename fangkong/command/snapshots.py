@@ -101,7 +101,7 @@ def _sqlite_day(alias: str, model: type[models.Model]) -> str:
     from django.conf import settings
 
     zone = ZoneInfo(settings.TIME_ZONE)
-    year = timezone.now().year
+    year = clock.real_now().year
     offset = min(dt.datetime(year, month, 1, tzinfo=zone).utcoffset() or dt.timedelta() for month in (1, 7))
     hours = int(offset.total_seconds() // 60)
     parts = [f"coalesce(date({alias}.\"{column}\", '{hours:+d} minutes'), '9999-12-31')" if stamp
