@@ -10,13 +10,15 @@ of today, are always computed from the records.
 Why it cannot go stale: while a line computes a panel, every SQL statement it runs is watched and
 the tables it reads are stored with the snapshot. Every table of the apps that own or contribute
 to a line (and of the tree, the people and the business clock: ``watched_tables``) carries a
-database trigger, installed after each ``migrate`` (``install_triggers``), that deletes the
-snapshots that read the table from the earliest business date of the rows a statement wrote
-(inserted, updated, before and after, or deleted) on: the smallest of each row's date and
-date-time columns, a date-time taken in the platform's time zone. A row without any business date
-(the tree's closure table, a unit without opening date) deletes all of them. Being in the
-database, the trigger sees every write: a form, the API, an import by COPY, a bulk update, raw SQL
-and another process alike. A snapshot that read a table without the trigger is not kept.
+database trigger that deletes the snapshots that read the table from the earliest business date
+of the rows a statement wrote (inserted, updated, before and after, or deleted) on: the smallest
+of each row's date and date-time columns, a date-time taken in the platform's time zone. A row
+without any business date (the tree's closure table, a unit without opening date) deletes all of
+them. Being in the database, the trigger sees every write: a form, the API, an import by COPY, a
+bulk update, raw SQL and another process alike. The triggers are taken off while migrations run
+(they may drop the columns the triggers read) and put back after each ``migrate``
+(``install_triggers``), which then deletes every snapshot, since the migrations wrote without
+them. A snapshot that read a table without the trigger is not kept.
 
 This rests on one rule every panel keeps: a row counts as of a moment only through its business
 dates (``created_at <= at`` style filters), so a row all of whose dates fall after a day cannot
@@ -165,11 +167,35 @@ def _installed(using: str) -> bool:
         return cursor.fetchone() is not None
 
 
+def drop_triggers(using: str = "default") -> None:
+    """Remove the expiry triggers (before migrations, which may drop or rename the columns they read)."""
+    conn = connections[using]
+    with conn.cursor() as cursor:
+        if conn.vendor == "postgresql":
+            cursor.execute("SELECT t.tgname, c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                           "WHERE t.tgname LIKE 'cmdx\\_%%'", [])
+            for name, table in cursor.fetchall():
+                cursor.execute(f'DROP TRIGGER IF EXISTS "{name}" ON "{table}"')
+        elif conn.vendor == "sqlite":
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'cmdx%%'", [])
+            for (name,) in cursor.fetchall():
+                cursor.execute(f'DROP TRIGGER IF EXISTS "{name}"')
+
+
+def _migrating(sender: Any, using: str = "default", **kwargs: Any) -> None:
+    drop_triggers(using)
+
+
 def _migrated(sender: Any, using: str = "default", **kwargs: Any) -> None:
-    """After ``migrate`` applied migrations (columns may have changed) or when the triggers are
-    missing; not after each ``flush`` of a test."""
+    """After ``migrate``: the triggers back (with the columns as they are now), and when migrations
+    ran (they write without triggers) every snapshot deleted. Not again after a test's ``flush``."""
     if kwargs.get("plan") or not _installed(using):
         install_triggers(using)
+    if kwargs.get("plan"):
+        from .models import Snapshot
+
+        qs = Snapshot.objects.using(using).all()
+        qs._raw_delete(using)  # type: ignore[attr-defined]
 
 
 _READING: ContextVar[tuple[set[str], ...]] = ContextVar("command_reading", default=())
@@ -247,6 +273,8 @@ def invalidate(day: dt.date | None = None, table: str | None = None) -> int:
 
 def connect() -> None:
     from django.apps import apps
-    from django.db.models.signals import post_migrate
+    from django.db.models.signals import post_migrate, pre_migrate
 
-    post_migrate.connect(_migrated, sender=apps.get_app_config("command"), dispatch_uid="command_snapshot_triggers")
+    config = apps.get_app_config("command")
+    pre_migrate.connect(_migrating, sender=config, dispatch_uid="command_snapshot_triggers_off")
+    post_migrate.connect(_migrated, sender=config, dispatch_uid="command_snapshot_triggers")
