@@ -56,9 +56,10 @@ def _rows(as_of: AsOf) -> list[dict[str, Any]]:
 
 def _longest_waiting(line: str, as_of: AsOf, rows: list[dict[str, Any]]) -> list[Returnee]:
     """The five people of the line missing a side who have waited longest (``missing_side``'s
-    order), read from the units holding them: the five smallest waits per unit name every unit a
-    person among the first five can belong to (a unit whose longest wait is later than five other
-    units' has five people before all of its own)."""
+    order), read from the units holding them: the five earliest of the units' longest waits name
+    every unit a person among the first five can belong to (a unit whose longest wait began after
+    five other units' has five people before all of its own), and the fifth of those bounds their
+    wait (with fewer than five units, every one-sided person of them is read)."""
     waits = sorted(r["waiting"] for r in rows if r["line"] == line and r["waiting"] is not None)
     if not waits:
         return []
@@ -67,11 +68,13 @@ def _longest_waiting(line: str, as_of: AsOf, rows: list[dict[str, Any]]) -> list
     among = Q(unit_id__in=[u for u in units if u is not None])
     if None in units:
         among |= Q(unit__isnull=True)
-    # The fifth has waited since the cutoff or before (five units wait from then or earlier).
-    filters = _filters(as_of.at)
-    early = (filters["unit_only"] & Q(unit_reported_at__lte=cutoff)) | (
-        filters["community_only"] & Q(community_reported_at__lte=cutoff))
-    return list(missing_side(as_of.scoped(Returnee).filter(line=line).filter(among).filter(early), as_of.at)[:5])
+    people = as_of.scoped(Returnee).filter(line=line).filter(among)
+    if len(waits) >= 5:
+        # The fifth has waited since the cutoff or before: five units' longest waits begin by then.
+        filters = _filters(as_of.at)
+        people = people.filter((filters["unit_only"] & Q(unit_reported_at__lte=cutoff))
+                               | (filters["community_only"] & Q(community_reported_at__lte=cutoff)))
+    return list(missing_side(people, as_of.at)[:5])
 
 
 def _panel(line: str, as_of: AsOf) -> Panel:

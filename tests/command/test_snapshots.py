@@ -91,3 +91,18 @@ def test_the_day_close_job_queues_the_work_once_a_day(db):
     assert snapshots_due(at + dt.timedelta(minutes=1)) == 0
     task = DBTaskResult.objects.get()
     assert task.args_kwargs["args"][0][0] == "2020-02-10"
+
+
+def test_the_longest_waiting_are_those_the_ledger_orders_first(city):
+    from fangkong.command.registry import AsOf
+    from fangkong.returnees.command import _longest_waiting, _rows
+    from fangkong.returnees.selectors import missing_side
+
+    start = end_of_day(clock.today() - dt.timedelta(days=10))
+    units = [city.dept_a, city.dept_b, city.committee]
+    for i in range(14):
+        register(city, f"等{'甲乙丙丁戊己庚辛壬癸子丑寅卯'[i]}", units[i % 3], start + dt.timedelta(hours=(i * 7) % 11))
+    for user in (SYSTEM, f.user("unit_liaison", city.dept_b, username="liaison_w")):
+        as_of = AsOf(user, end_of_day(clock.today() - dt.timedelta(days=1)))
+        expected = list(missing_side(Returnee.objects.visible_to(user).filter(line="organs"), as_of.at)[:5])
+        assert _longest_waiting("organs", as_of, _rows(as_of)) == expected and expected
