@@ -96,6 +96,7 @@ def _pg_day(alias: str, model: type[models.Model]) -> str:
 
 
 def _sqlite_day(alias: str, model: type[models.Model]) -> str:
+    """The row's earliest business day as text; '0000-01-01' (every day) for a row without one."""
     # Stored in UTC on SQLite: the platform's smallest offset over the year gives the business day
     # or the day before (never a later day).
     from zoneinfo import ZoneInfo
@@ -105,11 +106,15 @@ def _sqlite_day(alias: str, model: type[models.Model]) -> str:
     zone = ZoneInfo(settings.TIME_ZONE)
     year = clock.real_now().year
     offset = min(dt.datetime(year, month, 1, tzinfo=zone).utcoffset() or dt.timedelta() for month in (1, 7))
-    hours = int(offset.total_seconds() // 60)
-    parts = [f"coalesce(date({alias}.\"{column}\", '{hours:+d} minutes'), '9999-12-31')" if stamp
-             else f"coalesce(date({alias}.\"{column}\"), '9999-12-31')" for column, stamp in _date_columns(model)]
+    minutes = int(offset.total_seconds() // 60)
+    columns = _date_columns(model)
+    if not columns:
+        return "'0000-01-01'"
+    parts = [f"coalesce(date({alias}.\"{column}\", '{minutes:+d} minutes'), '9999-12-31')" if stamp
+             else f"coalesce(date({alias}.\"{column}\"), '9999-12-31')" for column, stamp in columns]
     parts += ["'9999-12-31'", "'9999-12-31'"]  # min() of one argument would be the aggregate
-    return f"min({', '.join(parts)})"
+    undated = " AND ".join(f'{alias}."{column}" IS NULL' for column, _stamp in columns)
+    return f"CASE WHEN {undated} THEN '0000-01-01' ELSE min({', '.join(parts)}) END"
 
 
 def install_triggers(using: str = "default") -> int:
@@ -147,8 +152,7 @@ def install_triggers(using: str = "default") -> int:
                     cursor.execute(f'DROP TRIGGER IF EXISTS "{name}"')
                     cursor.execute(f"""
                         CREATE TRIGGER "{name}" AFTER {event} ON "{table}" FOR EACH ROW BEGIN
-                          DELETE FROM command_snapshot WHERE tables LIKE '{like}'
-                            AND ({first} = '9999-12-31' OR day >= {first});
+                          DELETE FROM command_snapshot WHERE tables LIKE '{like}' AND day >= {first};
                         END""")
             else:
                 continue

@@ -106,3 +106,14 @@ def test_the_longest_waiting_are_those_the_ledger_orders_first(city):
         as_of = AsOf(user, end_of_day(clock.today() - dt.timedelta(days=1)))
         expected = list(missing_side(Returnee.objects.visible_to(user).filter(line="organs"), as_of.at)[:5])
         assert _longest_waiting("organs", as_of, _rows(as_of)) == expected and expected
+
+
+def test_a_row_without_a_business_date_expires_every_day_that_read_its_table(city, client):
+    office = f.user("committee_office", city.root, username="office_u")
+    figures(client, office, clock.today() - dt.timedelta(days=2))
+    assert Snapshot.objects.filter(tables__contains=",orgs_unit,").count() >= 7
+    kept = Snapshot.objects.exclude(tables__contains=",orgs_unit,").count()
+    city.street.name = "改名街道"  # a unit without an opening date
+    city.street.save()
+    assert not Snapshot.objects.filter(tables__contains=",orgs_unit,").exists()
+    assert Snapshot.objects.count() == kept
