@@ -33,6 +33,9 @@ class CommandConfig(AppConfig):
 
         from fangkong.core.scheduled import JOBS
 
-        from .services import briefing_due
+        from . import snapshots
+        from .services import briefing_due, snapshots_due
 
         JOBS["briefing"] = briefing_due
+        JOBS["command_snapshots"] = snapshots_due
+        snapshots.connect()

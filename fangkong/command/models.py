@@ -39,3 +39,32 @@ class Briefing(models.Model):
         from django.urls import reverse
 
         return reverse("command:briefing_detail", args=[self.pk])
+
+
+class Snapshot(models.Model):
+    """One line's computed panel (figures, alerts, sentence, breakdown) for one scope at a moment
+    of a closed business day: the day's records no longer change, so the panel is kept and read
+    again instead of computed again. ``tables`` names every table the computation read; a write
+    to one of them dated on or before ``day`` deletes the snapshot (``command.snapshots``)."""
+
+    line = models.CharField(_("dispatch line"), max_length=40)
+    # "city", or the role and a digest of the units in scope (selectors.scope_key).
+    scope = models.CharField(_("scope"), max_length=80)
+    language = models.CharField(_("language"), max_length=16)
+    at = models.DateTimeField(_("as of"))
+    day = models.DateField(_("day"))
+    # ",table_a,table_b," (so that one table is found with a LIKE).
+    tables = models.TextField(_("tables read"))
+    data = models.JSONField(_("panel"))
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        verbose_name = _("command picture snapshot")
+        verbose_name_plural = _("command picture snapshots")
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "language", "at", "line"], name="snapshot_unique"),
+        ]
+        indexes = [models.Index(fields=["day"], name="snapshot_day")]
+
+    def __str__(self) -> str:
+        return f"{self.line} {self.scope} {self.at:%Y-%m-%d %H:%M}"

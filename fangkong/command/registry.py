@@ -11,7 +11,9 @@ figure; a rate names the list of its numerator (``api_url``) and of its denomina
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -48,6 +50,37 @@ class AsOf:
 
     def moved(self, at: dt.datetime) -> AsOf:
         return AsOf(self.user, at)
+
+    def shared(self, key: str, compute: Callable[[], Any]) -> Any:
+        """A value several panels of one picture read (one grouped query serving two lines):
+        computed once per picture for this user and moment; outside a picture, computed each
+        time. ``key`` names the value (prefix it with the app's label)."""
+        memo = _SHARED.get()
+        if memo is None:
+            return compute()
+        from . import snapshots
+
+        slot = (key, id(self.user), self.at)
+        if slot not in memo:
+            with snapshots.reading() as tables:
+                value = compute()
+            memo[slot] = (value, set(tables))
+        value, tables = memo[slot]
+        snapshots.note(tables)
+        return value
+
+
+_SHARED: ContextVar[dict[Any, Any] | None] = ContextVar("command_shared", default=None)
+
+
+@contextmanager
+def sharing() -> Iterator[None]:
+    """The span of one picture: values computed with ``AsOf.shared`` are computed once in it."""
+    token = _SHARED.set({})
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
 
 
 def end_of_day(day: dt.date) -> dt.datetime:

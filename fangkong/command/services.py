@@ -132,3 +132,19 @@ def briefing_xlsx(briefing: Briefing) -> bytes:
                 rows.append([line["title"], _("Overdue"), None, alert])
         data, _count = write_xlsx(headers, rows, sheet=briefing.title[:31])
     return data
+
+
+def snapshots_due(at: dt.datetime | None = None) -> int:
+    """The scheduled job: once a business day has closed, compute its snapshots (and those of
+    the trend's days before it still missing) for every reader in the background, once a day.
+    Returns 1 when it queued the work."""
+    from django.core.cache import cache
+
+    from .selectors import TREND_DAYS
+    from .tasks import keep_snapshots
+
+    closed = timezone.localtime(at or clock.now()).date() - dt.timedelta(days=1)
+    if not cache.add(f"command:snapshots:{closed.isoformat()}", True, 36 * 3600):
+        return 0
+    keep_snapshots.enqueue([(closed - dt.timedelta(days=i)).isoformat() for i in range(TREND_DAYS)])
+    return 1

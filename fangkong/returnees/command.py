@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -28,7 +28,7 @@ from fangkong.orgs.selectors import units_open_on
 from .choices import Line as LedgerLine
 from .models import Returnee
 from .selectors import _filters, missing_side, waiting_since
-from .stats import line_figures
+from .stats import line_figures, registered, unit_rows
 
 LEDGER_API = "/api/v1/returnees"
 UNITS_API = "/api/v1/units"
@@ -47,9 +47,40 @@ def _units_with_returnees(line: str) -> Any:
     return lists
 
 
+def _rows(as_of: AsOf) -> list[dict[str, Any]]:
+    """Both lines' registered per unit and coordinating body as of the moment: one pass over the
+    ledger for the two panels (``stats.unit_rows``)."""
+    return as_of.shared("returnees:unit_rows", lambda: unit_rows(
+        as_of.scoped(Returnee).filter(line__in=[LedgerLine.ORGANS, LedgerLine.INDUSTRY]), as_of.at))
+
+
+def _longest_waiting(line: str, as_of: AsOf, rows: list[dict[str, Any]]) -> list[Returnee]:
+    """The five people of the line missing a side who have waited longest (``missing_side``'s
+    order), read from the units holding them: the five earliest of the units' longest waits name
+    every unit a person among the first five can belong to (a unit whose longest wait began after
+    five other units' has five people before all of its own), and the fifth of those bounds their
+    wait (with fewer than five units, every one-sided person of them is read)."""
+    waits = sorted(r["waiting"] for r in rows if r["line"] == line and r["waiting"] is not None)
+    if not waits:
+        return []
+    cutoff = waits[min(4, len(waits) - 1)]
+    units = {r["unit_id"] for r in rows if r["line"] == line and r["waiting"] is not None and r["waiting"] <= cutoff}
+    among = Q(unit_id__in=[u for u in units if u is not None])
+    if None in units:
+        among |= Q(unit__isnull=True)
+    people = as_of.scoped(Returnee).filter(line=line).filter(among)
+    if len(waits) >= 5:
+        # The fifth has waited since the cutoff or before: five units' longest waits begin by then.
+        filters = _filters(as_of.at)
+        people = people.filter((filters["unit_only"] & Q(unit_reported_at__lte=cutoff))
+                               | (filters["community_only"] & Q(community_reported_at__lte=cutoff)))
+    return list(missing_side(people, as_of.at)[:5])
+
+
 def _panel(line: str, as_of: AsOf) -> Panel:
     units = units_open_on(as_of.day).visible_to(as_of.user)  # type: ignore[attr-defined]
-    f = line_figures(as_of.scoped(Returnee), line, as_of.at, units)
+    rows = _rows(as_of)
+    f = line_figures(as_of.scoped(Returnee), line, as_of.at, units, rows=rows, isolation=False)
     figures = []
     page, api = unit_list_urls(line, "units_with_returnees", as_of)
     label = _("Departments with returnees") if line == LedgerLine.ORGANS else _("Units with returnees")
@@ -73,8 +104,7 @@ def _panel(line: str, as_of: AsOf) -> Panel:
     figures.append(Figure("concealment_suspects", _("Concealment suspects"), f["concealment_suspects"], page, api,
                           unit=_("people")))
     alerts = []
-    qs = as_of.scoped(Returnee).filter(line=line)
-    for person in missing_side(qs, as_of.at)[:5]:
+    for person in _longest_waiting(line, as_of, rows):
         since = waiting_since(person)
         side = _("community") if person.unit_reported_at and person.unit_reported_at < as_of.at else _("unit")
         alerts.append(Alert(
@@ -87,26 +117,31 @@ def _panel(line: str, as_of: AsOf) -> Panel:
         alerts.append(Alert(
             _("%(n)d people registered by a community and not by their unit (possible concealment)")
             % {"n": f["concealment_suspects"]}, url=_ledger(line, as_of, dual="suspect")[0], level="danger"))
-    breakdown = _by_body(as_of) if line == LedgerLine.INDUSTRY else []
+    breakdown = _by_body(as_of, rows) if line == LedgerLine.INDUSTRY else []
     return Panel(figures=figures, alerts=alerts, headline="returnees", text=_sentence(line, as_of, f),
                  breakdown=breakdown)
 
 
-def _by_body(as_of: AsOf) -> list[tuple[str, str, str]]:
+def _by_body(as_of: AsOf, unit_rows: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
     """Per coordinating body (面上统、分块抓): its units with returnees of its units, and people."""
-    registered = as_of.scoped(Returnee).filter(line=LedgerLine.INDUSTRY).filter(_filters(as_of.at)["returnees"])
-    rows = {r["coordinating_body_id"]: r for r in registered.exclude(coordinating_body=None)
-            .values("coordinating_body_id").annotate(units=Count("unit", distinct=True), people=Count("id")).order_by()}
+    rows: dict[int, dict[str, Any]] = {}
+    for r in unit_rows:
+        if r["line"] != LedgerLine.INDUSTRY or r["coordinating_body_id"] is None:
+            continue
+        row = rows.setdefault(r["coordinating_body_id"], {"units": set(), "people": 0})
+        row["people"] += registered(r)
+        if r["unit_id"] is not None:
+            row["units"].add(r["unit_id"])
     bodies = units_open_on(as_of.day).visible_to(as_of.user).filter(kind=UnitKind.COORDINATING_BODY)  # type: ignore[attr-defined]
     totals = dict(UnitLink.objects.filter(ancestor__in=bodies, descendant__kind=UnitKind.INDUSTRY_UNIT,
                                           descendant__in=units_open_on(as_of.day))
                   .values_list("ancestor_id").annotate(n=Count("id")).order_by())
     out = []
     for body in bodies.order_by("code"):
-        row = rows.get(body.pk, {"units": 0, "people": 0})
+        row = rows.get(body.pk, {"units": set(), "people": 0})
         out.append((body.short_name or body.name,
                     _("%(units)d of %(total)d units, %(people)d people") % {
-                        "units": row["units"], "total": totals.get(body.pk, 0), "people": row["people"]},
+                        "units": len(row["units"]), "total": totals.get(body.pk, 0), "people": row["people"]},
                     _ledger(LedgerLine.INDUSTRY, as_of, coordinating_body=body.pk)[0]))
     return out
 

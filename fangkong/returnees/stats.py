@@ -3,7 +3,7 @@
 import datetime as dt
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Case, Count, F, Min, Q, QuerySet, When
 from django.utils import timezone
 
 from fangkong.orgs.choices import UnitKind
@@ -12,30 +12,62 @@ from fangkong.orgs.selectors import units_open_on
 
 from .choices import Line
 from .models import Returnee
-from .selectors import _filters, dual_figures, end_of_day, isolation_figures
+from .selectors import _filters, end_of_day, isolation_figures, rate
 
 
 def line_block(line: str, day: dt.date) -> dict[str, Any]:
     return line_figures(Returnee.objects.all(), line, end_of_day(day), units_open_on(day))
 
 
-def line_figures(returnees: QuerySet[Returnee], line: str, moment: dt.datetime, units: QuerySet[Unit]) -> dict[str, Any]:
+def unit_rows(returnees: QuerySet[Returnee], moment: dt.datetime) -> list[dict[str, Any]]:
+    """The people registered as of ``moment`` per line, unit and coordinating body, in one pass
+    over the ledger: each side's count, both, concealment suspects, and since when the longest
+    waiting of those missing a side has waited (``waiting``)."""
+    filters = _filters(moment)
+    unit, community = Q(unit_reported_at__lt=moment), Q(community_reported_at__lt=moment)
+    since = Case(When(unit_reported_at__lt=moment, then=F("unit_reported_at")), default=F("community_reported_at"))
+    return list(
+        returnees.filter(filters["returnees"])
+        .values("line", "unit_id", "coordinating_body_id")
+        .annotate(
+            n_unit=Count("unit_reported_at", filter=unit),
+            n_community=Count("community_reported_at", filter=community),
+            n_both=Count("unit_reported_at", filter=unit & community),
+            n_suspects=Count("community_reported_at", filter=filters["concealment_suspects"]),
+            waiting=Min(since, filter=filters["unit_only"] | filters["community_only"]),
+        )
+        .order_by()
+    )
+
+
+def registered(row: dict[str, Any]) -> int:
+    return int(row["n_unit"] + row["n_community"] - row["n_both"])
+
+
+def line_figures(returnees: QuerySet[Returnee], line: str, moment: dt.datetime, units: QuerySet[Unit], *,
+                 rows: list[dict[str, Any]] | None = None, isolation: bool = True) -> dict[str, Any]:
     """The line's figures as of ``moment`` over ``returnees`` (the whole ledger for ``fangkong
-    stats``, a user's scope for the command picture); ``units`` are the units open that day."""
+    stats``, a user's scope for the command picture); ``units`` are the units open that day.
+    ``rows``: ``unit_rows`` of the same returnees and moment when already read (the command
+    picture reads them once for both lines); ``isolation``: add the isolation figures."""
     day = timezone.localtime(moment - dt.timedelta(microseconds=1)).date()
     qs = returnees.filter(line=line)
-    figures = dual_figures(qs, moment)
-    registered = qs.filter(_filters(moment)["returnees"])
+    mine = [row for row in (unit_rows(qs, moment) if rows is None else rows) if row["line"] == line]
+    n_unit, n_community = sum(r["n_unit"] for r in mine), sum(r["n_community"] for r in mine)
+    both = sum(r["n_both"] for r in mine)
+    people = n_unit + n_community - both
     block: dict[str, Any] = {
-        "units_with_returnees": registered.exclude(unit__isnull=True).aggregate(n=Count("unit", distinct=True))["n"],
-        "returnees": figures["returnees"],
-        "dual_reported": figures["dual_reported"],
-        "dual_report_rate": figures["dual_report_rate"],
-        "unit_only": figures["unit_only"],
-        "community_only": figures["community_only"],
-        **{k: v for k, v in isolation_figures(registered, day).items() if k in {"in_isolation", "released"}},
-        "concealment_suspects": figures["concealment_suspects"],
+        "units_with_returnees": len({r["unit_id"] for r in mine if r["unit_id"] is not None}),
+        "returnees": people,
+        "dual_reported": both,
+        "dual_report_rate": rate(both, people),
+        "unit_only": n_unit - both,
+        "community_only": n_community - both,
+        "concealment_suspects": sum(r["n_suspects"] for r in mine),
     }
+    if isolation:
+        block.update({k: v for k, v in isolation_figures(qs.filter(_filters(moment)["returnees"]), day).items()
+                      if k in {"in_isolation", "released"}})
     if line == Line.INDUSTRY:
         counts = units.filter(kind__in=[UnitKind.INDUSTRY_UNIT, UnitKind.COORDINATING_BODY])
         by_kind = dict(counts.values_list("kind").annotate(n=Count("id")))

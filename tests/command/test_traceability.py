@@ -68,6 +68,18 @@ def test_it_links_every_figure_to_a_list_of_the_same_count_for_each_moment_and_r
             assert checked >= 10 or name != "office"
             pictures[name, moment] = picture
 
+    # Closed moments were kept as snapshots: read again, every figure is the same and still the
+    # count of its list.
+    from fangkong.command.models import Snapshot
+
+    assert Snapshot.objects.filter(day="2020-02-10").exists()
+    assert not Snapshot.objects.filter(day__gte="2020-02-25").exists()
+    for name in ("office", "community"):
+        token = token_create(user=users[name], actor=SYSTEM)
+        for moment in MOMENTS[:3]:
+            again, _checked = walk(client, token, moment)
+            assert again == pictures[name, moment]
+
     office = {line["key"]: line for line in pictures["office", "2020-02-10"]["lines"]}
     # Six lines and the two they share, in the source's order; three not built yet.
     assert list(office) == ["organs", "industry", "deployment", "supervision", "donations", "livelihood",

@@ -1,0 +1,284 @@
+"""Snapshots of closed days (快照): a line's panel computed once for a scope at a moment of a
+business day that is over, stored in ``command.Snapshot`` and read again by every later picture
+that shows that moment (as its as-of moment, in its trend, or as the day before for the change).
+
+What is kept: the panel exactly as the line computed it (figures with their links, alerts, the
+briefing sentence, the breakdown), per line, scope (role and units in scope), language and moment.
+Only a moment of a day before the business clock's today is kept; today's figures, and any moment
+of today, are always computed from the records.
+
+Why it cannot go stale: while a line computes a panel, every SQL statement it runs is watched and
+the tables it reads are stored with the snapshot. Every table of the apps that own or contribute
+to a line (and of the tree, the people and the business clock: ``watched_tables``) carries a
+database trigger that deletes the snapshots that read the table from the earliest business date
+of the rows a statement wrote (inserted, updated, before and after, or deleted) on: the smallest
+of each row's date and date-time columns, a date-time taken in the platform's time zone. A row
+without any business date (the tree's closure table, a unit without opening date) deletes all of
+them. Being in the database, the trigger sees every write: a form, the API, an import by COPY, a
+bulk update, raw SQL and another process alike. The triggers are taken off while migrations run
+(they may drop the columns the triggers read) and put back after each ``migrate``
+(``install_triggers``), which then deletes every snapshot, since the migrations wrote without
+them. A snapshot that read a table without the trigger is not kept.
+
+This rests on one rule every panel keeps: a row counts as of a moment only through its business
+dates (``created_at <= at`` style filters), so a row all of whose dates fall after a day cannot
+change that day's figures. One case is not covered: a picture computed while a write to what it
+reads is in flight and kept after that write commits (the write's trigger ran before the snapshot
+existed); ``invalidate`` deletes snapshots by hand, ``fangkong command_snapshots --clear`` all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+from django.db import connection, connections, models
+from django.utils import timezone
+
+from fangkong.core import clock
+
+_TABLE = re.compile(r'(?:FROM|JOIN)\s+"?([A-Za-z0-9_]+)"?', re.IGNORECASE)
+# Apps whose tables every picture may read besides those owning lines (a snapshot that read a
+# table of another app, accounts say, is simply not kept).
+BASE_APPS = {"orgs", "core", "people"}
+_watched: dict[str, type[models.Model]] | None = None
+
+
+def watched_tables() -> dict[str, type[models.Model]]:
+    """The tables whose writes expire snapshots: every model of the apps owning or contributing to a
+    line, of the tree, the people and the business clock (found once the apps are ready)."""
+    global _watched
+    if _watched is not None:
+        return _watched
+    from django.apps import apps
+
+    from .registry import CONTRIBUTIONS, LINES
+
+    labels = set(BASE_APPS)
+    functions: list[Any] = [line.panel for line in LINES.values() if line.panel is not None]
+    functions += [c for contributions in CONTRIBUTIONS.values() for c in contributions]
+    for function in functions:
+        config = apps.get_containing_app_config(getattr(function, "__module__", "") or "")
+        if config is not None:
+            labels.add(config.label)
+    found: dict[str, type[models.Model]] = {}
+    for label in sorted(labels - {"command"}):
+        try:
+            config = apps.get_app_config(label)
+        except LookupError:
+            continue
+        for model in config.get_models():
+            if model._meta.managed and not model._meta.proxy:
+                found[model._meta.db_table] = model
+    _watched = found
+    return found
+
+
+def _date_columns(model: type[models.Model]) -> list[tuple[str, bool]]:
+    """(column, is date-time) of the model's business dates (not its auto stamps)."""
+    return [(f.column, isinstance(f, models.DateTimeField)) for f in model._meta.concrete_fields
+            if isinstance(f, models.DateField) and not getattr(f, "auto_now", False)
+            and not getattr(f, "auto_now_add", False)]
+
+
+def _pg_day(alias: str, model: type[models.Model]) -> str:
+    from django.conf import settings
+
+    parts = [f'({alias}."{column}" AT TIME ZONE \'{settings.TIME_ZONE}\')::date' if stamp
+             else f'{alias}."{column}"' for column, stamp in _date_columns(model)]
+    if not parts:
+        return "NULL::date"
+    return parts[0] if len(parts) == 1 else f"LEAST({', '.join(parts)})"
+
+
+def _sqlite_day(alias: str, model: type[models.Model]) -> str:
+    """The row's earliest business day as text; '0000-01-01' (every day) for a row without one."""
+    # Stored in UTC on SQLite: the platform's smallest offset over the year gives the business day
+    # or the day before (never a later day).
+    from zoneinfo import ZoneInfo
+
+    from django.conf import settings
+
+    zone = ZoneInfo(settings.TIME_ZONE)
+    year = clock.real_now().year
+    offset = min(dt.datetime(year, month, 1, tzinfo=zone).utcoffset() or dt.timedelta() for month in (1, 7))
+    minutes = int(offset.total_seconds() // 60)
+    columns = _date_columns(model)
+    if not columns:
+        return "'0000-01-01'"
+    parts = [f"coalesce(date({alias}.\"{column}\", '{minutes:+d} minutes'), '9999-12-31')" if stamp
+             else f"coalesce(date({alias}.\"{column}\"), '9999-12-31')" for column, stamp in columns]
+    parts += ["'9999-12-31'", "'9999-12-31'"]  # min() of one argument would be the aggregate
+    undated = " AND ".join(f'{alias}."{column}" IS NULL' for column, _stamp in columns)
+    return f"CASE WHEN {undated} THEN '0000-01-01' ELSE min({', '.join(parts)}) END"
+
+
+def install_triggers(using: str = "default") -> int:
+    """(Re)create the expiry trigger of every watched table; returns how many tables carry one."""
+    conn = connections[using]
+    tables = watched_tables()
+    existing = set(conn.introspection.table_names())
+    done = 0
+    with conn.cursor() as cursor:
+        for table, model in tables.items():
+            if table not in existing:
+                continue
+            like = f"%,{table},%"
+            if conn.vendor == "postgresql":
+                for event, rows in (("INSERT", ["n"]), ("UPDATE", ["n", "o"]), ("DELETE", ["o"])):
+                    name = f"cmdx_{event[0].lower()}_{table}"[:63]
+                    union = " UNION ALL ".join(f"SELECT {_pg_day(r, model)} AS d FROM {r}" for r in rows)
+                    cursor.execute(f"""
+                        CREATE OR REPLACE FUNCTION "{name}"() RETURNS trigger LANGUAGE plpgsql AS $$
+                        DECLARE first date; undated boolean;
+                        BEGIN
+                          SELECT min(d), bool_or(d IS NULL) INTO first, undated FROM ({union}) AS rows;
+                          IF undated IS NULL THEN RETURN NULL; END IF;
+                          DELETE FROM command_snapshot WHERE tables LIKE '{like}' AND (undated OR day >= first);
+                          RETURN NULL;
+                        END $$""")
+                    referencing = " ".join(f"{'NEW' if r == 'n' else 'OLD'} TABLE AS {r}" for r in rows)
+                    cursor.execute(f'CREATE OR REPLACE TRIGGER "{name}" AFTER {event} ON "{table}" '
+                                   f'REFERENCING {referencing} FOR EACH STATEMENT EXECUTE FUNCTION "{name}"()')
+            elif conn.vendor == "sqlite":
+                for event, rows in (("INSERT", ["NEW"]), ("UPDATE", ["NEW", "OLD"]), ("DELETE", ["OLD"])):
+                    name = f"cmdx_{event[0].lower()}_{table}"
+                    days = [_sqlite_day(r, model) for r in rows]
+                    first = days[0] if len(days) == 1 else f"min({', '.join(days)})"
+                    cursor.execute(f'DROP TRIGGER IF EXISTS "{name}"')
+                    cursor.execute(f"""
+                        CREATE TRIGGER "{name}" AFTER {event} ON "{table}" FOR EACH ROW BEGIN
+                          DELETE FROM command_snapshot WHERE tables LIKE '{like}' AND day >= {first};
+                        END""")
+            else:
+                continue
+            done += 1
+    return done
+
+
+def _installed(using: str) -> bool:
+    conn = connections[using]
+    query = {"postgresql": "SELECT 1 FROM pg_trigger WHERE tgname LIKE 'cmdx\\_%%' LIMIT 1",
+             "sqlite": "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'cmdx%%' LIMIT 1"}.get(conn.vendor)
+    if query is None:
+        return True
+    with conn.cursor() as cursor:
+        cursor.execute(query, [])
+        return cursor.fetchone() is not None
+
+
+def drop_triggers(using: str = "default") -> None:
+    """Remove the expiry triggers (before migrations, which may drop or rename the columns they read)."""
+    conn = connections[using]
+    with conn.cursor() as cursor:
+        if conn.vendor == "postgresql":
+            cursor.execute("SELECT t.tgname, c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                           "WHERE t.tgname LIKE 'cmdx\\_%%'", [])
+            for name, table in cursor.fetchall():
+                cursor.execute(f'DROP TRIGGER IF EXISTS "{name}" ON "{table}"')
+        elif conn.vendor == "sqlite":
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'cmdx%%'", [])
+            for (name,) in cursor.fetchall():
+                cursor.execute(f'DROP TRIGGER IF EXISTS "{name}"')
+
+
+def _migrating(sender: Any, using: str = "default", **kwargs: Any) -> None:
+    drop_triggers(using)
+
+
+def _migrated(sender: Any, using: str = "default", **kwargs: Any) -> None:
+    """After ``migrate``: the triggers back (with the columns as they are now), and when migrations
+    ran (they write without triggers) every snapshot deleted. Not again after a test's ``flush``."""
+    if kwargs.get("plan") or not _installed(using):
+        install_triggers(using)
+    if kwargs.get("plan"):
+        from .models import Snapshot
+
+        qs = Snapshot.objects.using(using).all()
+        qs._raw_delete(using)  # type: ignore[attr-defined]
+
+
+_READING: ContextVar[tuple[set[str], ...]] = ContextVar("command_reading", default=())
+
+
+@contextmanager
+def reading() -> Iterator[set[str]]:
+    """The tables read by the statements run inside the block (and by the shared values it used)."""
+    tables: set[str] = set()
+
+    def watch(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        tables.update(_TABLE.findall(sql))
+        return execute(sql, params, many, context)
+
+    token = _READING.set((*_READING.get(), tables))
+    try:
+        with connection.execute_wrapper(watch):
+            yield tables
+    finally:
+        _READING.reset(token)
+    tables.discard("command_snapshot")
+
+
+def note(tables: set[str]) -> None:
+    """Count ``tables`` as read by every block being watched (a shared value read from memory)."""
+    for watched in _READING.get():
+        watched.update(tables)
+
+
+def read(scope: str, language: str, moments: Iterable[dt.datetime], lines: Iterable[str]) -> dict[tuple[str, dt.datetime], dict[str, Any]]:
+    """The snapshots kept for these moments and lines (one query)."""
+    from .models import Snapshot
+
+    moments, lines = list(moments), list(lines)
+    if not moments or not lines:
+        return {}
+    rows = Snapshot.objects.filter(scope=scope, language=language, at__in=moments, line__in=lines)
+    return {(row.line, row.at): row.data for row in rows.only("line", "at", "data")}
+
+
+def store(items: list[tuple[str, str, str, dt.datetime, set[str], dict[str, Any]]]) -> None:
+    """Keep panels of closed moments: (line, scope, language, moment, tables read, panel)."""
+    from .models import Snapshot
+
+    today = clock.today()
+    now = clock.real_now()
+    watched = watched_tables()
+    rows = []
+    for line, scope, language, at, tables, data in items:
+        day = business_day(at)
+        if day >= today or not tables <= watched.keys():  # never what can still change
+            continue
+        rows.append(Snapshot(line=line, scope=scope, language=language, at=at, day=day,
+                             tables="," + ",".join(sorted(tables)) + ",", data=data, computed_at=now))
+    if rows:
+        Snapshot.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def business_day(at: dt.datetime) -> dt.date:
+    """The day a moment belongs to; 24:00 belongs to the day that ends then (as ``AsOf.day``)."""
+    return timezone.localtime(at - dt.timedelta(microseconds=1)).date()
+
+
+def invalidate(day: dt.date | None = None, table: str | None = None) -> int:
+    """Delete the snapshots of ``day`` and later (None: all) that read ``table`` (None: any)."""
+    from .models import Snapshot
+
+    qs = Snapshot.objects.all()
+    if day is not None:
+        qs = qs.filter(day__gte=day)
+    if table is not None:
+        qs = qs.filter(tables__contains=f",{table},")
+    return qs._raw_delete(qs.db)  # type: ignore[attr-defined]
+
+
+def connect() -> None:
+    from django.apps import apps
+    from django.db.models.signals import post_migrate, pre_migrate
+
+    config = apps.get_app_config("command")
+    pre_migrate.connect(_migrating, sender=config, dispatch_uid="command_snapshot_triggers_off")
+    post_migrate.connect(_migrated, sender=config, dispatch_uid="command_snapshot_triggers")
