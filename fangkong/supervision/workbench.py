@@ -1,0 +1,2 @@
+def items(desk):  # type: ignore[no-untyped-def]
+    return []

@@ -1,0 +1,65 @@
+"""A small world for the supervision tests: two groups, two communities, paired departments, and
+one user of every role that matters (inspectors are members of the first group only)."""
+
+from types import SimpleNamespace
+
+from fangkong.accounts.roles import Role
+from fangkong.core import clock
+from fangkong.core.actors import SYSTEM
+from fangkong.orgs.choices import GroupKind, MemberRole
+from fangkong.orgs.choices import UnitKind as K
+from fangkong.orgs.models import GroupMember, Pairing, WorkingGroup
+from fangkong.supervision import services
+from fangkong.supervision.choices import ProblemSource
+from fangkong.supervision.models import Classification, Coverage
+from fangkong.supervision.reference import ensure
+from tests import factories as f
+
+
+def make_world() -> SimpleNamespace:
+    ensure()
+    root = f.unit(K.CITY, None, "白岭市")
+    committee = f.unit(K.WORKING_COMMITTEE, root, "市直机关工委")
+    dept = f.unit(K.DEPARTMENT, committee, "市民政局")
+    dept2 = f.unit(K.DEPARTMENT, committee, "市教育局")
+    unpaired = f.unit(K.DEPARTMENT, committee, "市财政局")
+    street = f.unit(K.STREET, root, "东兴街道")
+    community = f.unit(K.COMMUNITY, street, "红旗社区")
+    other_community = f.unit(K.COMMUNITY, street, "光明社区")
+    since = clock.today().replace(day=1)
+    for d in (dept, dept2):
+        Pairing.objects.create(department=d, community=community, since=since)
+    Pairing.objects.create(department=unpaired, community=other_community, since=since)
+    group = WorkingGroup.objects.create(unit=committee, name="社区督查第一组", kind=GroupKind.WORKING)
+    group2 = WorkingGroup.objects.create(unit=committee, name="社区督查第二组", kind=GroupKind.WORKING)
+    leader = f.person(committee, "刘组长")
+    inspector_person = f.person(committee, "陈督查")
+    GroupMember.objects.create(group=group, person=leader, role=MemberRole.LEADER)
+    GroupMember.objects.create(group=group, person=inspector_person, role=MemberRole.MEMBER)
+    Coverage.objects.create(group=group, community=community, starts_on=since)
+    Coverage.objects.create(group=group2, community=other_community, starts_on=since)
+    inspector = f.user(Role.INSPECTION_GROUP, committee)
+    inspector.person = inspector_person
+    inspector.save()
+    w = SimpleNamespace(
+        root=root, committee=committee, dept=dept, dept2=dept2, unpaired=unpaired, street=street,
+        community=community, other_community=other_community, group=group, group2=group2, leader=leader,
+        community_user=f.user(Role.COMMUNITY_STAFF, community),
+        office=f.user(Role.COMMITTEE_OFFICE, root),
+        office_narrow=f.user(Role.COMMITTEE_OFFICE, dept2),
+        inspector=inspector,
+        inspector2=f.user(Role.INSPECTION_GROUP, committee),
+        discipline=f.user(Role.DISCIPLINE_OFFICE, root),
+        liaison=f.user(Role.UNIT_LIAISON, dept),
+        liaison2=f.user(Role.UNIT_LIAISON, dept2),
+    )
+
+    def problem(unit=None, **extra):  # type: ignore[no-untyped-def]
+        data = {"source": ProblemSource.BULLETIN, "unit": unit or dept,
+                "classification": Classification.objects.get(code="no_register"),
+                "summary": "返程人员未向社区报备", "found_on": clock.today(), "unannounced": True}
+        data.update(extra)
+        return services.problem_create(actor=SYSTEM, **data)
+
+    w.problem = problem
+    return w
