@@ -231,7 +231,9 @@ def evidence_add(*, actor: Actor, name: str, content: bytes, note: str = "", fee
                         size=len(content), sha256=hashlib.sha256(content).hexdigest(), content=content,
                         note=_text(note, 200), uploaded_by=user_of(actor))
     evidence.save()
-    audit_change(actor=actor, obj=evidence, before=None)
+    # The file itself stays out of the audit log; its name, size and digest go in.
+    audit_log(actor=actor, action=Action.CREATE, obj=evidence,
+              detail=f"size={evidence.size} sha256={evidence.sha256} type={content_type}")
     return evidence
 
 
