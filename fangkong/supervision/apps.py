@@ -14,4 +14,10 @@ class SupervisionConfig(AppConfig):
         from .stats import supervision_block
 
         BLOCKS["supervision"] = supervision_block
+
+        from fangkong.core.scheduled import JOBS
+
+        from .services import reminders_due
+
+        JOBS["supervision"] = reminders_due
         SOURCES["supervision"] = workbench.items

@@ -35,10 +35,18 @@ class FeedbackFilterSet(django_filters.FilterSet):
     group = django_filters.NumberFilter(label=_("Group"), method="filter_group")
     no = AllBooleanFilter(label=_("With a no"), method="filter_no")
     current = AllBooleanFilter(label=_("Current only"), field_name="is_current")
+    covered_on = django_filters.DateFilter(label=_("Covered on"), method="filter_covered_on")
 
     class Meta:
         model = Feedback
-        fields = ["day", "community", "department", "group", "no", "current"]
+        fields = ["day", "community", "department", "group", "no", "current", "covered_on"]
+
+    def filter_covered_on(self, qs: QuerySet[Feedback], name: str, value: Any) -> QuerySet[Feedback]:
+        from .models import Coverage
+        from .selectors import covering_on
+
+        return qs.filter(community__in=Coverage.objects.filter(covering_on(value)).values("community_id")) \
+            if value else qs
 
     def filter_no(self, qs: QuerySet[Feedback], name: str, value: bool | None) -> QuerySet[Feedback]:
         if value is None:
@@ -104,11 +112,17 @@ class CaseFilterSet(django_filters.FilterSet):
 
 class RequestFilterSet(django_filters.FilterSet):
     answered = AllBooleanFilter(label=_("Answered"), method="filter_answered")
+    pending = AllBooleanFilter(label=_("Waiting for an answer"), method="filter_pending")
     light = django_filters.ChoiceFilter(label=_("Deadline"), choices=LIGHTS, method="filter_light")
 
     class Meta:
         model = ExplanationRequest
-        fields = ["answered", "light"]
+        fields = ["answered", "pending", "light"]
+
+    def filter_pending(self, qs: QuerySet[ExplanationRequest], name: str, value: bool | None) -> Any:
+        if not value:
+            return qs
+        return qs.filter(answers__isnull=True).exclude(case__status=CaseStatus.CLOSED)
 
     def filter_answered(self, qs: QuerySet[ExplanationRequest], name: str, value: bool | None) -> Any:
         if value is None:

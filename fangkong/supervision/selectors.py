@@ -168,7 +168,6 @@ def figures(*, coverage: QuerySet[Coverage], feedback: QuerySet[Feedback], probl
     covered = coverage.filter(covering_on(day))
     communities = list(covered.values_list("community_id", flat=True).distinct())
     b = board(coverage, feedback, day)
-    no_any = Q(obeys=Answer.NO) | Q(publicity=Answer.NO) | Q(screening=Answer.NO) | Q(testing=Answer.NO)
     by_body = dict(referrals.filter(referred_on__lte=day).values("body__code").annotate(n=Count("id"))
                    .values_list("body__code", "n"))
     return {
@@ -176,7 +175,7 @@ def figures(*, coverage: QuerySet[Coverage], feedback: QuerySet[Feedback], probl
         "communities_covered": len(communities),
         "feedback_expected": b["expected"],
         "feedback_submitted": b["submitted"],
-        "feedback_no_items": feedback.filter(day=day, is_current=True).filter(no_any).count(),
+        "feedback_no_items": b["no"],
         "problems": problems.filter(found_on__lte=day).count(),
         "investigations_open": investigations_open_on(cases, day).count(),
         "rectifications_open": rectifications_open_on(cases, day).count(),

@@ -518,3 +518,19 @@ def bulletin_issue(*, actor: Actor, period_from: dt.date, period_to: dt.date) ->
     bulletin.save()
     audit_change(actor=actor, obj=bulletin, before=None)
     return bulletin
+
+
+def reminders_due(at: dt.datetime | None = None) -> int:
+    """The scheduled job (``send_reminders``): remind each unit of a request due within three days
+    and not answered (once a day; the notice's key makes a repeat pass send nothing), and escalate
+    every overdue case to its group leader (once)."""
+    from django.utils import timezone
+
+    today = timezone.localtime(at).date() if at else clock.today()
+    due = ExplanationRequest.objects.filter(answers__isnull=True, deadline__lte=today + dt.timedelta(days=3)).exclude(
+        case__status=CaseStatus.CLOSED).select_related("unit", "case")
+    sent = 0
+    for request in due:
+        notify_request(request, reminder=True)
+        sent += 1
+    return sent + escalate_overdue(actor=SYSTEM, today=today)

@@ -86,7 +86,8 @@ class OverviewView(ScopedMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         user = self.request.user
         day = _day(self.request)
-        context.update(day=day, board=selectors.board(Coverage.objects.visible_to(user), self.get_queryset(), day),
+        board = selectors.board(Coverage.objects.visible_to(user), self.get_queryset(), day)
+        context.update(day=day, board=board, missing=max(board["expected"] - board["submitted"], 0),
                        can_feedback=user_has_perm(user, "supervision.feedback"))
         return context
 
