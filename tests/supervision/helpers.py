@@ -63,3 +63,57 @@ def make_world() -> SimpleNamespace:
 
     w.problem = problem
     return w
+
+
+# -- pairs for the scope matrix (tests/test_scoping_models.py): A at dept_a/comm_1, B at dept_b/comm_2 ----
+
+
+def problem_pair(city):  # type: ignore[no-untyped-def]
+    ensure()
+    other = Classification.objects.get(code="other")
+    return tuple(services.problem_create(actor=SYSTEM, source=ProblemSource.BULLETIN, unit=unit,
+                                         classification=other, summary=f"{label}问题", found_on=clock.today())
+                 for unit, label in ((city.dept_a, "甲方"), (city.dept_b, "乙方")))
+
+
+def case_pair(city):  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    a, b = problem_pair(city)
+    return tuple(services.case_open(actor=SYSTEM, problems=[p], title=f"{label}核查", leader=city.alice,
+                                    deadline=clock.today() + dt.timedelta(days=5))
+                 for p, label in ((a, "甲方"), (b, "乙方")))
+
+
+def request_pair(city):  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    a, b = case_pair(city)
+    return tuple(services.request_explanation(actor=SYSTEM, case=c, unit=c.unit, question=f"{label}请说明",
+                                              deadline=clock.today() + dt.timedelta(days=2))
+                 for c, label in ((a, "甲方"), (b, "乙方")))
+
+
+def referral_pair(city):  # type: ignore[no-untyped-def]
+    from fangkong.supervision.models import ReceivingBody
+
+    body = ReceivingBody.objects.get(code="organisation")
+    out = []
+    for c in case_pair(city):
+        services.case_conclude(actor=SYSTEM, case=c, findings="属实", conclusion="refer")
+        out.append(services.referral_create(actor=SYSTEM, case=c, body=body))
+    return tuple(out)
+
+
+def feedback_pair(city):  # type: ignore[no-untyped-def]
+    from fangkong.supervision.services import FeedbackEntry
+
+    ensure()
+    since = clock.today().replace(day=1)
+    out = []
+    for community, dept, label in ((city.comm_1, city.dept_a, "甲方"), (city.comm_2, city.dept_b, "乙方")):
+        Pairing.objects.create(department=dept, community=community, since=since)
+        [fb] = services.feedback_submit(actor=SYSTEM, community=community, day=clock.today(),
+                                        entries=[FeedbackEntry(dept.pk, remark=f"{label}反馈")])
+        out.append(fb)
+    return tuple(out)
