@@ -15,6 +15,9 @@ from .models import Classification, OutcomeKind, ReceivingBody
 class DateInput(forms.DateInput):
     input_type = "date"
 
+    def __init__(self, attrs: dict[str, Any] | None = None, format: str | None = None) -> None:
+        super().__init__(attrs, format or "%Y-%m-%d")
+
 
 class ProblemForm(forms.Form):
     unit = forms.IntegerField(label=_("Unit concerned (id)"), widget=forms.HiddenInput, required=False)
