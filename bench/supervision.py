@@ -116,7 +116,7 @@ def main() -> None:
         for what, url, headers in (("board page", f"/supervision/?day={last}", {}),
                                    ("board API", f"/api/v1/supervision/board?day={last}", auth),
                                    ("figures API", f"/api/v1/supervision/figures?as_of={last}", auth)):
-            def get(url: str = url, headers: dict = headers) -> None:
+            def get(url: str = url, headers: dict = headers, client: Client = client) -> None:
                 response = client.get(url, **headers)
                 assert response.status_code == 200, (url, response.status_code)
 

@@ -55,18 +55,18 @@ def _page(filterset_class: Any, qs: Any, filters: Schema, pages: PageParams, ord
 # -- groups and coverage ------------------------------------------------------------------------
 
 
-class GroupOut(Schema):
+class SupervisionGroupOut(Schema):
     id: int
     name: str
     communities: int
 
 
-class GroupPage(Schema):
+class SupervisionGroupPage(Schema):
     count: int
-    results: list[GroupOut]
+    results: list[SupervisionGroupOut]
 
 
-@router.get("/groups", response=GroupPage, summary="Supervision groups covering communities on a day")
+@router.get("/groups", response=SupervisionGroupPage, summary="Supervision groups covering communities on a day")
 def list_groups(request: HttpRequest, on: dt.date | None = None) -> dict[str, Any]:
     day = on or as_of_default()
     covered = Coverage.objects.visible_to(request.user).filter(selectors.covering_on(day))
@@ -205,7 +205,7 @@ def submit_feedback(request: HttpRequest, payload: FeedbackIn) -> Status[list[Fe
     return Status(201, saved)
 
 
-class BoardRow(Schema):
+class SupervisionBoardRow(Schema):
     id: int
     name: str
     group_id: int | None
@@ -217,7 +217,7 @@ class BoardRow(Schema):
     rate: float
 
 
-class BoardGroup(Schema):
+class SupervisionBoardGroup(Schema):
     id: int | None
     name: str
     communities: int
@@ -227,17 +227,17 @@ class BoardGroup(Schema):
     rate: float
 
 
-class BoardOut(Schema):
+class SupervisionBoardOut(Schema):
     day: dt.date
     expected: int
     submitted: int
     no: int
     rate: float
-    groups: list[BoardGroup]
-    rows: list[BoardRow]
+    groups: list[SupervisionBoardGroup]
+    rows: list[SupervisionBoardRow]
 
 
-@router.get("/board", response=BoardOut, summary="Feedback completeness per group and community on a day")
+@router.get("/board", response=SupervisionBoardOut, summary="Feedback completeness per group and community on a day")
 def board(request: HttpRequest, day: dt.date | None = None) -> dict[str, Any]:
     return selectors.board(Coverage.objects.visible_to(request.user), Feedback.objects.visible_to(request.user),
                            day or as_of_default())
@@ -266,7 +266,7 @@ def pairs(request: HttpRequest, day: dt.date | None = None) -> dict[str, Any]:
 # -- problems -----------------------------------------------------------------------------------
 
 
-class ProblemOut(Schema):
+class SupervisionProblemOut(Schema):
     id: int
     number: str
     source: str
@@ -297,14 +297,14 @@ class ProblemOut(Schema):
         return selectors.light(obj.due, clock.today())
 
 
-class ProblemPage(Schema):
+class SupervisionProblemPage(Schema):
     count: int
     page: int
     page_size: int
-    results: list[ProblemOut]
+    results: list[SupervisionProblemOut]
 
 
-class ProblemFilters(Schema):
+class SupervisionProblemFilters(Schema):
     q: str | None = Field(None, max_length=50)
     source: str | None = None
     status: str | None = None
@@ -314,7 +314,7 @@ class ProblemFilters(Schema):
     found_to: dt.date | None = None
 
 
-class ProblemIn(Schema):
+class SupervisionProblemIn(Schema):
     source: str = Field("other", description="bulletin, concealment, dual_report or other (feedback opens its own)")
     unit_id: int
     classification: str = "other"
@@ -330,19 +330,19 @@ def _problems(request: HttpRequest) -> Any:
     return Problem.objects.visible_to(request.user).select_related("unit", "classification")
 
 
-@router.get("/problems", response=ProblemPage, summary="Problems")
-def list_problems(request: HttpRequest, filters: Query[ProblemFilters], pages: Query[PageParams]) -> Any:
+@router.get("/problems", response=SupervisionProblemPage, summary="Problems")
+def list_problems(request: HttpRequest, filters: Query[SupervisionProblemFilters], pages: Query[PageParams]) -> Any:
     return _page(ProblemFilterSet, _problems(request), filters, pages, ("-found_on", "-id"))
 
 
-@router.get("/problems/{problem_id}", response=ProblemOut, summary="One problem")
+@router.get("/problems/{problem_id}", response=SupervisionProblemOut, summary="One problem")
 def get_problem(request: HttpRequest, problem_id: int) -> Problem:
     return get_object_or_404(_problems(request), pk=problem_id)
 
 
-@router.post("/problems", response={201: ProblemOut},
+@router.post("/problems", response={201: SupervisionProblemOut},
              summary="Record a problem (from a bulletin, a concealment flag or suspect, or other)")
-def create_problem(request: HttpRequest, payload: ProblemIn) -> Status[Problem]:
+def create_problem(request: HttpRequest, payload: SupervisionProblemIn) -> Status[Problem]:
     from django.core.exceptions import ValidationError
 
     from fangkong.reports.models import ConcealmentFlag
@@ -361,6 +361,39 @@ def create_problem(request: HttpRequest, payload: ProblemIn) -> Status[Problem]:
         details=payload.details, found_on=payload.found_on, unannounced=payload.unannounced, flag=flag,
         returnee=returnee)
     return Status(201, _problems(request).get(pk=problem.pk))
+
+
+class RequestOut(Schema):
+    id: int
+    case_id: int
+    unit_id: int
+    question: str
+    requested_on: dt.date
+    deadline: dt.date
+    answered: bool
+
+    @staticmethod
+    def resolve_answered(obj: ExplanationRequest) -> bool:
+        return obj.answers.exists()
+
+
+class ReferralOut(Schema):
+    id: int
+    case_id: int
+    body: str
+    referred_on: dt.date
+    letter_no: str
+    outcome: str | None
+    outcome_on: dt.date | None
+    outcome_note: str
+
+    @staticmethod
+    def resolve_body(obj: Referral) -> str:
+        return obj.body.code
+
+    @staticmethod
+    def resolve_outcome(obj: Referral) -> str | None:
+        return obj.outcome.code if obj.outcome else None
 
 
 # -- cases --------------------------------------------------------------------------------------
@@ -428,7 +461,7 @@ class ConcludeIn(Schema):
     rectify_by: dt.date | None = None
 
 
-class VerifyIn(Schema):
+class RectificationVerifyIn(Schema):
     note: str = Field(max_length=300)
 
 
@@ -464,7 +497,7 @@ def open_case(request: HttpRequest, payload: CaseIn) -> Status[Investigation]:
     return Status(201, case)
 
 
-@router.post("/cases/{case_id}/requests", response={201: "RequestOut"}, summary="Request a written explanation")
+@router.post("/cases/{case_id}/requests", response={201: RequestOut}, summary="Request a written explanation")
 def create_request(request: HttpRequest, case_id: int, payload: RequestIn) -> Status[ExplanationRequest]:
     case = get_object_or_404(_cases(request), pk=case_id)
     unit = get_object_or_404(Unit.objects.visible_to(request.user), pk=payload.unit_id) if payload.unit_id \
@@ -480,12 +513,12 @@ def conclude(request: HttpRequest, case_id: int, payload: ConcludeIn) -> Investi
 
 
 @router.post("/cases/{case_id}/verify", response=CaseOut, summary="Verify the rectification (closes the case)")
-def verify(request: HttpRequest, case_id: int, payload: VerifyIn) -> Investigation:
+def verify(request: HttpRequest, case_id: int, payload: RectificationVerifyIn) -> Investigation:
     case = get_object_or_404(_cases(request), pk=case_id)
     return services.rectification_verify(actor=request.user, case=case, note=payload.note)  # type: ignore[arg-type]
 
 
-@router.post("/cases/{case_id}/referrals", response={201: list["ReferralOut"]}, summary="Refer a concluded case")
+@router.post("/cases/{case_id}/referrals", response={201: list[ReferralOut]}, summary="Refer a concluded case")
 def refer(request: HttpRequest, case_id: int, payload: ReferralIn) -> Status[list[Referral]]:
     case = get_object_or_404(_cases(request), pk=case_id)
     bodies = [get_object_or_404(ReceivingBody, code=code) for code in payload.bodies]
@@ -494,20 +527,6 @@ def refer(request: HttpRequest, case_id: int, payload: ReferralIn) -> Status[lis
 
 
 # -- explanation requests -----------------------------------------------------------------------
-
-
-class RequestOut(Schema):
-    id: int
-    case_id: int
-    unit_id: int
-    question: str
-    requested_on: dt.date
-    deadline: dt.date
-    answered: bool
-
-    @staticmethod
-    def resolve_answered(obj: ExplanationRequest) -> bool:
-        return obj.answers.exists()
 
 
 class RequestPage(Schema):
@@ -556,25 +575,6 @@ def answer(request: HttpRequest, request_id: int, payload: AnswerIn) -> Status[E
 
 
 # -- referrals ----------------------------------------------------------------------------------
-
-
-class ReferralOut(Schema):
-    id: int
-    case_id: int
-    body: str
-    referred_on: dt.date
-    letter_no: str
-    outcome: str | None
-    outcome_on: dt.date | None
-    outcome_note: str
-
-    @staticmethod
-    def resolve_body(obj: Referral) -> str:
-        return obj.body.code
-
-    @staticmethod
-    def resolve_outcome(obj: Referral) -> str | None:
-        return obj.outcome.code if obj.outcome else None
 
 
 class ReferralPage(Schema):
@@ -668,7 +668,7 @@ class ReferralCounts(Schema):
     inspection: int
 
 
-class FiguresOut(Schema):
+class SupervisionFiguresOut(Schema):
     as_of: dt.date
     groups: int
     communities_covered: int
@@ -682,7 +682,7 @@ class FiguresOut(Schema):
     overdue: int
 
 
-@router.get("/figures", response=FiguresOut, summary="The supervision line's key figures as of a day")
+@router.get("/figures", response=SupervisionFiguresOut, summary="The supervision line's key figures as of a day")
 def figures(request: HttpRequest, as_of: dt.date | None = None) -> dict[str, Any]:
     if not user_has_perm(request.user, "supervision.view"):
         raise PermissionDenied(_("Your role may not see the supervision figures."))
