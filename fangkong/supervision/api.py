@@ -322,8 +322,8 @@ class SupervisionProblemIn(Schema):
     details: str = ""
     found_on: dt.date
     unannounced: bool = False
-    flag_id: int | None = None
-    returnee_id: int | None = None
+    flag_id: int | None = Field(None, description="From a daily-report concealment flag: unit, day and summary follow from it.")
+    returnee_id: int | None = Field(None, description="From a dual-report concealment suspect (a returnee).")
 
 
 def _problems(request: HttpRequest) -> Any:
@@ -351,15 +351,18 @@ def create_problem(request: HttpRequest, payload: SupervisionProblemIn) -> Statu
     if payload.source == "feedback":
         raise ValidationError(_("A feedback problem is opened by the feedback itself."))
     unit = get_object_or_404(Unit.objects.visible_to(request.user), pk=payload.unit_id)
-    flag = get_object_or_404(ConcealmentFlag.objects.visible_to(request.user), pk=payload.flag_id) \
-        if payload.flag_id else None
-    returnee = get_object_or_404(Returnee.objects.visible_to(request.user), pk=payload.returnee_id) \
-        if payload.returnee_id else None
-    problem = services.problem_create(
-        actor=request.user, source=payload.source, unit=unit,  # type: ignore[arg-type]
-        classification=get_object_or_404(Classification, code=payload.classification), summary=payload.summary,
-        details=payload.details, found_on=payload.found_on, unannounced=payload.unannounced, flag=flag,
-        returnee=returnee)
+    user: Any = request.user
+    if payload.flag_id:
+        flag = get_object_or_404(ConcealmentFlag.objects.visible_to(user), pk=payload.flag_id)
+        problem = services.problem_from_flag(actor=user, flag=flag)
+    elif payload.returnee_id:
+        returnee = get_object_or_404(Returnee.objects.visible_to(user), pk=payload.returnee_id)
+        problem = services.problem_from_returnee(actor=user, returnee=returnee)
+    else:
+        problem = services.problem_create(
+            actor=user, source=payload.source, unit=unit,
+            classification=get_object_or_404(Classification, code=payload.classification), summary=payload.summary,
+            details=payload.details, found_on=payload.found_on, unannounced=payload.unannounced)
     return Status(201, _problems(request).get(pk=problem.pk))
 
 

@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from fangkong.orgs.models import Unit
 from fangkong.people.models import Person
 
 from .choices import Conclusion
@@ -20,12 +21,17 @@ class DateInput(forms.DateInput):
 
 
 class ProblemForm(forms.Form):
-    unit = forms.IntegerField(label=_("Unit concerned (id)"), widget=forms.HiddenInput, required=False)
+    unit = forms.ModelChoiceField(label=_("Unit concerned"), queryset=Unit.objects.none())
     classification = forms.ModelChoiceField(label=_("Classification"), queryset=Classification.objects.all())
     summary = forms.CharField(label=_("Summary"), max_length=300)
     details = forms.CharField(label=_("Details"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
     found_on = forms.DateField(label=_("Found on"), widget=DateInput)
     unannounced = forms.BooleanField(label=_("Found by an unannounced visit"), required=False)
+
+    def __init__(self, *args: Any, units: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if units is not None:
+            self.fields["unit"].queryset = units  # type: ignore[attr-defined]
 
 
 class CaseOpenForm(forms.Form):
@@ -73,6 +79,11 @@ class OutcomeForm(forms.Form):
     outcome = forms.ModelChoiceField(label=_("Outcome"), queryset=OutcomeKind.objects.all())
     on = forms.DateField(label=_("Received on"), widget=DateInput)
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
+
+
+class EvidenceForm(forms.Form):
+    file = forms.FileField(label=_("File"))
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
 
 class BulletinImportForm(forms.Form):

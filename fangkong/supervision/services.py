@@ -534,3 +534,34 @@ def reminders_due(at: dt.datetime | None = None) -> int:
         notify_request(request, reminder=True)
         sent += 1
     return sent + escalate_overdue(actor=SYSTEM, today=today)
+
+
+@transaction.atomic
+def problem_from_flag(*, actor: Actor, flag: Any) -> Problem:
+    """A problem from a daily-report concealment flag (瞒报): the unit that reported, the day."""
+    if Problem.objects.filter(flag=flag).exists():
+        raise ValidationError(_("A problem was already recorded for this flag."))
+    summary = _("%(unit)s, daily report of %(day)s: %(kind)s (reported %(reported)s, ledger %(ledger)s)") % {
+        "unit": flag.unit.name, "day": flag.day.isoformat(), "kind": flag.get_kind_display(),
+        "reported": "—" if flag.reported is None else flag.reported, "ledger": flag.ledger}
+    return problem_create(actor=actor, source=ProblemSource.CONCEALMENT, unit=flag.unit,
+                          classification=_classification("p3"), summary=summary, found_on=flag.day, flag=flag)
+
+
+@transaction.atomic
+def problem_from_returnee(*, actor: Actor, returnee: Any) -> Problem:
+    """A problem from a dual-report concealment suspect: registered by a community, naming an
+    employer that never reported the person."""
+    from fangkong.returnees.models import Registration
+
+    unit = returnee.unit or next((r.stated_employer for r in Registration.objects.filter(
+        returnee=returnee, stated_employer__isnull=False).select_related("stated_employer")), None)
+    if unit is None:
+        raise ValidationError(_("The returnee names no employer."))
+    if Problem.objects.filter(returnee=returnee).exists():
+        raise ValidationError(_("A problem was already recorded for this returnee."))
+    summary = _("%(unit)s did not report a returnee registered by the community (dual-report suspect)") % {
+        "unit": unit.name}
+    return problem_create(actor=actor, source=ProblemSource.DUAL_REPORT, unit=unit,
+                          classification=_classification("no_register"), summary=summary,
+                          found_on=clock.today(), returnee=returnee)

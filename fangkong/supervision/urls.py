@@ -9,6 +9,7 @@ urlpatterns = [
     path("feedback/", views.FeedbackView.as_view(), name="feedback"),
     path("ledger/", views.FeedbackListView.as_view(), name="feedback_list"),
     path("problems/", views.ProblemListView.as_view(), name="problem_list"),
+    path("problems/new/", views.ProblemCreateView.as_view(), name="problem_create"),
     path("problems/<int:pk>/", views.ProblemDetailView.as_view(), name="problem_detail"),
     path("evidence/<int:pk>/", views.EvidenceView.as_view(), name="evidence"),
     path("cases/", views.CaseListView.as_view(), name="case_list"),

@@ -39,7 +39,9 @@ from .forms import (
     BulletinImportForm,
     CaseOpenForm,
     ConcludeForm,
+    EvidenceForm,
     OutcomeForm,
+    ProblemForm,
     ReferralForm,
     RequestForm,
     VerifyForm,
@@ -218,6 +220,64 @@ class ProblemListView(ScopedListView):
         return super().get_queryset().select_related("unit", "classification", "case")
 
 
+PROBLEM_UNIT_KINDS = (UnitKind.DEPARTMENT, UnitKind.INDUSTRY_UNIT, UnitKind.COORDINATING_BODY, UnitKind.STREET,
+                      UnitKind.COMMUNITY, UnitKind.CHECKPOINT)
+
+
+class ProblemCreateView(ScopedMixin, TemplateView):
+    """Record a problem by hand, or from a daily-report concealment flag (``?flag=``) or a
+    dual-report concealment suspect (``?returnee=``)."""
+
+    model = Problem
+    required_perm = "supervision.change"
+    template_name = "supervision/problem_form.html"
+
+    def _units(self) -> Any:
+        return Unit.objects.visible_to(self.request.user).filter(kind__in=PROBLEM_UNIT_KINDS).order_by("code")
+
+    def _source(self) -> tuple[Any, Any]:
+        from fangkong.reports.models import ConcealmentFlag
+        from fangkong.returnees.models import Returnee
+
+        data = self.request.POST if self.request.method == "POST" else self.request.GET
+        user = self.request.user
+        flag = returnee = None
+        try:
+            if data.get("flag"):
+                flag = get_object_or_404(ConcealmentFlag.objects.visible_to(user), pk=int(data["flag"]))
+            if data.get("returnee"):
+                returnee = get_object_or_404(Returnee.objects.visible_to(user), pk=int(data["returnee"]))
+        except ValueError:
+            raise Http404 from None
+        return flag, returnee
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        flag, returnee = self._source()
+        context.update(flag=flag, returnee=returnee, form=kwargs.get("form") or ProblemForm(
+            units=self._units(), initial={"found_on": clock.today()}))
+        return context
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        flag, returnee = self._source()
+        user: Any = request.user
+        form = ProblemForm(request.POST, units=self._units())
+        try:
+            if flag is not None:
+                problem = services.problem_from_flag(actor=user, flag=flag)
+            elif returnee is not None:
+                problem = services.problem_from_returnee(actor=user, returnee=returnee)
+            elif form.is_valid():
+                problem = services.problem_create(actor=user, source="other", **form.cleaned_data)
+            else:
+                return self.render_to_response(self.get_context_data(form=form), status=400)
+        except (ValidationError, PermissionDenied) as exc:
+            _fail(request, exc)
+            return self.render_to_response(self.get_context_data(form=form), status=400)
+        messages.success(request, _("The problem is recorded."))
+        return redirect(problem)
+
+
 class ProblemDetailView(ScopedDetailView):
     model = Problem
     template_name = "supervision/problem_detail.html"
@@ -234,6 +294,7 @@ class ProblemDetailView(ScopedDetailView):
         people = Person.objects.visible_to(user).filter(unit__kind=UnitKind.WORKING_COMMITTEE).order_by("id")
         context.update(
             can_change=can_change, evidence=problem.evidence.all(),
+            evidence_form=EvidenceForm() if can_change else None,
             case_form=kwargs.get("case_form") or (CaseOpenForm(people=people, initial={
                 "title": problem.summary[:200], "deadline": clock.today() + dt.timedelta(days=7)})
                 if can_change and not problem.case_id and problem.status == ProblemStatus.OPEN else None),
@@ -243,6 +304,19 @@ class ProblemDetailView(ScopedDetailView):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         self.require("change")
         problem = self.get_object()
+        if request.POST.get("action") == "evidence":
+            evidence_form = EvidenceForm(request.POST, request.FILES)
+            try:
+                if not evidence_form.is_valid():
+                    raise ValidationError(_("Choose a file."))
+                for name, content in _files(request, "file"):
+                    services.evidence_add(actor=request.user, name=name, content=content,  # type: ignore[arg-type]
+                                          note=evidence_form.cleaned_data["note"], problem=problem)
+            except (ValidationError, PermissionDenied) as exc:
+                _fail(request, exc)
+                return self.render_to_response(self.get_context_data(), status=400)
+            messages.success(request, _("The evidence is attached."))
+            return redirect(problem)
         people = Person.objects.visible_to(request.user).filter(unit__kind=UnitKind.WORKING_COMMITTEE)
         form = CaseOpenForm(request.POST, people=people)
         if form.is_valid():

@@ -148,3 +148,19 @@ def test_it_refuses_an_attachment_that_lies(world):
     fake.name = "photo.jpg"
     response = login_client(world.liaison).post(request.get_absolute_url(), {"text": "说明", "attachment": fake})
     assert response.status_code == 400 and not request.answers.exists()
+
+
+def test_it_records_a_problem_by_hand_and_attaches_evidence(world):
+    client = login_client(world.office)
+    assert client.get("/supervision/problems/new/").status_code == 200
+    response = client.post("/supervision/problems/new/", {
+        "unit": world.dept.pk, "classification": 1, "summary": "卡点无人值守", "found_on": clock.today().isoformat()})
+    assert response.status_code == 302
+    problem = Problem.objects.get()
+    photo = io.BytesIO(b"\x89PNG\r\n\x1a\nphoto")
+    photo.name = "现场.png"
+    assert client.post(problem.get_absolute_url(), {"action": "evidence", "file": photo}).status_code == 302
+    evidence = problem.evidence.get()
+    download = client.get(f"/supervision/evidence/{evidence.pk}/")
+    assert download.status_code == 200 and download["Content-Type"] == "image/png"
+    assert login_client(world.liaison).get(f"/supervision/evidence/{evidence.pk}/").status_code == 404
