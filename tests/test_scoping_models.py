@@ -247,6 +247,18 @@ def _supervision_feedback(city):
     return feedback_pair(city)
 
 
+def _supervision_coverage(city):
+    from tests.supervision.helpers import coverage_pair
+
+    return coverage_pair(city)
+
+
+def _supervision_bulletin_lists(city):
+    from tests.supervision.helpers import bulletin_list_pair
+
+    return bulletin_list_pair(city)
+
+
 def _users(city):
     return (f.user(Role.UNIT_LIAISON, city.dept_a, username="jia_liaison"),
             f.user(Role.UNIT_LIAISON, city.dept_b, username="yi_liaison"))
@@ -657,6 +669,23 @@ CASES = [
         state=lambda f: sorted(type(f).objects.filter(community_id=f.community_id).values_list("id", "is_current")),
         under_b=_count("supervision.Problem", unit="dept_b"),
         extra_reads=("/supervision/?day=" + day(), "/api/v1/supervision/board", "/supervision/feedback/"),
+    ),
+    Case(
+        "supervision coverage", _supervision_coverage, lambda c: [c.community.name], "supervision.view",
+        scope=("comm_1", "comm_2"), viewers=frozenset({Role.COMMITTEE_OFFICE, Role.COMMUNITY_STAFF}),
+        api_url="/api/v1/supervision/coverage",
+        writes=(
+            Write("B's community to A's group (API)", "post", "/api/v1/supervision/coverage",
+                  lambda c, a, b: {"group_id": a.group_id, "community_id": c.comm_2.pk, "starts_on": day()},
+                  api=True, control=False),
+        ),
+        state=lambda c: sorted(type(c).objects.filter(community_id=c.community_id).values_list("id", "group_id",
+                                                                                              "ends_on")),
+        extra_reads=("/api/v1/supervision/groups", "/api/v1/supervision/pairs"),
+    ),
+    Case(
+        "inspection bulletin list", _supervision_bulletin_lists, lambda b: [b.title], "supervision.view",
+        viewers=frozenset({Role.COMMITTEE_OFFICE}), list_url="/supervision/bulletin-lists/",
     ),
     Case(
         "API token", _tokens, lambda t: [t.name, t.prefix], "accounts.grant", writer=Role.SECURITY_ADMIN,

@@ -117,3 +117,20 @@ def feedback_pair(city):  # type: ignore[no-untyped-def]
                                         entries=[FeedbackEntry(dept.pk, remark=f"{label}反馈")])
         out.append(fb)
     return tuple(out)
+
+
+def coverage_pair(city):  # type: ignore[no-untyped-def]
+    since = clock.today().replace(day=1)
+    out = []
+    for community, dept, label in ((city.comm_1, city.dept_a, "甲方"), (city.comm_2, city.dept_b, "乙方")):
+        group = WorkingGroup.objects.create(unit=city.committee, name=f"{label}督查组", kind=GroupKind.WORKING)
+        out.append(Coverage.objects.create(group=group, community=community, starts_on=since))
+    return tuple(out)
+
+
+def bulletin_list_pair(city):  # type: ignore[no-untyped-def]
+    from fangkong.supervision.models import BulletinImport
+
+    return tuple(BulletinImport.objects.create(title=f"{label}简报", number=1, issued_on=clock.today(),
+                                               status="rejected", scope_unit=unit)
+                 for unit, label in ((city.dept_a, "甲方"), (city.dept_b, "乙方")))
