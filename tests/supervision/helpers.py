@@ -122,7 +122,7 @@ def feedback_pair(city):  # type: ignore[no-untyped-def]
 def coverage_pair(city):  # type: ignore[no-untyped-def]
     since = clock.today().replace(day=1)
     out = []
-    for community, dept, label in ((city.comm_1, city.dept_a, "甲方"), (city.comm_2, city.dept_b, "乙方")):
+    for community, label in ((city.comm_1, "甲方"), (city.comm_2, "乙方")):
         group = WorkingGroup.objects.create(unit=city.committee, name=f"{label}督查组", kind=GroupKind.WORKING)
         out.append(Coverage.objects.create(group=group, community=community, starts_on=since))
     return tuple(out)
