@@ -150,6 +150,7 @@ bench: install-bench chromium
 	$(BIN)/python bench/deployment.py --database-url "$(PG_URL)_bench"
 	$(BIN)/python bench/reports.py --database-url "$(PG_URL)_reports_bench"
 	$(BIN)/python bench/reminders.py --database-url "$(PG_URL)_bench"
+	$(BIN)/python bench/supervision.py --database-url "$(PG_URL)_bench"
 	$(BIN)/python bench/golive.py --database-url "$(PG_URL)_bench"
 
 ## make messages: refresh the zh_Hans catalogues. An app with its own locale/ folder keeps its messages there;

@@ -217,6 +217,48 @@ def _deliveries(city):
     )
 
 
+def _supervision_problems(city):
+    from tests.supervision.helpers import problem_pair
+
+    return problem_pair(city)
+
+
+def _supervision_cases(city):
+    from tests.supervision.helpers import case_pair
+
+    return case_pair(city)
+
+
+def _supervision_requests(city):
+    from tests.supervision.helpers import request_pair
+
+    return request_pair(city)
+
+
+def _supervision_referrals(city):
+    from tests.supervision.helpers import referral_pair
+
+    return referral_pair(city)
+
+
+def _supervision_feedback(city):
+    from tests.supervision.helpers import feedback_pair
+
+    return feedback_pair(city)
+
+
+def _supervision_coverage(city):
+    from tests.supervision.helpers import coverage_pair
+
+    return coverage_pair(city)
+
+
+def _supervision_bulletin_lists(city):
+    from tests.supervision.helpers import bulletin_list_pair
+
+    return bulletin_list_pair(city)
+
+
 def _users(city):
     return (f.user(Role.UNIT_LIAISON, city.dept_a, username="jia_liaison"),
             f.user(Role.UNIT_LIAISON, city.dept_b, username="yi_liaison"))
@@ -274,6 +316,9 @@ class Case:
     # forms' choices, filters by B's unit, figures, boards.
     extra_reads: tuple[str, ...] = field(default=())
     lists_a: bool = True  # False: a personal list (the inbox), where A's record need not show
+    # The roles that see A when scoped at A, where that is not the view permission alone (the
+    # supervision line's confidentiality: supervision.access decides by role, group and referral).
+    viewers: frozenset[str] | None = None
 
 
 def _row(obj):
@@ -550,6 +595,99 @@ CASES = [
         under_b=_count("accounts.UserScope", unit="dept_b"),
     ),
     Case(
+        "supervision problem", _supervision_problems, lambda p: [p.summary], "supervision.view",
+        viewers=frozenset({Role.COMMITTEE_OFFICE}),
+        list_url="/supervision/problems/?page_size=200", api_url="/api/v1/supervision/problems?page_size=200",
+        detail_url="/supervision/problems/{pk}/", api_detail="/api/v1/supervision/problems/{pk}",
+        writes=(
+            Write("open a case (form)", "post", "/supervision/problems/{b}/",
+                  lambda c, a, b: {"title": "甲方核查", "leader": c.alice.pk, "deadline": day(3)}),
+            Write("open a case (API)", "post", "/api/v1/supervision/cases",
+                  lambda c, a, b: {"problem_ids": [b.pk], "title": "甲方核查", "leader_id": c.alice.pk,
+                                   "deadline": day(3)}, api=True, control=False),
+            Write("a problem naming B's unit (API)", "post", "/api/v1/supervision/problems",
+                  lambda c, a, b: {"unit_id": c.dept_b.pk, "summary": "甲方写乙方", "found_on": day()},
+                  api=True, control=False),
+        ),
+        under_b=_count("supervision.Problem", unit="dept_b"),
+        extra_reads=("/supervision/problems/?unit={c.dept_b.pk}", "/api/v1/supervision/figures",
+                     "/supervision/bulletins/", "/supervision/"),
+    ),
+    Case(
+        "supervision case", _supervision_cases, lambda c: [c.title], "supervision.view",
+        viewers=frozenset({Role.COMMITTEE_OFFICE}),
+        list_url="/supervision/cases/", api_url="/api/v1/supervision/cases",
+        detail_url="/supervision/cases/{pk}/", api_detail="/api/v1/supervision/cases/{pk}",
+        writes=(
+            Write("conclude (form)", "post", "/supervision/cases/{b}/",
+                  lambda c, a, b: {"action": "conclude", "findings": "甲方结论", "conclusion": "unfounded"}),
+            Write("conclude (API)", "post", "/api/v1/supervision/cases/{b}/conclude",
+                  lambda c, a, b: {"findings": "甲方结论", "conclusion": "unfounded"}, api=True),
+            Write("request (API)", "post", "/api/v1/supervision/cases/{b}/requests",
+                  lambda c, a, b: {"question": "甲方问", "deadline": day(2)}, api=True),
+        ),
+        state=lambda c: (_row(c), list(c.requests.values_list("id", flat=True))),
+    ),
+    Case(
+        "explanation request", _supervision_requests, lambda r: [r.question], "supervision.view",
+        viewers=frozenset({Role.COMMITTEE_OFFICE, Role.UNIT_LIAISON, Role.BRANCH_SECRETARY, Role.COMMUNITY_STAFF}),
+        writer=Role.UNIT_LIAISON,
+        list_url="/supervision/requests/", api_url="/api/v1/supervision/requests",
+        detail_url="/supervision/requests/{pk}/",
+        writes=(
+            Write("answer (form)", "post", "/supervision/requests/{b}/", lambda c, a, b: {"text": "甲方答复"}),
+            Write("answer (API)", "post", "/api/v1/supervision/requests/{b}/answers",
+                  lambda c, a, b: {"text": "甲方答复"}, api=True),
+        ),
+        state=lambda r: (_row(r), list(r.answers.values_list("id", flat=True))),
+        extra_reads=("/api/v1/supervision/requests/{b}/answers",),
+    ),
+    Case(
+        "referral", _supervision_referrals, lambda r: [r.letter_no], "supervision.view",
+        viewers=frozenset({Role.COMMITTEE_OFFICE}),
+        list_url="/supervision/referrals/", api_url="/api/v1/supervision/referrals",
+        detail_url="/supervision/referrals/{pk}/letter/",
+        writes=(
+            Write("outcome (API)", "post", "/api/v1/supervision/referrals/{b}/outcome",
+                  lambda c, a, b: {"outcome": "talk"}, api=True),
+        ),
+    ),
+    Case(
+        "community feedback", _supervision_feedback, lambda f: [f.remark], "supervision.view",
+        scope=("comm_1", "comm_2"), viewers=frozenset({Role.COMMITTEE_OFFICE, Role.COMMUNITY_STAFF}),
+        writer=Role.COMMUNITY_STAFF,
+        list_url="/supervision/ledger/", api_url="/api/v1/supervision/feedback",
+        writes=(
+            Write("feedback for B's community (form)", "post", "/supervision/feedback/",
+                  lambda c, a, b: {"community": c.comm_2.pk, "day": day(), "department": [c.dept_b.pk],
+                                   f"obeys_{c.dept_b.pk}": "no"}, control=False),
+            Write("feedback for B's community (API)", "post", "/api/v1/supervision/feedback",
+                  lambda c, a, b: {"community_id": c.comm_2.pk, "day": day(),
+                                   "entries": [{"department_id": c.dept_b.pk, "obeys": "no"}]},
+                  api=True, control=False),
+        ),
+        state=lambda f: sorted(type(f).objects.filter(community_id=f.community_id).values_list("id", "is_current")),
+        under_b=_count("supervision.Problem", unit="dept_b"),
+        extra_reads=("/supervision/?day=" + day(), "/api/v1/supervision/board", "/supervision/feedback/"),
+    ),
+    Case(
+        "supervision coverage", _supervision_coverage, lambda c: [c.community.name], "supervision.view",
+        scope=("comm_1", "comm_2"), viewers=frozenset({Role.COMMITTEE_OFFICE, Role.COMMUNITY_STAFF}),
+        api_url="/api/v1/supervision/coverage",
+        writes=(
+            Write("B's community to A's group (API)", "post", "/api/v1/supervision/coverage",
+                  lambda c, a, b: {"group_id": a.group_id, "community_id": c.comm_2.pk, "starts_on": day()},
+                  api=True, control=False),
+        ),
+        state=lambda c: sorted(type(c).objects.filter(community_id=c.community_id).values_list("id", "group_id",
+                                                                                              "ends_on")),
+        extra_reads=("/api/v1/supervision/groups", "/api/v1/supervision/pairs"),
+    ),
+    Case(
+        "inspection bulletin list", _supervision_bulletin_lists, lambda b: [b.title], "supervision.view",
+        viewers=frozenset({Role.COMMITTEE_OFFICE}), list_url="/supervision/bulletin-lists/",
+    ),
+    Case(
         "API token", _tokens, lambda t: [t.name, t.prefix], "accounts.grant", writer=Role.SECURITY_ADMIN,
         list_url="/accounts/tokens/all/",
         writes=(Write("revoke", "post", "/accounts/tokens/{b}/revoke/"),),
@@ -603,7 +741,7 @@ def test_it_shows_each_role_only_its_scope(case, city, records):
     a, b = records
     for role in ROLES:
         user = f.user(role, getattr(city, case.scope[0]))
-        may_view = user_has_perm(user, case.view_perm)
+        may_view = user_has_perm(user, case.view_perm) and (case.viewers is None or role in case.viewers)
         client, api, auth = _client(user), Client(), _api(user)
 
         def get(url, client=client, api=api, auth=auth):
@@ -630,7 +768,7 @@ def test_it_shows_each_role_only_its_scope(case, city, records):
 def _path(write, city, a, b):
     extra = {}
     for name in ("returnee",):
-        if hasattr(b, name):
+        if getattr(b, name, None) is not None:
             extra[f"{name}_a"], extra[f"{name}_b"] = getattr(a, name).pk, getattr(b, name).pk
     return write.path.format(a=a.pk, b=b.pk, **extra)
 

@@ -78,6 +78,17 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # the command picture (指挥调度) and its daily briefing; each line's panel also needs its app's view
     "command.view": frozenset(_DOMAIN),
     "command.change": frozenset({R.COMMITTEE_OFFICE}),
+    # community supervision (社区督查): feedback ledger, problems, cases, referrals. Who sees which
+    # case is decided by supervision.access (inspectors their groups', discipline what was referred
+    # to it, the unit concerned only the requests addressed to it).
+    "supervision.view": frozenset({R.COMMITTEE_OFFICE, R.INSPECTION_GROUP, R.DISCIPLINE_OFFICE, R.COMMUNITY_STAFF,
+                                   R.UNIT_LIAISON, R.BRANCH_SECRETARY}),
+    "supervision.feedback": frozenset({R.COMMITTEE_OFFICE, R.COMMUNITY_STAFF}),
+    "supervision.change": frozenset({R.COMMITTEE_OFFICE, R.INSPECTION_GROUP}),
+    "supervision.answer": frozenset({R.UNIT_LIAISON, R.BRANCH_SECRETARY}),
+    "supervision.outcome": frozenset({R.COMMITTEE_OFFICE, R.DISCIPLINE_OFFICE}),
+    "supervision.bulletin": frozenset({R.COMMITTEE_OFFICE, R.INSPECTION_GROUP, R.DISCIPLINE_OFFICE}),
+    "supervision.export": frozenset({R.COMMITTEE_OFFICE, R.INSPECTION_GROUP, R.DISCIPLINE_OFFICE}),
     # accounts
     "accounts.view": frozenset({R.SYSTEM_ADMIN, R.SECURITY_ADMIN}),
     "accounts.change": frozenset({R.SYSTEM_ADMIN}),

@@ -177,6 +177,7 @@ def _register() -> None:
     from fangkong.people.api import router as people_router
     from fangkong.reports.api import router as reports_router
     from fangkong.returnees.api import router as returnees_router
+    from fangkong.supervision.api import router as supervision_router
 
     api.add_router("/units", orgs_router)
     api.add_router("/people", people_router)
@@ -187,6 +188,7 @@ def _register() -> None:
     api.add_router("/notifications", notify_router)
     api.add_router("/accounts", accounts_router)
     api.add_router("/command", command_router)
+    api.add_router("/supervision", supervision_router)
 
 
 _register()

@@ -18,7 +18,7 @@ AREAS: list[tuple[Any, str | None]] = [
     (_("Cadres down"), "deployment:overview"),
     (_("Passes"), "passes:pass_list"),
     (_("Checkpoint check"), "passes:checkpoint_choose"),
-    (_("Supervision"), None),
+    (_("Supervision"), "supervision:overview"),
     (_("Donations"), None),
     (_("Livelihood"), None),
     (_("Reports & instructions"), None),

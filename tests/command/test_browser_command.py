@@ -30,7 +30,8 @@ def test_the_office_reads_the_picture_on_a_phone_and_on_the_large_screen(browser
     page.wait_for_selector("#line-organs .cmd-trend canvas")
     organs = page.locator("#line-organs").inner_text()
     assert "62" in organs and "271" in organs and "100%" in organs
-    assert "未启用" in page.locator("#line-supervision").inner_text()
+    assert "未启用" in page.locator("#line-donations").inner_text()
+    assert "26" in page.locator("#line-supervision").inner_text()
     # No sideways scrolling on a phone.
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
     page.screenshot(path=str(SHOTS / "command-phone.png"), full_page=True)

@@ -305,6 +305,9 @@ class DemoCity:
         from fangkong.reports.demo import load_demo_reports
 
         ledger.update(load_demo_reports(self))
+        from fangkong.supervision.demo import load_demo_supervision
+
+        ledger.update(load_demo_supervision(self))
         days = 0
         if live:
             days = self._move_to_today(started)
