@@ -90,11 +90,12 @@ test: install-test chromium lint check test-sqlite test-postgres fuzz
 screenshots: install-test chromium
 	$(BIN)/python scripts/screenshots.py
 
+# Chromium runs the browser tests; poppler-utils (pdftoppm, pdftotext) checks the documents' PDF layout.
 chromium:
-	if [ ! -x /usr/bin/chromium ]; then
+	if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/pdftoppm ]; then
 	  if [ "$$(id -u)" = 0 ]; then
 	    export DEBIAN_FRONTEND=noninteractive
-	    apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
+	    apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk poppler-utils >/dev/null
 	  else
 	    echo "Debian's chromium is missing and this is not root: browser tests cannot run"
 	    if [ "$${CI:-}" = "true" ]; then exit 1; fi

@@ -119,7 +119,7 @@ def test_twenty_sign_offs_at_once_take_twenty_different_numbers_without_gaps(cit
             barrier.wait(timeout=10)
             services.document_sign_off(actor=SYSTEM, document=document, at=dt.datetime(
                 2020, 2, 3, 9, tzinfo=dt.timezone(dt.timedelta(hours=8))))
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             errors.append(exc)
         finally:
             connections.close_all()
