@@ -437,19 +437,19 @@ def figures_as_of(keys: Iterable[str], at: dt.datetime) -> dict[str, dict[str, A
 
     wanted: dict[str, set[str]] = {}
     for key in keys:
-        line, figure = key.split(".", 1)
-        wanted.setdefault(line, set()).add(figure)
+        line_key, figure_key = key.split(".", 1)
+        wanted.setdefault(line_key, set()).add(figure_key)
     out: dict[str, dict[str, Any]] = {}
     for line_key, names in wanted.items():
-        line = LINES.get(line_key)
-        if line is None or not line.enabled:
+        found = LINES.get(line_key)
+        if found is None or not found.enabled:
             continue
-        for figure in compute(line, AsOf(SYSTEM, at)).figures:
-            if figure.key in names:
-                out[f"{line_key}.{figure.key}"] = {
-                    "key": f"{line_key}.{figure.key}", "label": str(figure.label), "value": figure.value,
-                    "list_url": figure.list_url, "api_url": figure.api_url,
-                    "denominator_api_url": figure.denominator_api_url,
+        for fig in compute(found, AsOf(SYSTEM, at)).figures:
+            if fig.key in names:
+                out[f"{line_key}.{fig.key}"] = {
+                    "key": f"{line_key}.{fig.key}", "label": str(fig.label), "value": fig.value,
+                    "list_url": fig.list_url, "api_url": fig.api_url,
+                    "denominator_api_url": fig.denominator_api_url,
                 }
     return out
 
