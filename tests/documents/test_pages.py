@@ -33,7 +33,7 @@ def test_a_notice_goes_through_its_life_on_the_pages(city, kinds, body, clients)
     assert doc.status == Status.SIGNED and doc.number.endswith("〕1号")
     # Editing after sign-off: refused on the page.
     r = office.post(f"/documents/{doc.pk}/edit/", {"title": "改", "text": "改"})
-    assert r.status_code == 400 and "frozen" in r.content.decode().lower() or "冻结" in r.content.decode()
+    assert (r.status_code == 400 and "frozen" in r.content.decode().lower()) or "冻结" in r.content.decode()
     assert office.post(f"/documents/{doc.pk}/issue/").status_code == 302
     page = liaison.get(f"/documents/{doc.pk}/").content.decode()
     assert 'id="sign-for"' in page
@@ -83,7 +83,7 @@ def test_the_api_drafts_signs_off_issues_and_refuses_what_it_must(city, kinds, b
     doc_id = r.json()["id"]
     assert r.json()["number"] is None
     r = call("post", lead, f"/documents/{doc_id}/sign-off")
-    assert r.status_code in (400, 422) and "recipients" in r.content.decode().lower() or "主送" in r.content.decode()
+    assert (r.status_code in (400, 422) and "recipients" in r.content.decode().lower()) or "主送" in r.content.decode()
     assert call("patch", o, f"/documents/{doc_id}", {"main_unit_ids": [city.dept_a.pk]}).status_code == 200
     r = call("post", lead, f"/documents/{doc_id}/sign-off")
     assert r.status_code == 200 and r.json()["number"]
