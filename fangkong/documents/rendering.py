@@ -384,22 +384,24 @@ def render_pdf(document: Document) -> bytes:
     gap = max(4 * CHAR_PITCH + (date_w - issuer_w) / 2, 0)
     pdf.text_line(o.issuer, align="right", right_gap=gap)
     pdf.text_line(o.date, align="right", right_gap=4 * CHAR_PITCH)
-    # 版记 at the foot of the last page: 抄送 and 印发 between rules, the last on the bottom edge.
-    if pdf.line + 3 > 22:
+    # 版记 at the foot of the last page: 抄送 (wrapped, its later lines under its first name) and
+    # 印发机关/印发日期 between rules, the last rule on the bottom edge of the text area.
+    copy_lines = pdf.wrap(f"抄送：{o.copy_to}。", 14, 0, width=TEXT_W - 2 * 14) if o.copy_to else []
+    needed = len(copy_lines) + 1
+    if pdf.line > 22 - needed:
         pdf.new_page()
-    rows = [f"抄送：{o.copy_to}。" if o.copy_to else "", ""]
-    ys = [BOTTOM + LINE_PITCH * 1, BOTTOM]
     c.setFillColorRGB(0, 0, 0)
-    c.setFont(pdf.font, 14)
-    for text, y in zip(rows, ys, strict=True):
-        if text:
-            pdf.draw(text, x=LEFT + 14, y=y + LINE_PITCH * 0.3, size=14)
     pdf.draw(o.printed_by, x=LEFT + 14, y=BOTTOM + LINE_PITCH * 0.3, size=14)
     pdf.draw(f"{o.printed_on}印发", x=LEFT, y=BOTTOM + LINE_PITCH * 0.3, size=14, align="right", right_gap=14)
+    for i, text in enumerate(reversed(copy_lines)):
+        first = i == len(copy_lines) - 1
+        pdf.draw(text, x=LEFT + 14 + (0 if first else 3 * 14), y=BOTTOM + LINE_PITCH * (1.3 + i), size=14)
+    top = BOTTOM + LINE_PITCH * needed
     c.setLineWidth(1.0)
-    c.line(LEFT, BOTTOM + 2 * LINE_PITCH, LEFT + TEXT_W, BOTTOM + 2 * LINE_PITCH)
-    c.setLineWidth(0.5)
-    c.line(LEFT, BOTTOM + LINE_PITCH, LEFT + TEXT_W, BOTTOM + LINE_PITCH)
+    c.line(LEFT, top, LEFT + TEXT_W, top)
+    if copy_lines:
+        c.setLineWidth(0.5)
+        c.line(LEFT, BOTTOM + LINE_PITCH, LEFT + TEXT_W, BOTTOM + LINE_PITCH)
     c.setLineWidth(1.0)
     c.line(LEFT, BOTTOM, LEFT + TEXT_W, BOTTOM)
     pdf.footer()

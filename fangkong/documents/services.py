@@ -286,8 +286,10 @@ def document_new_version(*, actor: Actor, document: Document, title: str, text: 
 
 
 @transaction.atomic
-def document_issue(*, actor: Actor, document: Document, on: dt.date | None = None) -> Document:
-    """印发: the signed-off document goes out and reaches each recipient unit's inbox."""
+def document_issue(*, actor: Actor, document: Document, on: dt.date | None = None, at: dt.datetime | None = None,
+                   notify: bool = True) -> Document:
+    """印发: the signed-off document goes out and reaches each recipient unit's inbox (and, with
+    ``notify``, each unit's people and channels through ``notify``)."""
     _require(actor, "documents.change")
     locked = Document.objects.select_for_update().get(pk=document.pk)
     _scope(actor, locked.unit_id)
@@ -297,10 +299,10 @@ def document_issue(*, actor: Actor, document: Document, on: dt.date | None = Non
     locked.status = Status.ISSUED
     locked.issued_on = locked.issued_on or on or clock.today()
     locked.save()
-    now = clock.now()
-    locked.recipients.filter(delivered_at__isnull=True).update(delivered_at=now)
+    locked.recipients.filter(delivered_at__isnull=True).update(delivered_at=at or clock.now())
     audit_change(actor=actor, obj=locked, before=before)
-    _notify_recipients(actor, locked, list(locked.recipients.select_related("unit")), reminder=False)
+    if notify:
+        _notify_recipients(actor, locked, list(locked.recipients.select_related("unit")), reminder=False)
     return locked
 
 
