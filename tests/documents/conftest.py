@@ -13,6 +13,15 @@ def at(day: dt.date, hour: int = 9, minute: int = 0) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=timezone.get_current_timezone())
 
 
+@pytest.fixture(autouse=True)
+def english():
+    """Service refusals are matched by their English text (the pages speak Chinese)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def kinds(db):
     return {

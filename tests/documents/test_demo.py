@@ -18,9 +18,11 @@ def demo(django_db_setup, django_db_blocker):
         call_command("demo", "--reset", "--i-know-this-is-not-production", stdout=StringIO())
     yield
     with django_db_blocker.unblock():
+        from fangkong.core import clock
         from fangkong.orgs.management.commands.demo import wipe_all_data
 
         wipe_all_data()
+        clock.unfreeze()
 
 
 @pytest.mark.django_db

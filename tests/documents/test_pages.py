@@ -2,6 +2,7 @@
 replied to; an instruction recorded, answered and closed; refusals shown, not raised."""
 
 import datetime as dt
+import json
 
 import pytest
 
