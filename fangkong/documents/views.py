@@ -101,6 +101,19 @@ class DocumentCreateView(ScopedMixin, TemplateView):
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
 
+def _figure_link(user: Any, figure: dict[str, Any]) -> str:
+    """A figure's list, when the user may open it: the page's own check, and the permission of
+    the dispatch line the figure belongs to (its unit lists answer only that line's readers)."""
+    from fangkong.command.registry import LINES
+    from fangkong.core.links import may_open
+
+    line = LINES.get(str(figure.get("key", "")).split(".", 1)[0])
+    if line is None or (line.perm and not user_has_perm(user, line.perm)):
+        return ""
+    url = str(figure.get("list_url") or "")
+    return url if url and may_open(user, url) else ""
+
+
 class DocumentDetailView(ScopedMixin, TemplateView):
     """One document: its text, life, receipts and replies, figures and instructions; the forms of
     the steps the user may take next."""
@@ -122,6 +135,10 @@ class DocumentDetailView(ScopedMixin, TemplateView):
         mine = [r for r in recipients if services.may_sign_for(user, r)] if doc.status == Status.ISSUED else []  # type: ignore[arg-type]
         for r in recipients:
             r.reply_row = replies.get(r.pk)  # type: ignore[attr-defined]
+        changes = services.figure_changes(doc) if doc.figures else []
+        for figure in [*changes, *doc.figures]:
+            figure["link"] = _figure_link(user, figure)
+            figure["text"] = services.figure_text(figure["value"])
         visible = set(DocumentRecipient.objects.visible_to(user).filter(document=doc).values_list("pk", flat=True))
         context.update(
             object=doc, sender=sender, mine=mine,
@@ -130,7 +147,7 @@ class DocumentDetailView(ScopedMixin, TemplateView):
             versions=list(doc.versions.all()),
             attachments=list(doc.attachments.all()),
             instructions=list(Instruction.objects.visible_to(user).filter(document=doc).prefetch_related("items")),
-            changes=services.figure_changes(doc) if doc.figures else [],
+            changes=changes, figures=doc.figures,
             can_sign_off=doc.status in (Status.DRAFT, Status.REVIEW) and user_has_perm(user, "documents.signoff"),
             can_instruct=doc.status in (Status.SIGNED, Status.ISSUED) and user_has_perm(user, "documents.instruct"),
             can_export=user_has_perm(user, "documents.export"),
