@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from fangkong.audit.services import audit_change, snapshot
 from fangkong.core import clock
 from fangkong.core.actors import SYSTEM, is_system, user_of
-from fangkong.core.scoping import unit_in_scope, user_has_perm
+from fangkong.core.scoping import scope_unit_ids, unit_in_scope, user_has_perm
 from fangkong.core.text import clean_text
 from fangkong.orgs.models import Unit
 from fangkong.people.models import Person
@@ -377,7 +377,10 @@ def may_sign_for(actor: Actor, recipient: DocumentRecipient) -> bool:
     may receive documents."""
     if is_system(actor):
         return True
-    if not user_has_perm(actor, "documents.receive") or not unit_in_scope(actor, recipient.unit_id):
+    if not user_has_perm(actor, "documents.receive"):
+        return False
+    ids = scope_unit_ids(actor)  # read once per user object: a page asks for every recipient
+    if ids is not None and recipient.unit_id not in ids:
         return False
     liaison = recipient.unit.liaison_id
     return liaison is None or liaison == getattr(actor, "person_id", None)

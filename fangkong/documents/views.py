@@ -19,7 +19,7 @@ from django.views.generic import TemplateView
 from fangkong.audit.choices import Action
 from fangkong.audit.services import audit_log
 from fangkong.core import clock
-from fangkong.core.scoping import user_has_perm
+from fangkong.core.scoping import scope_unit_ids, user_has_perm
 from fangkong.core.views import ScopedListView, ScopedMixin
 
 from . import rendering, services
@@ -132,6 +132,7 @@ class DocumentDetailView(ScopedMixin, TemplateView):
             pk=doc.pk).exists()
         recipients = list(doc.recipients.select_related("unit", "signed_by").order_by("role", "unit__code"))
         replies = {r.recipient_id: r for r in Reply.objects.filter(recipient__document=doc)}
+        scope_unit_ids(user)  # type: ignore[arg-type]  # read once: may_sign_for asks it per recipient
         mine = [r for r in recipients if services.may_sign_for(user, r)] if doc.status == Status.ISSUED else []  # type: ignore[arg-type]
         for r in recipients:
             r.reply_row = replies.get(r.pk)  # type: ignore[attr-defined]
