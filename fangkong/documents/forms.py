@@ -38,6 +38,7 @@ class DraftForm(forms.Form):
     classification = forms.ChoiceField(label=_("Classification"), choices=Classification.choices, required=False)
     reply_due = forms.DateField(label=_("Reply due"), widget=DATE, required=False)
     reply_asked = forms.CharField(label=_("Reply asked for"), max_length=200, required=False)
+    attachment = forms.FileField(label=_("Attachment"), required=False)
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -32,6 +32,7 @@ from fangkong.people.models import Person
 
 from .choices import Classification, ItemStatus, RecipientRole, Status, Urgency
 from .models import (
+    Attachment,
     Document,
     DocumentKind,
     DocumentRecipient,
@@ -116,6 +117,29 @@ def kind_save(*, actor: Actor, kind: DocumentKind) -> DocumentKind:
 
 
 # -- drafting and review --------------------------------------------------------------------------
+
+# Attachments and scanned instructions: documents and images only, at most 10 MB each.
+UPLOAD_TYPES = (".pdf", ".jpg", ".jpeg", ".png", ".docx", ".xlsx", ".ofd")
+UPLOAD_MAX = 10 * 1024 * 1024
+
+
+def check_upload(upload: Any, field: str) -> None:
+    name = str(getattr(upload, "name", "") or "")
+    if not name.lower().endswith(UPLOAD_TYPES):
+        raise ValidationError({field: [_("Upload a PDF, an image, a Word or an Excel file.")]})
+    if (getattr(upload, "size", 0) or 0) > UPLOAD_MAX:
+        raise ValidationError({field: [_("The file is larger than 10 MB.")]})
+
+
+@transaction.atomic
+def attachment_add(*, actor: Actor, document: Document, upload: Any, name: str = "") -> Attachment:
+    """附件: added while the document is a draft or in review (the signed text includes them)."""
+    locked = _editable(actor, document)
+    check_upload(upload, "attachment")
+    attachment = Attachment(document=locked, name=_text(name or str(upload.name), 200), file=upload)
+    attachment.save()
+    audit_change(actor=actor, obj=attachment, before=None)
+    return attachment
 
 
 def _units(units: Iterable[Unit]) -> list[Unit]:
@@ -530,7 +554,8 @@ def instruction_record(
         leader_position=_text(leader_position, 60), given_on=given_on, text=_text(text),
         recorded_by=user_of(actor), recorded_at=clock.now(),
     )
-    if image is not None:
+    if image:
+        check_upload(image, "image")
         instruction.image = image
     instruction.full_clean()
     instruction.save()

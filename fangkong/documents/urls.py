@@ -16,6 +16,8 @@ urlpatterns = [
     path("instructions/<int:pk>/", views.InstructionDetailView.as_view(), name="instruction_detail"),
     path("instructions/<int:pk>/<slug:action>/", views.InstructionActionView.as_view(), name="instruction_action"),
     path("<int:pk>/", views.DocumentDetailView.as_view(), name="document_detail"),
+    path("<int:pk>/attachments/<int:attachment>/", views.AttachmentView.as_view(), name="attachment"),
+    path("instructions/<int:pk>/image/", views.InstructionImageView.as_view(), name="instruction_image"),
     path("<int:pk>/file.<str:fmt>", views.DocumentFileView.as_view(), name="document_file"),
     path("<int:pk>/<slug:action>/", views.DocumentActionView.as_view(), name="document_action"),
 ]

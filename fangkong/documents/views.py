@@ -9,7 +9,8 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -37,7 +38,7 @@ from .forms import (
     VersionForm,
     WithdrawForm,
 )
-from .models import Document, DocumentKind, DocumentRecipient, Instruction, InstructionItem, Reply
+from .models import Attachment, Document, DocumentKind, DocumentRecipient, Instruction, InstructionItem, Reply
 
 
 def _apply(request: HttpRequest, form: Any, write: Callable[[], Any], done: str) -> Any:
@@ -93,9 +94,18 @@ class DocumentCreateView(ScopedMixin, TemplateView):
         return context
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        form = DraftForm(request.POST, user=request.user)
-        document = _apply(request, form, lambda: services.document_draft(
-            actor=request.user, **{k: v for k, v in form.cleaned_data.items()}), _("The draft is saved."))  # type: ignore[arg-type]
+        form = DraftForm(request.POST, request.FILES, user=request.user)
+
+        def write() -> Document:
+            data = dict(form.cleaned_data)
+            upload = data.pop("attachment", None)
+            with transaction.atomic():
+                document = services.document_draft(actor=request.user, **data)  # type: ignore[arg-type]
+                if upload:
+                    services.attachment_add(actor=request.user, document=document, upload=upload)  # type: ignore[arg-type]
+            return document
+
+        document = _apply(request, form, write, _("The draft is saved."))
         if document is not None:
             return redirect(document)
         return self.render_to_response(self.get_context_data(form=form), status=400)
@@ -234,6 +244,28 @@ class DocumentFileView(ScopedMixin, View):
         response["Content-Disposition"] = content_disposition_header(
             fmt == "docx", rendering.file_name(doc, fmt)) or "attachment"
         return response
+
+
+class AttachmentView(ScopedMixin, View):
+    """An attachment of a document the user may see."""
+
+    model = Document
+
+    def get(self, request: HttpRequest, pk: int, attachment: int) -> FileResponse:
+        doc = get_object_or_404(Document.objects.visible_to(request.user), pk=pk)
+        found = get_object_or_404(Attachment.objects.filter(document=doc).exclude(file=""), pk=attachment)
+        return FileResponse(found.file.open("rb"), as_attachment=True, filename=found.name)
+
+
+class InstructionImageView(ScopedMixin, View):
+    """The scanned instruction of an instruction the user may see."""
+
+    model = Instruction
+
+    def get(self, request: HttpRequest, pk: int) -> FileResponse:
+        found = get_object_or_404(Instruction.objects.visible_to(request.user).exclude(image=""), pk=pk)
+        return FileResponse(found.image.open("rb"), as_attachment=True,
+                            filename=found.image.name.rsplit("/", 1)[-1])
 
 
 class InboxView(ScopedListView):

@@ -102,3 +102,23 @@ def test_the_api_drafts_signs_off_issues_and_refuses_what_it_must(city, kinds, b
     assert call("get", li, "/items?overdue_on=2020-02-15").json()["count"] == 1
     assert call("get", o, "/instructions?open_on=2020-02-15").json()["count"] == 1
     assert dt.date
+
+
+def test_an_attachment_is_uploaded_with_the_draft_and_a_program_is_refused(city, kinds, body, clients, settings,
+                                                                           tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from fangkong.documents.models import Attachment
+
+    office = clients["office"]
+    data = {"body": body.pk, "kind": kinds["notice"].pk, "title": "附件通知", "text": "正文", "main": [city.dept_a.pk]}
+    r = office.post("/documents/new/", {**data, "attachment": SimpleUploadedFile("登记表.exe", b"MZ")})
+    assert r.status_code == 400 and not Document.objects.exists()
+    r = office.post("/documents/new/", {**data, "attachment": SimpleUploadedFile("登记表.pdf", b"%PDF-1.4")})
+    assert r.status_code == 302
+    attachment = Attachment.objects.get()
+    doc = attachment.document
+    r = office.get(f"/documents/{doc.pk}/attachments/{attachment.pk}/")
+    assert r.status_code == 200 and b"".join(r.streaming_content) == b"%PDF-1.4"
+    assert clients["liaison"].get(f"/documents/{doc.pk}/attachments/{attachment.pk}/").status_code == 404
