@@ -173,7 +173,18 @@ def load_demo_documents(city: Any = None) -> dict[str, int]:
     services.item_answer(actor=SYSTEM, item=office_item, answer="已建立日调度督查台账，两个工作小组每日调度。")
     services.item_close(actor=SYSTEM, item=office_item)
     _backdate_items()
-    return {"documents": 5, "instructions": 2,
+    # Waiting for the leader's sign-off on the story day: the written explanation on inspection
+    # bulletin no. 12 (returnees of the organs slow to register with their communities).
+    explanation = services.document_draft(
+        actor=SYSTEM, body=body, kind=kinds["explanation"], title="关于机关返乡人员到社区登记报备情况的说明",
+        addressed_to="市疫情防控督导检查组",
+        text="根据《白岭市疫情防控督查工作简报》第12期暗访重点部门问题清单，市直机关工委组成由副书记、纪工委书记带队的"
+             "调查组，就机关返乡人员不积极、不主动到社区登记报备情况进行了调查核实。现将有关情况说明如下：\n"
+             "一、调查核实情况\n二、整改措施\n特此说明。")
+    services.document_submit(actor=SYSTEM, document=explanation)
+    Document.objects.filter(pk=explanation.pk).update(drafted_at=_at("2020-02-24", 16),
+                                                      reviewed_at=_at("2020-02-25", 9))
+    return {"documents": 6, "instructions": 2,
             "instruction items": InstructionItem.objects.count(),
             "receipts": DocumentRecipient.objects.filter(signed_at__isnull=False).count()}
 
