@@ -376,7 +376,9 @@ def render_pdf(document: Document) -> bytes:
         pdf.line += 1
         for i, name in enumerate(o.attachments, 1):
             pdf.paragraph(f"附件：{i}．{name}" if len(o.attachments) > 1 else f"附件：{name}")
-    pdf.line += 2
+    # Two blank lines before the signature; one when that keeps it on the text's page (the
+    # standard keeps the issuing body and the date on the page of the text's end).
+    pdf.line += 2 if pdf.line + 4 <= 22 else 1
     pdf.need(2)
     # The date four characters in from the right; the issuing body centred over it.
     date_w = sum(pdf._advance(ch, BODY_PT) for ch in o.date)
