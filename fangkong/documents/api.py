@@ -21,7 +21,7 @@ from .models import Document, DocumentKind, DocumentRecipient, Instruction, Inst
 router = Router(tags=["documents"])
 
 
-class FigureOut(Schema):
+class ReportFigureOut(Schema):
     key: str
     label: str
     value: float
@@ -43,7 +43,7 @@ class DocumentOut(Schema):
     signed_at: dt.datetime | None
     reply_due: dt.date | None
     as_of: dt.datetime | None
-    figures: list[FigureOut]
+    figures: list[ReportFigureOut]
 
     @staticmethod
     def resolve_kind(obj: Document) -> str:
