@@ -92,11 +92,12 @@ screenshots: install-test chromium
 	$(BIN)/python scripts/screenshots.py
 	FANGKONG_SCREENSHOTS=var/screenshots $(BIN)/pytest -q tests/command/test_browser_command.py -p no:cacheprovider
 
+# Chromium runs the browser tests; poppler-utils (pdftoppm, pdftotext) checks the documents' PDF layout.
 chromium:
-	if [ ! -x /usr/bin/chromium ]; then
+	if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/pdftoppm ]; then
 	  if [ "$$(id -u)" = 0 ]; then
 	    export DEBIAN_FRONTEND=noninteractive
-	    apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
+	    apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk poppler-utils >/dev/null
 	  else
 	    echo "Debian's chromium is missing and this is not root: browser tests cannot run"
 	    if [ "$${CI:-}" = "true" ]; then exit 1; fi

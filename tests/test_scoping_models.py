@@ -271,6 +271,68 @@ def _tokens(city):
     return ApiToken.objects.get(user=a), ApiToken.objects.get(user=b)
 
 
+# Reports and instructions: each department issues its own document; the committee's document
+# reaches both, and its instruction gives each an item.
+def _doc_kind():
+    from fangkong.documents.models import DocumentKind
+
+    return DocumentKind.objects.get_or_create(code="notice", defaults={"name": "通知"})[0]
+
+
+def _documents(city):
+    from fangkong.documents import services
+    from fangkong.documents.models import IssuingBody
+
+    kind = _doc_kind()
+    out = []
+    for unit, title in ((city.dept_a, "甲方通知"), (city.dept_b, "乙方通知")):
+        body = IssuingBody.objects.create(unit=unit, name=unit.name + "党委", prefix=title[:2])
+        out.append(services.document_draft(actor=SYSTEM, body=body, kind=kind, title=title, text=title + "正文",
+                                           main=[unit]))
+    return tuple(out)
+
+
+def _committee_notice(city):
+    from fangkong.documents import services
+    from fangkong.documents.models import IssuingBody
+
+    body = IssuingBody.objects.create(unit=city.committee, name="工委", prefix="工委")
+    doc = services.document_draft(actor=SYSTEM, body=body, kind=_doc_kind(), title="工委通知", text="正文",
+                                  main=[city.dept_a, city.dept_b], reply_due=TODAY + dt.timedelta(days=3))
+    services.document_sign_off(actor=SYSTEM, document=doc)
+    return services.document_issue(actor=SYSTEM, document=doc, notify=False)
+
+
+def _receipts(city):
+    from fangkong.documents.models import DocumentRecipient
+
+    doc = _committee_notice(city)
+    return (DocumentRecipient.objects.get(document=doc, unit=city.dept_a),
+            DocumentRecipient.objects.get(document=doc, unit=city.dept_b))
+
+
+def _instructions(city):
+    from fangkong.documents import services
+
+    out = []
+    for doc, text in zip(_documents(city), ("甲方批示内容", "乙方批示内容"), strict=True):
+        doc = services.document_sign_off(actor=SYSTEM, document=doc)
+        out.append(services.instruction_record(actor=SYSTEM, document=doc, leader_name="王", leader_position="书记",
+                                               given_on=TODAY, text=text))
+    return tuple(out)
+
+
+def _instruction_items(city):
+    from fangkong.documents import services
+
+    instruction = services.instruction_record(
+        actor=SYSTEM, document=_committee_notice(city), leader_name="王", leader_position="书记", given_on=TODAY,
+        text="批示", items=[{"unit": city.dept_a, "task": "甲方办理事项", "due_on": TODAY},
+                          {"unit": city.dept_b, "task": "乙方办理事项", "due_on": TODAY}])
+    items = instruction.items.order_by("id")
+    return items[0], items[1]
+
+
 # ---- the writes ------------------------------------------------------------------------------
 
 
@@ -688,6 +750,54 @@ CASES = [
         viewers=frozenset({Role.COMMITTEE_OFFICE}), list_url="/supervision/bulletin-lists/",
     ),
     Case(
+        "document", _documents, lambda d: [d.title], "documents.view",
+        list_url="/documents/?page_size=200", api_url="/api/v1/documents/documents?page_size=200",
+        detail_url="/documents/{pk}/", api_detail="/api/v1/documents/documents/{pk}",
+        writes=(
+            Write("edit (form)", "post", "/documents/{b}/edit/", lambda c, a, b: {"title": "改", "text": "改"}),
+            Write("submit (form)", "post", "/documents/{b}/submit/"),
+            Write("withdraw (form)", "post", "/documents/{b}/withdraw/", lambda c, a, b: {"reason": "越界"}),
+            Write("change (API)", "patch", "/api/v1/documents/documents/{b}", lambda c, a, b: {"text": "改"},
+                  api=True),
+            Write("submit (API)", "post", "/api/v1/documents/documents/{b}/submit", api=True),
+            Write("draft under B's body (API)", "post", "/api/v1/documents/documents",
+                  lambda c, a, b: {"body_id": b.body_id, "kind": "notice", "title": "越界", "text": "越界"},
+                  api=True, control=False),
+        ),
+        under_b=_count("documents.Document", unit="dept_b"),
+        extra_reads=("/documents/new/", "/documents/instructions/", "/documents/inbox/"),
+    ),
+    Case(
+        "document receipt", _receipts, lambda r: [r.unit.name], "documents.view", writer=Role.UNIT_LIAISON,
+        list_url="/documents/inbox/", api_url="/api/v1/documents/receipts?page_size=200",
+        writes=(
+            Write("sign for B (API)", "post", "/api/v1/documents/receipts/{b}/sign", api=True),
+            Write("reply for B (API)", "post", "/api/v1/documents/receipts/{b}/reply",
+                  lambda c, a, b: {"text": "越界"}, api=True),
+            Write("sign for B (form)", "post", "/documents/{document_b}/sign-for/", lambda c, a, b: {"unit": b.unit_id}),
+        ),
+        state=lambda r: (_row(r), hasattr(type(r).objects.get(pk=r.pk), "reply")),
+    ),
+    Case(
+        "instruction", _instructions, lambda i: [i.text], "documents.view",
+        list_url="/documents/instructions/", api_url="/api/v1/documents/instructions?page_size=200",
+        detail_url="/documents/instructions/{pk}/",
+        writes=(
+            Write("add an item (form)", "post", "/documents/instructions/{b}/item/",
+                  lambda c, a, b: {"unit": c.dept_a.pk, "task": "越界", "due_on": day()}),
+        ),
+        state=lambda i: (_row(i), list(i.items.values_list("id", flat=True))),
+    ),
+    Case(
+        "follow-up item", _instruction_items, lambda i: [i.task], "documents.view", writer=Role.UNIT_LIAISON,
+        list_url="/documents/instructions/items/", api_url="/api/v1/documents/items?page_size=200",
+        writes=(
+            Write("answer B (API)", "post", "/api/v1/documents/items/{b}/answer", lambda c, a, b: {"answer": "越界"},
+                  api=True),
+            Write("close B (API)", "post", "/api/v1/documents/items/{b}/close", api=True, control=False),
+        ),
+    ),
+    Case(
         "API token", _tokens, lambda t: [t.name, t.prefix], "accounts.grant", writer=Role.SECURITY_ADMIN,
         list_url="/accounts/tokens/all/",
         writes=(Write("revoke", "post", "/accounts/tokens/{b}/revoke/"),),
@@ -767,7 +877,7 @@ def test_it_shows_each_role_only_its_scope(case, city, records):
 
 def _path(write, city, a, b):
     extra = {}
-    for name in ("returnee",):
+    for name in ("returnee", "document"):
         if getattr(b, name, None) is not None:
             extra[f"{name}_a"], extra[f"{name}_b"] = getattr(a, name).pk, getattr(b, name).pk
     return write.path.format(a=a.pk, b=b.pk, **extra)

@@ -20,6 +20,7 @@ class Role(models.TextChoices):
     CHECKPOINT_STAFF = "checkpoint_staff", _("Checkpoint staff")
     INSPECTION_GROUP = "inspection_group", _("Inspection group")
     DISCIPLINE_OFFICE = "discipline_office", _("Discipline office")
+    LEADER = "leader", _("Committee leader")
 
 
 R = Role
@@ -30,6 +31,8 @@ _DOMAIN = {
     R.COMMITTEE_OFFICE, R.UNIT_LIAISON, R.BRANCH_SECRETARY, R.COMMUNITY_STAFF,
     R.CHECKPOINT_STAFF, R.INSPECTION_GROUP, R.DISCIPLINE_OFFICE,
 }
+# The committee's leaders read, sign off documents and give instructions; they enter no records.
+_LEADERS = {R.LEADER}
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     # the organisation tree
@@ -76,7 +79,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "notify.view": frozenset(_DOMAIN - {R.CHECKPOINT_STAFF}),
     "notify.change": frozenset({R.COMMITTEE_OFFICE, R.UNIT_LIAISON}),
     # the command picture (指挥调度) and its daily briefing; each line's panel also needs its app's view
-    "command.view": frozenset(_DOMAIN),
+    "command.view": frozenset(_DOMAIN | _LEADERS),
     "command.change": frozenset({R.COMMITTEE_OFFICE}),
     # community supervision (社区督查): feedback ledger, problems, cases, referrals. Who sees which
     # case is decided by supervision.access (inspectors their groups', discipline what was referred
@@ -89,6 +92,14 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "supervision.outcome": frozenset({R.COMMITTEE_OFFICE, R.DISCIPLINE_OFFICE}),
     "supervision.bulletin": frozenset({R.COMMITTEE_OFFICE, R.INSPECTION_GROUP, R.DISCIPLINE_OFFICE}),
     "supervision.export": frozenset({R.COMMITTEE_OFFICE, R.INSPECTION_GROUP, R.DISCIPLINE_OFFICE}),
+    # reports and instructions (报告与批示): the office drafts, reviews, issues and follows up;
+    # a leader signs off; units sign for what reaches them, reply and answer their items
+    "documents.view": frozenset(_DOMAIN - {R.CHECKPOINT_STAFF} | _LEADERS),
+    "documents.change": frozenset({R.COMMITTEE_OFFICE}),
+    "documents.signoff": frozenset(_LEADERS),
+    "documents.instruct": frozenset({R.COMMITTEE_OFFICE} | _LEADERS),
+    "documents.receive": frozenset({R.COMMITTEE_OFFICE, R.UNIT_LIAISON, R.BRANCH_SECRETARY, R.COMMUNITY_STAFF}),
+    "documents.export": frozenset(_DOMAIN - {R.CHECKPOINT_STAFF} | _LEADERS),
     # accounts
     "accounts.view": frozenset({R.SYSTEM_ADMIN, R.SECURITY_ADMIN}),
     "accounts.change": frozenset({R.SYSTEM_ADMIN}),
@@ -100,7 +111,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 # A role may only grant roles at or below its own rank; only the security admin grants at all.
 RANK: dict[str, int] = {
     R.SECURITY_ADMIN: 100, R.SYSTEM_ADMIN: 100, R.AUDITOR: 100,
-    R.COMMITTEE_OFFICE: 50, R.DISCIPLINE_OFFICE: 50, R.INSPECTION_GROUP: 40,
+    R.LEADER: 60, R.COMMITTEE_OFFICE: 50, R.DISCIPLINE_OFFICE: 50, R.INSPECTION_GROUP: 40,
     R.UNIT_LIAISON: 20, R.BRANCH_SECRETARY: 20, R.COMMUNITY_STAFF: 20, R.CHECKPOINT_STAFF: 10,
 }
 

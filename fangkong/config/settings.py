@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "fangkong.accounts",
     "fangkong.returnees",
     "fangkong.deployment",
+    "fangkong.documents",
     "fangkong.passes",
     "fangkong.reports",
     "fangkong.notify",

@@ -21,6 +21,7 @@ urlpatterns = [
     path("people/", include("fangkong.people.urls")),
     path("returnees/", include("fangkong.returnees.urls")),
     path("deployment/", include("fangkong.deployment.urls")),
+    path("documents/", include("fangkong.documents.urls")),
     path("passes/", include("fangkong.passes.urls")),
     path("reports/", include("fangkong.reports.urls")),
     path("notify/", include("fangkong.notify.urls")),

@@ -171,6 +171,7 @@ def _register() -> None:
     from fangkong.accounts.api import router as accounts_router
     from fangkong.command.api import router as command_router
     from fangkong.deployment.api import router as deployment_router
+    from fangkong.documents.api import router as documents_router
     from fangkong.notify.api import router as notify_router
     from fangkong.orgs.api import router as orgs_router
     from fangkong.passes.api import router as passes_router
@@ -183,6 +184,7 @@ def _register() -> None:
     api.add_router("/people", people_router)
     api.add_router("/returnees", returnees_router)
     api.add_router("/deployment", deployment_router)
+    api.add_router("/documents", documents_router)
     api.add_router("/passes", passes_router)
     api.add_router("/reports", reports_router)
     api.add_router("/notifications", notify_router)

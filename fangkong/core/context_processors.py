@@ -21,7 +21,7 @@ AREAS: list[tuple[Any, str | None]] = [
     (_("Supervision"), "supervision:overview"),
     (_("Donations"), None),
     (_("Livelihood"), None),
-    (_("Reports & instructions"), None),
+    (_("Reports & instructions"), "documents:document_list"),
     (_("Users & roles"), "accounts:user_list"),
     (_("Audit log"), "audit:entry_list"),
 ]

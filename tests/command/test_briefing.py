@@ -47,7 +47,7 @@ def test_it_writes_sends_keeps_and_shows_the_briefing(city, settings, smtp, weco
     assert (first.number, first.version, first.day.isoformat()) == (1, 1, "2020-02-10")
     assert "第1期" in first.title and "截至2月10日" in first.text
     assert [line["key"] for line in first.lines] == ["organs", "industry", "deployment", "supervision", "reports",
-                                                      "passes"]
+                                                      "passes", "documents"]
     assert first.sent_at is not None
 
     run_queued_tasks()

@@ -69,6 +69,7 @@ DEMO_USERS: list[tuple[str, str, str]] = [
     ("checkpoint", Role.CHECKPOINT_STAFF, "S1-C01-K1"),
     ("inspector", Role.INSPECTION_GROUP, "WC"),
     ("discipline", Role.DISCIPLINE_OFFICE, "C0"),
+    ("leader", Role.LEADER, "WC"),
 ]
 # The three administrator duties are not people of the tree; they get descriptive names.
 ADMIN_NAMES = {"admin": "系统管理员", "secadmin": "安全管理员", "auditor": "安全审计员"}
@@ -308,6 +309,10 @@ class DemoCity:
         from fangkong.supervision.demo import load_demo_supervision
 
         ledger.update(load_demo_supervision(self))
+
+        from fangkong.documents.demo import load_demo_documents
+
+        ledger.update(load_demo_documents(self))
         days = 0
         if live:
             days = self._move_to_today(started)
@@ -487,6 +492,7 @@ class DemoCity:
             "checkpoint": Person.objects.filter(unit=units["S1-C01-K1"]).order_by("id").first(),
             "inspector": self.committee_staff[7],  # 督查科科长
             "discipline": self.liaisons[data.DISCIPLINE_DEPARTMENT_CODE],
+            "leader": self.committee_staff[0],  # 书记: signs off the committee's documents
         }
 
     def _users(self) -> int:
