@@ -78,6 +78,13 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # the command picture (指挥调度) and its daily briefing; each line's panel also needs its app's view
     "command.view": frozenset(_DOMAIN),
     "command.change": frozenset({R.COMMITTEE_OFFICE}),
+    # livelihood (民生保障): the catalogue of window services and channels, daily volumes per
+    # channel (the window departments' liaisons), help requests for households at home
+    "livelihood.view": frozenset(_DOMAIN),
+    "livelihood.change": frozenset({R.COMMITTEE_OFFICE}),
+    "livelihood.report": frozenset({R.COMMITTEE_OFFICE, R.UNIT_LIAISON}),
+    "livelihood.help": frozenset({R.COMMITTEE_OFFICE, R.COMMUNITY_STAFF}),
+    "livelihood.done": frozenset({R.COMMITTEE_OFFICE, R.COMMUNITY_STAFF, R.CHECKPOINT_STAFF}),
     # accounts
     "accounts.view": frozenset({R.SYSTEM_ADMIN, R.SECURITY_ADMIN}),
     "accounts.change": frozenset({R.SYSTEM_ADMIN}),

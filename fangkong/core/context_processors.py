@@ -20,7 +20,7 @@ AREAS: list[tuple[Any, str | None]] = [
     (_("Checkpoint check"), "passes:checkpoint_choose"),
     (_("Supervision"), None),
     (_("Donations"), None),
-    (_("Livelihood"), None),
+    (_("Livelihood"), "livelihood:overview"),
     (_("Reports & instructions"), None),
     (_("Users & roles"), "accounts:user_list"),
     (_("Audit log"), "audit:entry_list"),

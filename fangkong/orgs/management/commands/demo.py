@@ -305,6 +305,9 @@ class DemoCity:
         from fangkong.reports.demo import load_demo_reports
 
         ledger.update(load_demo_reports(self))
+        from fangkong.livelihood.demo import load_demo_livelihood
+
+        ledger.update(load_demo_livelihood(self))
         days = 0
         if live:
             days = self._move_to_today(started)
