@@ -85,6 +85,13 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "livelihood.report": frozenset({R.COMMITTEE_OFFICE, R.UNIT_LIAISON}),
     "livelihood.help": frozenset({R.COMMITTEE_OFFICE, R.COMMUNITY_STAFF}),
     "livelihood.done": frozenset({R.COMMITTEE_OFFICE, R.COMMUNITY_STAFF, R.CHECKPOINT_STAFF}),
+    # publicity (宣传引导) and the campaign (三看四比五带头): materials, media pushes, official
+    # forwards, pledges, model deeds, checklists; the committee reviews deeds and sets the formula
+    "publicity.view": frozenset(_DOMAIN),
+    "publicity.change": frozenset({R.COMMITTEE_OFFICE, R.UNIT_LIAISON, R.BRANCH_SECRETARY}),
+    "publicity.sign": frozenset(_DOMAIN),
+    "publicity.review": frozenset({R.COMMITTEE_OFFICE}),
+    "publicity.export": frozenset(_DOMAIN - {R.CHECKPOINT_STAFF}),
     # accounts
     "accounts.view": frozenset({R.SYSTEM_ADMIN, R.SECURITY_ADMIN}),
     "accounts.change": frozenset({R.SYSTEM_ADMIN}),

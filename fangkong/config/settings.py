@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "fangkong.notify",
     "fangkong.command",
     "fangkong.livelihood",
+    "fangkong.publicity",
 ]
 
 MIDDLEWARE = [

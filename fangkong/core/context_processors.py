@@ -21,6 +21,8 @@ AREAS: list[tuple[Any, str | None]] = [
     (_("Supervision"), None),
     (_("Donations"), None),
     (_("Livelihood"), "livelihood:overview"),
+    (_("Publicity"), "publicity:overview"),
+    (_("Campaign"), "publicity:pledge_list"),
     (_("Reports & instructions"), None),
     (_("Users & roles"), "accounts:user_list"),
     (_("Audit log"), "audit:entry_list"),
