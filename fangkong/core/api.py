@@ -175,8 +175,8 @@ def _register() -> None:
     from fangkong.notify.api import router as notify_router
     from fangkong.orgs.api import router as orgs_router
     from fangkong.passes.api import router as passes_router
-    from fangkong.publicity.api import router as publicity_router
     from fangkong.people.api import router as people_router
+    from fangkong.publicity.api import router as publicity_router
     from fangkong.reports.api import router as reports_router
     from fangkong.returnees.api import router as returnees_router
 

@@ -19,7 +19,13 @@ from fangkong.orgs.models import Unit
 from fangkong.people.models import Person
 
 from . import comparison, selectors, services
-from .filtersets import DeedFilterSet, ForwardFilterSet, MaterialFilterSet, MediaPushFilterSet, SignatureFilterSet
+from .filtersets import (
+    DeedFilterSet,
+    ForwardFilterSet,
+    MaterialFilterSet,
+    MediaPushFilterSet,
+    SignatureFilterSet,
+)
 from .models import (
     Material,
     MediaPush,
