@@ -58,11 +58,15 @@ class OverviewView(ScopedMixin, TemplateView):
                      .values_list("service_id", "n"))
         services_ = (WindowService.objects.visible_to(self.request.user).filter(is_active=True)  # type: ignore[attr-defined]
                      .select_related("department").prefetch_related(Prefetch("channels", Channel.objects.all())))
+        user = self.request.user
+        from fangkong.core.scoping import scope_unit_ids
+
+        units = scope_unit_ids(user) if user_has_perm(user, "livelihood.report") else []  # type: ignore[arg-type]
         departments: dict[int, dict[str, Any]] = {}
         for service in services_:
             entry = departments.setdefault(service.department_id, {"department": service.department, "services": []})
-            entry["services"].append({"service": service, "today": today.get(service.pk)})
-        user = self.request.user
+            entry["services"].append({"service": service, "today": today.get(service.pk),
+                                      "may_report": units is None or service.department_id in units})
         context.update(
             day=day, departments=list(departments.values()),
             by_channel=selectors.volume_by_channel(volumes, day, day),

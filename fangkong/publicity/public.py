@@ -149,8 +149,12 @@ class PledgePublicView(View):
     """A pledge's own public page (no member's link)."""
 
     def get(self, request: HttpRequest, slug: str) -> HttpResponse:
-        pledge = Pledge.objects.filter(slug=slug).values_list("id", flat=True).first()
+        key = f"publicity:slug:{slug[:40]}"
+        pledge = cache.get(key)
         if pledge is None:
+            pledge = Pledge.objects.filter(slug=slug).values_list("id", flat=True).first() or 0
+            cache.set(key, pledge, CODE_SECONDS)
+        if not pledge:
             raise Http404
         response = HttpResponse(_pledge_html(request, pledge, ""))
         response["Cache-Control"] = f"public, max-age={PUBLIC_SECONDS}"

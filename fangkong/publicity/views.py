@@ -245,7 +245,7 @@ class SignatureListView(ScopedListView):
         from django.db.models import Count
 
         return super().get_queryset().select_related("person", "branch", "pledge").annotate(
-            counted=Count("shares"))
+            counted=Count("shares")).order_by("-signed_at", "-id")
 
 
 class DeedListView(_FormListView):
