@@ -82,13 +82,14 @@ def load_demo_publicity(city: Any = None) -> dict[str, int]:
     members = list(Person.objects.filter(is_party_member=True, is_active=True, branch__isnull=False)
                    .order_by("id").values_list("id", "unit_id", "branch_id"))
     forwards: list[OfficialForward] = []
-    for n, (pid, _unit, branch) in enumerate(members[: len(members) // 2]):
+    # Every third member reported one by one, and each branch's group as a whole: 1,000+ in all.
+    for n, (pid, _unit, branch) in enumerate(members[::3]):
         forwards.append(OfficialForward(unit_id=branch, person_id=pid, day=rng.choice(days[5:]),
-                                        message=rng.choice(FORWARDED).format(n=n % 12 + 1), count=rng.randrange(1, 4)))
+                                        message=rng.choice(FORWARDED).format(n=n % 12 + 1), count=1))
     branches = sorted({b for _p, _u, b in members})
     for branch in branches:
         forwards.append(OfficialForward(unit_id=branch, day=rng.choice(days[3:]), message="支部工作群转发权威信息",
-                                        count=rng.randrange(3, 12)))
+                                        count=rng.randrange(1, 3)))
     OfficialForward.objects.bulk_create(forwards, batch_size=2000)
 
     pledge = Pledge.objects.create(slug="relay-pledge", title=RELAY_TITLE, text=RELAY_TEXT, items=FOUR_LEADS,
