@@ -330,10 +330,15 @@ def my_signature(request: HttpRequest, pledge_id: int) -> dict[str, Any]:
     return _mine(request, signature)
 
 
+class DeedFilters(Schema):
+    status: str | None = None
+    published_before: dt.datetime | None = None
+
+
 @router.get("/deeds", response=DeedPage, summary="Model deeds in your scope")
-def list_deeds(request: HttpRequest, pages: Query[PageParams], status: str | None = None) -> dict[str, Any]:
+def list_deeds(request: HttpRequest, filters: Query[DeedFilters], pages: Query[PageParams]) -> dict[str, Any]:
     qs = ModelDeed.objects.visible_to(request.user).select_related("person")
-    return paginate(_filtered(DeedFilterSet, Schema(), qs).filter(**({"status": status} if status else {})), pages)
+    return paginate(_filtered(DeedFilterSet, filters, qs), pages)
 
 
 @router.post("/deeds", response={201: DeedOut}, summary="Nominate a model deed")

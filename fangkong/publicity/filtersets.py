@@ -78,7 +78,9 @@ class SignatureFilterSet(django_filters.FilterSet):
 
 class DeedFilterSet(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(label=_("Status"), choices=DeedStatus.choices)
+    published_before = django_filters.IsoDateTimeFilter(label=_("Published before"), field_name="published_at",
+                                                        lookup_expr="lt")
 
     class Meta:
         model = ModelDeed
-        fields = ["status"]
+        fields = ["status", "published_before"]

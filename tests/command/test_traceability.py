@@ -71,7 +71,7 @@ def test_it_links_every_figure_to_a_list_of_the_same_count_for_each_moment_and_r
     office = {line["key"]: line for line in pictures["office", "2020-02-10"]["lines"]}
     # Six lines and the two they share, in the source's order; three not built yet.
     assert list(office) == ["organs", "industry", "deployment", "supervision", "donations", "livelihood",
-                            "reports", "passes"]
+                            "publicity", "reports", "passes"]
     assert {k for k, line in office.items() if not line["enabled"]} <= {"supervision", "donations"}
     assert office["livelihood"]["enabled"]
     # The seed figures of the source, as of 10 February 24:00 and 15 February.
