@@ -85,6 +85,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "livelihood.report": frozenset({R.COMMITTEE_OFFICE, R.UNIT_LIAISON}),
     "livelihood.help": frozenset({R.COMMITTEE_OFFICE, R.COMMUNITY_STAFF}),
     "livelihood.done": frozenset({R.COMMITTEE_OFFICE, R.COMMUNITY_STAFF, R.CHECKPOINT_STAFF}),
+    # the household's phone in clear, for who calls them (audited)
+    "livelihood.reveal": frozenset({R.COMMITTEE_OFFICE, R.COMMUNITY_STAFF, R.CHECKPOINT_STAFF}),
     # publicity (宣传引导) and the campaign (三看四比五带头): materials, media pushes, official
     # forwards, pledges, model deeds, checklists; the committee reviews deeds and sets the formula
     "publicity.view": frozenset(_DOMAIN),

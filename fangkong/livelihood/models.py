@@ -153,6 +153,13 @@ class HelpRequest(models.Model):
         return reverse("livelihood:help_detail", args=[self.pk])
 
     @property
+    def phone(self) -> str:
+        """The phone in clear (a reveal, audited: ``core.views.ScopedRevealView``)."""
+        from fangkong.core.fieldcrypt import unseal_one
+
+        return unseal_one(self.phone_cipher, "phone") if self.phone_cipher else ""
+
+    @property
     def assignee_name(self) -> str:
         if self.assignee_id is not None:
             return self.assignee.person.name  # type: ignore[union-attr]

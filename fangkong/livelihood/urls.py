@@ -10,5 +10,6 @@ urlpatterns = [
     path("help/", views.HelpListView.as_view(), name="help_list"),
     path("help/new/", views.HelpCreateView.as_view(), name="help_create"),
     path("help/<int:pk>/", views.HelpDetailView.as_view(), name="help_detail"),
+    path("help/<int:pk>/reveal/<str:field>/", views.HelpRevealView.as_view(), name="help_reveal"),
     path("confirm/<str:token>/", views.ConfirmView.as_view(), name="confirm"),
 ]

@@ -20,7 +20,7 @@ from django.views.generic import TemplateView
 from fangkong.core import clock
 from fangkong.core.scoping import user_has_perm
 from fangkong.core.stats import as_of_default
-from fangkong.core.views import ScopedDetailView, ScopedListView, ScopedMixin
+from fangkong.core.views import ScopedDetailView, ScopedListView, ScopedMixin, ScopedRevealView
 
 from . import selectors, services
 from .filtersets import HelpRequestFilterSet, VolumeFilterSet
@@ -197,6 +197,7 @@ class HelpDetailView(ScopedDetailView):
             light=selectors.light_of(obj, clock.now()),
             can_help=user_has_perm(user, "livelihood.help") and obj.status != "closed",
             can_done=user_has_perm(user, "livelihood.done"),
+            can_reveal=user_has_perm(user, "livelihood.reveal"),
             assign_form=kwargs.get("assign_form") or AssignForm(community=obj.community, initial={
                 "assignee": obj.assignee_id, "volunteer": obj.volunteer}),
             note_form=NoteForm(),
@@ -237,6 +238,12 @@ class HelpDetailView(ScopedDetailView):
             # The link is shown this once (only its digest is kept): render, do not redirect.
             return self.render_to_response(self.get_context_data(confirm_url=confirm_url))
         return redirect(obj)
+
+
+class HelpRevealView(ScopedRevealView):
+    """The household's phone in clear for whoever carries out or closes the request (audited)."""
+
+    model = HelpRequest
 
 
 class ConfirmView(View):

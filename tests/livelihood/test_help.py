@@ -60,6 +60,20 @@ def test_the_phone_is_sealed_with_a_stored_mask(city, community_staff):
     assert services.help_phone(request) == "13912345678"
 
 
+def test_the_phone_is_revealed_only_with_the_permission_and_audited(city, community_staff):
+    from fangkong.audit.models import AuditEntry
+
+    request = register(community_staff, city.comm_1)
+    response = login_client(community_staff).post(f"/livelihood/help/{request.pk}/reveal/phone/")
+    assert response.status_code == 200 and "13912345678" in response.content.decode()
+    assert AuditEntry.objects.filter(action="reveal").exists()
+    inspector = login_client(f.user("inspection_group", city.root))
+    page = inspector.get(f"/livelihood/help/{request.pk}/").content.decode()
+    assert "139****5678" in page and "13912345678" not in page
+    assert inspector.post(f"/livelihood/help/{request.pk}/reveal/phone/").status_code in (403, 404)
+    assert login_client(community_staff).post(f"/livelihood/help/{request.pk}/reveal/address/").status_code == 404
+
+
 def test_done_then_confirmed_once_by_the_household(city, community_staff, cadre, client):
     request = register(community_staff, city.comm_1, assignee=cadre)
     assert request.place_id == city.comm_1.pk
