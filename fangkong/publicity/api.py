@@ -19,6 +19,7 @@ from fangkong.orgs.models import Unit
 from fangkong.people.models import Person
 
 from . import comparison, selectors, services
+from .choices import CHECKLIST_ITEMS
 from .filtersets import (
     DeedFilterSet,
     ForwardFilterSet,
@@ -27,6 +28,7 @@ from .filtersets import (
     SignatureFilterSet,
 )
 from .models import (
+    ChecklistEntry,
     Material,
     MediaPush,
     ModelDeed,
@@ -352,6 +354,58 @@ def nominate(request: HttpRequest, payload: DeedIn) -> Status[ModelDeed]:
 def review(request: HttpRequest, deed_id: int, payload: ReviewIn) -> ModelDeed:
     deed = get_object_or_404(ModelDeed.objects.visible_to(request.user).select_related("person"), pk=deed_id)
     return services.deed_review(actor=request.user, deed=deed, decision=payload.decision, note=payload.note)  # type: ignore[arg-type]
+
+
+class ChecklistOut(Schema):
+    id: int
+    branch_id: int
+    person_id: int
+    person_name: str
+    kind: str = Field(description="six (六到位) or four (四带头)")
+    items: list[str]
+    note: str
+    updated_at: dt.datetime
+
+    @staticmethod
+    def resolve_person_name(obj: ChecklistEntry) -> str:
+        return obj.person.name
+
+
+class ChecklistIn(Schema):
+    person_id: int
+    kind: str
+    items: list[str] = Field(description="The codes of the items in place (see GET /checklists/items).")
+    note: str = ""
+
+
+class ChecklistItemOut(Schema):
+    kind: str
+    code: str
+    label: str
+
+
+ChecklistPage = _page(ChecklistOut)
+
+
+@router.get("/checklists/items", response=list[ChecklistItemOut], summary="The items of the two checklists")
+def checklist_items(request: HttpRequest) -> list[dict[str, str]]:
+    return [{"kind": kind, "code": code, "label": label}
+            for kind, items in CHECKLIST_ITEMS.items() for code, label in items]
+
+
+@router.get("/checklists", response=ChecklistPage, summary="Members' checklists in your scope")
+def list_checklists(request: HttpRequest, pages: Query[PageParams], branch: int | None = None) -> dict[str, Any]:
+    qs = ChecklistEntry.objects.visible_to(request.user).select_related("person")
+    if branch is not None:
+        qs = qs.filter(branch_id=branch)
+    return paginate(qs.order_by("branch_id", "person_id", "kind"), pages)
+
+
+@router.post("/checklists", response=ChecklistOut, summary="Save a member's checklist")
+def save_checklist(request: HttpRequest, payload: ChecklistIn) -> ChecklistEntry:
+    person = get_object_or_404(Person.objects.visible_to(request.user), pk=payload.person_id)
+    return services.checklist_save(actor=request.user, person=person, kind=payload.kind, items=payload.items,  # type: ignore[arg-type]
+                                   note=payload.note)
 
 
 @router.get("/comparison", response=ComparisonOut, summary="The ranking under the formula in use")

@@ -107,3 +107,20 @@ def test_the_api_refuses_a_bad_link_and_an_unknown_item(city, outlet, client):
                      content_type="application/json", **bearer(office))
     assert ok.status_code == 201 and ok.json()["expression"] == "media_pushes + 1"
     assert client.get("/api/v1/publicity/figures", **bearer(office)).status_code == 200
+
+
+def test_the_api_saves_a_checklist_inside_the_scope_only(city, client):
+    secretary = f.user("branch_secretary", city.branch_a)
+    items = client.get("/api/v1/publicity/checklists/items", **bearer(secretary)).json()
+    assert {i["kind"] for i in items} == {"six", "four"} and len(items) == 10
+    saved = client.post("/api/v1/publicity/checklists", {"person_id": city.alice.pk, "kind": "four",
+                                                         "items": ["obey", "hygiene"]},
+                        content_type="application/json", **bearer(secretary))
+    assert saved.status_code == 200 and saved.json()["items"] == ["obey", "hygiene"]
+    listed = client.get("/api/v1/publicity/checklists", **bearer(secretary)).json()
+    assert listed["count"] == 1
+    other = f.user("branch_secretary", city.dept_b)
+    assert client.get("/api/v1/publicity/checklists", **bearer(other)).json()["count"] == 0
+    refused = client.post("/api/v1/publicity/checklists", {"person_id": city.alice.pk, "kind": "four", "items": []},
+                          content_type="application/json", **bearer(other))
+    assert refused.status_code == 404
