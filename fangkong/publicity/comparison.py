@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
+import math
 import operator
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -64,6 +65,7 @@ def register_item(item: Item) -> None:
 
 # -- the formula --------------------------------------------------------------------------------
 
+MAX_WEIGHT = 1_000_000
 _OPS: dict[type, Callable[[float, float], float]] = {
     ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
 }
@@ -88,6 +90,8 @@ def parse_formula(expression: str) -> ast.Expression:
         elif isinstance(node, ast.Constant):
             if not isinstance(node.value, int | float) or isinstance(node.value, bool):
                 raise ValueError(_("The formula cannot be read: use item names, numbers, + - * / and brackets."))
+            if not abs(node.value) <= MAX_WEIGHT:
+                raise ValueError(_("A number in the formula is larger than %(max)d.") % {"max": MAX_WEIGHT})
         elif not isinstance(node, ast.Expression | ast.BinOp | ast.UnaryOp | ast.Load | ast.USub | ast.UAdd
                             | ast.Add | ast.Sub | ast.Mult | ast.Div):
             raise ValueError(_("The formula cannot be read: use item names, numbers, + - * / and brackets."))
@@ -166,6 +170,8 @@ def ranking(expression: str, since: dt.date, until: dt.date) -> dict[str, Any]:
     for unit in departments():
         values = {key: measures[key].get(unit.pk, Measure(0.0, 0, 0)) for key in keys}
         score = evaluate(tree, {k: m.value for k, m in values.items()})
+        if not math.isfinite(score):  # a product of large weights: no score rather than infinity
+            score = 0.0
         rows.append({"unit": unit, "score": round(score, 2), "measures": values})
     rows.sort(key=lambda r: (-r["score"], r["unit"].code))
     for rank, row in enumerate(rows, start=1):

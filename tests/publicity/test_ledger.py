@@ -95,7 +95,8 @@ def test_a_branch_fills_the_checklists(city):
 
 def test_a_formula_naming_an_unknown_item_is_refused(city):
     office = f.user("committee_office", city.root)
-    for bad in ("10*donations + media_pushes", "__import__('os')", "media_pushes ** 2", "pledge_rate.real", ""):
+    for bad in ("10*donations + media_pushes", "__import__('os')", "media_pushes ** 2", "pledge_rate.real", "",
+                "1e308*1e308*media_pushes", "9" * 400, "'text'", "True + media_pushes"):
         with pytest.raises(ValidationError):
             services.formula_save(actor=office, name="x", expression=bad, since=TODAY())
     assert not ScoreFormula.objects.exists()
