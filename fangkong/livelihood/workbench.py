@@ -13,21 +13,46 @@ from fangkong.core.scoping import user_has_perm
 from fangkong.core.workbench import NOW, OVERDUE, SOON, Desk, Item, Row
 
 from .choices import HelpStatus
-from .models import HelpRequest
+from .models import ChannelVolume, HelpRequest, WindowService
 from .selectors import overdue_at
 
 ROWS = 5
 
 
+def volumes_item(desk: Desk) -> Item | None:
+    """A window department's liaison: today's cases per channel still to record."""
+    from fangkong.core.scoping import scope_unit_ids
+
+    user = desk.user
+    units = scope_unit_ids(user)
+    if units is None:
+        return None  # the whole city: the office reads the line on the command picture
+    services = WindowService.objects.filter(is_active=True, department_id__in=units)
+    total = services.count()
+    if not total:
+        return None
+    done = ChannelVolume.objects.filter(day=desk.today, service__in=services).values("service_id").distinct().count()
+    return Item(key="livelihood-volumes", title=_("Today's cases per channel of your window services"),
+                url=f"{reverse('livelihood:overview')}?day={desk.today.isoformat()}",
+                urgency=NOW if done < total else SOON + 3, state="warn" if done < total else "ok",
+                figures=[(_("Services"), total), (_("Recorded today"), done)],
+                hint=_("Record each service's cases by channel: online, by phone app, by post, on their behalf …"))
+
+
 def items(desk: Desk) -> list[Item]:
     user = desk.user
+    out_volumes: list[Item] = []
+    if user_has_perm(user, "livelihood.report"):
+        volumes = volumes_item(desk)
+        if volumes is not None:
+            out_volumes.append(volumes)
     if not (user_has_perm(user, "livelihood.help") or user_has_perm(user, "livelihood.done")):
-        return []
+        return out_volumes
     visible = HelpRequest.objects.visible_to(user)
     if not visible.exists():
-        return []
+        return out_volumes
     base = reverse("livelihood:help_list")
-    out: list[Item] = []
+    out: list[Item] = out_volumes
     open_ = visible.filter(status=HelpStatus.OPEN)
     n_open = open_.count()
     out.append(Item(key="livelihood-help-open", title=_("Help requests for households at home, not yet done"),

@@ -46,3 +46,16 @@ def test_the_pages_show_the_catalogue_and_take_the_figures(city, catalogue):
     assert liaison.get(f"/livelihood/services/{other.pk}/volumes/").status_code == 404
     listing = liaison.get(f"/livelihood/volumes/?day={day}")
     assert 'data-total="1"' in listing.content.decode()
+
+
+def test_a_window_liaison_finds_the_day_to_record_on_the_workbench(city, catalogue):
+    from fangkong.core.workbench import items_for
+
+    service, other, online, post = catalogue
+    liaison = f.user("unit_liaison", city.dept_a)
+    item = next(i for i in items_for(liaison) if i.key == "livelihood-volumes")
+    assert item.state == "warn" and [n for _label, n in item.figures] == [1, 0]
+    services.volumes_record(actor=liaison, service=service, day=clock.today(), counts={online.pk: 3})
+    item = next(i for i in items_for(liaison) if i.key == "livelihood-volumes")
+    assert item.state == "ok" and item.figures[1][1] == 1
+    assert not [i for i in items_for(f.user("unit_liaison", city.industry)) if i.key == "livelihood-volumes"]
