@@ -98,7 +98,7 @@ class ChannelRow(Schema):
     cases: int
 
 
-class FiguresOut(Schema):
+class LivelihoodFiguresOut(Schema):
     as_of: dt.date
     window_departments: int
     services: int
@@ -173,7 +173,7 @@ class HelpIn(Schema):
     volunteer: str = ""
 
 
-class AssignIn(Schema):
+class HelpAssignIn(Schema):
     assignee_id: int | None = None
     volunteer: str = ""
     due_at: dt.datetime | None = None
@@ -232,7 +232,7 @@ def record_volumes(request: HttpRequest, service_id: int, payload: VolumeIn) -> 
     return Status(201, list(ChannelVolume.objects.filter(service=service, day=payload.day).order_by("channel_id")))
 
 
-@router.get("/figures", response=FiguresOut, summary="Services kept running and help requests as of a day")
+@router.get("/figures", response=LivelihoodFiguresOut, summary="Services kept running and help requests as of a day")
 def figures(request: HttpRequest, as_of: dt.date | None = None) -> dict[str, Any]:
     if not user_has_perm(request.user, "livelihood.view"):
         raise PermissionDenied(_("Your role may not see the livelihood figures."))
@@ -265,7 +265,7 @@ def get_help(request: HttpRequest, request_id: int) -> HelpRequest:
 
 
 @router.post("/help-requests/{request_id}/assign", response=HelpOut, summary="Assign to a cadre or volunteer")
-def assign_help(request: HttpRequest, request_id: int, payload: AssignIn) -> HelpRequest:
+def assign_help(request: HttpRequest, request_id: int, payload: HelpAssignIn) -> HelpRequest:
     obj = get_object_or_404(_requests(request), pk=request_id)
     services.help_assign(actor=request.user, request=obj, assignee=_secondment(payload.assignee_id),  # type: ignore[arg-type]
                          volunteer=payload.volunteer, due_at=payload.due_at)

@@ -208,7 +208,7 @@ class ComparisonOut(Schema):
     rows: list[RankOut]
 
 
-class FiguresOut(Schema):
+class PublicityFiguresOut(Schema):
     as_of: dt.date
     pledge_signatures: int
     pledge_forwards: int
@@ -439,7 +439,7 @@ def set_formula(request: HttpRequest, payload: FormulaIn) -> Status[dict[str, An
     return Status(201, ranking(request))
 
 
-@router.get("/figures", response=FiguresOut, summary="The campaign's figures as of a day")
+@router.get("/figures", response=PublicityFiguresOut, summary="The campaign's figures as of a day")
 def figures(request: HttpRequest, as_of: dt.date | None = None) -> dict[str, Any]:
     if not user_has_perm(request.user, "publicity.view"):
         raise PermissionDenied(_("Your role may not do this."))
