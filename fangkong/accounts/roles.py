@@ -100,6 +100,22 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "documents.instruct": frozenset({R.COMMITTEE_OFFICE} | _LEADERS),
     "documents.receive": frozenset({R.COMMITTEE_OFFICE, R.UNIT_LIAISON, R.BRANCH_SECRETARY, R.COMMUNITY_STAFF}),
     "documents.export": frozenset(_DOMAIN - {R.CHECKPOINT_STAFF} | _LEADERS),
+    # livelihood (民生保障): the catalogue of window services and channels, daily volumes per
+    # channel (the window departments' liaisons), help requests for households at home
+    "livelihood.view": frozenset(_DOMAIN),
+    "livelihood.change": frozenset({R.COMMITTEE_OFFICE}),
+    "livelihood.report": frozenset({R.COMMITTEE_OFFICE, R.UNIT_LIAISON}),
+    "livelihood.help": frozenset({R.COMMITTEE_OFFICE, R.COMMUNITY_STAFF}),
+    "livelihood.done": frozenset({R.COMMITTEE_OFFICE, R.COMMUNITY_STAFF, R.CHECKPOINT_STAFF}),
+    # the household's phone in clear, for who calls them (audited)
+    "livelihood.reveal": frozenset({R.COMMITTEE_OFFICE, R.COMMUNITY_STAFF, R.CHECKPOINT_STAFF}),
+    # publicity (宣传引导) and the campaign (三看四比五带头): materials, media pushes, official
+    # forwards, pledges, model deeds, checklists; the committee reviews deeds and sets the formula
+    "publicity.view": frozenset(_DOMAIN),
+    "publicity.change": frozenset({R.COMMITTEE_OFFICE, R.UNIT_LIAISON, R.BRANCH_SECRETARY}),
+    "publicity.sign": frozenset(_DOMAIN),
+    "publicity.review": frozenset({R.COMMITTEE_OFFICE}),
+    "publicity.export": frozenset(_DOMAIN - {R.CHECKPOINT_STAFF}),
     # accounts
     "accounts.view": frozenset({R.SYSTEM_ADMIN, R.SECURITY_ADMIN}),
     "accounts.change": frozenset({R.SYSTEM_ADMIN}),

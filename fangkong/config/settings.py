@@ -84,6 +84,8 @@ INSTALLED_APPS = [
     "fangkong.notify",
     "fangkong.command",
     "fangkong.supervision",
+    "fangkong.livelihood",
+    "fangkong.publicity",
 ]
 
 MIDDLEWARE = [

@@ -27,6 +27,8 @@ urlpatterns = [
     path("notify/", include("fangkong.notify.urls")),
     path("command/", include("fangkong.command.urls")),
     path("supervision/", include("fangkong.supervision.urls")),
+    path("livelihood/", include("fangkong.livelihood.urls")),
+    path("publicity/", include("fangkong.publicity.urls")),
     path("accounts/", include("fangkong.accounts.urls")),
     path("audit/", include("fangkong.audit.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

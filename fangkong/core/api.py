@@ -172,10 +172,12 @@ def _register() -> None:
     from fangkong.command.api import router as command_router
     from fangkong.deployment.api import router as deployment_router
     from fangkong.documents.api import router as documents_router
+    from fangkong.livelihood.api import router as livelihood_router
     from fangkong.notify.api import router as notify_router
     from fangkong.orgs.api import router as orgs_router
     from fangkong.passes.api import router as passes_router
     from fangkong.people.api import router as people_router
+    from fangkong.publicity.api import router as publicity_router
     from fangkong.reports.api import router as reports_router
     from fangkong.returnees.api import router as returnees_router
     from fangkong.supervision.api import router as supervision_router
@@ -191,6 +193,8 @@ def _register() -> None:
     api.add_router("/accounts", accounts_router)
     api.add_router("/command", command_router)
     api.add_router("/supervision", supervision_router)
+    api.add_router("/livelihood", livelihood_router)
+    api.add_router("/publicity", publicity_router)
 
 
 _register()

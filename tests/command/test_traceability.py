@@ -81,11 +81,11 @@ def test_it_links_every_figure_to_a_list_of_the_same_count_for_each_moment_and_r
             assert again == pictures[name, moment]
 
     office = {line["key"]: line for line in pictures["office", "2020-02-10"]["lines"]}
-    # Six lines and the two they share, in the source's order, then reports and instructions;
-    # three not built yet.
+    # The six lines, publicity and the campaign, the two the lines share, then reports and
+    # instructions, in the source's order; one not built yet.
     assert list(office) == ["organs", "industry", "deployment", "supervision", "donations", "livelihood",
-                            "reports", "passes", "documents"]
-    assert [k for k, line in office.items() if not line["enabled"]] == ["donations", "livelihood"]
+                            "publicity", "reports", "passes", "documents"]
+    assert [k for k, line in office.items() if not line["enabled"]] == ["donations"]
     # The seed figures of the source, as of 10 February 24:00 and 15 February.
     organs = {f["key"]: f["value"] for f in office["organs"]["figures"]}
     industry = {f["key"]: f["value"] for f in office["industry"]["figures"]}

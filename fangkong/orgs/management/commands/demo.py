@@ -313,6 +313,12 @@ class DemoCity:
         from fangkong.documents.demo import load_demo_documents
 
         ledger.update(load_demo_documents(self))
+        from fangkong.livelihood.demo import load_demo_livelihood
+
+        ledger.update(load_demo_livelihood(self))
+        from fangkong.publicity.demo import load_demo_publicity
+
+        ledger.update(load_demo_publicity(self))
         days = 0
         if live:
             days = self._move_to_today(started)
