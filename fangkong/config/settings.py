@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "fangkong.reports",
     "fangkong.notify",
     "fangkong.command",
+    "fangkong.donations",
 ]
 
 MIDDLEWARE = [
