@@ -25,6 +25,8 @@ urlpatterns = [
     path("reports/", include("fangkong.reports.urls")),
     path("notify/", include("fangkong.notify.urls")),
     path("command/", include("fangkong.command.urls")),
+    path("donations/", include("fangkong.donations.urls")),
+    path("public/donations/", include("fangkong.donations.public_urls")),
     path("accounts/", include("fangkong.accounts.urls")),
     path("audit/", include("fangkong.audit.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

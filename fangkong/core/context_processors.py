@@ -19,7 +19,7 @@ AREAS: list[tuple[Any, str | None]] = [
     (_("Passes"), "passes:pass_list"),
     (_("Checkpoint check"), "passes:checkpoint_choose"),
     (_("Supervision"), None),
-    (_("Donations"), None),
+    (_("Donations"), "donations:overview"),
     (_("Livelihood"), None),
     (_("Reports & instructions"), None),
     (_("Users & roles"), "accounts:user_list"),

@@ -87,3 +87,27 @@ def build() -> dict[str, Any]:
             "donors": len({d["donor"] for d in donations if d["donor"] != "采购"})}
     data["etag"] = hashlib.sha256(repr(data).encode()).hexdigest()[:32]
     return data
+
+
+def workbook() -> bytes:
+    """The public list as xlsx, from the cache (built once per version)."""
+    key = f"donations:public:xlsx:{version()}"
+    content = cache.get(key)
+    if content is None:
+        content = build_workbook(disclosure())
+        cache.set(key, content, TTL)
+    return content  # type: ignore[no-any-return]
+
+
+def build_workbook(data: dict[str, Any]) -> bytes:
+    from fangkong.core.excel import write_xlsx
+
+    headers = ["类别", "日期", "捐赠方/接收单位", "物资", "数量", "单位", "单号", "签收"]
+    rows: list[list[Any]] = [["捐赠", d["date"], d["donor"], d["item"], d["quantity"], d["unit"], d["number"], ""]
+                             for d in data["donations"]]
+    rows += [["发放", d["date"], d["unit"], d["item"], d["quantity"], d["unit_of_measure"], d["number"],
+              d["signed_by"] or "待签收"] for d in data["distributions"]]
+    rows += [["合计", "", f"收{t['received']} 发{t['distributed']} 存{t['in_stock']}", t["item"], t["in_stock"],
+              t["unit"], "", ""] for t in data["totals"]]
+    content, _count = write_xlsx(headers, rows, sheet="捐赠物资公示")
+    return content
