@@ -26,7 +26,10 @@ class PickerForm(forms.Form):
         return cast(forms.ModelChoiceField, self.fields[name])  # type: ignore[type-arg]
 
 
-def _quantity(label: Any = _("Quantity")) -> forms.CharField:
+QUANTITY_LABEL = _("Quantity")
+
+
+def _quantity(label: Any = QUANTITY_LABEL) -> forms.CharField:
     return forms.CharField(label=label, max_length=20, widget=QUANTITY)
 
 
