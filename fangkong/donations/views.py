@@ -20,9 +20,9 @@ from django.views.generic import TemplateView
 
 from fangkong.core import clock
 from fangkong.core.scoping import user_has_perm
-from fangkong.core.views import ScopedDetailView, ScopedListView, ScopedMixin
+from fangkong.core.views import ScopedDetailView, ScopedExportView, ScopedListView, ScopedMixin
 
-from . import selectors, services
+from . import selectors, services, tables
 from .choices import DistributionStatus, NeedStatus
 from .filtersets import (
     DistributionFilterSet,
@@ -111,6 +111,7 @@ class _List(ScopedListView):
     create_url = ""
     create_perm = "donations.change"
     create_label: Any = ""
+    export_url = ""
     related: tuple[str, ...] = ()
 
     def get_queryset(self) -> Any:
@@ -118,6 +119,8 @@ class _List(ScopedListView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
+        context["export_url"] = reverse(self.export_url) if self.export_url and user_has_perm(
+            self.request.user, "donations.export") else ""
         context.update(title=self.title, partial=self.partial_template, create_url=reverse(self.create_url) if self.create_url and user_has_perm(
             self.request.user, self.create_perm) else "", create_label=self.create_label)
         return context
@@ -130,6 +133,7 @@ class DonorListView(_List):
     filterset_class = DonorFilterSet
     title = gettext_lazy("Donors")
     create_url = "donations:donor_create"
+    export_url = "donations:donor_export"
     create_label = gettext_lazy("Add a donor")
     related = ("unit",)
 
@@ -144,6 +148,7 @@ class PledgeListView(_List):
     filterset_class = PledgeFilterSet
     title = gettext_lazy("Pledges")
     create_url = "donations:pledge_create"
+    export_url = "donations:pledge_export"
     create_label = gettext_lazy("Record a pledge")
     related = ("donor", "item__measure")
 
@@ -158,6 +163,7 @@ class LeadListView(_List):
     filterset_class = LeadFilterSet
     title = gettext_lazy("Purchase channels")
     create_url = "donations:lead_create"
+    export_url = "donations:lead_export"
     create_label = gettext_lazy("Record a supplier lead")
     related = ("item__measure", "offered_by", "unit")
 
@@ -169,6 +175,7 @@ class IntakeListView(_List):
     filterset_class = IntakeFilterSet
     title = gettext_lazy("Intake")
     create_url = "donations:intake_create"
+    export_url = "donations:intake_export"
     create_label = gettext_lazy("Record intake")
     related = ("donor", "item__measure", "store")
 
@@ -180,6 +187,7 @@ class NeedListView(_List):
     filterset_class = NeedFilterSet
     title = gettext_lazy("Needs")
     create_url = "donations:need_create"
+    export_url = "donations:need_export"
     create_perm = "donations.need"
     create_label = gettext_lazy("Raise a need")
     related = ("unit", "item__measure")
@@ -200,8 +208,23 @@ class DistributionListView(_List):
     filterset_class = DistributionFilterSet
     title = gettext_lazy("Distributions")
     create_url = "donations:distribution_create"
+    export_url = "donations:distribution_export"
     create_label = gettext_lazy("Distribute")
     related = ("to_unit", "item__measure", "store")
+
+
+def _export(model_: Any, filterset: Any, rows: Any, sheet: str, prefix: str) -> type[ScopedExportView]:
+    return type(f"{model_.__name__}ExportView", (ScopedExportView,), {
+        "model": model_, "required_perm": "donations.export", "filterset_class": filterset, "rows": rows,
+        "sheet": sheet, "file_prefix": prefix})
+
+
+DonorExportView = _export(Donor, DonorFilterSet, tables.donor_rows, "捐赠方", "donors")
+PledgeExportView = _export(Pledge, PledgeFilterSet, tables.pledge_rows, "认捐", "pledges")
+LeadExportView = _export(SupplierLead, LeadFilterSet, tables.lead_rows, "物资渠道", "supplier-leads")
+IntakeExportView = _export(Intake, IntakeFilterSet, tables.intake_rows, "入库", "intake")
+NeedExportView = _export(Need, NeedFilterSet, tables.need_rows, "需求", "needs")
+DistributionExportView = _export(Distribution, DistributionFilterSet, tables.distribution_rows, "发放", "distributions")
 
 
 # -- forms ---------------------------------------------------------------------------------
@@ -519,6 +542,76 @@ class SignByLinkView(View):
         if done is not None:
             return render(request, "donations/sign_link.html", {"link": link, "receipt": done})
         return render(request, "donations/sign_link.html", {"link": link, "form": form}, status=400)
+
+
+class CertificateView(ScopedDetailView):
+    """The donor's certificate as PDF (issued first on the donor's page)."""
+
+    model = Donor
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        from django.utils.http import content_disposition_header
+
+        from .certificate import certificate_pdf
+
+        donor = self.get_object()
+        if not donor.certificate_number:
+            raise Http404
+        response = HttpResponse(certificate_pdf(donor), content_type="application/pdf")
+        response["Content-Disposition"] = content_disposition_header(
+            False, f"捐赠证书-{donor.name}.pdf") or "inline"
+        return response
+
+
+class ImportView(ScopedMixin, TemplateView):
+    """Upload a donation list or a list of needs: checked whole, written only when every row is
+    right (each problem named by row and column, unknown names with the closest known ones)."""
+
+    model = Intake
+    required_perm = "donations.change"
+    template_name = "donations/import.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context.update(stores=Store.objects.visible_to(self.request.user), title=_("Import a list"))  # type: ignore[attr-defined]
+        return context
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        import tempfile
+        from pathlib import Path
+
+        from fangkong.core.columnmap import MappingNeeded
+        from fangkong.returnees.ledger.sniff import LedgerFileError
+
+        from .imports import KINDS, commit_list, plan_list
+
+        kind = request.POST.get("kind", "donations")
+        upload = request.FILES.get("file")
+        store = Store.objects.visible_to(request.user).filter(pk=request.POST.get("store") or 0).first()  # type: ignore[attr-defined]
+        if kind not in KINDS or upload is None:
+            return self.render_to_response(self.get_context_data(error=_("Choose the kind of list and a file.")),
+                                           status=400)
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "upload"
+            with path.open("wb") as out:
+                for chunk in upload.chunks():
+                    out.write(chunk)
+            try:
+                plan = plan_list(path, kind=kind, actor=request.user)  # type: ignore[arg-type]
+            except MappingNeeded as needed:
+                return self.render_to_response(self.get_context_data(error=needed.message), status=400)
+            except LedgerFileError as exc:
+                return self.render_to_response(self.get_context_data(error=str(exc)), status=400)
+        if not plan.ok:
+            return self.render_to_response(self.get_context_data(problems=plan.problems), status=400)
+        if kind == "donations" and store is None:
+            return self.render_to_response(self.get_context_data(error=_("Choose the store.")), status=400)
+        try:
+            count = commit_list(plan, actor=request.user, store=store, file_name=upload.name or "")  # type: ignore[arg-type]
+        except ValidationError as exc:
+            return self.render_to_response(self.get_context_data(error=" ".join(exc.messages)), status=400)
+        messages.success(request, _("%(count)d rows imported.") % {"count": count})
+        return redirect("donations:intake_list" if kind == "donations" else "donations:need_list")
 
 
 class PublicView(View):
