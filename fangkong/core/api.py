@@ -171,6 +171,7 @@ def _register() -> None:
     from fangkong.accounts.api import router as accounts_router
     from fangkong.command.api import router as command_router
     from fangkong.deployment.api import router as deployment_router
+    from fangkong.donations.api import router as donations_router
     from fangkong.notify.api import router as notify_router
     from fangkong.orgs.api import router as orgs_router
     from fangkong.passes.api import router as passes_router
@@ -187,6 +188,7 @@ def _register() -> None:
     api.add_router("/notifications", notify_router)
     api.add_router("/accounts", accounts_router)
     api.add_router("/command", command_router)
+    api.add_router("/donations", donations_router)
 
 
 _register()

@@ -12,3 +12,9 @@ class DonationsConfig(AppConfig):
         from .stats import donations_block
 
         BLOCKS["donations"] = donations_block
+
+        from fangkong.core.workbench import SOURCES
+
+        from . import workbench
+
+        SOURCES["donations"] = workbench.items

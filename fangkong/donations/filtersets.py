@@ -22,10 +22,16 @@ class DonorFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), field_name="name", lookup_expr="icontains", max_length=50)
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=DonorKind.choices)
     given = AllBooleanFilter(label=_("Has given"), method="filter_given")
+    given_until = django_filters.DateFilter(label=_("Had given by"), method="filter_given_until")
 
     class Meta:
         model = Donor
-        fields = ["q", "kind", "given"]
+        fields = ["q", "kind", "given", "given_until"]
+
+    def filter_given_until(self, qs: QuerySet[Donor], name: str, value: Any) -> QuerySet[Donor]:
+        from .selectors import donors_until
+
+        return donors_until(qs, value) if value else qs
 
     def filter_given(self, qs: QuerySet[Donor], name: str, value: bool | None) -> QuerySet[Donor]:
         if value is None:
@@ -89,10 +95,16 @@ class DistributionFilterSet(django_filters.FilterSet):
     item = django_filters.NumberFilter(label=_("Item"), field_name="item_id")
     unit = django_filters.NumberFilter(label=_("Receiving unit (with units below)"), method="filter_unit")
     until = django_filters.DateFilter(label=_("Dispatched until"), field_name="dispatched_on", lookup_expr="lte")
+    unsigned_on = django_filters.DateFilter(label=_("Not signed for at the end of"), method="filter_unsigned_on")
 
     class Meta:
         model = Distribution
-        fields = ["q", "signed", "item", "unit", "until"]
+        fields = ["q", "signed", "item", "unit", "until", "unsigned_on"]
+
+    def filter_unsigned_on(self, qs: QuerySet[Distribution], name: str, value: Any) -> QuerySet[Distribution]:
+        from .selectors import unsigned
+
+        return unsigned(qs, value) if value else qs
 
     def filter_signed(self, qs: QuerySet[Distribution], name: str, value: bool | None) -> QuerySet[Distribution]:
         if value is None:

@@ -21,11 +21,13 @@ def items(desk: Desk) -> list[Item]:
     if user_has_perm(user, "donations.approve"):
         needs = open_needs(Need.objects.visible_to(user), desk.today).count()  # type: ignore[attr-defined]
         out.append(Item(key="donations-needs", title=_("Needs waiting for an allocation"), count=needs,
-                        url=reverse("donations:need_list") + "?status=open", urgency=NOW,
+                        url=reverse("donations:need_list") + f"?status=open&until={desk.today.isoformat()}",
+                        urgency=NOW,
                         state="warn" if needs else "ok"))
     if user_has_perm(user, "donations.change") or user_has_perm(user, "donations.sign"):
-        waiting = unsigned(Distribution.objects.visible_to(user)).count()  # type: ignore[attr-defined]
+        waiting = unsigned(Distribution.objects.visible_to(user), desk.today).count()  # type: ignore[attr-defined]
         out.append(Item(key="donations-unsigned", title=_("Distributions not yet signed for"), count=waiting,
-                        url=reverse("donations:distribution_list") + "?signed=false", urgency=SOON,
+                        url=reverse("donations:distribution_list") + f"?unsigned_on={desk.today.isoformat()}",
+                        urgency=SOON,
                         state="warn" if waiting else "ok"))
     return out
