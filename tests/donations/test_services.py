@@ -19,9 +19,9 @@ def test_it_converts_exact_units_and_refuses_others(goods):
     assert services.to_item_quantity(goods.masks, "2", next(
         m for m in [__import__("fangkong.donations.models", fromlist=["Measure"]).Measure.objects.get(name="箱")]
     )) == Decimal(100)
-    with pytest.raises(ValidationError, match="converted"):
+    with pytest.raises(ValidationError, match="不能精确换算"):
         services.to_item_quantity(goods.gloves, "3", goods.kg)
-    with pytest.raises(ValidationError, match="whole"):
+    with pytest.raises(ValidationError, match="不是整数"):
         services.to_item_quantity(goods.gloves, "1.5")
     for bad in ("0", "-3", "abc", "NaN", "1e20"):
         with pytest.raises(ValidationError):
@@ -52,7 +52,7 @@ def test_it_keeps_a_stock_card_and_traces_first_in_first_out(city, goods):
 def test_it_refuses_to_distribute_more_than_in_stock(city, goods):
     services.intake_record(actor=SYSTEM, store=goods.store, item=goods.gloves, quantity="10", donor=goods.donor,
                            received_by="张库管")
-    with pytest.raises(ValidationError, match="Only 10"):
+    with pytest.raises(ValidationError, match="只有10副"):
         services.distribution_create(actor=SYSTEM, store=goods.store, item=goods.gloves, to_unit=city.comm_1,
                                      quantity="11")
     assert services.balance_of(goods.store, goods.gloves) == 10
@@ -98,12 +98,12 @@ def test_need_allocation_distribution_and_receipt(city, goods, office, community
         services.receipt_sign(actor=stranger, distribution=d, quantity_received="40")
     with pytest.raises(PermissionDenied):
         services.receipt_sign(actor=office, distribution=d, quantity_received="40")
-    with pytest.raises(ValidationError, match="say what"):
+    with pytest.raises(ValidationError, match="请说明"):
         services.receipt_sign(actor=community_user, distribution=d, quantity_received="38")
     receipt = services.receipt_sign(actor=community_user, distribution=d, quantity_received="38",
                                     discrepancy="两副破损")
     assert receipt.signer_name == "赵春兰"
-    with pytest.raises(ValidationError, match="already signed"):
+    with pytest.raises(ValidationError, match="已签收"):
         services.receipt_sign(actor=community_user, distribution=d, quantity_received="40")
     with pytest.raises(ValidationError):
         services.receipt_edit(actor=community_user, receipt=receipt, quantity_received="40")

@@ -305,6 +305,9 @@ class DemoCity:
         from fangkong.reports.demo import load_demo_reports
 
         ledger.update(load_demo_reports(self))
+        from fangkong.donations.demo import load_demo_donations
+
+        ledger.update(load_demo_donations(self))
         days = 0
         if live:
             days = self._move_to_today(started)
