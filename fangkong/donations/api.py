@@ -185,10 +185,15 @@ def issue_certificate(request: HttpRequest, donor_id: int) -> Donor:
 class PledgeOut(Schema):
     id: int
     donor_id: int
+    donor_name: str
     item_id: int
     quantity: Decimal
     pledged_on: dt.date
     expected_on: dt.date | None
+
+    @staticmethod
+    def resolve_donor_name(obj: Pledge) -> str:
+        return obj.donor.name
 
 
 class PledgePage(Schema):
@@ -214,7 +219,7 @@ class PledgeIn(Schema):
 
 @router.get("/pledges", response=PledgePage, summary="Pledges in your scope")
 def list_pledges(request: HttpRequest, filters: Query[PledgeFilters], pages: Query[PageParams]) -> dict[str, Any]:
-    return _filtered(request, Pledge, PledgeFilterSet, filters, pages)
+    return _filtered(request, Pledge, PledgeFilterSet, filters, pages, "donor")
 
 
 @router.post("/pledges", response={201: PledgeOut}, summary="Record a pledge")

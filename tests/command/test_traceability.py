@@ -69,10 +69,10 @@ def test_it_links_every_figure_to_a_list_of_the_same_count_for_each_moment_and_r
             pictures[name, moment] = picture
 
     office = {line["key"]: line for line in pictures["office", "2020-02-10"]["lines"]}
-    # Six lines and the two they share, in the source's order; three not built yet.
+    # Six lines and the two they share, in the source's order; two not built yet.
     assert list(office) == ["organs", "industry", "deployment", "supervision", "donations", "livelihood",
                             "reports", "passes"]
-    assert [k for k, line in office.items() if not line["enabled"]] == ["supervision", "donations", "livelihood"]
+    assert [k for k, line in office.items() if not line["enabled"]] == ["supervision", "livelihood"]
     # The seed figures of the source, as of 10 February 24:00 and 15 February.
     organs = {f["key"]: f["value"] for f in office["organs"]["figures"]}
     industry = {f["key"]: f["value"] for f in office["industry"]["figures"]}
@@ -89,6 +89,11 @@ def test_it_links_every_figure_to_a_list_of_the_same_count_for_each_moment_and_r
                   ["deployment"]["figures"]}
     assert 900 <= deployment["cadres_seconded"] <= 1100
     assert (deployment["streets"], deployment["communities"], deployment["checkpoints"]) == (7, 26, 99)
+    # The donations line as of 24 February: the 25 departments of the source.
+    donations = {f["key"]: f["value"] for f in
+                 {line["key"]: line for line in pictures["office", "2020-02-24T10:00:00+08:00"]["lines"]}
+                 ["donations"]["figures"]}
+    assert donations["donor_departments"] == 25
 
     # A community sees its community: fewer returnees than the city, never more.
     community = {line["key"]: line for line in pictures["community", "2020-02-10"]["lines"]}
