@@ -383,7 +383,18 @@ class IntakeDetailView(ScopedDetailView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context["trace"] = selectors.trace_of_intake(context["object"])
+        intake: Intake = context["object"]
+        trace = selectors.trace_of_intake(intake)
+        user = self.request.user
+        context.update(
+            trace=trace,
+            # Links only to what the user may open (a donor's unit sees where its gift went, not
+            # the receiving unit's pages).
+            linkable=set(Distribution.objects.visible_to(user).filter(  # type: ignore[attr-defined]
+                pk__in=[t.distribution_id for t in trace if t.distribution_id]).values_list("pk", flat=True)),
+            store_open=Store.objects.visible_to(user).filter(pk=intake.store_id).exists(),  # type: ignore[attr-defined]
+            donor_open=Donor.objects.visible_to(user).filter(pk=intake.donor_id).exists(),  # type: ignore[attr-defined]
+        )
         return context
 
 
@@ -401,6 +412,9 @@ class NeedDetailView(ScopedDetailView):
         need: Need = context["object"]
         user = self.request.user
         can_approve = user_has_perm(user, "donations.approve") and need.status == NeedStatus.OPEN
+        # The store that holds most of the item is offered first.
+        fullest = (StockBalance.objects.visible_to(user).filter(item=need.item)  # type: ignore[attr-defined]
+                   .order_by("-balance").values_list("store_id", flat=True).first())
         context.update(
             stock=StockBalance.objects.visible_to(user).filter(item=need.item).select_related("store"),  # type: ignore[attr-defined]
             allocations=need.allocations.select_related("store").prefetch_related("distributions"),
@@ -408,7 +422,7 @@ class NeedDetailView(ScopedDetailView):
             can_distribute=user_has_perm(user, "donations.change"),
             form=kwargs.get("form") or (AllocationForm(user=user, initial={
                 "quantity": services.fmt(need.quantity), "basis": services.DEFAULT_BASIS,
-                "approver_name": str(user)}) if can_approve else None),
+                "approver_name": str(user), "store": fullest}) if can_approve else None),
         )
         return context
 
@@ -443,9 +457,12 @@ class DistributionDetailView(ScopedDetailView):
         d: Distribution = context["object"]
         user = self.request.user
         receipts = list(d.receipts.select_related("corrects").order_by("signed_at", "id"))
+        trace = selectors.trace_of_distribution(d)
         may_sign = services._may_sign(user, d)  # type: ignore[arg-type]
         context.update(
-            receipts=receipts, trace=selectors.trace_of_distribution(d),
+            receipts=receipts, trace=trace,
+            linkable=set(Intake.objects.visible_to(user).filter(  # type: ignore[attr-defined]
+                pk__in=[t.intake_id for t in trace]).values_list("pk", flat=True)),
             sign_form=kwargs.get("sign_form") or (ReceiptForm(initial={"quantity_received": services.fmt(d.quantity)})
                                                   if may_sign and d.status == DistributionStatus.DISPATCHED else None),
             correct_form=kwargs.get("correct_form") or (CorrectionForm() if may_sign and receipts else None),
