@@ -69,8 +69,8 @@ def load_demo_donations(city: Any = None) -> dict[str, int]:
     ensure_measures()
     measures = {m.name: m for m in Measure.objects.all()}
     items = {}
-    for name, category, unit, _total, _parts in SEED_TOTALS:
-        items[name] = Item.objects.create(name=name, category=category, measure=measures[unit],
+    for name, category, measure_name, _total, _parts in SEED_TOTALS:
+        items[name] = Item.objects.create(name=name, category=category, measure=measures[measure_name],
                                           pack_name="箱" if name == "口罩" else "",
                                           pack_size=50 if name == "口罩" else None)
     committee = Unit.objects.filter(kind=UnitKind.WORKING_COMMITTEE).order_by("code").first()
@@ -90,14 +90,14 @@ def load_demo_donations(city: Any = None) -> dict[str, int]:
             turn += 1
     span = (LAST_DAY - FIRST_DAY).days
     gifts.sort(key=lambda g: (g[0].pk, g[1].pk))
-    dated = sorted(((FIRST_DAY + dt.timedelta(days=rng.randint(0, span)), donor, item, quantity)
-                    for donor, item, quantity in gifts), key=lambda g: (g[0], g[1].pk, g[2].pk))
-    for day, donor, item, quantity in dated:
-        intake = Intake(donor=donor, item=item, store=store, quantity=quantity, remaining=quantity, received_on=day,
+    dated = sorted(((FIRST_DAY + dt.timedelta(days=rng.randint(0, span)), giver, gift, part)
+                    for giver, gift, part in gifts), key=lambda g: (g[0], g[1].pk, g[2].pk))
+    for received, giver, gift, share_ in dated:
+        intake = Intake(donor=giver, item=gift, store=store, quantity=share_, remaining=share_, received_on=received,
                         received_by="物资筹备组 王振华")
         services._numbered(intake, "RK")
-        services._move(store=store, item=item, delta=quantity, kind=MoveKind.INTAKE, document=intake.number,
-                       day=day, intake=intake)
+        services._move(store=store, item=gift, delta=share_, kind=MoveKind.INTAKE, document=intake.number,
+                       day=received, intake=intake)
     members = list(Person.objects.filter(is_party_member=True, unit__in=departments).order_by("id")[:2])
     leads = [("白岭市康泰医疗器械有限公司", "口罩", "1.20", 20000), ("白岭市保暖用品批发部", "暖贴", "0.80", 5000)]
     for member, (supplier, item_name, price, available) in zip(members, leads, strict=False):
@@ -110,10 +110,10 @@ def load_demo_donations(city: Any = None) -> dict[str, int]:
              places[10], places[11], places[5]]
     workers = {p.unit_id: p for p in Person.objects.filter(unit__in=order).order_by("id")}
     counts = {"needs": 0, "distributions": 0, "receipts": 0}
-    for index, item_name, quantity, raised, state in NEEDS:
+    for index, item_name, asked, raised, state in NEEDS:
         unit = order[index % len(order)]
         item = items[item_name]
-        amount = Decimal(quantity)
+        amount = Decimal(asked)
         need = Need.objects.create(unit=unit, item=item, quantity=amount, needed_by=raised + dt.timedelta(days=2),
                                    reason="一线卡点值守人员防护" if unit.kind == UnitKind.CHECKPOINT else "社区防控工作人员使用",
                                    raised_on=raised, status=NeedStatus.OPEN if state == "open" else NeedStatus.ALLOCATED)

@@ -118,8 +118,9 @@ class NeedForm(PickerForm):
         super().__init__(*args, **kwargs)
         units = Unit.objects.visible_to(user).filter(kind__in=NEED_KINDS).order_by("code")  # type: ignore[attr-defined]
         self._picker("unit").queryset = units
-        if units.count() == 1:
-            self.fields["unit"].initial = units.first().pk
+        only = units.first() if units.count() == 1 else None
+        if only is not None:
+            self.fields["unit"].initial = only.pk
 
 
 class AllocationForm(PickerForm):

@@ -17,8 +17,6 @@ from fangkong.core.scoping import ScopedQuerySet
 
 from .choices import Category, Condition, DistributionStatus, DonorKind, MoveKind, NeedStatus, Source
 
-QTY = {"max_digits": 14, "decimal_places": 3}
-
 
 class Measure(models.Model):
     """A unit of measure (斤, 公斤, 副, 个, 件 …) and whether quantities in it may have fractions."""
@@ -41,7 +39,7 @@ class Conversion(models.Model):
 
     source = models.ForeignKey(Measure, verbose_name=_("from"), on_delete=models.CASCADE, related_name="+")
     target = models.ForeignKey(Measure, verbose_name=_("to"), on_delete=models.CASCADE, related_name="+")
-    factor = models.DecimalField(_("factor"), **QTY)
+    factor = models.DecimalField(_("factor"), max_digits=14, decimal_places=3)
 
     class Meta:
         verbose_name = _("unit conversion")
@@ -137,7 +135,7 @@ class Pledge(models.Model):
 
     donor = models.ForeignKey(Donor, verbose_name=_("donor"), on_delete=models.PROTECT, related_name="pledges")
     item = models.ForeignKey(Item, verbose_name=_("item"), on_delete=models.PROTECT, related_name="+")
-    quantity = models.DecimalField(_("quantity"), **QTY)
+    quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=3)
     expected_on = models.DateField(_("expected on"), null=True, blank=True)
     pledged_on = models.DateField(_("pledged on"))
     note = models.CharField(_("note"), max_length=200, blank=True)
@@ -162,7 +160,7 @@ class SupplierLead(models.Model):
     item = models.ForeignKey(Item, verbose_name=_("item"), on_delete=models.PROTECT, related_name="+")
     supplier = models.CharField(_("supplier"), max_length=100)
     price = models.DecimalField(_("unit price (yuan)"), max_digits=10, decimal_places=2)
-    quantity_available = models.DecimalField(_("quantity available"), **QTY)
+    quantity_available = models.DecimalField(_("quantity available"), max_digits=14, decimal_places=3)
     contact = models.CharField(_("contact"), max_length=100, blank=True)
     offered_by = models.ForeignKey("people.Person", verbose_name=_("offered by"), null=True, blank=True,
                                    on_delete=models.PROTECT, related_name="+")
@@ -202,8 +200,8 @@ class Intake(models.Model):
                              on_delete=models.PROTECT, related_name="intakes")
     item = models.ForeignKey(Item, verbose_name=_("item"), on_delete=models.PROTECT, related_name="+")
     store = models.ForeignKey(Store, verbose_name=_("store"), on_delete=models.PROTECT, related_name="intakes")
-    quantity = models.DecimalField(_("quantity"), **QTY)
-    remaining = models.DecimalField(_("not yet given out"), **QTY)
+    quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=3)
+    remaining = models.DecimalField(_("not yet given out"), max_digits=14, decimal_places=3)
     entered_as = models.CharField(_("as entered"), max_length=40, blank=True)
     received_on = models.DateField(_("received on"))
     received_by = models.CharField(_("received by"), max_length=60)
@@ -245,7 +243,7 @@ class Adjustment(models.Model):
     kind = models.CharField(_("kind"), max_length=12, choices=MoveKind.choices, default=MoveKind.ADJUSTMENT)
     store = models.ForeignKey(Store, verbose_name=_("store"), on_delete=models.PROTECT, related_name="+")
     item = models.ForeignKey(Item, verbose_name=_("item"), on_delete=models.PROTECT, related_name="+")
-    quantity = models.DecimalField(_("change"), **QTY)
+    quantity = models.DecimalField(_("change"), max_digits=14, decimal_places=3)
     reason = models.CharField(_("reason"), max_length=200)
     approved_by = models.CharField(_("approved by"), max_length=60)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
@@ -272,7 +270,7 @@ class Need(models.Model):
     unit = models.ForeignKey("orgs.Unit", verbose_name=_("raised by unit"), on_delete=models.PROTECT,
                              related_name="+")
     item = models.ForeignKey(Item, verbose_name=_("item"), on_delete=models.PROTECT, related_name="+")
-    quantity = models.DecimalField(_("quantity"), **QTY)
+    quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=3)
     needed_by = models.DateField(_("needed by"), null=True, blank=True)
     reason = models.CharField(_("why"), max_length=200)
     status = models.CharField(_("status"), max_length=10, choices=NeedStatus.choices, default=NeedStatus.OPEN)
@@ -303,7 +301,7 @@ class Allocation(models.Model):
 
     need = models.ForeignKey(Need, verbose_name=_("need"), on_delete=models.PROTECT, related_name="allocations")
     store = models.ForeignKey(Store, verbose_name=_("store"), on_delete=models.PROTECT, related_name="+")
-    quantity = models.DecimalField(_("quantity"), **QTY)
+    quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=3)
     basis = models.CharField(_("basis"), max_length=200)
     approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("approved by"), null=True,
                                     blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -335,7 +333,7 @@ class Distribution(models.Model):
     item = models.ForeignKey(Item, verbose_name=_("item"), on_delete=models.PROTECT, related_name="+")
     to_unit = models.ForeignKey("orgs.Unit", verbose_name=_("receiving unit"), on_delete=models.PROTECT,
                                 related_name="+")
-    quantity = models.DecimalField(_("quantity"), **QTY)
+    quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=3)
     carrier = models.CharField(_("carried by"), max_length=60, blank=True)
     vehicle = models.CharField(_("vehicle"), max_length=20, blank=True)
     dispatched_on = models.DateField(_("dispatched on"))
@@ -375,7 +373,7 @@ class Receipt(models.Model):
     signer_name = models.CharField(_("signed by"), max_length=60)
     signer_role = models.CharField(_("signer's role"), max_length=60)
     signed_at = models.DateTimeField(_("signed at"))
-    quantity_received = models.DecimalField(_("quantity received"), **QTY)
+    quantity_received = models.DecimalField(_("quantity received"), max_digits=14, decimal_places=3)
     discrepancy = models.CharField(_("discrepancy note"), max_length=200, blank=True)
     photo = models.ImageField(_("photo"), upload_to="donations/receipts/%Y/", blank=True)
     by_link = models.BooleanField(_("signed through a link"), default=False)
@@ -429,7 +427,7 @@ class StockBalance(models.Model):
 
     store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="balances")
     item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+")
-    balance = models.DecimalField(_("balance"), **QTY)
+    balance = models.DecimalField(_("balance"), max_digits=14, decimal_places=3)
 
     objects = ScopedQuerySet.as_manager()
     scope_fields = ("store__unit",)
@@ -455,8 +453,8 @@ class StockMove(models.Model):
     store = models.ForeignKey(Store, verbose_name=_("store"), on_delete=models.PROTECT, related_name="+")
     item = models.ForeignKey(Item, verbose_name=_("item"), on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(_("kind"), max_length=12, choices=MoveKind.choices)
-    quantity = models.DecimalField(_("quantity"), **QTY)
-    balance_after = models.DecimalField(_("balance"), **QTY)
+    quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=3)
+    balance_after = models.DecimalField(_("balance"), max_digits=14, decimal_places=3)
     document = models.CharField(_("document"), max_length=20)
     moved_on = models.DateField(_("date"))
     intake = models.ForeignKey(Intake, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -488,7 +486,7 @@ class TraceLink(models.Model):
     distribution = models.ForeignKey(Distribution, null=True, blank=True, on_delete=models.PROTECT,
                                      related_name="traces")
     adjustment = models.ForeignKey(Adjustment, null=True, blank=True, on_delete=models.PROTECT, related_name="traces")
-    quantity = models.DecimalField(_("quantity"), **QTY)
+    quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=3)
 
     class Meta:
         verbose_name = _("trace link")

@@ -58,9 +58,9 @@ def build() -> dict[str, Any]:
          "item": r.item.name, "quantity": fmt(r.quantity), "unit": r.item.measure.name, "number": r.number}
         for r in Intake.objects.select_related("donor", "item__measure").order_by("received_on", "id")
     ]
-    signed = {}
-    for receipt in Receipt.objects.order_by("signed_at", "id"):
-        signed[receipt.distribution_id] = receipt  # a correction, later, replaces what was signed
+    signed: dict[int, Receipt] = {}
+    for done in Receipt.objects.order_by("signed_at", "id"):
+        signed[done.distribution_id] = done  # a correction, later, replaces what was signed
     distributions = []
     for d in Distribution.objects.select_related("to_unit", "item__measure").order_by("dispatched_on", "id"):
         receipt = signed.get(d.pk)
@@ -74,8 +74,8 @@ def build() -> dict[str, Any]:
                                              for pk in items}
     for r in Intake.objects.values("item_id", "quantity"):
         totals[r["item_id"]]["in"] += r["quantity"]
-    for d in Distribution.objects.values("item_id", "quantity"):
-        totals[d["item_id"]]["out"] += d["quantity"]
+    for out in Distribution.objects.values("item_id", "quantity"):
+        totals[out["item_id"]]["out"] += out["quantity"]
     for b in StockBalance.objects.values("item_id", "balance"):
         totals[b["item_id"]]["stock"] += b["balance"]
     rows = [

@@ -325,7 +325,7 @@ def intake_record(
         note=clean_text(note, max_length=200), recorded_by=user_of(actor),
     )
     if photo is not None:
-        intake.photo = photo  # type: ignore[assignment]
+        intake.photo = photo
     intake.number = "~"
     intake.full_clean(exclude=["number", "photo"])
     _numbered(intake, "RK")
@@ -492,7 +492,7 @@ def _receipt(*, distribution: Distribution, signer_name: str, signer_role: str, 
                       signer_name=clean_text(signer_name, max_length=60), signer_role=signer_role[:60],
                       signed_at=clock.now(), quantity_received=received, discrepancy=discrepancy, by_link=by_link)
     if photo is not None:
-        receipt.photo = photo  # type: ignore[assignment]
+        receipt.photo = photo
     receipt.full_clean(exclude=["photo", "corrects"] if corrects is None else ["photo"])
     receipt.save()
     return receipt

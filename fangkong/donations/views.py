@@ -393,7 +393,8 @@ class IntakeDetailView(ScopedDetailView):
             linkable=set(Distribution.objects.visible_to(user).filter(  # type: ignore[attr-defined]
                 pk__in=[t.distribution_id for t in trace if t.distribution_id]).values_list("pk", flat=True)),
             store_open=Store.objects.visible_to(user).filter(pk=intake.store_id).exists(),  # type: ignore[attr-defined]
-            donor_open=Donor.objects.visible_to(user).filter(pk=intake.donor_id).exists(),  # type: ignore[attr-defined]
+            donor_open=intake.donor_id is not None and Donor.objects.visible_to(user).filter(  # type: ignore[attr-defined]
+                pk=intake.donor_id).exists(),
         )
         return context
 
@@ -487,18 +488,18 @@ class DistributionDetailView(ScopedDetailView):
             return self.render_to_response(self.get_context_data(link_form=form), status=400)
         if action == "correct":
             receipts = list(d.receipts.order_by("signed_at", "id"))
-            form = CorrectionForm(request.POST)
-            done = _apply(request, form, lambda: services.receipt_correct(
-                actor=user, receipt=receipts[-1], **form.cleaned_data), _("The correction is recorded."))
+            correction = CorrectionForm(request.POST)
+            done = _apply(request, correction, lambda: services.receipt_correct(
+                actor=user, receipt=receipts[-1], **correction.cleaned_data), _("The correction is recorded."))
             if done is not None:
                 return redirect(d)
-            return self.render_to_response(self.get_context_data(correct_form=form), status=400)
-        form = ReceiptForm(request.POST, request.FILES)
-        done = _apply(request, form, lambda: services.receipt_sign(actor=user, distribution=d, **form.cleaned_data),
-                      _("Signed for."))
+            return self.render_to_response(self.get_context_data(correct_form=correction), status=400)
+        signing = ReceiptForm(request.POST, request.FILES)
+        done = _apply(request, signing, lambda: services.receipt_sign(actor=user, distribution=d,
+                                                                      **signing.cleaned_data), _("Signed for."))
         if done is not None:
             return redirect(d)
-        return self.render_to_response(self.get_context_data(sign_form=form), status=400)
+        return self.render_to_response(self.get_context_data(sign_form=signing), status=400)
 
 
 class StockCardView(ScopedMixin, TemplateView):
