@@ -469,7 +469,7 @@ class DistributionDetailView(ScopedDetailView):
             correct_form=kwargs.get("correct_form") or (CorrectionForm() if may_sign and receipts else None),
             link_form=kwargs.get("link_form") or (LinkForm() if user_has_perm(user, "donations.change")
                                                   and d.status == DistributionStatus.DISPATCHED else None),
-            link_url=kwargs.get("link_url", ""),
+            link_url=kwargs.get("link_url", ""), link_qr=kwargs.get("link_qr", ""),
         )
         return context
 
@@ -484,7 +484,7 @@ class DistributionDetailView(ScopedDetailView):
                           _("The signing link is ready; it works once."))
             if made is not None:
                 url = request.build_absolute_uri(reverse("donations:sign_link", args=[made[1]]))
-                return self.render_to_response(self.get_context_data(link_url=url))
+                return self.render_to_response(self.get_context_data(link_url=url, link_qr=_qr_svg(url)))
             return self.render_to_response(self.get_context_data(link_form=form), status=400)
         if action == "correct":
             receipts = list(d.receipts.order_by("signed_at", "id"))
@@ -500,6 +500,16 @@ class DistributionDetailView(ScopedDetailView):
         if done is not None:
             return redirect(d)
         return self.render_to_response(self.get_context_data(sign_form=signing), status=400)
+
+
+def _qr_svg(url: str) -> str:
+    """The signing link as a QR code (inline SVG, no styles) for the receiver's phone to scan."""
+    import qrcode
+    import qrcode.image.svg
+    from django.utils.safestring import mark_safe
+
+    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=10)
+    return mark_safe(image.to_string(encoding="unicode"))  # noqa: S308  # made here from the URL alone
 
 
 class StockCardView(ScopedMixin, TemplateView):

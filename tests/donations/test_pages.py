@@ -98,6 +98,7 @@ def test_signing_link_page(city, stocked, office):
                                                 "receiver_role": "卡点值守人员"})
     assert response.status_code == 200
     url = response.context["link_url"]
+    assert "<svg" in response.content.decode()  # the link as a QR code for the receiver's phone
     from django.test import Client
 
     path = url.split("testserver")[1]
