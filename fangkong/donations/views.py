@@ -648,7 +648,11 @@ class PublicView(View):
     may keep the page for a minute or revalidate it by its ETag."""
 
     def get(self, request: HttpRequest) -> HttpResponse:
+        from django.core.cache import cache
+        from django.template.loader import render_to_string
         from django.utils.cache import patch_cache_control, patch_vary_headers
+        from django.utils.safestring import mark_safe
+        from django.utils.translation import get_language
 
         from . import public
 
@@ -657,7 +661,14 @@ class PublicView(View):
         if request.headers.get("If-None-Match") == etag:
             response = HttpResponse(status=304)
         else:
-            response = render(request, "donations/public.html", {"data": data})
+            # The tables are rendered once per version and language; each request renders only
+            # the page around them (its CSRF token and nonce are its own).
+            key = f"donations:public:html:{data['etag']}:{get_language()}"
+            body = cache.get(key)
+            if body is None:
+                body = render_to_string("donations/_public_body.html", {"data": data})
+                cache.set(key, body, public.TTL)
+            response = render(request, "donations/public.html", {"body": mark_safe(body)})  # noqa: S308
         response["ETag"] = etag
         patch_cache_control(response, public=True, max_age=public.TTL)
         patch_vary_headers(response, ("Cookie",))
