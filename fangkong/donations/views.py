@@ -512,6 +512,9 @@ def _qr_svg(url: str) -> str:
     return mark_safe(image.to_string(encoding="unicode"))  # noqa: S308  # made here from the URL alone
 
 
+PAGE_LINES = 50
+
+
 class StockCardView(ScopedMixin, TemplateView):
     """The stock card of one item in one store: every movement with its document and balance."""
 
@@ -519,19 +522,24 @@ class StockCardView(ScopedMixin, TemplateView):
     template_name = "donations/stock_card.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        from django.core.paginator import Paginator
-
         context = super().get_context_data(**kwargs)
         user = self.request.user
         store = get_object_or_404(Store.objects.visible_to(user), pk=self.kwargs["store"])  # type: ignore[attr-defined]
         item = get_object_or_404(Item.objects.select_related("measure"), pk=self.kwargs["item"])
         moves = selectors.stock_card(self.get_queryset(), store.pk, item.pk).select_related(
             "intake__donor", "distribution__to_unit", "adjustment")
-        # The newest page first: a card of a million lines opens on today's.
-        paginator = Paginator(moves.order_by("-id"), 50)
-        page = paginator.get_page(self.request.GET.get("page"))
-        context.update(store=store, item=item, page_obj=page, object_list=page.object_list,
-                       balance=services.balance_of(store, item), querystring="",
+        # Newest first, 50 lines at a time, each page starting below the last line shown (an index
+        # range on (store, item, id)): a card of a million lines opens as fast as one of ten.
+        before = self.request.GET.get("before", "")
+        if before.isdigit():
+            moves = moves.filter(id__lt=int(before))
+        lines = list(moves.order_by("-id")[:PAGE_LINES + 1])
+        older = ""
+        if len(lines) > PAGE_LINES:
+            lines = lines[:PAGE_LINES]
+            older = f"?before={lines[-1].pk}"
+        context.update(store=store, item=item, object_list=lines, older=older, newest=bool(before),
+                       balance=services.balance_of(store, item),
                        form=kwargs.get("form") or (AdjustmentForm() if user_has_perm(user, "donations.change")
                                                    else None))
         return context

@@ -107,3 +107,26 @@ def test_signing_link_page(city, stocked, office):
     assert anon.post(path, {"quantity_received": "10"}).status_code == 200
     assert Receipt.objects.get().by_link
     assert anon.get(path).status_code == 404
+
+
+def test_stock_card_pages_back_from_the_newest_line(city, stocked, office):
+    import datetime as dt
+    from decimal import Decimal
+
+    from fangkong.donations.models import StockMove
+
+    StockMove.objects.bulk_create([
+        StockMove(store=stocked.store, item=stocked.gloves, kind="adjustment", quantity=Decimal(1),
+                  balance_after=Decimal(100 + n), document=f"TZ{n:06d}", moved_on=dt.date(2020, 2, 2))
+        for n in range(1, 61)])
+    client = login_client(office)
+    url = reverse("donations:stock_card", args=[stocked.store.pk, stocked.gloves.pk])
+    first = client.get(url)
+    assert first.status_code == 200
+    lines = first.context["object_list"]
+    assert len(lines) == 50 and lines[0].document == "TZ000060" and first.context["older"]
+    second = client.get(url + first.context["older"])
+    # the ten older adjustments and the intake the card began with
+    assert [m.document for m in second.context["object_list"]][:1] == ["TZ000010"]
+    assert len(second.context["object_list"]) == 11
+    assert not second.context["older"]
