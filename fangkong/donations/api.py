@@ -258,6 +258,29 @@ def list_leads(request: HttpRequest, filters: Query[LeadFilters], pages: Query[P
     return _filtered(request, SupplierLead, LeadFilterSet, filters, pages)
 
 
+class LeadIn(Schema):
+    item_id: int
+    supplier: str
+    price: str
+    quantity_available: str
+    unit_id: int = Field(description="The unit of the member who offered it.")
+    contact: str = ""
+    offered_by_id: int | None = None
+
+
+@router.post("/leads", response={201: LeadOut}, summary="Record a purchase channel offered by a member")
+def create_lead(request: HttpRequest, payload: LeadIn) -> Status[SupplierLead]:
+    from fangkong.people.models import Person
+
+    item = get_object_or_404(Item, pk=payload.item_id)
+    person = (get_object_or_404(Person.objects.visible_to(request.user), pk=payload.offered_by_id)
+              if payload.offered_by_id else None)
+    return Status(201, services.lead_create(
+        actor=request.user, item=item, supplier=payload.supplier, price=payload.price,  # type: ignore[arg-type]
+        quantity_available=payload.quantity_available, unit=_unit(request, payload.unit_id), contact=payload.contact,
+        offered_by=person))
+
+
 # -- intake and stock ----------------------------------------------------------------------
 
 

@@ -54,5 +54,8 @@ def test_api_journey(city, goods, office, community_user):
     figures = desk("get", "/api/v1/donations/figures").json()
     assert figures["in_stock"] == {"手套": {"quantity": 30, "unit": "副"}}
     assert desk("get", "/api/v1/donations/stock-card").json()["count"] == 2
+    r = desk("post", "/api/v1/donations/leads", {"item_id": goods.masks.pk, "supplier": "康泰医疗", "price": "1.2",
+                                                 "quantity_available": "20", "unit_id": city.dept_a.pk})
+    assert r.status_code == 201 and r.json()["quantity_available"] in ("20", "20.000", 20), r.json()
     for url in ("items", "stores", "donors", "pledges", "leads", "intakes", "needs", "distributions", "stock"):
         assert desk("get", f"/api/v1/donations/{url}").status_code == 200, url
