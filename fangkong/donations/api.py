@@ -277,8 +277,9 @@ def create_lead(request: HttpRequest, payload: LeadIn) -> Status[SupplierLead]:
               if payload.offered_by_id else None)
     return Status(201, services.lead_create(
         actor=request.user, item=item, supplier=payload.supplier, price=payload.price,  # type: ignore[arg-type]
-        quantity_available=payload.quantity_available, unit=_unit(request, payload.unit_id), contact=payload.contact,
-        offered_by=person))
+        quantity_available=payload.quantity_available,
+        unit=get_object_or_404(Unit.objects.visible_to(request.user), pk=payload.unit_id),  # type: ignore[attr-defined]
+        contact=payload.contact, offered_by=person))
 
 
 # -- intake and stock ----------------------------------------------------------------------
