@@ -30,5 +30,6 @@ urlpatterns = [
     path("donors/<int:pk>/certificate/", views.CertificateView.as_view(), name="certificate"),
     path("import/", views.ImportView.as_view(), name="import"),
     path("stock/<int:store>/<int:item>/", views.StockCardView.as_view(), name="stock_card"),
+    path("stock/<int:store>/<int:item>/export/", views.StockCardExportView.as_view(), name="stock_card_export"),
     path("sign/<str:token>/", views.SignByLinkView.as_view(), name="sign_link"),
 ]

@@ -502,6 +502,35 @@ class DistributionDetailView(ScopedDetailView):
         return self.render_to_response(self.get_context_data(sign_form=signing), status=400)
 
 
+class StockCardExportView(ScopedMixin, View):
+    """The whole stock card of one item in one store as xlsx, oldest line first."""
+
+    model = StockMove
+    required_perm = "donations.export"
+
+    def get(self, request: HttpRequest, store: int, item: int) -> HttpResponse:
+        from fangkong.core.views import xlsx_export
+
+        where = get_object_or_404(Store.objects.visible_to(request.user), pk=store)  # type: ignore[attr-defined]
+        what = get_object_or_404(Item.objects.select_related("measure"), pk=item)
+        moves = selectors.stock_card(StockMove.objects.visible_to(request.user), where.pk, what.pk).select_related(  # type: ignore[attr-defined]
+            "intake__donor", "distribution__to_unit", "adjustment")
+
+        def party(m: StockMove) -> str:
+            if m.intake is not None:
+                return m.intake.donor.name if m.intake.donor else m.intake.get_source_display()
+            if m.distribution is not None:
+                return m.distribution.to_unit.name
+            return m.adjustment.reason if m.adjustment else ""
+
+        rows = ([m.moved_on, m.document, m.get_kind_display(), services.fmt(m.quantity) if m.quantity > 0 else "",
+                 services.fmt(-m.quantity) if m.quantity < 0 else "", services.fmt(m.balance_after), party(m)]
+                for m in moves.iterator(chunk_size=2000))
+        return xlsx_export(request, headers=["日期", "单据", "类别", "收入", "发出", "结存", "来源/去向"], rows=rows,
+                           sheet="库存卡", filename=f"库存卡-{what.name}-{where.name}", object_type="donations.stockmove",
+                           what=f"{what.name} {where.name}")
+
+
 def _qr_svg(url: str) -> str:
     """The signing link as a QR code (inline SVG, no styles) for the receiver's phone to scan."""
     import qrcode

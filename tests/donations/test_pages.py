@@ -130,3 +130,5 @@ def test_stock_card_pages_back_from_the_newest_line(city, stocked, office):
     assert [m.document for m in second.context["object_list"]][:1] == ["TZ000010"]
     assert len(second.context["object_list"]) == 11
     assert not second.context["older"]
+    export = client.get(url + "export/")
+    assert export.status_code == 200 and export.content[:2] == b"PK"
