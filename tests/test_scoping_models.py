@@ -219,8 +219,10 @@ def _deliveries(city):
 
 def _dn_items():
     from fangkong.donations import services
+    from fangkong.donations.catalogue import ensure_measures
     from fangkong.donations.models import Item, Measure
 
+    ensure_measures()
     gloves = Item.objects.filter(name="手套").first() or services.item_create(
         actor=SYSTEM, name="手套", category="epidemic", measure=Measure.objects.get(name="副"))
     return gloves

@@ -24,6 +24,10 @@ class Goods:
 
 @pytest.fixture
 def goods(city) -> Goods:
+    from fangkong.donations.catalogue import ensure_measures
+
+    # The units come with migration 0002; a transactional test before this one flushed them.
+    ensure_measures()
     m = {x.name: x for x in Measure.objects.all()}
     disinfectant = services.item_create(actor=SYSTEM, name="消毒液", category="epidemic", measure=m["斤"])
     gloves = services.item_create(actor=SYSTEM, name="手套", category="epidemic", measure=m["副"])
