@@ -61,6 +61,11 @@ def _filtered(request: HttpRequest, model: Any, filterset: Any, filters: Any, pa
 def _measure(name: str | None) -> Measure | None:
     if not name:
         return None
+    if not Measure.objects.exists():
+        # An installation whose tables were emptied (the go-live wipe) gets its units back.
+        from .catalogue import ensure_measures
+
+        ensure_measures()
     measure = Measure.objects.filter(name=name).first()
     if measure is None:
         from django.core.exceptions import ValidationError
@@ -106,6 +111,39 @@ def list_items(request: HttpRequest) -> Any:
 @router.get("/stores", response=list[StoreOut], summary="Stores in your scope")
 def list_stores(request: HttpRequest) -> Any:
     return _q(request.user, Store)
+
+
+class ItemIn(Schema):
+    name: str
+    category: str = Field(description="epidemic, warmth or living")
+    unit: str = Field(description="The unit of measure, e.g. 斤, 副, 个, 件.")
+    pack_name: str = ""
+    pack_size: int | None = None
+
+
+class StoreIn(Schema):
+    name: str
+    unit_id: int = Field(description="The unit that holds the store.")
+    address: str = ""
+
+
+@router.post("/items", response={201: ItemOut}, summary="Add an item to the catalogue")
+def create_item(request: HttpRequest, payload: ItemIn) -> Status[Item]:
+    from django.core.exceptions import ValidationError
+
+    measure = _measure(payload.unit)
+    if measure is None:
+        raise ValidationError({"unit": [_("Unknown unit of measure.")]})
+    return Status(201, services.item_create(actor=request.user, name=payload.name, category=payload.category,  # type: ignore[arg-type]
+                                            measure=measure, pack_name=payload.pack_name,
+                                            pack_size=payload.pack_size))
+
+
+@router.post("/stores", response={201: StoreOut}, summary="Open a store")
+def create_store(request: HttpRequest, payload: StoreIn) -> Status[Store]:
+    unit = get_object_or_404(Unit.objects.visible_to(request.user), pk=payload.unit_id)  # type: ignore[attr-defined]
+    return Status(201, services.store_create(actor=request.user, name=payload.name, unit=unit,  # type: ignore[arg-type]
+                                             address=payload.address))
 
 
 # -- donors, pledges, leads ----------------------------------------------------------------

@@ -57,5 +57,12 @@ def test_api_journey(city, goods, office, community_user):
     r = desk("post", "/api/v1/donations/leads", {"item_id": goods.masks.pk, "supplier": "康泰医疗", "price": "1.2",
                                                  "quantity_available": "20", "unit_id": city.dept_a.pk})
     assert r.status_code == 201 and r.json()["quantity_available"] in ("20", "20.000", 20), r.json()
+    r = desk("post", "/api/v1/donations/items", {"name": "防护服", "category": "epidemic", "unit": "件"})
+    assert r.status_code == 201 and r.json()["unit"] == "件" and not r.json()["allows_fraction"], r.json()
+    assert desk("post", "/api/v1/donations/items", {"name": "x", "category": "epidemic", "unit": "吨"}).status_code in (
+        400, 422)
+    r = desk("post", "/api/v1/donations/stores", {"name": "东兴街道中转库", "unit_id": city.street.pk})
+    assert r.status_code == 201, r.json()
+    assert phone("post", "/api/v1/donations/stores", {"name": "越权库", "unit_id": city.comm_1.pk}).status_code == 403
     for url in ("items", "stores", "donors", "pledges", "leads", "intakes", "needs", "distributions", "stock"):
         assert desk("get", f"/api/v1/donations/{url}").status_code == 200, url
