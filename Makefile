@@ -154,6 +154,7 @@ bench: install-bench chromium
 	$(BIN)/python bench/supervision.py --database-url "$(PG_URL)_bench"
 	$(BIN)/python bench/golive.py --database-url "$(PG_URL)_bench"
 	$(BIN)/python bench/publicity.py --database-url "$(PG_URL)_publicity_bench"
+	$(BIN)/python bench/donations.py --database-url "$(PG_URL)_donations_bench"
 
 ## make messages: refresh the zh_Hans catalogues. An app with its own locale/ folder keeps its messages there;
 ## the project catalogue (fangkong/locale) holds the rest.

@@ -259,6 +259,83 @@ def _supervision_bulletin_lists(city):
     return bulletin_list_pair(city)
 
 
+def _dn_items():
+    from fangkong.donations import services
+    from fangkong.donations.catalogue import ensure_measures
+    from fangkong.donations.models import Item, Measure
+
+    ensure_measures()
+    gloves = Item.objects.filter(name="手套").first() or services.item_create(
+        actor=SYSTEM, name="手套", category="epidemic", measure=Measure.objects.get(name="副"))
+    return gloves
+
+
+def _dn_donors(city, prefix="捐赠企业"):
+    from fangkong.donations import services
+
+    return tuple(services.donor_create(actor=SYSTEM, kind="enterprise", name=side + prefix, unit=unit)
+                 for side, unit in (("甲方", city.dept_a), ("乙方", city.dept_b)))
+
+
+def _dn_pledges(city):
+    from fangkong.donations import services
+
+    gloves = _dn_items()
+    return tuple(services.pledge_create(actor=SYSTEM, donor=d, item=gloves, quantity="10")
+                 for d in _dn_donors(city, "认捐企业"))
+
+
+def _dn_leads(city):
+    from fangkong.donations import services
+
+    gloves = _dn_items()
+    return tuple(services.lead_create(actor=SYSTEM, item=gloves, supplier=side + "供应商", price="1",
+                                      quantity_available="100", unit=unit)
+                 for side, unit in (("甲方", city.dept_a), ("乙方", city.dept_b)))
+
+
+def _dn_intakes(city):
+    from fangkong.donations import services
+
+    gloves = _dn_items()
+    out = []
+    for donor, (side, unit) in zip(_dn_donors(city, "捐赠人"), (("甲方", city.dept_a), ("乙方", city.dept_b)),
+                                   strict=True):
+        store = services.store_create(actor=SYSTEM, name=side + "仓库", unit=unit)
+        out.append(services.intake_record(actor=SYSTEM, store=store, item=gloves, quantity="20", donor=donor,
+                                          received_by=side + "库管"))
+    return tuple(out)
+
+
+def _dn_store(name):
+    from fangkong.donations.models import Store
+
+    return Store.objects.get(name=name).pk
+
+
+def _dn_needs(city):
+    from fangkong.donations import services
+
+    gloves = _dn_items()
+    services.store_create(actor=SYSTEM, name="甲方社区库", unit=city.comm_1)
+    central = services.store_create(actor=SYSTEM, name="工委库", unit=city.committee)
+    donor = services.donor_create(actor=SYSTEM, kind="individual", name="矩阵捐赠人")
+    services.intake_record(actor=SYSTEM, store=central, item=gloves, quantity="100", donor=donor, received_by="库管")
+    return tuple(services.need_raise(actor=SYSTEM, unit=unit, item=gloves, quantity="5", reason=side + "需求用途")
+                 for side, unit in (("甲方", city.comm_1), ("乙方", city.comm_2)))
+
+
+def _dn_distributions(city):
+    from fangkong.donations import services
+    from fangkong.donations.models import Store
+
+    _dn_needs(city)
+    central = Store.objects.get(name="工委库")
+    return tuple(services.distribution_create(actor=SYSTEM, store=central, item=_dn_items(), to_unit=unit,
+                                              quantity="5", carrier="承运人")
+                 for unit in (city.comm_1, city.comm_2))
+
+
 def _users(city):
     return (f.user(Role.UNIT_LIAISON, city.dept_a, username="jia_liaison"),
             f.user(Role.UNIT_LIAISON, city.dept_b, username="yi_liaison"))
@@ -631,6 +708,76 @@ CASES = [
     Case(
         "delivery", _deliveries, lambda d: [d.last_error], "notify.view", list_url="/notify/deliveries/",
         writes=(Write("retry", "post", "/notify/deliveries/{b}/retry/"),),
+    ),
+    Case(
+        "donor", _dn_donors, lambda d: [d.name], "donations.view",
+        list_url="/donations/donors/", api_url="/api/v1/donations/donors",
+        detail_url="/donations/donors/{pk}/", api_detail="/api/v1/donations/donors/{pk}",
+        writes=(
+            Write("issue B's certificate (form)", "post", "/donations/donors/{b}/"),
+            Write("issue B's certificate (API)", "post", "/api/v1/donations/donors/{b}/certificate", api=True),
+            Write("pledge for B's donor (API)", "post", "/api/v1/donations/pledges",
+                  lambda c, a, b: {"donor_id": b.pk, "item_id": _dn_items().pk, "quantity": "3"}, api=True),
+        ),
+        under_b=_count("donations.Donor", unit="dept_b"),
+    ),
+    Case(
+        "pledge", _dn_pledges, lambda p: [p.donor.name], "donations.view",
+        list_url="/donations/pledges/", api_url="/api/v1/donations/pledges",
+    ),
+    Case(
+        "supplier lead", _dn_leads, lambda x: [x.supplier], "donations.view",
+        list_url="/donations/leads/", api_url="/api/v1/donations/leads",
+    ),
+    Case(
+        "intake", _dn_intakes, lambda i: [i.donor.name, i.received_by], "donations.view",
+        list_url="/donations/intake/", api_url="/api/v1/donations/intakes",
+        detail_url="/donations/intake/{pk}/", api_detail="/api/v1/donations/intakes/{pk}",
+        writes=(
+            Write("intake into B's store (API)", "post", "/api/v1/donations/intakes",
+                  lambda c, a, b: {"store_id": b.store_id, "item_id": b.item_id, "quantity": "5",
+                                   "donor_id": a.donor_id}, api=True),
+            Write("write off in B's store (API)", "post", "/api/v1/donations/adjustments",
+                  lambda c, a, b: {"store_id": b.store_id, "item_id": b.item_id, "quantity": "-5",
+                                   "reason": "越界", "approved_by": "甲方"}, api=True),
+            Write("distribute from B's store (API)", "post", "/api/v1/donations/distributions",
+                  lambda c, a, b: {"store_id": b.store_id, "item_id": b.item_id, "quantity": "5",
+                                   "to_unit_id": c.dept_a.pk}, api=True),
+        ),
+        extra_reads=("/api/v1/donations/stock", "/api/v1/donations/stores", "/donations/",
+                     "/api/v1/donations/stock-card"),
+    ),
+    Case(
+        "need", _dn_needs, lambda n: [n.reason], "donations.view", scope=("comm_1", "comm_2"),
+        list_url="/donations/needs/", api_url="/api/v1/donations/needs",
+        detail_url="/donations/needs/{pk}/", api_detail="/api/v1/donations/needs/{pk}",
+        writes=(
+            Write("allocate B's need (API)", "post", "/api/v1/donations/needs/{b}/allocate",
+                  lambda c, a, b: {"store_id": _dn_store("甲方社区库"), "quantity": "1"}, api=True),
+            Write("allocate B's need (form)", "post", "/donations/needs/{b}/",
+                  lambda c, a, b: {"store": _dn_store("甲方社区库"), "quantity": "1", "approver_name": "甲方",
+                                   "basis": "越界"}),
+            Write("decline B's need (form)", "post", "/donations/needs/{b}/", lambda c, a, b: {"action": "decline"}),
+            Write("raise a need under B (API)", "post", "/api/v1/donations/needs",
+                  lambda c, a, b: {"unit_id": c.comm_2.pk, "item_id": b.item_id, "quantity": "1",
+                                   "reason": "越界"}, api=True),
+        ),
+        under_b=_count("donations.Need", unit="comm_2"),
+    ),
+    Case(
+        "distribution", _dn_distributions, lambda d: [d.number, d.to_unit.name], "donations.view",
+        scope=("comm_1", "comm_2"), writer=Role.COMMUNITY_STAFF,
+        list_url="/donations/distributions/", api_url="/api/v1/donations/distributions",
+        detail_url="/donations/distributions/{pk}/", api_detail="/api/v1/donations/distributions/{pk}",
+        writes=(
+            Write("sign for B's goods (API)", "post", "/api/v1/donations/distributions/{b}/sign",
+                  lambda c, a, b: {"quantity_received": "5"}, api=True),
+            Write("sign for B's goods (form)", "post", "/donations/distributions/{b}/",
+                  lambda c, a, b: {"action": "sign", "quantity_received": "5"}),
+            Write("signing link for B (API)", "post", "/api/v1/donations/distributions/{b}/links",
+                  lambda c, a, b: {"receiver_name": "甲方"}, api=True, control=False),
+        ),
+        state=lambda d: (_row(d), list(d.receipts.values_list("id", flat=True))),
     ),
     Case(
         "user", _users, lambda u: [u.username], "accounts.view", writer=Role.SYSTEM_ADMIN,

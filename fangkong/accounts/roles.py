@@ -116,6 +116,14 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "publicity.sign": frozenset(_DOMAIN),
     "publicity.review": frozenset({R.COMMITTEE_OFFICE}),
     "publicity.export": frozenset(_DOMAIN - {R.CHECKPOINT_STAFF}),
+    # the donations line (物资捐赠): the committee office is the materials group (物资筹备组); the
+    # units at the front line raise needs and sign for what they receive
+    "donations.view": frozenset(_DOMAIN),
+    "donations.change": frozenset({R.COMMITTEE_OFFICE}),
+    "donations.approve": frozenset({R.COMMITTEE_OFFICE}),
+    "donations.need": frozenset({R.COMMITTEE_OFFICE, R.UNIT_LIAISON, R.COMMUNITY_STAFF, R.CHECKPOINT_STAFF}),
+    "donations.sign": frozenset({R.UNIT_LIAISON, R.COMMUNITY_STAFF, R.CHECKPOINT_STAFF}),
+    "donations.export": frozenset({R.COMMITTEE_OFFICE, R.INSPECTION_GROUP, R.DISCIPLINE_OFFICE}),
     # accounts
     "accounts.view": frozenset({R.SYSTEM_ADMIN, R.SECURITY_ADMIN}),
     "accounts.change": frozenset({R.SYSTEM_ADMIN}),

@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "fangkong.supervision",
     "fangkong.livelihood",
     "fangkong.publicity",
+    "fangkong.donations",
 ]
 
 MIDDLEWARE = [

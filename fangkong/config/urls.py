@@ -29,6 +29,8 @@ urlpatterns = [
     path("supervision/", include("fangkong.supervision.urls")),
     path("livelihood/", include("fangkong.livelihood.urls")),
     path("publicity/", include("fangkong.publicity.urls")),
+    path("donations/", include("fangkong.donations.urls")),
+    path("public/donations/", include("fangkong.donations.public_urls")),
     path("accounts/", include("fangkong.accounts.urls")),
     path("audit/", include("fangkong.audit.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

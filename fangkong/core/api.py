@@ -172,6 +172,7 @@ def _register() -> None:
     from fangkong.command.api import router as command_router
     from fangkong.deployment.api import router as deployment_router
     from fangkong.documents.api import router as documents_router
+    from fangkong.donations.api import router as donations_router
     from fangkong.livelihood.api import router as livelihood_router
     from fangkong.notify.api import router as notify_router
     from fangkong.orgs.api import router as orgs_router
@@ -195,6 +196,7 @@ def _register() -> None:
     api.add_router("/supervision", supervision_router)
     api.add_router("/livelihood", livelihood_router)
     api.add_router("/publicity", publicity_router)
+    api.add_router("/donations", donations_router)
 
 
 _register()

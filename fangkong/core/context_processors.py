@@ -19,7 +19,7 @@ AREAS: list[tuple[Any, str | None]] = [
     (_("Passes"), "passes:pass_list"),
     (_("Checkpoint check"), "passes:checkpoint_choose"),
     (_("Supervision"), "supervision:overview"),
-    (_("Donations"), None),
+    (_("Donations"), "donations:overview"),
     (_("Livelihood"), "livelihood:overview"),
     (_("Publicity"), "publicity:overview"),
     (_("Campaign"), "publicity:pledge_list"),

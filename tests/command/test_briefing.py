@@ -46,8 +46,8 @@ def test_it_writes_sends_keeps_and_shows_the_briefing(city, settings, smtp, weco
     [first] = Briefing.objects.all()
     assert (first.number, first.version, first.day.isoformat()) == (1, 1, "2020-02-10")
     assert "第1期" in first.title and "截至2月10日" in first.text
-    assert [line["key"] for line in first.lines] == ["organs", "industry", "deployment", "supervision", "livelihood",
-                                                      "publicity", "reports", "passes", "documents"]
+    assert [line["key"] for line in first.lines] == ["organs", "industry", "deployment", "supervision", "donations",
+                                                      "livelihood", "publicity", "reports", "passes", "documents"]
     assert first.sent_at is not None
 
     run_queued_tasks()
@@ -80,4 +80,4 @@ def test_it_writes_sends_keeps_and_shows_the_briefing(city, settings, smtp, weco
     # The briefing is the city's: a community's user does not read it.
     community = f.user("community_staff", city.comm_1, username="comm_b")
     assert as_user(community).get("/command/briefings/").status_code == 403
-    assert json.loads(run("stats", "--as-of", "2020-02-10", "--json"))["command"] == {"lines_enabled": 9}
+    assert json.loads(run("stats", "--as-of", "2020-02-10", "--json"))["command"] == {"lines_enabled": 10}

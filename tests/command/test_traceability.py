@@ -82,10 +82,10 @@ def test_it_links_every_figure_to_a_list_of_the_same_count_for_each_moment_and_r
 
     office = {line["key"]: line for line in pictures["office", "2020-02-10"]["lines"]}
     # The six lines, publicity and the campaign, the two the lines share, then reports and
-    # instructions, in the source's order; one not built yet.
+    # instructions, in the source's order; every one in service.
     assert list(office) == ["organs", "industry", "deployment", "supervision", "donations", "livelihood",
                             "publicity", "reports", "passes", "documents"]
-    assert [k for k, line in office.items() if not line["enabled"]] == ["donations"]
+    assert [k for k, line in office.items() if not line["enabled"]] == []
     # The seed figures of the source, as of 10 February 24:00 and 15 February.
     organs = {f["key"]: f["value"] for f in office["organs"]["figures"]}
     industry = {f["key"]: f["value"] for f in office["industry"]["figures"]}
@@ -102,6 +102,11 @@ def test_it_links_every_figure_to_a_list_of_the_same_count_for_each_moment_and_r
                   ["deployment"]["figures"]}
     assert 900 <= deployment["cadres_seconded"] <= 1100
     assert (deployment["streets"], deployment["communities"], deployment["checkpoints"]) == (7, 26, 99)
+    # The donations line as of 24 February: the 25 departments of the source.
+    donations = {f["key"]: f["value"] for f in
+                 {line["key"]: line for line in pictures["office", "2020-02-24T10:00:00+08:00"]["lines"]}
+                 ["donations"]["figures"]}
+    assert donations["donor_departments"] == 25
 
     # A community sees its community: fewer returnees than the city, never more.
     community = {line["key"]: line for line in pictures["community", "2020-02-10"]["lines"]}

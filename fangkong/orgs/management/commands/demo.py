@@ -319,6 +319,9 @@ class DemoCity:
         from fangkong.publicity.demo import load_demo_publicity
 
         ledger.update(load_demo_publicity(self))
+        from fangkong.donations.demo import load_demo_donations
+
+        ledger.update(load_demo_donations(self))
         days = 0
         if live:
             days = self._move_to_today(started)
