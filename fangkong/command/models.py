@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Briefing(models.Model):
@@ -21,7 +22,7 @@ class Briefing(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("written by"), null=True, blank=True, on_delete=models.SET_NULL,
         related_name="+",
     )
-    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    sent_at = models.DateTimeField(pgettext_lazy("instruction", "sent at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("daily briefing")

@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Direction(models.TextChoices):
@@ -32,7 +33,7 @@ class RecipientRole(models.TextChoices):
 
 
 class ItemStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("item status", "Open")
     ANSWERED = "answered", _("Answered")
     CLOSED = "closed", _("Closed")
 

@@ -23,7 +23,7 @@ class DocumentFilterSet(django_filters.FilterSet):
     direction = django_filters.ChoiceFilter(label=_("Direction"), choices=Direction.choices,
                                             field_name="kind__direction")
     status = django_filters.ChoiceFilter(label=_("Status"), choices=Status.choices)
-    issued_on = django_filters.DateFilter(label=_("Issued by"), method="filter_issued_on")
+    issued_on = django_filters.DateFilter(label=_("Issued on or before"), method="filter_issued_on")
 
     class Meta:
         model = Document

@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class HelpKind(models.TextChoices):
@@ -10,7 +11,7 @@ class HelpKind(models.TextChoices):
 
 
 class HelpStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("help status", "Open")
     DONE = "done", _("Done, awaiting confirmation")
     CLOSED = "closed", _("Closed")
 

@@ -7,6 +7,7 @@ import django_filters
 from django.db.models import QuerySet
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fangkong.core import clock
 from fangkong.core.filters import AllBooleanFilter
@@ -69,7 +70,7 @@ class VolumeFilterSet(django_filters.FilterSet):
     since = django_filters.DateFilter(label=_("From"), field_name="day", lookup_expr="gte")
     until = django_filters.DateFilter(label=_("To"), field_name="day", lookup_expr="lte")
     department = django_filters.NumberFilter(label=_("Window department"), field_name="department_id")
-    channel = django_filters.NumberFilter(label=_("Channel"), field_name="channel_id")
+    channel = django_filters.NumberFilter(label=pgettext_lazy("service channel", "Channel"), field_name="channel_id")
     service = django_filters.NumberFilter(label=_("Service"), field_name="service_id")
     running = AllBooleanFilter(label=_("Only rows with cases"), method="filter_running")
 
@@ -83,7 +84,7 @@ class VolumeFilterSet(django_filters.FilterSet):
 
 class ServiceFilterSet(django_filters.FilterSet):
     department = django_filters.NumberFilter(label=_("Window department"), field_name="department_id")
-    channel = django_filters.NumberFilter(label=_("Channel"), field_name="channels")
+    channel = django_filters.NumberFilter(label=pgettext_lazy("service channel", "Channel"), field_name="channels")
     running_on = django_filters.DateFilter(label=_("Running on"), method="filter_running_on")
 
     class Meta:

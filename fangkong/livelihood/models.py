@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fangkong.core.fieldcrypt import SealedField
 from fangkong.core.scoping import ScopedQuerySet, user_has_perm
@@ -30,7 +31,7 @@ class Channel(models.Model):
     code = models.SlugField(_("code"), max_length=30, unique=True)
     name = models.CharField(_("name"), max_length=30, unique=True)
     description = models.CharField(_("description"), max_length=200, blank=True)
-    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    position = models.PositiveSmallIntegerField(pgettext_lazy("ordering", "position"), default=0)
 
     objects = CatalogueQuerySet.as_manager()
 
@@ -72,7 +73,7 @@ class ChannelVolume(models.Model):
 
     service = models.ForeignKey(WindowService, verbose_name=_("service"), on_delete=models.PROTECT,
                                 related_name="volumes")
-    channel = models.ForeignKey(Channel, verbose_name=_("channel"), on_delete=models.PROTECT, related_name="volumes")
+    channel = models.ForeignKey(Channel, verbose_name=pgettext_lazy("service channel", "channel"), on_delete=models.PROTECT, related_name="volumes")
     department = models.ForeignKey("orgs.Unit", verbose_name=_("window department"), on_delete=models.PROTECT,
                                    related_name="+", editable=False)
     day = models.DateField(_("day"))
@@ -128,7 +129,7 @@ class HelpRequest(models.Model):
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
     done_note = models.CharField(_("note"), max_length=200, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
-    closed_by = models.CharField(_("closed by"), max_length=10, choices=ClosedBy.choices, blank=True)
+    closed_by = models.CharField(pgettext_lazy("help request", "closed by"), max_length=10, choices=ClosedBy.choices, blank=True)
     # SHA-256 of the household's one-time confirmation token; empty once used or never issued.
     confirm_digest = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
 

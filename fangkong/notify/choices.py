@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ChannelKind(models.TextChoices):
@@ -22,7 +23,7 @@ class MessageFormat(models.TextChoices):
 
 class DeliveryStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
-    SENT = "sent", _("Sent")
+    SENT = "sent", pgettext_lazy("notification", "Sent")
     FAILED = "failed", _("Failed")
 
 

@@ -149,7 +149,7 @@ class PassCheck(models.Model):
     verdict = models.CharField(_("verdict"), max_length=20, choices=Verdict.choices)
     direction = models.CharField(_("direction"), max_length=3, choices=Direction.choices, blank=True)
     confirmed = models.BooleanField(_("confirmed by the officer"), default=False)
-    checked_at = models.DateTimeField(_("checked at"), db_index=True)
+    checked_at = models.DateTimeField(pgettext_lazy("pass check", "checked at"), db_index=True)
     checked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=pgettext_lazy("pass check", "checked by"), null=True, blank=True,
         on_delete=models.SET_NULL, related_name="+", db_constraint=False,

@@ -26,7 +26,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from fangkong.orgs.choices import UnitKind
 from fangkong.orgs.models import Unit, UnitLink
@@ -198,7 +198,7 @@ def _report_records(user: Any, units: list[int], since: dt.date, until: dt.date)
 
     qs = (Report.objects.visible_to(user).filter(day__gte=since, day__lte=until, unit_id__in=units)
           .select_related("unit", "template").order_by("day", "unit__code", "id"))
-    return ([_("Day"), _("Unit"), _("Report"), _("Received at"), _("On time")],
+    return ([_("Day"), _("Unit"), pgettext("daily report", "Report"), _("Received at"), _("On time")],
             ([r.day.isoformat(), r.unit.name, r.template.name, timezone.localtime(r.received_at).strftime("%Y-%m-%d %H:%M"),
               r.on_time] for r in qs))
 
@@ -221,7 +221,7 @@ def _dual_records(user: Any, units: list[int], since: dt.date, until: dt.date) -
     end = end_of(until)
     qs = (Returnee.objects.visible_to(user).filter(unit_id__in=units, unit_reported_at__lt=end)
           .select_related("unit", "community").order_by("unit_reported_at", "id"))
-    return ([_("Name"), _("Unit"), _("Community"), _("Dual-reported")],
+    return ([pgettext("person", "Name"), _("Unit"), _("Community"), _("Dual-reported")],
             ([r.name, r.unit.name if r.unit else "", r.community.name if r.community else "",
               bool(r.community_reported_at and r.community_reported_at < end)] for r in qs))
 
@@ -273,7 +273,7 @@ def _pledge_records(user: Any, units: list[int], since: dt.date, until: dt.date)
     signed = set(PledgeSignature.objects.filter(signed_at__lt=end, unit_id__in=units).values_list("person_id", flat=True))
     qs = (Person.objects.visible_to(user).filter(is_party_member=True, is_active=True, branch__isnull=False,
                                                  unit_id__in=units).select_related("branch").order_by("name_initials", "id"))
-    return ([_("Party member"), _("Party branch"), _("Signed")],
+    return ([_("Party member"), _("Party branch"), pgettext("pledge", "Signed")],
             ([p.name, p.branch.name if p.branch else "", p.pk in signed] for p in qs))
 
 
@@ -311,7 +311,7 @@ def _forward_records(user: Any, units: list[int], since: dt.date, until: dt.date
 
     qs = (OfficialForward.objects.visible_to(user).filter(day__gte=since, day__lte=until, unit_id__in=units)
           .select_related("unit", "person").order_by("day", "id"))
-    return ([_("Day"), _("Branch or unit"), _("Member"), _("Message"), _("Forwards")],
+    return ([_("Day"), _("Branch or unit"), pgettext("party member", "Member"), _("Message"), _("Forwards")],
             ([f.day.isoformat(), f.unit.name, f.person.name if f.person else "", f.message, f.count] for f in qs))
 
 

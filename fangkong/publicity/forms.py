@@ -4,6 +4,7 @@ from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fangkong.core.forms import ModelPicker
 from fangkong.orgs.choices import PARTY_KINDS
@@ -68,7 +69,7 @@ class SignForm(forms.Form):
 
 class DeedForm(forms.Form):
     branch = NamePicker(label=_("Nominating branch"), queryset=Unit.objects.none())
-    person = NamePicker(label=_("Member"), queryset=Person.objects.none())
+    person = NamePicker(label=pgettext_lazy("party member", "Member"), queryset=Person.objects.none())
     title = forms.CharField(label=_("Title"), max_length=120)
     story = forms.CharField(label=_("Story"), max_length=5000, widget=forms.Textarea(attrs={"rows": 6}))
     photo = forms.ImageField(label=_("Photo"), required=False)

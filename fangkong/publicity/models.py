@@ -5,6 +5,7 @@ from django.core.validators import URLValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fangkong.core.scoping import ScopedQuerySet, user_has_perm
 
@@ -27,7 +28,7 @@ class Outlet(models.Model):
     """A medium the committee pushes reports to (省直机关工委、白山发布、白山机关党建 …): data."""
 
     name = models.CharField(_("name"), max_length=60, unique=True)
-    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    position = models.PositiveSmallIntegerField(pgettext_lazy("ordering", "position"), default=0)
 
     objects = ReferenceQuerySet.as_manager()
 
@@ -43,7 +44,7 @@ class Outlet(models.Model):
 class Material(models.Model):
     """A piece of publicity (倡议书、横幅、广播录音、温馨提示、顺口溜、电子屏) in the library, with who issued it."""
 
-    unit = models.ForeignKey("orgs.Unit", verbose_name=_("issued by"), on_delete=models.PROTECT,
+    unit = models.ForeignKey("orgs.Unit", verbose_name=pgettext_lazy("publicity material", "issued by"), on_delete=models.PROTECT,
                              related_name="materials")
     kind = models.CharField(_("kind"), max_length=10, choices=MaterialKind.choices)
     title = models.CharField(_("title"), max_length=120)

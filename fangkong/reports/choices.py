@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ReportLine(models.TextChoices):
@@ -55,6 +56,6 @@ class DayState(models.TextChoices):
     SUBMITTED = "submitted", _("Submitted")
     ZERO = "zero", _("Zero report")
     LATE = "late", _("Late")
-    MISSING = "missing", _("Missing")
+    MISSING = "missing", pgettext_lazy("report status", "Missing")
     PENDING = "pending", _("Not yet reported")
     NOT_EXPECTED = "not_expected", _("Not expected")

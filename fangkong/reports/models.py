@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fangkong.core.scoping import ScopedQuerySet
 
@@ -82,7 +83,7 @@ class ReportField(models.Model):
     max_value = models.PositiveIntegerField(
         _("largest plausible value"), default=10000, help_text=_("Numbers above this are refused as absurd.")
     )
-    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    position = models.PositiveSmallIntegerField(pgettext_lazy("ordering", "position"), default=0)
     removed_at = models.DateTimeField(_("removed at"), null=True, blank=True)
 
     class Meta:

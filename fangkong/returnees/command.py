@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from fangkong.command.registry import (
     Alert,
@@ -95,7 +95,7 @@ def _panel(line: str, as_of: AsOf) -> Panel:
     page, api = _ledger(line, as_of)
     figures.append(Figure("returnees", _("Returnees"), f["returnees"], page, api, unit=_("people")))
     both_page, both_api = _ledger(line, as_of, dual="both")
-    figures.append(Figure("dual_report_rate", _("Dual-reported"), float(f["dual_report_rate"]), both_page, both_api,
+    figures.append(Figure("dual_report_rate", pgettext("rate", "Dual-reported"), float(f["dual_report_rate"]), both_page, both_api,
                           denominator_api_url=api, denominator_list_url=page))
     page, api = _ledger(line, as_of, dual="one_side")
     figures.append(Figure("missing_side", _("Missing a side"), f["unit_only"] + f["community_only"], page, api,

@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Answer(models.TextChoices):
@@ -17,7 +18,7 @@ class ProblemSource(models.TextChoices):
 
 
 class ProblemStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("problem status", "Open")
     INVESTIGATING = "investigating", _("Under investigation")
     CLOSED = "closed", _("Closed")
 
@@ -43,7 +44,7 @@ class ImportStatus(models.TextChoices):
 # The four items a community answers for each paired department every day.
 ITEMS: tuple[tuple[str, object], ...] = (
     ("obeys", _("Obeys the unified command")),
-    ("publicity", _("Publicity")),
+    ("publicity", pgettext_lazy("feedback item", "Publicity")),
     ("screening", _("Screening")),
     ("testing", _("Testing")),
 )

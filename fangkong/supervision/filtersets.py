@@ -5,6 +5,7 @@ from typing import Any
 import django_filters
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fangkong.core import clock
 from fangkong.core.filters import AllBooleanFilter
@@ -82,7 +83,7 @@ class ProblemFilterSet(django_filters.FilterSet):
 class CaseFilterSet(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(label=_("Status"), choices=CaseStatus.choices)
     light = django_filters.ChoiceFilter(label=_("Deadline"), choices=LIGHTS, method="filter_light")
-    open_on = django_filters.DateFilter(label=_("Open on"), method="filter_open_on")
+    open_on = django_filters.DateFilter(label=pgettext_lazy("problem", "Open on"), method="filter_open_on")
     rectifying_on = django_filters.DateFilter(label=_("Rectifying on"), method="filter_rectifying_on")
     overdue_on = django_filters.DateFilter(label=_("Overdue on"), method="filter_overdue_on")
 

@@ -5,6 +5,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fangkong.orgs.models import Unit
 from fangkong.people.models import Person
@@ -22,7 +23,7 @@ class DateInput(forms.DateInput):
 
 class ProblemForm(forms.Form):
     unit = forms.ModelChoiceField(label=_("Unit concerned"), queryset=Unit.objects.none())
-    classification = forms.ModelChoiceField(label=_("Classification"), queryset=Classification.objects.all())
+    classification = forms.ModelChoiceField(label=pgettext_lazy("problem", "Classification"), queryset=Classification.objects.all())
     summary = forms.CharField(label=_("Summary"), max_length=300)
     details = forms.CharField(label=_("Details"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
     found_on = forms.DateField(label=_("Found on"), widget=DateInput)

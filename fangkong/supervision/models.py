@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fangkong.core.scoping import ScopedQuerySet
 
@@ -100,7 +101,7 @@ class Coverage(models.Model):
                               related_name="coverage")
     community = models.ForeignKey("orgs.Unit", verbose_name=_("community"), on_delete=models.PROTECT,
                                   related_name="supervision_coverage")
-    starts_on = models.DateField(_("starts on"))
+    starts_on = models.DateField(pgettext_lazy("coverage", "starts on"))
     ends_on = models.DateField(_("ends on"), null=True, blank=True)
 
     objects = RoleQuerySet.as_manager()
@@ -211,7 +212,7 @@ class Investigation(models.Model):
                                related_name="investigations_led")
     members = models.ManyToManyField("people.Person", verbose_name=_("team members"), blank=True,
                                      related_name="investigations")
-    opened_on = models.DateField(_("opened on"))
+    opened_on = models.DateField(pgettext_lazy("case", "opened on"))
     deadline = models.DateField(_("deadline"))
     status = models.CharField(_("status"), max_length=12, choices=CaseStatus.choices, default=CaseStatus.OPEN)
     findings = models.TextField(_("findings"), blank=True)
@@ -221,7 +222,7 @@ class Investigation(models.Model):
     rectify_by = models.DateField(_("rectify by"), null=True, blank=True)
     verified_on = models.DateField(_("rectification verified on"), null=True, blank=True)
     verified_note = models.CharField(_("verification note"), max_length=300, blank=True)
-    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    closed_on = models.DateField(pgettext_lazy("case", "closed on"), null=True, blank=True)
     escalated_on = models.DateField(_("escalated to the group leader on"), null=True, blank=True)
 
     objects = RoleQuerySet.as_manager()
@@ -264,7 +265,7 @@ class Problem(models.Model):
                                   on_delete=models.PROTECT, related_name="+")
     group = models.ForeignKey("orgs.WorkingGroup", verbose_name=_("group"), null=True, blank=True,
                               on_delete=models.SET_NULL, related_name="supervision_problems")
-    classification = models.ForeignKey(Classification, verbose_name=_("classification"), on_delete=models.PROTECT)
+    classification = models.ForeignKey(Classification, verbose_name=pgettext_lazy("problem", "classification"), on_delete=models.PROTECT)
     summary = models.CharField(_("summary"), max_length=300)
     details = models.TextField(_("details"), blank=True)
     found_on = models.DateField(_("found on"))
@@ -423,8 +424,8 @@ class Bulletin(models.Model):
     """督查通报 第N期: a numbered summary of a period's problems, rectifications and referrals."""
 
     number = models.PositiveIntegerField(_("issue number"), unique=True)
-    period_from = models.DateField(_("from"))
-    period_to = models.DateField(_("to"))
+    period_from = models.DateField(pgettext_lazy("date range", "from"))
+    period_to = models.DateField(pgettext_lazy("date range", "to"))
     issued_on = models.DateField(_("issued on"))
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("issued by"), null=True, blank=True,
                                   on_delete=models.SET_NULL, related_name="+")

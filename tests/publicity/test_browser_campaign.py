@@ -82,5 +82,5 @@ def test_a_help_request_is_marked_done_on_the_phone_and_closed_by_the_household(
     request.refresh_from_db()
     assert (request.status, request.closed_by) == ("closed", "household")
     page.goto(f"{live_server.url}/livelihood/help/{request.pk}/")
-    assert "已关闭" in page.inner_text("#help-status")
+    assert "已办结" in page.inner_text("#help-status")
     assert HelpRequest.objects.get().confirm_digest == ""
