@@ -27,7 +27,12 @@ spec.loader.exec_module(check_messages)
 # (msgctxt, msgid) -> every translation allowed across the catalogues.  msgctxt "" = no context.
 ALLOWED: dict[tuple[str, str], set[str]] = {
     # Wording variants of the same sentence or label.
-    ("", "Your role may not do this."): {"您的角色无权执行此操作。", "您的角色无权进行此操作。", "您的角色不能执行此操作。"},
+    ("", "Your role may not do this."): {"您的角色无权执行此操作。", "您的角色无权进行此操作。", "您的角色不能执行此操作。",
+                                         "您的角色不能进行此操作。"},
+    ("", "Until"): {"截止日期", "截至"},
+    ("", "Not signed for at the end of"): {"截至当日未签收", "截至该日未签收"},
+    ("", "Import a list"): {"导入名单", "导入清单"},
+    ("", "Approve"): {"批准", "通过"},
     ("", "This unit is outside your scope."): {"该单位不在您的管辖范围内。", "此单位不在您的管辖范围内。"},
     ("", "This checkpoint is outside your scope."): {"该卡点不在您的管理范围内。", "此卡点不在您的管辖范围内。"},
     ("", "The preview is clean: %(rows)s row can be written."): {"预检无误：可写入%(rows)s行。",

@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Category(models.TextChoices):
@@ -34,11 +35,11 @@ class MoveKind(models.TextChoices):
 
 
 class NeedStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("donations", "Open")
     ALLOCATED = "allocated", _("Allocated")
     DECLINED = "declined", _("Declined")
 
 
 class DistributionStatus(models.TextChoices):
     DISPATCHED = "dispatched", _("On the way")
-    SIGNED = "signed", _("Signed for")
+    SIGNED = "signed", pgettext_lazy("donations", "Signed for")

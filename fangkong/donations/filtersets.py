@@ -5,6 +5,7 @@ from typing import Any
 import django_filters
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fangkong.core.filters import AllBooleanFilter
 
@@ -42,7 +43,7 @@ class DonorFilterSet(django_filters.FilterSet):
 
 class PledgeFilterSet(django_filters.FilterSet):
     donor = django_filters.NumberFilter(label=_("Donor"), field_name="donor_id")
-    item = django_filters.NumberFilter(label=_("Item"), field_name="item_id")
+    item = django_filters.NumberFilter(label=pgettext_lazy("donations", "Item"), field_name="item_id")
 
     class Meta:
         model = Pledge
@@ -50,7 +51,7 @@ class PledgeFilterSet(django_filters.FilterSet):
 
 
 class LeadFilterSet(django_filters.FilterSet):
-    item = django_filters.NumberFilter(label=_("Item"), field_name="item_id")
+    item = django_filters.NumberFilter(label=pgettext_lazy("donations", "Item"), field_name="item_id")
 
     class Meta:
         model = SupplierLead
@@ -60,10 +61,10 @@ class LeadFilterSet(django_filters.FilterSet):
 class IntakeFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="filter_q", max_length=50)
     source = django_filters.ChoiceFilter(label=_("Source"), choices=Source.choices)
-    item = django_filters.NumberFilter(label=_("Item"), field_name="item_id")
+    item = django_filters.NumberFilter(label=pgettext_lazy("donations", "Item"), field_name="item_id")
     store = django_filters.NumberFilter(label=_("Store"), field_name="store_id")
     donor = django_filters.NumberFilter(label=_("Donor"), field_name="donor_id")
-    category = django_filters.ChoiceFilter(label=_("Category"), choices=Category.choices, field_name="item__category")
+    category = django_filters.ChoiceFilter(label=pgettext_lazy("donations", "Category"), choices=Category.choices, field_name="item__category")
     until = django_filters.DateFilter(label=_("Received until"), field_name="received_on", lookup_expr="lte")
 
     class Meta:
@@ -76,7 +77,7 @@ class IntakeFilterSet(django_filters.FilterSet):
 
 class NeedFilterSet(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(label=_("Status"), choices=NeedStatus.choices)
-    item = django_filters.NumberFilter(label=_("Item"), field_name="item_id")
+    item = django_filters.NumberFilter(label=pgettext_lazy("donations", "Item"), field_name="item_id")
     unit = django_filters.NumberFilter(label=_("Unit (with units below)"), method="filter_unit")
     until = django_filters.DateFilter(label=_("Raised until"), field_name="raised_on", lookup_expr="lte")
 
@@ -91,8 +92,8 @@ class NeedFilterSet(django_filters.FilterSet):
 class DistributionFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Waybill number"), field_name="number", lookup_expr="icontains",
                                   max_length=20)
-    signed = AllBooleanFilter(label=_("Signed for"), method="filter_signed")
-    item = django_filters.NumberFilter(label=_("Item"), field_name="item_id")
+    signed = AllBooleanFilter(label=pgettext_lazy("donations", "Signed for"), method="filter_signed")
+    item = django_filters.NumberFilter(label=pgettext_lazy("donations", "Item"), field_name="item_id")
     unit = django_filters.NumberFilter(label=_("Receiving unit (with units below)"), method="filter_unit")
     until = django_filters.DateFilter(label=_("Dispatched until"), field_name="dispatched_on", lookup_expr="lte")
     unsigned_on = django_filters.DateFilter(label=_("Not signed for at the end of"), method="filter_unsigned_on")
@@ -126,7 +127,7 @@ class ReceiptFilterSet(django_filters.FilterSet):
 
 class StockMoveFilterSet(django_filters.FilterSet):
     store = django_filters.NumberFilter(label=_("Store"), field_name="store_id")
-    item = django_filters.NumberFilter(label=_("Item"), field_name="item_id")
+    item = django_filters.NumberFilter(label=pgettext_lazy("donations", "Item"), field_name="item_id")
     until = django_filters.DateFilter(label=_("Until"), field_name="moved_on", lookup_expr="lte")
 
     class Meta:

@@ -5,6 +5,7 @@ from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fangkong.core.forms import ModelPicker
 from fangkong.orgs.models import Unit
@@ -54,7 +55,7 @@ class DonorForm(PickerForm):
 
 class PledgeForm(PickerForm):
     donor = ModelPicker(label=_("Donor"), queryset=Donor.objects.none())
-    item = ModelPicker(label=_("Item"), queryset=Item.objects.all())
+    item = ModelPicker(label=pgettext_lazy("donations", "Item"), queryset=Item.objects.all())
     quantity = _quantity()
     measure = _measure()
     expected_on = forms.DateField(label=_("Expected on"), widget=DATE, required=False)
@@ -66,7 +67,7 @@ class PledgeForm(PickerForm):
 
 
 class LeadForm(PickerForm):
-    item = ModelPicker(label=_("Item"), queryset=Item.objects.all())
+    item = ModelPicker(label=pgettext_lazy("donations", "Item"), queryset=Item.objects.all())
     supplier = forms.CharField(label=_("Supplier"), max_length=100)
     price = forms.DecimalField(label=_("Unit price (yuan)"), min_value=0, max_digits=10, decimal_places=2)
     quantity_available = _quantity(_("Quantity available"))
@@ -84,11 +85,11 @@ class IntakeForm(PickerForm):
     donor = ModelPicker(label=_("Donor"), queryset=Donor.objects.none(), required=False)
     pledge = ModelPicker(label=_("Against pledge"), queryset=Pledge.objects.none(), required=False)
     lead = ModelPicker(label=_("Bought through lead"), queryset=SupplierLead.objects.none(), required=False)
-    item = ModelPicker(label=_("Item"), queryset=Item.objects.all())
+    item = ModelPicker(label=pgettext_lazy("donations", "Item"), queryset=Item.objects.all())
     store = ModelPicker(label=_("Store"), queryset=Store.objects.none())
     quantity = _quantity()
     measure = _measure()
-    received_on = forms.DateField(label=_("Received on"), widget=DATE)
+    received_on = forms.DateField(label=pgettext_lazy("donations", "Received on"), widget=DATE)
     received_by = forms.CharField(label=_("Received by"), max_length=60)
     condition = forms.ChoiceField(label=_("Condition"), choices=Condition.choices)
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
@@ -106,7 +107,7 @@ class IntakeForm(PickerForm):
 
 class NeedForm(PickerForm):
     unit = UnitPicker(label=_("For unit"), queryset=Unit.objects.none())
-    item = ModelPicker(label=_("Item"), queryset=Item.objects.all())
+    item = ModelPicker(label=pgettext_lazy("donations", "Item"), queryset=Item.objects.all())
     quantity = _quantity()
     measure = _measure()
     needed_by = forms.DateField(label=_("Needed by"), widget=DATE, required=False)
@@ -137,7 +138,7 @@ class AllocationForm(PickerForm):
 class DistributionForm(PickerForm):
     allocation = ModelPicker(label=_("Allocation plan"), queryset=Allocation.objects.none(), required=False)
     store = ModelPicker(label=_("From store"), queryset=Store.objects.none())
-    item = ModelPicker(label=_("Item"), queryset=Item.objects.all(), required=False)
+    item = ModelPicker(label=pgettext_lazy("donations", "Item"), queryset=Item.objects.all(), required=False)
     to_unit = UnitPicker(label=_("Receiving unit"), queryset=Unit.objects.none(), required=False)
     quantity = _quantity()
     carrier = forms.CharField(label=_("Carried by"), max_length=60, required=False)

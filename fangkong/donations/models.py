@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fangkong.core.scoping import ScopedQuerySet
 
@@ -37,8 +38,8 @@ class Conversion(models.Model):
     """An exact conversion: one ``source`` is ``factor`` of ``target`` (1 公斤 = 2 斤). Only exact
     conversions are recorded; a unit without one is refused where another is expected."""
 
-    source = models.ForeignKey(Measure, verbose_name=_("from"), on_delete=models.CASCADE, related_name="+")
-    target = models.ForeignKey(Measure, verbose_name=_("to"), on_delete=models.CASCADE, related_name="+")
+    source = models.ForeignKey(Measure, verbose_name=pgettext_lazy("donations", "from"), on_delete=models.CASCADE, related_name="+")
+    target = models.ForeignKey(Measure, verbose_name=pgettext_lazy("donations", "to"), on_delete=models.CASCADE, related_name="+")
     factor = models.DecimalField(_("factor"), max_digits=14, decimal_places=3)
 
     class Meta:
@@ -58,7 +59,7 @@ class Item(models.Model):
     pack (箱) when goods come packed."""
 
     name = models.CharField(_("name"), max_length=40, unique=True)
-    category = models.CharField(_("category"), max_length=10, choices=Category.choices)
+    category = models.CharField(pgettext_lazy("donations", "category"), max_length=10, choices=Category.choices)
     measure = models.ForeignKey(Measure, verbose_name=_("unit of measure"), on_delete=models.PROTECT,
                                 related_name="items")
     pack_name = models.CharField(_("pack"), max_length=10, blank=True)
@@ -77,7 +78,7 @@ class Store(models.Model):
     """仓库: where goods are kept, held by a unit (the working committee's materials group)."""
 
     name = models.CharField(_("name"), max_length=60, unique=True)
-    unit = models.ForeignKey("orgs.Unit", verbose_name=_("held by"), on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey("orgs.Unit", verbose_name=pgettext_lazy("donations", "held by"), on_delete=models.PROTECT, related_name="+")
     address = models.CharField(_("address"), max_length=200, blank=True)
 
     objects = ScopedQuerySet.as_manager()
@@ -145,8 +146,8 @@ class Pledge(models.Model):
     scope_perm_label = "donations"
 
     class Meta:
-        verbose_name = _("pledge")
-        verbose_name_plural = _("pledges")
+        verbose_name = pgettext_lazy("donations", "pledge")
+        verbose_name_plural = pgettext_lazy("donations", "pledges")
         ordering = ("-pledged_on", "-id")
         constraints = [models.CheckConstraint(condition=Q(quantity__gt=0), name="donations_pledge_positive")]
 
@@ -194,7 +195,7 @@ class Intake(models.Model):
     source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.DONATED)
     donor = models.ForeignKey(Donor, verbose_name=_("donor"), null=True, blank=True, on_delete=models.PROTECT,
                               related_name="intakes")
-    pledge = models.ForeignKey(Pledge, verbose_name=_("pledge"), null=True, blank=True, on_delete=models.PROTECT,
+    pledge = models.ForeignKey(Pledge, verbose_name=pgettext_lazy("donations", "pledge"), null=True, blank=True, on_delete=models.PROTECT,
                                related_name="intakes")
     lead = models.ForeignKey(SupplierLead, verbose_name=_("supplier lead"), null=True, blank=True,
                              on_delete=models.PROTECT, related_name="intakes")
@@ -372,7 +373,7 @@ class Receipt(models.Model):
                                   blank=True, on_delete=models.PROTECT, related_name="+")
     signer_name = models.CharField(_("signed by"), max_length=60)
     signer_role = models.CharField(_("signer's role"), max_length=60)
-    signed_at = models.DateTimeField(_("signed at"))
+    signed_at = models.DateTimeField(pgettext_lazy("donations", "signed at"))
     quantity_received = models.DecimalField(_("quantity received"), max_digits=14, decimal_places=3)
     discrepancy = models.CharField(_("discrepancy note"), max_length=200, blank=True)
     photo = models.ImageField(_("photo"), upload_to="donations/receipts/%Y/", blank=True)
@@ -455,7 +456,7 @@ class StockMove(models.Model):
     kind = models.CharField(_("kind"), max_length=12, choices=MoveKind.choices)
     quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=3)
     balance_after = models.DecimalField(_("balance"), max_digits=14, decimal_places=3)
-    document = models.CharField(_("document"), max_length=20)
+    document = models.CharField(pgettext_lazy("donations", "document"), max_length=20)
     moved_on = models.DateField(_("date"))
     intake = models.ForeignKey(Intake, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     distribution = models.ForeignKey(Distribution, null=True, blank=True, on_delete=models.PROTECT, related_name="+")

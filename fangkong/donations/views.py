@@ -14,7 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -146,7 +146,7 @@ class PledgeListView(_List):
     template_name = "donations/list.html"
     partial_template = "donations/_pledge_table.html"
     filterset_class = PledgeFilterSet
-    title = gettext_lazy("Pledges")
+    title = pgettext_lazy("donations", "Pledges")
     create_url = "donations:pledge_create"
     export_url = "donations:pledge_export"
     create_label = gettext_lazy("Record a pledge")
