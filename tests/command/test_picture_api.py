@@ -44,15 +44,19 @@ def test_a_role_without_the_picture_is_refused(city, client, as_user):
 
 
 def test_a_line_registered_later_shows_without_touching_the_page(city, as_user):
+    """A line announced without its panel shows as 未启用 (never zeros); the app that builds it
+    replaces the placeholder and its figures appear, the page untouched."""
     office = f.user("committee_office", city.root, username="office_q")
-    placeholder = LINES["donations"]
     try:
-        register(Line(key="donations", title="物资捐赠调度线", order=placeholder.order, perm="people.view",
-                      panel=lambda as_of: Panel(figures=[Figure("gloves", "手套", 1500, "/people/", "/api/v1/people")],
-                                                headline="gloves", text="")))
+        register(Line(key="volunteers", title="志愿服务调度线", order=99, perm="people.view"))
         page = as_user(office).get("/command/").content.decode()
-        assert 'id="line-donations"' in page and "手套" in page and "1,500" in page
+        assert 'id="line-volunteers"' in page and "志愿服务调度线" in page and "未启用" in page
+        register(Line(key="volunteers", title="志愿服务调度线", order=99, perm="people.view",
+                      panel=lambda as_of: Panel(figures=[Figure("helpers", "志愿者", 1500, "/people/", "/api/v1/people")],
+                                                headline="helpers", text="")))
+        page = as_user(office).get("/command/").content.decode()
+        assert 'id="line-volunteers"' in page and "志愿者" in page and "1,500" in page and "未启用" not in page
     finally:
-        register(placeholder)
+        LINES.pop("volunteers", None)
     page = as_user(office).get("/command/").content.decode()
-    assert "手套" not in page and "未启用" in page
+    assert 'id="line-volunteers"' not in page and "志愿者" not in page
