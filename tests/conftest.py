@@ -41,11 +41,15 @@ class City:
 @pytest.fixture(autouse=True)
 def _fresh_verifier_caches():
     """Ids, signing keys and tokens are made again by each test (a demo load makes a new signing
-    key): no in-process cache of the pass verifier may carry one test's over to the next."""
+    key): no in-process cache of the pass verifier, nor Django's cache (the public pages keep ids
+    there), may carry one test's over to the next."""
+    from django.core.cache import cache
+
     from fangkong.core import clock
     from fangkong.passes import fastpath, keys, selectors
 
     def forget():
+        cache.clear()
         clock.clear_cache()
         selectors.forget_all()
         fastpath.forget_all()

@@ -95,7 +95,9 @@ def _pledge_html(request: HttpRequest, pledge_id: int, code: str) -> str:
     key = f"publicity:pledge:{pledge_id}:{code}:{get_language()}"
     html = cache.get(key)
     if html is None:
-        pledge = Pledge.objects.get(pk=pledge_id)
+        pledge = Pledge.objects.filter(pk=pledge_id).first()
+        if pledge is None:  # an id kept in the cache from before the pledge went (a reset)
+            raise Http404
         link = request.build_absolute_uri(reverse("publicity:share", args=[code])) if code else ""
         signed = PledgeSignature.objects.filter(pledge_id=pledge_id).count()
         forwards = _forwards(pledge_id)
@@ -156,7 +158,16 @@ class PledgePublicView(View):
             cache.set(key, pledge, CODE_SECONDS)
         if not pledge:
             raise Http404
-        response = HttpResponse(_pledge_html(request, pledge, ""))
+        try:
+            html = _pledge_html(request, pledge, "")
+        except Http404:
+            # The cached id is of a pledge that is gone (a reset): look the slug up again.
+            pledge = Pledge.objects.filter(slug=slug).values_list("id", flat=True).first() or 0
+            cache.set(key, pledge, CODE_SECONDS)
+            if not pledge:
+                raise
+            html = _pledge_html(request, pledge, "")
+        response = HttpResponse(html)
         response["Cache-Control"] = f"public, max-age={PUBLIC_SECONDS}"
         return response
 

@@ -21,3 +21,15 @@ class SupervisionConfig(AppConfig):
 
         JOBS["supervision"] = reminders_due
         SOURCES["supervision"] = workbench.items
+
+        # The reference data again after every migrate and every flush (a test's, the demo's
+        # reset): the line cannot refer a case without its receiving bodies.
+        from django.db.models.signals import post_migrate
+
+        post_migrate.connect(_ensure_reference, sender=self, dispatch_uid="supervision_reference")
+
+
+def _ensure_reference(sender: object, using: str = "default", **kwargs: object) -> None:
+    from .reference import ensure
+
+    ensure()
