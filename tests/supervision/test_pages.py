@@ -9,7 +9,14 @@ import pytest
 from fangkong.audit.models import AuditEntry
 from fangkong.core import clock
 from fangkong.supervision import services
-from fangkong.supervision.models import BulletinImport, Feedback, Problem, ReceivingBody
+from fangkong.supervision.models import (
+    BulletinImport,
+    Classification,
+    Feedback,
+    OutcomeKind,
+    Problem,
+    ReceivingBody,
+)
 from tests.conftest import login_client
 
 pytestmark = pytest.mark.django_db
@@ -91,7 +98,8 @@ def test_it_follows_a_case_to_its_referral_letter_and_outcome(world):
     discipline = login_client(world.discipline)
     assert discipline.get(case.get_absolute_url()).status_code == 200
     outcome = discipline.post(case.get_absolute_url(), {"action": "outcome", "referral": referral.pk,
-                                                        "outcome": 1, "on": clock.today().isoformat()})
+                                                        "outcome": OutcomeKind.objects.get(code="talk").pk,
+                                                        "on": clock.today().isoformat()})
     assert outcome.status_code == 302
 
 
@@ -154,7 +162,8 @@ def test_it_records_a_problem_by_hand_and_attaches_evidence(world):
     client = login_client(world.office)
     assert client.get("/supervision/problems/new/").status_code == 200
     response = client.post("/supervision/problems/new/", {
-        "unit": world.dept.pk, "classification": 1, "summary": "卡点无人值守", "found_on": clock.today().isoformat()})
+        "unit": world.dept.pk, "classification": Classification.objects.get(code="p1").pk,
+        "summary": "卡点无人值守", "found_on": clock.today().isoformat()})
     assert response.status_code == 302
     problem = Problem.objects.get()
     photo = io.BytesIO(b"\x89PNG\r\n\x1a\nphoto")
