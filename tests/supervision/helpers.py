@@ -97,6 +97,7 @@ def request_pair(city):  # type: ignore[no-untyped-def]
 def referral_pair(city):  # type: ignore[no-untyped-def]
     from fangkong.supervision.models import ReceivingBody
 
+    ensure()
     body = ReceivingBody.objects.get(code="organisation")
     out = []
     for c in case_pair(city):
