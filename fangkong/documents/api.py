@@ -107,7 +107,7 @@ class ReportIn(Schema):
     addressed_to: str = ""
 
 
-class ReceiptOut(Schema):
+class DocumentReceiptOut(Schema):
     id: int
     document_id: int
     unit_id: int
@@ -131,7 +131,7 @@ class ReceiptPage(Schema):
     count: int
     page: int
     page_size: int
-    results: list[ReceiptOut]
+    results: list[DocumentReceiptOut]
 
 
 class ReceiptFilters(Schema):
@@ -145,7 +145,7 @@ class ReplyIn(Schema):
     text: str
 
 
-class ItemIn(Schema):
+class DocumentItemIn(Schema):
     unit_id: int
     task: str
     due_on: dt.date
@@ -157,10 +157,10 @@ class InstructionIn(Schema):
     leader_position: str
     given_on: dt.date
     text: str
-    items: list[ItemIn] = []
+    items: list[DocumentItemIn] = []
 
 
-class ItemOut(Schema):
+class DocumentItemOut(Schema):
     id: int
     instruction_id: int
     unit_id: int
@@ -198,7 +198,7 @@ class ItemPage(Schema):
     count: int
     page: int
     page_size: int
-    results: list[ItemOut]
+    results: list[DocumentItemOut]
 
 
 class ItemFilters(Schema):
@@ -208,7 +208,7 @@ class ItemFilters(Schema):
     overdue_on: dt.date | None = None
 
 
-class AnswerIn(Schema):
+class DocumentAnswerIn(Schema):
     answer: str
 
 
@@ -317,14 +317,14 @@ def list_receipts(request: HttpRequest, filters: Query[ReceiptFilters], pages: Q
     return paginate(qs.order_by("document_id", "id"), pages)
 
 
-@router.post("/receipts/{receipt_id}/sign", response=ReceiptOut, summary="Sign for a document (once, by the unit's designated person)")
+@router.post("/receipts/{receipt_id}/sign", response=DocumentReceiptOut, summary="Sign for a document (once, by the unit's designated person)")
 def sign_receipt(request: HttpRequest, receipt_id: int) -> DocumentRecipient:
     receipt = get_object_or_404(_receipts(request), pk=receipt_id)
     services.sign_for(actor=request.user, recipient=receipt)  # type: ignore[arg-type]
     return _receipts(request).get(pk=receipt_id)  # type: ignore[no-any-return]
 
 
-@router.post("/receipts/{receipt_id}/reply", response=ReceiptOut, summary="Reply; after the due date it is flagged late")
+@router.post("/receipts/{receipt_id}/reply", response=DocumentReceiptOut, summary="Reply; after the due date it is flagged late")
 def reply_receipt(request: HttpRequest, receipt_id: int, payload: ReplyIn) -> DocumentRecipient:
     receipt = get_object_or_404(_receipts(request), pk=receipt_id)
     services.reply_submit(actor=request.user, recipient=receipt, text=payload.text)  # type: ignore[arg-type]
@@ -355,13 +355,13 @@ def list_items(request: HttpRequest, filters: Query[ItemFilters], pages: Query[P
     return paginate(filterset.qs if filterset.is_valid() else InstructionItem.objects.none(), pages)
 
 
-@router.post("/items/{item_id}/answer", response=ItemOut, summary="Record the result of an item")
-def answer_item(request: HttpRequest, item_id: int, payload: AnswerIn) -> InstructionItem:
+@router.post("/items/{item_id}/answer", response=DocumentItemOut, summary="Record the result of an item")
+def answer_item(request: HttpRequest, item_id: int, payload: DocumentAnswerIn) -> InstructionItem:
     item = get_object_or_404(InstructionItem.objects.visible_to(request.user), pk=item_id)
     return services.item_answer(actor=request.user, item=item, answer=payload.answer)  # type: ignore[arg-type]
 
 
-@router.post("/items/{item_id}/close", response=ItemOut, summary="Close an answered item (the office)")
+@router.post("/items/{item_id}/close", response=DocumentItemOut, summary="Close an answered item (the office)")
 def close_item(request: HttpRequest, item_id: int) -> InstructionItem:
     item = get_object_or_404(InstructionItem.objects.visible_to(request.user), pk=item_id)
     return services.item_close(actor=request.user, item=item)  # type: ignore[arg-type]

@@ -77,7 +77,7 @@ def _measure(name: str | None) -> Measure | None:
 # -- catalogue -----------------------------------------------------------------------------
 
 
-class ItemOut(Schema):
+class DonationItemOut(Schema):
     id: int
     name: str
     category: str
@@ -101,7 +101,7 @@ class StoreOut(Schema):
     unit_id: int
 
 
-@router.get("/items", response=list[ItemOut], summary="Items and their units of measure")
+@router.get("/items", response=list[DonationItemOut], summary="Items and their units of measure")
 def list_items(request: HttpRequest) -> Any:
     if not user_has_perm(request.user, "donations.view"):
         raise PermissionDenied
@@ -113,7 +113,7 @@ def list_stores(request: HttpRequest) -> Any:
     return _q(request.user, Store)
 
 
-class ItemIn(Schema):
+class DonationItemIn(Schema):
     name: str
     category: str = Field(description="epidemic, warmth or living")
     unit: str = Field(description="The unit of measure, e.g. 斤, 副, 个, 件.")
@@ -127,8 +127,8 @@ class StoreIn(Schema):
     address: str = ""
 
 
-@router.post("/items", response={201: ItemOut}, summary="Add an item to the catalogue")
-def create_item(request: HttpRequest, payload: ItemIn) -> Status[Item]:
+@router.post("/items", response={201: DonationItemOut}, summary="Add an item to the catalogue")
+def create_item(request: HttpRequest, payload: DonationItemIn) -> Status[Item]:
     from django.core.exceptions import ValidationError
 
     measure = _measure(payload.unit)
@@ -220,7 +220,7 @@ def issue_certificate(request: HttpRequest, donor_id: int) -> Donor:
     return services.certificate_issue(actor=request.user, donor=donor)  # type: ignore[arg-type]
 
 
-class PledgeOut(Schema):
+class DonationPledgeOut(Schema):
     id: int
     donor_id: int
     donor_name: str
@@ -238,7 +238,7 @@ class PledgePage(Schema):
     count: int
     page: int
     page_size: int
-    results: list[PledgeOut]
+    results: list[DonationPledgeOut]
 
 
 class PledgeFilters(Schema):
@@ -260,7 +260,7 @@ def list_pledges(request: HttpRequest, filters: Query[PledgeFilters], pages: Que
     return _filtered(request, Pledge, PledgeFilterSet, filters, pages, "donor")
 
 
-@router.post("/pledges", response={201: PledgeOut}, summary="Record a pledge")
+@router.post("/pledges", response={201: DonationPledgeOut}, summary="Record a pledge")
 def create_pledge(request: HttpRequest, payload: PledgeIn) -> Status[Pledge]:
     donor = get_object_or_404(_q(request.user, Donor), pk=payload.donor_id)
     item = get_object_or_404(Item, pk=payload.item_id)
@@ -597,7 +597,7 @@ def decline(request: HttpRequest, need_id: int) -> Need:
 # -- distributions and receipts ------------------------------------------------------------
 
 
-class ReceiptOut(Schema):
+class DonationReceiptOut(Schema):
     id: int
     distribution_id: int
     corrects_id: int | None
@@ -634,7 +634,7 @@ class DistributionOut(Schema):
 
 
 class DistributionDetail(DistributionOut):
-    receipts: list[ReceiptOut]
+    receipts: list[DonationReceiptOut]
     trace: list[TraceOut]
 
     @staticmethod
@@ -674,7 +674,7 @@ class DistributionIn(Schema):
     dispatched_on: dt.date | None = None
 
 
-class SignIn(Schema):
+class DonationSignIn(Schema):
     quantity_received: str
     discrepancy: str = ""
 
@@ -716,9 +716,9 @@ def create_distribution(request: HttpRequest, payload: DistributionIn) -> Status
     return Status(201, d)
 
 
-@router.post("/distributions/{distribution_id}/sign", response={201: ReceiptOut},
+@router.post("/distributions/{distribution_id}/sign", response={201: DonationReceiptOut},
              summary="Sign for a distribution (a user of the receiving unit)")
-def sign(request: HttpRequest, distribution_id: int, payload: SignIn) -> Status[Receipt]:
+def sign(request: HttpRequest, distribution_id: int, payload: DonationSignIn) -> Status[Receipt]:
     d = get_object_or_404(_q(request.user, Distribution), pk=distribution_id)
     return Status(201, services.receipt_sign(actor=request.user, distribution=d,  # type: ignore[arg-type]
                                              quantity_received=payload.quantity_received,
@@ -738,9 +738,9 @@ def make_link(request: HttpRequest, distribution_id: int, payload: LinkIn) -> St
                         "url": request.build_absolute_uri(reverse("donations:sign_link", args=[token]))})
 
 
-@router.post("/receipts/{receipt_id}/correct", response={201: ReceiptOut},
+@router.post("/receipts/{receipt_id}/correct", response={201: DonationReceiptOut},
              summary="Correct a signed receipt with a new, linked receipt")
-def correct(request: HttpRequest, receipt_id: int, payload: SignIn) -> Status[Receipt]:
+def correct(request: HttpRequest, receipt_id: int, payload: DonationSignIn) -> Status[Receipt]:
     receipt = get_object_or_404(_q(request.user, Receipt), pk=receipt_id)
     return Status(201, services.receipt_correct(actor=request.user, receipt=receipt,  # type: ignore[arg-type]
                                                 quantity_received=payload.quantity_received,
@@ -750,7 +750,7 @@ def correct(request: HttpRequest, receipt_id: int, payload: SignIn) -> Status[Re
 # -- figures -------------------------------------------------------------------------------
 
 
-class FiguresOut(Schema):
+class DonationFiguresOut(Schema):
     as_of: dt.date
     donor_departments: int
     donors: int
@@ -761,7 +761,7 @@ class FiguresOut(Schema):
     receipts_unsigned: int
 
 
-@router.get("/figures", response=FiguresOut, summary="The line's figures as of a date, in your scope")
+@router.get("/figures", response=DonationFiguresOut, summary="The line's figures as of a date, in your scope")
 def figures(request: HttpRequest, as_of: dt.date | None = None) -> dict[str, Any]:
     user = request.user
     if not user_has_perm(user, "donations.view"):

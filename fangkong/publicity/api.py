@@ -107,7 +107,7 @@ class ForwardIn(Schema):
     count: int = Field(1, ge=1, le=100000)
 
 
-class PledgeOut(Schema):
+class PublicityPledgeOut(Schema):
     id: int
     slug: str
     title: str
@@ -131,7 +131,7 @@ class SignatureOut(Schema):
         return obj.person.name
 
 
-class SignIn(Schema):
+class PublicitySignIn(Schema):
     person_id: int | None = Field(None, description="Empty: the caller signs as the member their account is.")
 
 
@@ -176,7 +176,7 @@ class FormulaIn(Schema):
     since: dt.date
 
 
-class ItemOut(Schema):
+class PublicityItemOut(Schema):
     key: str
     label: str
     explain: str
@@ -204,7 +204,7 @@ class ComparisonOut(Schema):
     expression: str
     since: dt.date
     until: dt.date
-    items: list[ItemOut]
+    items: list[PublicityItemOut]
     rows: list[RankOut]
 
 
@@ -293,7 +293,7 @@ def create_forward(request: HttpRequest, payload: ForwardIn) -> Status[OfficialF
                                                person=person, **data))
 
 
-@router.get("/pledges", response=list[PledgeOut], summary="Pledges")
+@router.get("/pledges", response=list[PublicityPledgeOut], summary="Pledges")
 def list_pledges(request: HttpRequest) -> Any:
     return list(Pledge.objects.visible_to(request.user))  # type: ignore[attr-defined]
 
@@ -306,7 +306,7 @@ def list_signatures(request: HttpRequest, filters: Query[SignatureFilters], page
 
 @router.post("/pledges/{pledge_id}/signatures", response={201: MySignatureOut},
              summary="Sign a pledge (as yourself, or record a member's signature)")
-def sign(request: HttpRequest, pledge_id: int, payload: SignIn) -> Status[dict[str, Any]]:
+def sign(request: HttpRequest, pledge_id: int, payload: PublicitySignIn) -> Status[dict[str, Any]]:
     pledge = get_object_or_404(Pledge.objects.visible_to(request.user), pk=pledge_id)  # type: ignore[attr-defined]
     person = (get_object_or_404(Person.objects.visible_to(request.user), pk=payload.person_id)
               if payload.person_id is not None else None)
