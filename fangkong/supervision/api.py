@@ -8,7 +8,7 @@ import base64
 import datetime as dt
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -659,8 +659,13 @@ def issue_bulletin(request: HttpRequest, payload: BulletinIn) -> Status[Bulletin
 def import_bulletin_list(request: HttpRequest, payload: BulletinListIn) -> Any:
     content = _decode([PhotoIn(name="list.xlsx", content_base64=payload.xlsx_base64)])[0][1] \
         if payload.xlsx_base64 else None
-    result = imports.bulletin_import(actor=request.user, title=payload.title, number=payload.number,  # type: ignore[arg-type]
-                                     issued_on=payload.issued_on, content=content, typed=payload.typed)
+    try:
+        result = imports.bulletin_import(actor=request.user, title=payload.title, number=payload.number,  # type: ignore[arg-type]
+                                         issued_on=payload.issued_on, content=content, typed=payload.typed)
+    except ValidationError as exc:
+        # Refused before any row is read (no list given, a file that is not a list): the same
+        # answer as a list with problems, nothing written.
+        return Status(400, {"status": "rejected", "rows": 0, "errors": [str(m) for m in exc.messages]})
     body = {"status": result.status, "rows": result.total_rows, "errors": result.errors}
     return Status(201 if result.status == "committed" else 400, body)
 

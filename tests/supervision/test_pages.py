@@ -173,3 +173,21 @@ def test_it_records_a_problem_by_hand_and_attaches_evidence(world):
     download = client.get(f"/supervision/evidence/{evidence.pk}/")
     assert download.status_code == 200 and download["Content-Type"] == "image/png"
     assert login_client(world.liaison).get(f"/supervision/evidence/{evidence.pk}/").status_code == 404
+
+
+def test_the_api_refuses_a_bulletin_list_without_rows_in_its_own_answer(world):
+    """No file and no typed list: refused with the list's answer shape (status, rows, errors), as a
+    list with problems is; nothing written."""
+    from django.test import Client
+
+    from fangkong.accounts.services import token_create
+    from fangkong.core.actors import SYSTEM
+
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token_create(user=world.office, actor=SYSTEM)}"}
+    response = Client().post("/api/v1/supervision/bulletin-lists",
+                             {"title": "督查简报", "number": 12, "issued_on": "2020-02-10"},
+                             content_type="application/json", **auth)
+    assert response.status_code == 400
+    body = response.json()
+    assert body["status"] == "rejected" and body["rows"] == 0 and body["errors"]
+    assert not BulletinImport.objects.exists()
