@@ -654,7 +654,7 @@ def issue_bulletin(request: HttpRequest, payload: BulletinIn) -> Status[Bulletin
                                                period_to=payload.period_to))
 
 
-@router.post("/bulletin-lists", response={201: BulletinListOut, 400: BulletinListOut},
+@router.post("/bulletin-lists", response={201: BulletinListOut, 200: BulletinListOut},
              summary="Import an inspection bulletin's problem list (all or nothing)")
 def import_bulletin_list(request: HttpRequest, payload: BulletinListIn) -> Any:
     content = _decode([PhotoIn(name="list.xlsx", content_base64=payload.xlsx_base64)])[0][1] \
@@ -665,9 +665,11 @@ def import_bulletin_list(request: HttpRequest, payload: BulletinListIn) -> Any:
     except ValidationError as exc:
         # Refused before any row is read (no list given, a file that is not a list): the same
         # answer as a list with problems, nothing written.
-        return Status(400, {"status": "rejected", "rows": 0, "errors": [str(m) for m in exc.messages]})
+        return Status(200, {"status": "rejected", "rows": 0, "errors": [str(m) for m in exc.messages]})
     body = {"status": result.status, "rows": result.total_rows, "errors": result.errors}
-    return Status(201 if result.status == "committed" else 400, body)
+    # 201 when written; 200 with status "rejected" and the problems when nothing was (as the
+    # other imports answer a preview), so a 400 stays the answer to a malformed request.
+    return Status(201 if result.status == "committed" else 200, body)
 
 
 class ReferralCounts(Schema):
