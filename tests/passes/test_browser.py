@@ -71,7 +71,10 @@ def test_issue_verify_revoke_and_verify_offline(page, live_server, city):
     assert verdict(page, first.number) == "有效"
     assert page.locator("#holder .name").inner_text() == "李爱丽"
     page.click("#confirm button[data-direction=in]")
-    page.wait_for_function("() => document.querySelector('#queue').innerText.includes('已全部上传')")
+    # The queue uploads in the background with backoff: a loaded machine may take longer than the
+    # default wait.
+    page.wait_for_function("() => document.querySelector('#queue').innerText.includes('已全部上传')",
+                           timeout=45_000)
     check = PassCheck.objects.get()
     assert (check.pass_obj_id, check.direction, check.checkpoint_id) == (first.pk, "in", city.checkpoint_1.pk)
 
