@@ -50,3 +50,32 @@ class ColumnMappingField(forms.CharField):
         if unknown:
             raise ValidationError(_("Unknown fields: %(fields)s."), params={"fields": ", ".join(unknown)})
         return mapping
+
+
+def add_service_errors(form: forms.Form, exc: Any) -> None:
+    """Put a service's ValidationError onto the form, field by field where the field exists."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc.messages)
+        return
+    for field, errors in exc.message_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+def apply_write(request: Any, form: Any, write: Any, done: str) -> Any:
+    """Run a service write for a valid form: its result (with ``done`` as the success message), or
+    None with the service's refusal shown on the form."""
+    from django.contrib import messages
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    if not form.is_valid():
+        return None
+    try:
+        result = write()
+    except ValidationError as exc:
+        add_service_errors(form, exc)
+    except PermissionDenied as exc:
+        form.add_error(None, str(exc) or _("Your role may not do this."))
+    else:
+        messages.success(request, done)
+        return result
+    return None

@@ -3,7 +3,6 @@ their import, a department's team, what is placed at a street/community/checkpoi
 
 import datetime as dt
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,8 @@ from fangkong.audit.choices import Action
 from fangkong.audit.services import audit_log
 from fangkong.core import clock
 from fangkong.core.excel import write_xlsx
+from fangkong.core.forms import add_service_errors as _service_error
+from fangkong.core.forms import apply_write as _apply
 from fangkong.core.scoping import user_has_perm
 from fangkong.core.stats import as_of_default
 from fangkong.core.templatetags.cn_dates import chinese_date
@@ -52,28 +53,8 @@ def _day(request: HttpRequest, key: str = "on") -> dt.date:
         return as_of_default()
 
 
-def _apply(request: HttpRequest, form: Any, write: Callable[[], Any], done: str) -> Any:
-    """Run a service write for a valid form: its result, or None with the refusal shown on the form."""
-    if not form.is_valid():
-        return None
-    try:
-        result = write()
-    except ValidationError as exc:
-        _service_error(form, exc)
-    except PermissionDenied as exc:
-        form.add_error(None, str(exc))
-    else:
-        messages.success(request, done)
-        return result
-    return None
 
 
-def _service_error(form: Any, exc: ValidationError) -> None:
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc.messages)
-        return
-    for field, errors in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
 
 
 class OverviewView(ScopedMixin, TemplateView):

@@ -4,7 +4,6 @@ one-time link) and the public disclosure."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -19,6 +18,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from fangkong.core import clock
+from fangkong.core.forms import apply_write as _apply
 from fangkong.core.scoping import user_has_perm
 from fangkong.core.views import ScopedDetailView, ScopedExportView, ScopedListView, ScopedMixin
 
@@ -58,26 +58,6 @@ from .models import (
     Store,
     SupplierLead,
 )
-
-
-def _apply(request: HttpRequest, form: Any, write: Callable[[], Any], done: str) -> Any:
-    """Run a service write for a valid form: its result, or None with the refusal on the form."""
-    if not form.is_valid():
-        return None
-    try:
-        result = write()
-    except ValidationError as exc:
-        if hasattr(exc, "error_dict"):
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
-            form.add_error(None, exc.messages)
-    except PermissionDenied as exc:
-        form.add_error(None, str(exc) or _("Your role may not do this."))
-    else:
-        messages.success(request, done)
-        return result
-    return None
 
 
 class OverviewView(ScopedMixin, TemplateView):

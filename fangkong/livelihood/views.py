@@ -18,6 +18,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from fangkong.core import clock
+from fangkong.core.forms import add_service_errors as _errors
 from fangkong.core.scoping import user_has_perm
 from fangkong.core.stats import as_of_default
 from fangkong.core.views import ScopedDetailView, ScopedListView, ScopedMixin, ScopedRevealView
@@ -35,12 +36,6 @@ def _day(request: HttpRequest, key: str = "day") -> dt.date:
         return as_of_default()
 
 
-def _errors(form: Any, exc: ValidationError) -> None:
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc.messages)
-        return
-    for field, errors in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
 
 
 class OverviewView(ScopedMixin, TemplateView):

@@ -92,7 +92,7 @@ class ChannelListView(ScopedMixin, TemplateView):
             try:
                 services.channel_create(actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
             except ValidationError as exc:
-                from fangkong.returnees.forms import add_service_errors
+                from fangkong.core.forms import add_service_errors
 
                 add_service_errors(form, exc)
             else:

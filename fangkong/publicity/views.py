@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from fangkong.core import clock
+from fangkong.core.forms import apply_write as _apply
 from fangkong.core.scoping import scope_unit_ids, user_has_perm
 from fangkong.core.stats import as_of_default
 from fangkong.core.views import ScopedDetailView, ScopedListView, ScopedMixin, xlsx_export
@@ -55,23 +56,6 @@ def _day(request: HttpRequest, key: str = "day") -> dt.date:
         return as_of_default()
 
 
-def _apply(request: HttpRequest, form: Any, write: Any, done: str) -> Any:
-    if not form.is_valid():
-        return None
-    try:
-        result = write()
-    except ValidationError as exc:
-        if hasattr(exc, "error_dict"):
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
-            form.add_error(None, exc.messages)
-    except PermissionDenied as exc:
-        form.add_error(None, str(exc) or _("Your role may not do this."))
-    else:
-        messages.success(request, done)
-        return result
-    return None
 
 
 class OverviewView(ScopedMixin, TemplateView):

@@ -23,13 +23,6 @@ class UnitChoiceField(ModelPicker):
         return str(obj.name)
 
 
-def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Put a service's ValidationError onto the form, field by field where the field exists."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc.messages)
-        return
-    for field, errors in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
 
 
 class RegistrationForm(forms.Form):

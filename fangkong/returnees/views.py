@@ -23,6 +23,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from fangkong.core import clock
+from fangkong.core.forms import add_service_errors
 from fangkong.core.scoping import user_has_perm
 from fangkong.core.stats import as_of_default
 from fangkong.core.templatetags.cn_dates import chinese_date
@@ -54,7 +55,6 @@ from .forms import (
     RegistrationForm,
     ReleaseForm,
     ReturneeEditForm,
-    add_service_errors,
 )
 from .models import AttributionConflict, FollowUp, IsolationOrder, LedgerImport, Registration, Returnee
 from .tables import export_rows
