@@ -17,11 +17,14 @@ OTHER = "110105194912310021"
 
 
 def migrate(targets):
-    # ``migrate`` takes the command picture's expiry triggers off while it runs (they read columns
-    # these migrations drop) and puts them back after; the executor alone sends no such signal.
+    # ``migrate`` takes the command picture's expiry triggers and the ledger tally's off while it
+    # runs (they read columns and tables these migrations drop) and puts them back after; the
+    # executor alone sends no such signal.
     from fangkong.command.snapshots import drop_triggers
+    from fangkong.returnees import tally
 
     drop_triggers()
+    tally.drop_triggers()
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
     executor.migrate(targets)
@@ -59,6 +62,9 @@ def test_existing_numbers_are_sealed_and_opened_again_going_back():
         assert (row.id_number, row.phone, row.birth_date) == (OTHER, "", dt.date(1949, 12, 31))
     finally:
         from fangkong.command.snapshots import install_triggers
+        from fangkong.returnees import tally
 
         migrate(latest)
         install_triggers()
+        tally.install_triggers()
+        tally.rebuild()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, reset_queries
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -55,6 +55,8 @@ PAGES = {
 
 
 def count(client, url, headers):
+    # The log holds the last 9,000 queries: a full one would make every capture count nothing.
+    reset_queries()
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url, **headers)
     assert response.status_code == 200, url
@@ -140,6 +142,17 @@ def test_it_keeps_list_pages_at_a_fixed_number_of_queries(city, clients):
     grow(city)
     large = measure()
     assert large == small, "query count depends on the number of rows (N+1)"
+    # One baseline, with what differs on PostgreSQL (the whole city's picture of today reads the
+    # ledger's tally there, kept by PostgreSQL's triggers) under "postgresql".
+    baseline = json.loads(BASELINE.read_text(encoding="utf-8"))
     if os.environ.get("FANGKONG_UPDATE_BASELINE"):
-        BASELINE.write_text(json.dumps(small, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    assert small == json.loads(BASELINE.read_text(encoding="utf-8"))
+        if connection.vendor == "postgresql":
+            common = {k: v for k, v in baseline.items() if k != "postgresql"}
+            baseline["postgresql"] = {k: v for k, v in small.items() if common.get(k) != v}
+        else:
+            baseline = {**small, "postgresql": baseline.get("postgresql", {})}
+        BASELINE.write_text(json.dumps(baseline, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    expected = {k: v for k, v in baseline.items() if k != "postgresql"}
+    if connection.vendor == "postgresql":
+        expected.update(baseline.get("postgresql", {}))
+    assert small == expected

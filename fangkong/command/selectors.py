@@ -92,7 +92,8 @@ def panels(lines_: list[Line], user: Any, moments: list[dt.datetime], today: dt.
                 figure["value"] = float(figure["value"])
     kept = []
     with sharing():
-        for moment in dict.fromkeys(moments):
+        # Oldest first: a day's end builds on the day before's (kept a moment earlier).
+        for moment in sorted(dict.fromkeys(moments)):
             for line in enabled:
                 if (line.key, moment) in found:
                     continue

@@ -72,7 +72,7 @@ def watched_tables() -> dict[str, type[models.Model]]:
         except LookupError:
             continue
         for model in config.get_models():
-            if model._meta.managed and not model._meta.proxy:
+            if model._meta.managed and not model._meta.proxy and not getattr(model, "snapshot_exempt", False):
                 found[model._meta.db_table] = model
     _watched = found
     return found
@@ -242,13 +242,19 @@ def read(scope: str, language: str, moments: Iterable[dt.datetime], lines: Itera
 
 def store(items: list[tuple[str, str, str, dt.datetime, set[str], dict[str, Any]]]) -> None:
     """Keep panels of closed moments: (line, scope, language, moment, tables read, panel)."""
+    from fangkong.core.models import SiteSetting
+
     from .models import Snapshot
 
     today = clock.today()
     now = clock.real_now()
     watched = watched_tables()
+    # What is closed depends on the business clock: a frozen day set or lifted (a write to the
+    # settings, which carry no date) expires every snapshot.
+    clock_table = SiteSetting._meta.db_table
     rows = []
-    for line, scope, language, at, tables, data in items:
+    for line, scope, language, at, read_tables, data in items:
+        tables = read_tables | {clock_table}
         day = business_day(at)
         if day >= today or not tables <= watched.keys():  # never what can still change
             continue
@@ -256,6 +262,33 @@ def store(items: list[tuple[str, str, str, dt.datetime, set[str], dict[str, Any]
                              tables="," + ",".join(sorted(tables)) + ",", data=data, computed_at=now))
     if rows:
         Snapshot.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def kept(key: str, scope: str, at: dt.datetime, compute: Any) -> Any:
+    """A value (JSON) a line computes for a closed moment and builds on later, kept like a panel
+    under ``key`` (the app's label first) and expiring with it: the ledger's rows at the end of a
+    day, from which the moments of the next day are counted. Computed and kept on a miss; a
+    moment of today is computed each time."""
+    found = find(key, scope, at)
+    if found is not None:
+        return found
+    with reading() as tables:
+        value = compute()
+    store([(key, scope, "", at, tables, value)])
+    return value
+
+
+def find(key: str, scope: str, at: dt.datetime) -> Any:
+    """The value ``kept`` under ``key`` for a closed moment, or None (nothing computed)."""
+    from .models import Snapshot
+
+    if business_day(at) >= clock.today():
+        return None
+    found = Snapshot.objects.filter(line=key, scope=scope, language="", at=at).values_list("data", "tables").first()
+    if found is None:
+        return None
+    note({table for table in found[1].split(",") if table})
+    return found[0]
 
 
 def business_day(at: dt.datetime) -> dt.date:

@@ -22,3 +22,10 @@ class ReturneesConfig(AppConfig):
         from . import workbench
 
         SOURCES["returnees"] = workbench.items
+
+        from fangkong.core.scheduled import JOBS
+
+        from . import tally
+
+        JOBS["ledger_tally"] = tally.compact_due
+        tally.connect()

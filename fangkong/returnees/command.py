@@ -3,6 +3,7 @@ picture: the figures of ``fangkong stats`` (``stats.line_figures``) over the use
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db.models import Count, Q
@@ -17,18 +18,22 @@ from fangkong.command.registry import (
     Line,
     Panel,
     UnitLists,
+    end_of_day,
     register,
     unit_list_urls,
     url,
 )
+from fangkong.core import clock
+from fangkong.core.scoping import scope_unit_ids, user_has_perm
 from fangkong.orgs.choices import UnitKind
 from fangkong.orgs.models import Unit, UnitLink
 from fangkong.orgs.selectors import units_open_on
 
+from . import tally
 from .choices import Line as LedgerLine
 from .models import Returnee
-from .selectors import _filters, missing_side, waiting_since
-from .stats import line_figures, registered, unit_rows
+from .selectors import _filters, longest_waiting, missing_side, waiting_since
+from .stats import line_figures, registered, rows_since, unit_rows
 
 LEDGER_API = "/api/v1/returnees"
 UNITS_API = "/api/v1/units"
@@ -47,11 +52,50 @@ def _units_with_returnees(line: str) -> Any:
     return lists
 
 
+def _from_tally(as_of: AsOf) -> bool:
+    """Whether the moment is read from the ledger's tally: a moment of today for a reader who sees
+    the whole ledger (``tally``); a closed day is computed from the ledger and kept."""
+    user = as_of.user
+    return (tally.available() and as_of.day >= clock.today() and user_has_perm(user, "returnees.view")
+            and (as_of.is_city or scope_unit_ids(user) is None))
+
+
 def _rows(as_of: AsOf) -> list[dict[str, Any]]:
-    """Both lines' registered per unit and coordinating body as of the moment: one pass over the
-    ledger for the two panels (``stats.unit_rows``)."""
-    return as_of.shared("returnees:unit_rows", lambda: unit_rows(
-        as_of.scoped(Returnee).filter(line__in=[LedgerLine.ORGANS, LedgerLine.INDUSTRY]), as_of.at))
+    """Both lines' registered per unit and coordinating body as of the moment for the two panels:
+    from the tally (today, the whole city) or one pass over the ledger (``stats.unit_rows``)."""
+    lines = [LedgerLine.ORGANS, LedgerLine.INDUSTRY]
+    if _from_tally(as_of):
+        return as_of.shared("returnees:tally_rows", lambda: tally.unit_rows(lines, as_of.at))
+    qs = as_of.scoped(Returnee).filter(line__in=lines)
+    start = end_of_day(as_of.day - dt.timedelta(days=1))
+    if as_of.at == end_of_day(as_of.day):  # a day's end: kept for the next day's moments
+        return as_of.shared("returnees:unit_rows", lambda: _kept_rows(as_of, as_of.at, qs))
+    return as_of.shared("returnees:unit_rows", lambda: rows_since(qs, _kept_rows(as_of, start, qs), start, as_of.at))
+
+
+ROW_KEYS = ("line", "unit_id", "coordinating_body_id", "n_unit", "n_community", "n_both", "n_suspects")
+
+
+def _kept_rows(as_of: AsOf, at: dt.datetime, qs: Any) -> list[dict[str, Any]]:
+    """``unit_rows`` at the end of a day, kept once the day is closed (``snapshots.kept``): built
+    on the day before's when that one is kept (the picture computes its days in order), else one
+    pass over the ledger."""
+    from fangkong.command import snapshots
+    from fangkong.command.selectors import scope_key
+
+    scope = scope_key(as_of.user)
+
+    def load(kept: list[list[Any]]) -> list[dict[str, Any]]:
+        return [{**dict(zip(ROW_KEYS, values[:7], strict=True)),
+                 "waiting": dt.datetime.fromisoformat(values[7]) if values[7] else None} for values in kept]
+
+    def compute() -> list[list[Any]]:
+        previous = end_of_day(snapshots.business_day(at) - dt.timedelta(days=1))
+        before = snapshots.find("returnees:unit_rows", scope, previous)
+        rows = unit_rows(qs, at) if before is None else rows_since(qs, load(before), previous, at)
+        return [[*(r[k] for k in ROW_KEYS), r["waiting"].isoformat() if r["waiting"] else None] for r in rows]
+
+    return load(snapshots.kept("returnees:unit_rows", scope, at, compute))
 
 
 def _longest_waiting(line: str, as_of: AsOf, rows: list[dict[str, Any]]) -> list[Returnee]:
@@ -60,6 +104,8 @@ def _longest_waiting(line: str, as_of: AsOf, rows: list[dict[str, Any]]) -> list
     every unit a person among the first five can belong to (a unit whose longest wait began after
     five other units' has five people before all of its own), and the fifth of those bounds their
     wait (with fewer than five units, every one-sided person of them is read)."""
+    if rows and "waiting" not in rows[0]:  # read from the tally
+        return longest_waiting(as_of.scoped(Returnee).filter(line=line), as_of.at)
     waits = sorted(r["waiting"] for r in rows if r["line"] == line and r["waiting"] is not None)
     if not waits:
         return []

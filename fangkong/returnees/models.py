@@ -82,6 +82,15 @@ class Returnee(SealedIdentity, models.Model):
         indexes = [
             models.Index(fields=["unit", "unit_reported_at", "community_reported_at", "line"], name="returnee_dual"),
             models.Index(fields=["community", "community_reported_at"], name="returnee_comm_dual"),
+            # The registration times alone: who registered at or after a moment (the command
+            # picture's correction of the tally, ``tally.unit_rows``) and who waits longest for
+            # their other side (the partial ones hold the people registered on one side only).
+            models.Index(fields=["unit_reported_at"], name="returnee_unit_at"),
+            models.Index(fields=["community_reported_at"], name="returnee_comm_at"),
+            models.Index(fields=["unit_reported_at", "id"], name="returnee_unit_only",
+                         condition=Q(community_reported_at__isnull=True)),
+            models.Index(fields=["community_reported_at", "id"], name="returnee_comm_only",
+                         condition=Q(unit_reported_at__isnull=True)),
         ]
 
     def __str__(self) -> str:
@@ -95,6 +104,31 @@ class Returnee(SealedIdentity, models.Model):
         if self.unit_reported_at and self.community_reported_at:
             return "both"
         return "unit_only" if self.unit_reported_at else "community_only"
+
+
+class LedgerTally(models.Model):
+    """The ledger's running tally per line, employer unit and coordinating body (0: none): rows of
+    differences written by the database's own triggers on the ledger, summed when read, folded
+    into one row per group by ``tally.compact`` (``fangkong.returnees.tally``)."""
+
+    line = models.CharField(_("screening line"), max_length=10)
+    unit_id = models.BigIntegerField(_("employer unit"))
+    body_id = models.BigIntegerField(_("coordinating body"))
+    n_unit = models.IntegerField(_("unit side"))
+    n_community = models.IntegerField(_("community side"))
+    n_both = models.IntegerField(_("both sides"))
+    n_suspects = models.IntegerField(_("concealment suspects"))
+
+    # Written only by the database; never read by a kept (closed-day) picture.
+    snapshot_exempt = True
+
+    class Meta:
+        verbose_name = _("ledger tally")
+        verbose_name_plural = _("ledger tallies")
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.line} {self.unit_id}/{self.body_id}"
 
 
 class Registration(models.Model):

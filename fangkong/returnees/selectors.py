@@ -103,6 +103,24 @@ def missing_side(qs: QuerySet[Returnee], moment: dt.datetime) -> QuerySet[Return
     )
 
 
+def longest_waiting(qs: QuerySet[Returnee], moment: dt.datetime, n: int = 5) -> list[Returnee]:
+    """``missing_side(qs, moment)[:n]`` read through the registration-time indexes: the first
+    ``n`` registered on one side only (the partial indexes, in order), and the first ``n`` of
+    those whose other side came at or after ``moment`` (found by that time, then sorted); then
+    the first ``n`` of all of them. Fast when few people registered after ``moment`` (today)."""
+    since = Case(When(unit_reported_at__lt=moment, then=F("unit_reported_at")), default=F("community_reported_at"))
+    ways = [
+        qs.filter(community_reported_at__isnull=True, unit_reported_at__lt=moment).order_by("unit_reported_at", "id"),
+        qs.filter(unit_reported_at__isnull=True, community_reported_at__lt=moment).order_by("community_reported_at", "id"),
+        qs.filter(Q(unit_reported_at__lt=moment, community_reported_at__gte=moment)
+                  | Q(community_reported_at__lt=moment, unit_reported_at__gte=moment)).order_by(since, "id"),
+    ]
+    ids: set[int] = set()
+    for way in ways:
+        ids.update(way.values_list("id", flat=True)[:n])
+    return list(missing_side(qs.filter(id__in=ids), moment)[:n]) if ids else []
+
+
 def waiting_since(returnee: Returnee) -> dt.datetime | None:
     stamps = [s for s in (returnee.unit_reported_at, returnee.community_reported_at) if s is not None]
     return min(stamps) if stamps else None

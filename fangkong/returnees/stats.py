@@ -40,6 +40,64 @@ def unit_rows(returnees: QuerySet[Returnee], moment: dt.datetime) -> list[dict[s
     )
 
 
+def rows_since(returnees: QuerySet[Returnee], base: list[dict[str, Any]], start: dt.datetime,
+               moment: dt.datetime) -> list[dict[str, Any]]:
+    """``unit_rows(returnees, moment)`` from ``base`` = ``unit_rows(returnees, start)`` (``start``
+    before ``moment``) and the people with a registration in [start, moment): only they count
+    differently at the two moments. A group's longest wait is read again where someone who was
+    waiting at ``start`` as long as the group's longest has since been registered by the other side."""
+    f0, fm = _filters(start), _filters(moment)
+
+    def since(at: dt.datetime) -> Case:
+        return Case(When(unit_reported_at__lt=at, then=F("unit_reported_at")), default=F("community_reported_at"))
+
+    new_unit = Q(unit_reported_at__gte=start, unit_reported_at__lt=moment)
+    new_community = Q(community_reported_at__gte=start, community_reported_at__lt=moment)
+    changes = (
+        returnees.filter(new_unit | new_community)
+        .values("line", "unit_id", "coordinating_body_id")
+        .annotate(
+            d_unit=Count("id", filter=new_unit), d_community=Count("id", filter=new_community),
+            both_m=Count("id", filter=fm["dual_reported"]), both_0=Count("id", filter=f0["dual_reported"]),
+            suspects_m=Count("id", filter=fm["concealment_suspects"]),
+            suspects_0=Count("id", filter=f0["concealment_suspects"]),
+            waiting=Min(since(moment), filter=fm["unit_only"] | fm["community_only"]),
+            # The earliest wait of those waiting at start who are on both sides by the moment.
+            ended=Min(since(start), filter=(f0["unit_only"] | f0["community_only"]) & fm["dual_reported"]),
+        )
+        .order_by()
+    )
+    rows = {(r["line"], r["unit_id"], r["coordinating_body_id"]): dict(r) for r in base}
+    stale = set()
+    for change in changes:
+        key = (change["line"], change["unit_id"], change["coordinating_body_id"])
+        row = rows.setdefault(key, {"line": key[0], "unit_id": key[1], "coordinating_body_id": key[2], "n_unit": 0,
+                                    "n_community": 0, "n_both": 0, "n_suspects": 0, "waiting": None})
+        row["n_unit"] += change["d_unit"]
+        row["n_community"] += change["d_community"]
+        row["n_both"] += change["both_m"] - change["both_0"]
+        row["n_suspects"] += change["suspects_m"] - change["suspects_0"]
+        if change["ended"] is not None and row["waiting"] is not None and change["ended"] <= row["waiting"]:
+            stale.add(key)
+        elif change["waiting"] is not None:
+            row["waiting"] = min(w for w in (row["waiting"], change["waiting"]) if w is not None)
+    if stale:
+        units = {key[1] for key in stale}
+        among = Q(unit_id__in=[u for u in units if u is not None])
+        if None in units:
+            among |= Q(unit__isnull=True)
+        waits = (returnees.filter(among).filter(fm["unit_only"] | fm["community_only"])
+                 .values("line", "unit_id", "coordinating_body_id")
+                 .annotate(waiting=Min(since(moment))).order_by())
+        for key in stale:
+            rows[key]["waiting"] = None
+        for wait in waits:
+            key = (wait["line"], wait["unit_id"], wait["coordinating_body_id"])
+            if key in stale:
+                rows[key]["waiting"] = wait["waiting"]
+    return [row for row in rows.values() if registered(row) > 0]
+
+
 def registered(row: dict[str, Any]) -> int:
     return int(row["n_unit"] + row["n_community"] - row["n_both"])
 
