@@ -226,7 +226,7 @@ def measure_reads(template, tree: dict[str, list[int]], today: dt.date) -> dict[
     return {"board_p95": pct(board, 95), "rates_p95": pct(rates, 95)}
 
 
-def measure_command(today: dt.date, n: int = 30) -> dict[str, float]:
+def measure_command(today: dt.date, tree: dict[str, list[int]], n: int = 30) -> dict[str, float]:
     """The command picture (/api/v1/command and /command/) for the committee office (the whole
     city) at random as-of moments of the 90 days:
 
@@ -245,6 +245,7 @@ def measure_command(today: dt.date, n: int = 30) -> dict[str, float]:
     from fangkong.accounts.services import token_create
     from fangkong.command.models import Snapshot
     from fangkong.command.selectors import TREND_DAYS, precompute
+    from fangkong.core import clock
     from fangkong.core.actors import SYSTEM
     from fangkong.orgs.models import Unit
     from tests.conftest import login_client
@@ -286,6 +287,18 @@ def measure_command(today: dt.date, n: int = 30) -> dict[str, float]:
         timed("api_noon", api, f"/api/v1/command?as_of={day.isoformat()}T12:00:00%2B08:00", auth)
         timed("api_now", api, "/api/v1/command", auth)
         timed("page_now", page, "/command/", {})
+    # A live day: a community registers today someone their unit registered five days ago. That
+    # second side changes no closed day of the whole city (its kept days stay); a community's
+    # picture sees one more person on those days, and its kept days expire.
+    from fangkong.returnees.models import Returnee
+
+    waiting = list(Returnee.objects.filter(
+        community_reported_at__isnull=True, unit_reported_at__date=today - dt.timedelta(days=5),
+        unit__isnull=False).order_by("id")[: max(3, n // 6)])
+    for person in waiting:
+        Returnee.objects.filter(pk=person.pk).update(community_reported_at=clock.now(),
+                                                     community_id=tree["community"][0])
+        timed("api_now_written", api, "/api/v1/command", auth)
     figures = {}
     for key, label in (("api_nothing", "/api/v1/command, closed day, nothing kept (7 moments computed)"),
                        ("api", "/api/v1/command, closed day, first request (snapshots kept at day close)"),
@@ -293,7 +306,9 @@ def measure_command(today: dt.date, n: int = 30) -> dict[str, float]:
                        ("api_again", "/api/v1/command, closed day, again"),
                        ("api_noon", "/api/v1/command, noon of a closed day (the moment computed)"),
                        ("api_now", "/api/v1/command, now (today computed)"),
-                       ("page_now", "/command/, now (today computed)")):
+                       ("page_now", "/command/, now (today computed)"),
+                       ("api_now_written", "/api/v1/command, now, just after a second side today for someone "
+                                           "registered five days ago")):
         values = timings[key]
         figures[key] = pct(values, 95)
         print(f"{label}: n={len(values)} p50 {statistics.median(values):.1f} ms, p95 {pct(values, 95):.1f} ms, "
@@ -480,7 +495,7 @@ def main() -> None:
         template, _n = load_reports(tree, today)
         load_ledger(tree, today, args.persons)
     figures = {} if args.command_only else measure_reads(template, tree, today)
-    figures.update(measure_command(today, args.samples))
+    figures.update(measure_command(today, tree, args.samples))
     if not args.skip_burst and not args.command_only:
         burst(tree, today, args.port, args.database_url)
     if figures.get("board_p95", 0) > 200 or figures.get("rates_p95", 0) > 200:

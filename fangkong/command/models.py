@@ -51,6 +51,9 @@ class Snapshot(models.Model):
     line = models.CharField(_("dispatch line"), max_length=40)
     # "city", or the role and a digest of the units in scope (selectors.scope_key).
     scope = models.CharField(_("scope"), max_length=80)
+    # The scope covers every unit: a write expires it only through the columns the whole city's
+    # panels count, where a model names them (``snapshot_counted``).
+    whole = models.BooleanField(_("whole city"), default=False)
     language = models.CharField(_("language"), max_length=16)
     at = models.DateTimeField(_("as of"))
     day = models.DateField(_("day"))

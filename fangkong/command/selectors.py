@@ -48,12 +48,18 @@ def visible_lines(user: Any) -> list[Line]:
     return [line for line in lines() if not line.enabled or user is SYSTEM or user_has_perm(user, line.perm)]
 
 
+def _digest(ids: list[int] | None) -> str:
+    return hashlib.sha256(repr(sorted(ids) if ids is not None else "all").encode()).hexdigest()[:16]
+
+
+# The digest of a scope that covers every unit.
+ALL_UNITS = _digest(None)
+
+
 def scope_key(user: Any) -> str:
     if user is SYSTEM:
         return "city"
-    ids = scope_unit_ids(user)
-    digest = hashlib.sha256(repr(sorted(ids) if ids is not None else "all").encode()).hexdigest()[:16]
-    return f"{user.role}:{digest}"
+    return f"{user.role}:{_digest(scope_unit_ids(user))}"
 
 
 def compute(line: Line, as_of: AsOf) -> Panel:

@@ -78,25 +78,58 @@ def watched_tables() -> dict[str, type[models.Model]]:
     return found
 
 
-def _date_columns(model: type[models.Model]) -> list[tuple[str, bool]]:
-    """(column, is date-time) of the model's business dates (not its auto stamps)."""
+def _date_columns(model: type[models.Model], counted: bool = False) -> list[tuple[str, bool]]:
+    """(column, is date-time) of the model's business dates (not its auto stamps); ``counted``:
+    only those among the columns the whole city's panels count by (``_counted``)."""
+    names = _counted(model)
     return [(f.column, isinstance(f, models.DateTimeField)) for f in model._meta.concrete_fields
             if isinstance(f, models.DateField) and not getattr(f, "auto_now", False)
-            and not getattr(f, "auto_now_add", False)]
+            and not getattr(f, "auto_now_add", False) and (not counted or names is None or f.column in names)]
 
 
-def _pg_day(alias: str, model: type[models.Model]) -> str:
+def _counted(model: type[models.Model]) -> set[str] | None:
+    """The columns the whole city's panels read of a model that declares them with
+    ``snapshot_counted`` (field names): a write that changes none of them changes no whole-city
+    panel, and only their dates date it (the ledger: a person's second side registered today,
+    or a return date, leaves the whole city's closed days as they were). None: every column."""
+    names = getattr(model, "snapshot_counted", None)
+    if names is None:
+        return None
+    return {str(getattr(model._meta.get_field(name), "column", name)) for name in names}
+
+
+def _pg_date(alias: str, column: str, stamp: bool) -> str:
     from django.conf import settings
 
-    parts = [f'({alias}."{column}" AT TIME ZONE \'{settings.TIME_ZONE}\')::date' if stamp
-             else f'{alias}."{column}"' for column, stamp in _date_columns(model)]
+    return f'({alias}."{column}" AT TIME ZONE \'{settings.TIME_ZONE}\')::date' if stamp else f'{alias}."{column}"'
+
+
+def _pg_day(alias: str, model: type[models.Model], counted: bool = False) -> str:
+    parts = [_pg_date(alias, column, stamp) for column, stamp in _date_columns(model, counted)]
     if not parts:
         return "NULL::date"
     return parts[0] if len(parts) == 1 else f"LEAST({', '.join(parts)})"
 
 
-def _sqlite_day(alias: str, model: type[models.Model]) -> str:
-    """The row's earliest business day as text; '0000-01-01' (every day) for a row without one."""
+def _pg_whole_update(model: type[models.Model]) -> str:
+    """For an update, per row whose counted columns changed: the earliest day it changes for the
+    whole city (every counted date of both versions when a counted column other than a date
+    changed, else the earliest of each changed date's two values)."""
+    names = _counted(model)
+    assert names is not None
+    dates = _date_columns(model, counted=True)
+    others = sorted(names - {column for column, _stamp in dates})
+    pk = model._meta.pk.column  # type: ignore[union-attr]
+    moved = " OR ".join(f'o."{c}" IS DISTINCT FROM n."{c}"' for c in others) or "false"
+    changed = " OR ".join(f'o."{c}" IS DISTINCT FROM n."{c}"' for c, _stamp in dates) or "false"
+    every = ", ".join(_pg_date(a, c, stamp) for c, stamp in dates for a in ("o", "n")) or "NULL::date"
+    each = ", ".join(f'CASE WHEN o."{c}" IS DISTINCT FROM n."{c}" THEN LEAST({_pg_date("o", c, stamp)}, '
+                     f'{_pg_date("n", c, stamp)}) END' for c, stamp in dates) or "NULL::date"
+    return (f"SELECT CASE WHEN {moved} THEN LEAST({every}) ELSE LEAST({each}) END AS d "
+            f'FROM o JOIN n ON o."{pk}" = n."{pk}" WHERE {moved} OR {changed}')
+
+
+def _sqlite_offset() -> int:
     # Stored in UTC on SQLite: the platform's smallest offset over the year gives the business day
     # or the day before (never a later day).
     from zoneinfo import ZoneInfo
@@ -106,15 +139,37 @@ def _sqlite_day(alias: str, model: type[models.Model]) -> str:
     zone = ZoneInfo(settings.TIME_ZONE)
     year = clock.real_now().year
     offset = min(dt.datetime(year, month, 1, tzinfo=zone).utcoffset() or dt.timedelta() for month in (1, 7))
-    minutes = int(offset.total_seconds() // 60)
-    columns = _date_columns(model)
+    return int(offset.total_seconds() // 60)
+
+
+def _sqlite_date(alias: str, column: str, stamp: bool) -> str:
+    value = f"date({alias}.\"{column}\", '{_sqlite_offset():+d} minutes')" if stamp else f'date({alias}."{column}")'
+    return f"coalesce({value}, '9999-12-31')"
+
+
+def _sqlite_day(alias: str, model: type[models.Model], counted: bool = False) -> str:
+    """The row's earliest business day as text; '0000-01-01' (every day) for a row without one."""
+    columns = _date_columns(model, counted)
     if not columns:
         return "'0000-01-01'"
-    parts = [f"coalesce(date({alias}.\"{column}\", '{minutes:+d} minutes'), '9999-12-31')" if stamp
-             else f"coalesce(date({alias}.\"{column}\"), '9999-12-31')" for column, stamp in columns]
+    parts = [_sqlite_date(alias, column, stamp) for column, stamp in columns]
     parts += ["'9999-12-31'", "'9999-12-31'"]  # min() of one argument would be the aggregate
     undated = " AND ".join(f'{alias}."{column}" IS NULL' for column, _stamp in columns)
     return f"CASE WHEN {undated} THEN '0000-01-01' ELSE min({', '.join(parts)}) END"
+
+
+def _sqlite_whole_update(model: type[models.Model]) -> str:
+    """``_pg_whole_update`` for one row (OLD, NEW); '9999-12-31' when no counted column changed."""
+    names = _counted(model)
+    assert names is not None
+    dates = _date_columns(model, counted=True)
+    others = sorted(names - {column for column, _stamp in dates})
+    moved = " OR ".join(f'OLD."{c}" IS NOT NEW."{c}"' for c in others) or "0"
+    each = [f"CASE WHEN OLD.\"{c}\" IS NOT NEW.\"{c}\" THEN min({_sqlite_date('OLD', c, stamp)}, "
+            f"{_sqlite_date('NEW', c, stamp)}) ELSE '9999-12-31' END" for c, stamp in dates]
+    each += ["'9999-12-31'", "'9999-12-31'"]
+    return (f"CASE WHEN {moved} THEN min({_sqlite_day('OLD', model, True)}, {_sqlite_day('NEW', model, True)}) "
+            f"ELSE min({', '.join(each)}) END")
 
 
 def install_triggers(using: str = "default") -> int:
@@ -128,17 +183,26 @@ def install_triggers(using: str = "default") -> int:
             if table not in existing:
                 continue
             like = f"%,{table},%"
+            counted = _counted(model) is not None
             if conn.vendor == "postgresql":
                 for event, rows in (("INSERT", ["n"]), ("UPDATE", ["n", "o"]), ("DELETE", ["o"])):
                     name = f"cmdx_{event[0].lower()}_{table}"[:63]
                     union = " UNION ALL ".join(f"SELECT {_pg_day(r, model)} AS d FROM {r}" for r in rows)
+                    # The whole city's snapshots, for a table that names the columns they count.
+                    whole = "wundated := undated; wfirst := first;"
+                    if counted:
+                        source = (_pg_whole_update(model) if event == "UPDATE"
+                                  else f"SELECT {_pg_day(rows[0], model, True)} AS d FROM {rows[0]}")
+                        whole = f"SELECT min(d), bool_or(d IS NULL) INTO wfirst, wundated FROM ({source}) AS w;"
                     cursor.execute(f"""
                         CREATE OR REPLACE FUNCTION "{name}"() RETURNS trigger LANGUAGE plpgsql AS $$
-                        DECLARE first date; undated boolean;
+                        DECLARE first date; undated boolean; wfirst date; wundated boolean;
                         BEGIN
                           SELECT min(d), bool_or(d IS NULL) INTO first, undated FROM ({union}) AS rows;
                           IF undated IS NULL THEN RETURN NULL; END IF;
-                          DELETE FROM command_snapshot WHERE tables LIKE '{like}' AND (undated OR day >= first);
+                          {whole}
+                          DELETE FROM command_snapshot WHERE tables LIKE '{like}'
+                            AND ((NOT whole AND (undated OR day >= first)) OR (whole AND (wundated OR day >= wfirst)));
                           RETURN NULL;
                         END $$""")
                     referencing = " ".join(f"{'NEW' if r == 'n' else 'OLD'} TABLE AS {r}" for r in rows)
@@ -149,10 +213,14 @@ def install_triggers(using: str = "default") -> int:
                     name = f"cmdx_{event[0].lower()}_{table}"
                     days = [_sqlite_day(r, model) for r in rows]
                     first = days[0] if len(days) == 1 else f"min({', '.join(days)})"
+                    wfirst = first
+                    if counted:
+                        wfirst = _sqlite_whole_update(model) if event == "UPDATE" else _sqlite_day(rows[0], model, True)
                     cursor.execute(f'DROP TRIGGER IF EXISTS "{name}"')
                     cursor.execute(f"""
                         CREATE TRIGGER "{name}" AFTER {event} ON "{table}" FOR EACH ROW BEGIN
-                          DELETE FROM command_snapshot WHERE tables LIKE '{like}' AND day >= {first};
+                          DELETE FROM command_snapshot WHERE tables LIKE '{like}'
+                            AND ((NOT whole AND day >= {first}) OR (whole AND day >= {wfirst}));
                         END""")
             else:
                 continue
@@ -258,7 +326,7 @@ def store(items: list[tuple[str, str, str, dt.datetime, set[str], dict[str, Any]
         day = business_day(at)
         if day >= today or not tables <= watched.keys():  # never what can still change
             continue
-        rows.append(Snapshot(line=line, scope=scope, language=language, at=at, day=day,
+        rows.append(Snapshot(line=line, scope=scope, language=language, at=at, day=day, whole=covers_all(scope),
                              tables="," + ",".join(sorted(tables)) + ",", data=data, computed_at=now))
     if rows:
         Snapshot.objects.bulk_create(rows, ignore_conflicts=True)
@@ -289,6 +357,13 @@ def find(key: str, scope: str, at: dt.datetime) -> Any:
         return None
     note({table for table in found[1].split(",") if table})
     return found[0]
+
+
+def covers_all(scope: str) -> bool:
+    """Whether a scope key (``selectors.scope_key``) is the whole city's."""
+    from .selectors import ALL_UNITS
+
+    return scope == "city" or scope.endswith(f":{ALL_UNITS}")
 
 
 def business_day(at: dt.datetime) -> dt.date:

@@ -64,6 +64,10 @@ class Returnee(SealedIdentity, models.Model):
 
     objects = ScopedQuerySet.as_manager()
     scope_fields = ("unit", "community")
+    # What the whole city's command picture counts of a person (command.snapshots): a second side
+    # registered today, or a return date, leaves its closed days as they were. A community's
+    # picture also depends on ``community`` (who it sees), so every change expires scoped ones.
+    snapshot_counted = ("line", "unit", "coordinating_body", "name", "unit_reported_at", "community_reported_at")
     # Set only on the unsaved stand-in that services.register answers with when the person met is
     # held outside the registrant's scope: the registrant's own registration and claim.
     standin_registrations: "list[Registration] | None" = None

@@ -117,3 +117,33 @@ def test_a_row_without_a_business_date_expires_every_day_that_read_its_table(cit
     city.street.save()
     assert not Snapshot.objects.filter(tables__contains=",orgs_unit,").exists()
     assert Snapshot.objects.count() == kept
+
+
+def test_a_second_side_today_leaves_the_whole_citys_closed_days_and_expires_a_scopes(city, client):
+    office = f.user("committee_office", city.root, username="office_w")
+    community = f.user("community_staff", city.comm_1, username="community_w")
+    today = clock.today()
+    day = today - dt.timedelta(days=2)
+    first = register(city, "单位先报", city.dept_a, end_of_day(day - dt.timedelta(days=3)))
+    Returnee.objects.filter(pk=first.pk).update(community=None)  # the unit side alone so far
+    whole, scoped = figures(client, office, day), figures(client, community, day)
+    assert (whole["returnees"], whole["missing_side"]) == (1, 1)
+    assert Snapshot.objects.filter(whole=True, at=end_of_day(day)).exists()
+    assert Snapshot.objects.filter(whole=False, at=end_of_day(day)).exists()
+
+    # Today the community registers the person (their community, name and time written): the
+    # whole city's closed days cannot change and are kept; the community's now see the person.
+    returnee_services.register(actor=SYSTEM, side="community", name="单位先报", id_number=first.id_number,
+                               community=city.comm_1, category="outside", return_date=day)
+    assert Snapshot.objects.filter(whole=True, at=end_of_day(day), line="organs").exists()
+    assert not Snapshot.objects.filter(whole=False, at=end_of_day(day), line="organs").exists()
+    assert figures(client, office, day) == whole
+    assert figures(client, community, day)["returnees"] == scoped["returnees"] + 1
+    assert figures(client, office, today)["missing_side"] == 0
+
+    # A return date alone (not counted) leaves them; a move to another unit expires them.
+    Returnee.objects.filter(pk=first.pk).update(return_date=day - dt.timedelta(days=20))
+    assert Snapshot.objects.filter(whole=True, at=end_of_day(day), line="organs").exists()
+    Returnee.objects.filter(pk=first.pk).update(unit=city.dept_b)
+    assert not Snapshot.objects.filter(whole=True, at=end_of_day(day), line="organs").exists()
+    assert figures(client, office, day) == whole
