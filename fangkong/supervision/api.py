@@ -635,12 +635,18 @@ class BulletinListIn(Schema):
     issued_on: dt.date
     typed: str = Field("", description="One problem a line: unit name, a colon, the problem.")
     xlsx_base64: str | None = None
+    mapping: dict[str, str] = Field(default_factory=dict, description=(
+        "Places the file's columns the platform does not know: header → field (unit, summary, place, "
+        "classification; \"\" for not imported), remembered for the header set."))
 
 
 class BulletinListOut(Schema):
-    status: str
+    status: str = Field(description="committed, rejected, or needs_mapping (a column must be placed first)")
     rows: int
     errors: list[str]
+    not_imported: list[str] = Field(default_factory=list, description="Columns of the file left out on purpose")
+    header: dict[str, Any] | None = Field(None, description="While needs_mapping: every column, its first "
+                                                            "values and a suggestion")
 
 
 @router.get("/bulletins", response=list[BulletinOut], summary="The periodic supervision bulletins (督查通报)")
@@ -659,14 +665,27 @@ def issue_bulletin(request: HttpRequest, payload: BulletinIn) -> Status[Bulletin
 def import_bulletin_list(request: HttpRequest, payload: BulletinListIn) -> Any:
     content = _decode([PhotoIn(name="list.xlsx", content_base64=payload.xlsx_base64)])[0][1] \
         if payload.xlsx_base64 else None
+    from fangkong.core.columnmap import MappingNeeded, normalize_header
+
+    unknown = sorted({v for v in payload.mapping.values() if v and v not in imports.LABELS})
+    if unknown:
+        return Status(200, {"status": "rejected", "rows": 0, "errors": [
+            _("Unknown fields: %(fields)s; the fields are %(known)s.") % {
+                "fields": ", ".join(unknown), "known": ", ".join(imports.LABELS)}]})
+    mapping = {normalize_header(k): v for k, v in payload.mapping.items()} or None
     try:
         result = imports.bulletin_import(actor=request.user, title=payload.title, number=payload.number,  # type: ignore[arg-type]
-                                         issued_on=payload.issued_on, content=content, typed=payload.typed)
+                                         issued_on=payload.issued_on, content=content, typed=payload.typed,
+                                         mapping=mapping)
+    except MappingNeeded as needed:
+        return Status(200, {"status": "needs_mapping", "rows": 0, "errors": [needed.message],
+                            "header": needed.plan.as_dict()})
     except ValidationError as exc:
         # Refused before any row is read (no list given, a file that is not a list): the same
         # answer as a list with problems, nothing written.
         return Status(200, {"status": "rejected", "rows": 0, "errors": [str(m) for m in exc.messages]})
-    body = {"status": result.status, "rows": result.total_rows, "errors": result.errors}
+    body = {"status": result.status, "rows": result.total_rows, "errors": result.errors,
+            "not_imported": result.not_imported}
     # 201 when written; 200 with status "rejected" and the problems when nothing was (as the
     # other imports answer a preview), so a 400 stays the answer to a malformed request.
     return Status(201 if result.status == "committed" else 200, body)

@@ -7,10 +7,12 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from fangkong.core.forms import ColumnMappingField
 from fangkong.orgs.models import Unit
 from fangkong.people.models import Person
 
 from .choices import Conclusion
+from .imports import LABELS
 from .models import Classification, OutcomeKind, ReceivingBody
 
 
@@ -94,6 +96,7 @@ class BulletinImportForm(forms.Form):
     file = forms.FileField(label=_("Problem list (xlsx)"), required=False)
     typed = forms.CharField(label=_("Or type the list: one problem a line, unit name, a tab or a colon, problem"),
                             widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    mapping = ColumnMappingField(LABELS)
 
 
 class BulletinForm(forms.Form):

@@ -1,5 +1,7 @@
-"""Importing an inspection bulletin's problem list (督查简报 第N期 问题清单): an xlsx (columns by
-meaning through ``core.columnmap``) or a typed list, one problem a row naming a unit. All or
+"""Importing an inspection bulletin's problem list (督查简报 第N期 问题清单): an xlsx or a typed
+list, one problem a row naming a unit. The xlsx's columns are placed the way every import places
+them (``core.mappings.place_columns``): a column holding data under a header the platform does not
+know stops the list until the user places it (``mapping``, remembered for the header set). All or
 nothing: any problem (an unknown unit name, with close names suggested; a unit outside the
 importer's scope; an empty problem) rejects the whole list, each named by row and column."""
 
@@ -9,6 +11,7 @@ import difflib
 import hashlib
 import io
 import itertools
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +20,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from fangkong.audit.services import audit_change
-from fangkong.core.columnmap import Target, Vocabulary, plan_header
+from fangkong.core.columnmap import Target, Vocabulary
+from fangkong.core.mappings import place_columns
 from fangkong.core.scoping import scope_unit_ids, unit_in_scope, user_has_perm
 from fangkong.core.text import clean_text
 from fangkong.orgs.choices import UnitKind
@@ -41,6 +45,9 @@ TARGETS = (
     Target("classification", "问题类别", ("类别", "问题类型")),
 )
 VOCABULARY = Vocabulary(TARGETS, ignored=("序号", "编号", "备注", "整改时限"))
+# The fields a column may be placed on, and the kind of list remembered placings are kept under.
+LABELS = {t.key: t.label for t in TARGETS}
+KIND = "supervision.bulletin"
 UNIT_KINDS = (UnitKind.DEPARTMENT, UnitKind.INDUSTRY_UNIT, UnitKind.COORDINATING_BODY, UnitKind.STREET,
               UnitKind.COMMUNITY, UnitKind.CHECKPOINT)
 
@@ -60,6 +67,8 @@ class Result:
     total_rows: int = 0
     errors: list[str] = field(default_factory=list)
     record: BulletinImport | None = None
+    # Columns of the file left out on purpose (序号, 备注 …), named so none is dropped silently.
+    not_imported: list[str] = field(default_factory=list)
 
 
 def _grid_from_xlsx(content: bytes) -> list[list[Any]]:
@@ -78,9 +87,11 @@ def _letter(index: int) -> str:
 
 
 def bulletin_import(*, actor: Actor, title: str, number: int, issued_on: dt.date, file_name: str = "",
-                    content: bytes | None = None, typed: str = "") -> Result:
+                    content: bytes | None = None, typed: str = "", mapping: Mapping[str, str] | None = None) -> Result:
     """Read, check and (when every row is right) commit a bulletin's problem list. A rejected list
-    is recorded too, with its problems, and writes no problem."""
+    is recorded too, with its problems, and writes no problem. ``mapping`` places the file's columns
+    (normalised header → field, "" for not imported); MappingNeeded (core.columnmap) while a column
+    holding data is not placed, ValidationError when no row of the file is a header."""
     if not user_has_perm(actor, "supervision.change"):
         raise PermissionDenied(_("Your role may not do this."))
     if content is None and not typed.strip():
@@ -89,6 +100,7 @@ def bulletin_import(*, actor: Actor, title: str, number: int, issued_on: dt.date
         raise ValidationError(_("The file is larger than %(mb)d MB.") % {"mb": MAX_BYTES // (1024 * 1024)})
     errors: list[str] = []
     rows: list[Row] = []
+    not_imported: list[str] = []
     scope = scope_unit_ids(actor)  # type: ignore[arg-type]
     units = list(Unit.objects.filter(kind__in=UNIT_KINDS, closed_on__isnull=True))
     by_name: dict[str, Unit] = {}
@@ -111,10 +123,16 @@ def bulletin_import(*, actor: Actor, title: str, number: int, issued_on: dt.date
         return unit
 
     if content is not None:
+        from fangkong.returnees.ledger.sniff import LedgerFileError
+
         grid = _grid_from_xlsx(content)
-        header = plan_header(grid, VOCABULARY, search_rows=HEADER_SEARCH_ROWS)
-        if header is None or header.missing:
-            raise ValidationError(_("No header row names the unit and the problem (责任单位, 问题描述)."))
+        try:
+            header = place_columns(grid, VOCABULARY, kind=KIND, labels=LABELS, actor=actor,
+                                   mapping=mapping, unit_id=_scope_root(actor), search_rows=HEADER_SEARCH_ROWS,
+                                   not_found=_("No header row names the unit and the problem (责任单位, 问题描述)."))
+        except LedgerFileError as exc:
+            raise ValidationError(str(exc)) from None
+        not_imported = [f"{c.letter}列“{c.header}”" for c in header.not_imported if c.header]
         idx = header.indexes
         for r, cells in enumerate(grid[header.data_start:], start=header.data_start + 1):
             def cell(key: str, _cells: list[Any] = cells) -> str:
@@ -147,8 +165,10 @@ def bulletin_import(*, actor: Actor, title: str, number: int, issued_on: dt.date
         errors.append(_("At most %(n)d problems a list.") % {"n": MAX_ROWS})
     if not rows and not errors:
         errors.append(_("The list holds no problem."))
-    return _record(actor=actor, title=title, number=number, issued_on=issued_on, file_name=file_name,
-                   content=content if content is not None else typed.encode(), rows=rows, errors=errors)
+    result = _record(actor=actor, title=title, number=number, issued_on=issued_on, file_name=file_name,
+                     content=content if content is not None else typed.encode(), rows=rows, errors=errors)
+    result.not_imported = not_imported if content is not None else []
+    return result
 
 
 @transaction.atomic
@@ -190,4 +210,6 @@ def _record(*, actor: Actor, title: str, number: int, issued_on: dt.date, file_n
 def _scope_root(actor: Any) -> int | None:
     from fangkong.accounts.models import UserScope
 
+    if getattr(actor, "pk", None) is None:  # the system: the whole city
+        return None
     return UserScope.objects.filter(user_id=actor.pk).values_list("unit_id", flat=True).first()

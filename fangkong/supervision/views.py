@@ -525,7 +525,7 @@ class BulletinImportView(ScopedMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context.update(form=kwargs.get("form") or BulletinImportForm(initial={"issued_on": clock.today()}),
-                       imports=self.get_queryset()[:20], result=kwargs.get("result"))
+                       imports=self.get_queryset()[:20], result=kwargs.get("result"), header=kwargs.get("header"))
         return context
 
     def post(self, request: HttpRequest) -> HttpResponse:
@@ -534,16 +534,23 @@ class BulletinImportView(ScopedMixin, TemplateView):
             return self.render_to_response(self.get_context_data(form=form), status=400)
         data = form.cleaned_data
         upload = data.get("file")
+        from fangkong.core.columnmap import MappingNeeded
+
         try:
             result = imports.bulletin_import(
                 actor=request.user, title=data["title"], number=data["number"], issued_on=data["issued_on"],  # type: ignore[arg-type]
                 file_name=upload.name if upload else "", content=upload.read() if upload else None,
-                typed=data.get("typed") or "")
+                typed=data.get("typed") or "", mapping=data.get("mapping") or None)
+        except MappingNeeded as needed:
+            form.add_error("mapping", needed.message)
+            return self.render_to_response(self.get_context_data(form=form, header=needed.plan), status=400)
         except (ValidationError, PermissionDenied) as exc:
             form.add_error(None, getattr(exc, "messages", None) or str(exc))
             return self.render_to_response(self.get_context_data(form=form), status=400)
         if result.status == "committed":
             messages.success(request, _("%(n)d problems imported.") % {"n": result.total_rows})
+            if result.not_imported:
+                messages.info(request, _("Not imported: %(columns)s") % {"columns": "、".join(result.not_imported)})
             return redirect(f"{request.path}")
         return self.render_to_response(self.get_context_data(form=form, result=result), status=400)
 

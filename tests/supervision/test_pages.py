@@ -191,3 +191,72 @@ def test_the_api_refuses_a_bulletin_list_without_rows_in_its_own_answer(world):
     body = response.json()
     assert body["status"] == "rejected" and body["rows"] == 0 and body["errors"]
     assert not BulletinImport.objects.exists()
+
+
+def test_a_bulletin_lists_unknown_column_is_placed_by_the_user_and_remembered(world):
+    """A column holding data under a header the platform does not know stops the list (nothing
+    written) and is shown with its first values; placed on the page, the list imports, and the same
+    layout goes straight through next time. 序号 and 备注 are named as not imported."""
+    client = login_client(world.office)
+    data = {"title": "白山市疫情防控督查工作简报", "number": 13, "issued_on": clock.today().isoformat()}
+    rows = [["序号", "责任单位", "问题描述", "督查发现人", "备注"],
+            [1, "市民政局", "返程人员未向社区报备", "王督查", ""], [2, "市教育局", "卡点无人值守", "李督查", "已通报"]]
+    response = client.post("/supervision/bulletin-lists/", {**data, "file": _xlsx(rows)})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'id="mapping-table"' in html and "督查发现人" in html and "王督查" in html
+    assert not Problem.objects.exists() and not BulletinImport.objects.exists()
+
+    # A field that does not exist is refused by the form.
+    wrong = client.post("/supervision/bulletin-lists/", {**data, "file": _xlsx(rows), "mapping": "督查发现人=inspector"})
+    assert wrong.status_code == 400 and not Problem.objects.exists()
+
+    placed = client.post("/supervision/bulletin-lists/", {**data, "file": _xlsx(rows), "mapping": "督查发现人=skip"},
+                         follow=True)
+    assert placed.status_code == 200
+    assert Problem.objects.filter(source="bulletin").count() == 2
+    shown = placed.content.decode()
+    assert "序号" in shown and "备注" in shown and "督查发现人" in shown  # named as not imported
+
+    again = client.post("/supervision/bulletin-lists/", {**data, "number": 14, "file": _xlsx(rows)})
+    assert again.status_code == 302  # remembered for this layout
+    assert Problem.objects.filter(source="bulletin").count() == 4
+
+
+def test_the_api_asks_for_a_bulletin_lists_columns_and_takes_them(world):
+    import base64
+
+    from django.test import Client
+
+    from fangkong.accounts.services import token_create
+    from fangkong.core.actors import SYSTEM
+
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token_create(user=world.office, actor=SYSTEM)}"}
+    content = _xlsx([["单位全称", "问题描述"], ["市民政局", "返程人员未向社区报备"]]).getvalue()
+    body = {"title": "督查简报", "number": 20, "issued_on": clock.today().isoformat(),
+            "xlsx_base64": base64.b64encode(content).decode()}
+    asked = Client().post("/api/v1/supervision/bulletin-lists", body, content_type="application/json", **auth)
+    assert asked.status_code == 200
+    answer = asked.json()
+    assert answer["status"] == "needs_mapping" and "单位全称" in answer["errors"][0]
+    assert [c["header"] for c in answer["header"]["columns"]][:1] == ["单位全称"]
+    refused = Client().post("/api/v1/supervision/bulletin-lists", {**body, "mapping": {"单位全称": "owner"}},
+                            content_type="application/json", **auth)
+    assert refused.json()["status"] == "rejected" and not Problem.objects.exists()
+    done = Client().post("/api/v1/supervision/bulletin-lists", {**body, "mapping": {"单位全称": "unit"}},
+                         content_type="application/json", **auth)
+    assert done.status_code == 201 and done.json()["status"] == "committed"
+    assert Problem.objects.get().unit.name == "市民政局"
+
+
+def test_the_command_imports_a_bulletin_list_and_asks_for_unknown_columns(world, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    path = tmp_path / "清单.xlsx"
+    path.write_bytes(_xlsx([["责任单位", "问题描述", "发现人"], ["市民政局", "未报备", "王"]]).getvalue())
+    with pytest.raises(CommandError, match="发现人"):
+        call_command("import_bulletin_list", str(path), "--number", "30")
+    assert not Problem.objects.exists()
+    out = io.StringIO()
+    call_command("import_bulletin_list", str(path), "--number", "30", "--map", "发现人=skip", stdout=out)
+    assert "Imported 1" in out.getvalue() and Problem.objects.get().summary == "未报备"
