@@ -40,7 +40,7 @@ from . import factories as f
 from .conftest import login_client
 
 ROOT = Path(__file__).resolve().parent.parent
-NO_REVEAL = (Role.INSPECTION_GROUP, Role.BRANCH_SECRETARY, Role.CHECKPOINT_STAFF)
+NO_REVEAL = (Role.INSPECTION_GROUP, Role.BRANCH_SECRETARY, Role.CHECKPOINT_STAFF, Role.LEADER)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Never GET: they end the session or are the API (walked through its document below) or admin.
 SKIP_NAMESPACES = {"admin", "api"}

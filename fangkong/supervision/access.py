@@ -1,7 +1,8 @@
 """Who sees what on the supervision line: one function, ``visible_q``, used by every model's
 ``visible_to`` (pages, API, exports, admin).
 
-- the office: everything in its scope (the whole city for the committee's office);
+- the office, and the committee's leaders: everything in their scope (the whole city for the
+  committee's office);
 - inspectors (inspection group): the groups they are members of: those groups' communities'
   feedback and coverage, and their cases, problems, requests, answers, referrals;
 - the discipline office: only the cases referred to discipline, their problems, requests,
@@ -65,7 +66,7 @@ def visible_q(model: type[Model], user: Any) -> Q | None:
         return (Q(problem__in=m.Problem.objects.visible_to(user).values("id"))
                 | Q(feedback__in=m.Feedback.objects.visible_to(user).values("id"))
                 | Q(answer__in=m.ExplanationAnswer.objects.visible_to(user).values("id")))
-    if role == Role.COMMITTEE_OFFICE:
+    if role in (Role.COMMITTEE_OFFICE, Role.LEADER):
         fields = {
             m.Coverage: ("community",), m.Feedback: ("community", "department"), m.BulletinImport: ("scope_unit",),
             m.Investigation: ("unit",), m.Problem: ("unit", "community"), m.ExplanationRequest: ("unit",),

@@ -80,4 +80,7 @@ def test_it_writes_sends_keeps_and_shows_the_briefing(city, settings, smtp, weco
     # The briefing is the city's: a community's user does not read it.
     community = f.user("community_staff", city.comm_1, username="comm_b")
     assert as_user(community).get("/command/briefings/").status_code == 403
+    # It is sent up to the leaders: the committee's leader (the whole city) reads it.
+    leader = f.user("leader", city.root, username="leader_b")
+    assert "第1期" in as_user(leader).get("/command/briefings/").content.decode()
     assert json.loads(run("stats", "--as-of", "2020-02-10", "--json"))["command"] == {"lines_enabled": 10}

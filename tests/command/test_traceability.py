@@ -59,13 +59,15 @@ def test_it_links_every_figure_to_a_list_of_the_same_count_for_each_moment_and_r
         or User.objects.filter(role="committee_office").first(),
         "community": User.objects.get(username="community"),
         "liaison": User.objects.filter(role="unit_liaison").order_by("id").first(),
+        # The committee's leader reads every list behind the picture (masked), as the office does.
+        "leader": User.objects.get(username="leader"),
     }
     pictures = {}
     for name, user in users.items():
         token = token_create(user=user, actor=SYSTEM)
         for moment in MOMENTS:
             picture, checked = walk(client, token, moment)
-            assert checked >= 10 or name != "office"
+            assert checked >= 10 or name not in ("office", "leader")
             pictures[name, moment] = picture
 
     # Closed moments were kept as snapshots: read again, every figure is the same and still the

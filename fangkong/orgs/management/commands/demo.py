@@ -69,7 +69,7 @@ DEMO_USERS: list[tuple[str, str, str]] = [
     ("checkpoint", Role.CHECKPOINT_STAFF, "S1-C01-K1"),
     ("inspector", Role.INSPECTION_GROUP, "WC"),
     ("discipline", Role.DISCIPLINE_OFFICE, "C0"),
-    ("leader", Role.LEADER, "WC"),
+    ("leader", Role.LEADER, "C0"),  # the committee's leader commands the whole city's work
 ]
 # The three administrator duties are not people of the tree; they get descriptive names.
 ADMIN_NAMES = {"admin": "系统管理员", "secadmin": "安全管理员", "auditor": "安全审计员"}
