@@ -10,7 +10,7 @@ from django.utils.translation import pgettext_lazy
 from fangkong.core.forms import ModelPicker
 from fangkong.orgs.models import Unit
 
-from .choices import Condition, DonorKind, Source
+from .choices import Category, Condition, DonorKind, Source
 from .models import Allocation, Donor, Item, Measure, Pledge, Store, SupplierLead
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -175,3 +175,45 @@ class AdjustmentForm(forms.Form):
     write_off = forms.BooleanField(label=_("Write-off"), required=False)
     reason = forms.CharField(label=_("Reason"), max_length=200)
     approved_by = forms.CharField(label=_("Approved by"), max_length=60)
+
+
+# -- the catalogue: units of measure, conversions, items, stores ---------------------------
+
+
+class MeasureForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=10, help_text=_("斤, 公斤, 副, 个, 件 …"))
+    allows_fraction = forms.BooleanField(label=_("Quantities may have fractions (1.5)"), required=False)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+
+
+class ConversionForm(forms.Form):
+    source = ModelPicker(label=pgettext_lazy("donations", "One"), queryset=Measure.objects.all())
+    factor = forms.DecimalField(label=_("is exactly"), max_digits=14, decimal_places=3, min_value=0.001,
+                                widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
+    target = ModelPicker(label=pgettext_lazy("donations", "of"), queryset=Measure.objects.all())
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+
+
+class ItemForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=40)
+    category = forms.ChoiceField(label=pgettext_lazy("donations", "category"), choices=Category.choices)
+    measure = ModelPicker(label=_("Counted in"), queryset=Measure.objects.all())
+    pack_name = forms.CharField(label=_("Pack"), max_length=10, required=False, help_text=_("箱, 包 … when it comes packed"))
+    pack_size = forms.IntegerField(label=_("Units per pack"), min_value=1, required=False)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+
+
+class StoreForm(PickerForm):
+    name = forms.CharField(label=_("Name"), max_length=60)
+    unit = UnitPicker(label=pgettext_lazy("donations", "held by"), queryset=Unit.objects.none())
+    address = forms.CharField(label=_("Address"), max_length=200, required=False)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._picker("unit").queryset = Unit.objects.visible_to(user).order_by("code")  # type: ignore[attr-defined]

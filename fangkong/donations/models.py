@@ -51,7 +51,7 @@ class Conversion(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"1 {self.source} = {self.factor.normalize()} {self.target}"
+        return f"1 {self.source} = {self.factor.normalize():f} {self.target}"
 
 
 class Item(models.Model):
@@ -152,7 +152,7 @@ class Pledge(models.Model):
         constraints = [models.CheckConstraint(condition=Q(quantity__gt=0), name="donations_pledge_positive")]
 
     def __str__(self) -> str:
-        return f"{self.donor} {self.item} {self.quantity.normalize()}"
+        return f"{self.donor} {self.item} {self.quantity.normalize():f}"
 
 
 class SupplierLead(models.Model):
@@ -290,7 +290,7 @@ class Need(models.Model):
         constraints = [models.CheckConstraint(condition=Q(quantity__gt=0), name="donations_need_positive")]
 
     def __str__(self) -> str:
-        return f"{self.unit} {self.item} {self.quantity.normalize()}"
+        return f"{self.unit} {self.item} {self.quantity.normalize():f}"
 
     def get_absolute_url(self) -> str:
         return reverse("donations:need_detail", args=[self.pk])
@@ -444,7 +444,7 @@ class StockBalance(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.store} {self.item} {self.balance.normalize()}"
+        return f"{self.store} {self.item} {self.balance.normalize():f}"
 
 
 class StockMove(models.Model):
@@ -477,7 +477,7 @@ class StockMove(models.Model):
         indexes = [models.Index(fields=["store", "item", "id"], name="donations_move_card")]
 
     def __str__(self) -> str:
-        return f"{self.document} {self.quantity.normalize()}"
+        return f"{self.document} {self.quantity.normalize():f}"
 
 
 class TraceLink(models.Model):
@@ -495,4 +495,4 @@ class TraceLink(models.Model):
         constraints = [models.CheckConstraint(condition=Q(quantity__gt=0), name="donations_trace_positive")]
 
     def __str__(self) -> str:
-        return f"{self.intake} {self.quantity.normalize()}"
+        return f"{self.intake} {self.quantity.normalize():f}"

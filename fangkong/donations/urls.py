@@ -5,6 +5,11 @@ from . import views
 app_name = "donations"
 urlpatterns = [
     path("", views.OverviewView.as_view(), name="overview"),
+    path("catalogue/", views.CatalogueView.as_view(), name="catalogue"),
+    path("catalogue/items/new/", views.ItemCreateView.as_view(), name="item_create"),
+    path("catalogue/measures/new/", views.MeasureCreateView.as_view(), name="measure_create"),
+    path("catalogue/conversions/new/", views.ConversionCreateView.as_view(), name="conversion_create"),
+    path("catalogue/stores/new/", views.StoreCreateView.as_view(), name="store_create"),
     path("donors/", views.DonorListView.as_view(), name="donor_list"),
     path("donors/export/", views.DonorExportView.as_view(), name="donor_export"),
     path("donors/new/", views.DonorCreateView.as_view(), name="donor_create"),

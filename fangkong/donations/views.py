@@ -35,21 +35,27 @@ from .filtersets import (
 from .forms import (
     AdjustmentForm,
     AllocationForm,
+    ConversionForm,
     CorrectionForm,
     DistributionForm,
     DonorForm,
     IntakeForm,
+    ItemForm,
     LeadForm,
     LinkForm,
+    MeasureForm,
     NeedForm,
     PledgeForm,
     ReceiptForm,
+    StoreForm,
 )
 from .models import (
+    Conversion,
     Distribution,
     Donor,
     Intake,
     Item,
+    Measure,
     Need,
     Pledge,
     Receipt,
@@ -78,6 +84,31 @@ class OverviewView(ScopedMixin, TemplateView):
                 donors=Donor.objects.visible_to(user), day=day),  # type: ignore[attr-defined]
             balances=StockBalance.objects.visible_to(user).select_related("store", "item__measure")  # type: ignore[attr-defined]
             .order_by("store__name", "item__category", "item__name"),
+            can_change=user_has_perm(user, "donations.change"),
+        )
+        return context
+
+
+class CatalogueView(ScopedMixin, TemplateView):
+    """物资目录: the items, their units and exact conversions (city-wide reference data), and the
+    stores in scope with what each holds."""
+
+    model = Store
+    template_name = "donations/catalogue.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        stores = list(self.get_queryset().select_related("unit").order_by("name"))
+        held: dict[int, list[Any]] = {}
+        for balance in (StockBalance.objects.visible_to(user).filter(store__in=stores)  # type: ignore[attr-defined]
+                        .select_related("item__measure").order_by("item__category", "item__name")):
+            held.setdefault(balance.store_id, []).append(balance)
+        context.update(
+            items=Item.objects.select_related("measure").order_by("category", "name"),
+            measures=Measure.objects.order_by("name"),
+            conversions=Conversion.objects.select_related("source", "target").order_by("source__name", "target__name"),
+            stores=[(store, held.get(store.pk, [])) for store in stores],
             can_change=user_has_perm(user, "donations.change"),
         )
         return context
@@ -239,6 +270,54 @@ class _Create(ScopedMixin, TemplateView):
         if result is not None:
             return redirect(result)
         return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class MeasureCreateView(_Create):
+    model = Store
+    required_perm = "donations.change"
+    form_class = MeasureForm
+    title = gettext_lazy("Add a unit of measure")
+    done = gettext_lazy("The unit of measure is added.")
+
+    def write(self, form: Any) -> Any:
+        services.measure_create(actor=self.request.user, **form.cleaned_data)  # type: ignore[arg-type]
+        return reverse("donations:catalogue")
+
+
+class ConversionCreateView(_Create):
+    model = Store
+    required_perm = "donations.change"
+    form_class = ConversionForm
+    title = gettext_lazy("Add an exact conversion")
+    done = gettext_lazy("The conversion is added.")
+
+    def write(self, form: Any) -> Any:
+        services.conversion_create(actor=self.request.user, **form.cleaned_data)  # type: ignore[arg-type]
+        return reverse("donations:catalogue")
+
+
+class ItemCreateView(_Create):
+    model = Store
+    required_perm = "donations.change"
+    form_class = ItemForm
+    title = pgettext_lazy("donations", "Add an item")
+    done = pgettext_lazy("donations", "The item is added.")
+
+    def write(self, form: Any) -> Any:
+        services.item_create(actor=self.request.user, **form.cleaned_data)  # type: ignore[arg-type]
+        return reverse("donations:catalogue")
+
+
+class StoreCreateView(_Create):
+    model = Store
+    required_perm = "donations.change"
+    form_class = StoreForm
+    title = gettext_lazy("Add a store")
+    done = gettext_lazy("The store is added.")
+
+    def write(self, form: Any) -> Any:
+        services.store_create(actor=self.request.user, **form.cleaned_data)  # type: ignore[arg-type]
+        return reverse("donations:catalogue")
 
 
 class DonorCreateView(_Create):

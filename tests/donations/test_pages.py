@@ -132,3 +132,47 @@ def test_stock_card_pages_back_from_the_newest_line(city, stocked, office):
     assert not second.context["older"]
     export = client.get(url + "export/")
     assert export.status_code == 200 and export.content[:2] == b"PK"
+
+
+def test_the_office_keeps_items_units_conversions_and_stores_on_pages(city, stocked, office, community_user):
+    from fangkong.donations.models import Conversion, Item, Measure, Store
+
+    client = login_client(office)
+    page = client.get(reverse("donations:catalogue")).content.decode()
+    assert "手套" in page and "工委物资库" in page and "1箱 = 50个" in page
+    assert f'href="{reverse("donations:stock_card", args=[stocked.store.pk, stocked.gloves.pk])}"' in page
+
+    assert client.post(reverse("donations:measure_create"), {"name": "桶"}).status_code == 302
+    bucket = Measure.objects.get(name="桶")
+    assert not bucket.allows_fraction
+    # A unit converts to another unit; the same one is refused on the form, nothing written.
+    same = client.post(reverse("donations:conversion_create"), {"source": bucket.pk, "target": bucket.pk, "factor": "2"})
+    assert same.status_code == 400 and not Conversion.objects.filter(source=bucket).exists()
+    assert client.post(reverse("donations:conversion_create"),
+                       {"source": bucket.pk, "target": stocked.jin.pk, "factor": "20"}).status_code == 302
+    assert str(Conversion.objects.get(source=bucket)) == "1 桶 = 20 斤"
+    # A pack needs both its name and its size.
+    half = client.post(reverse("donations:item_create"), {"name": "酒精", "category": "epidemic",
+                                                         "measure": bucket.pk, "pack_name": "箱"})
+    assert half.status_code == 400 and not Item.objects.filter(name="酒精").exists()
+    assert client.post(reverse("donations:item_create"), {"name": "酒精", "category": "epidemic", "measure": bucket.pk,
+                                                         "pack_name": "箱", "pack_size": "4"}).status_code == 302
+    assert client.post(reverse("donations:store_create"), {"name": "红旗街道物资点", "unit": city.street.pk,
+                                                          "address": "红旗街1号"}).status_code == 302
+    assert Store.objects.get(name="红旗街道物资点").unit == city.street
+    assert "酒精" in client.get(reverse("donations:catalogue")).content.decode()
+
+    # The community reads the catalogue (and only its scope's stores), and may add nothing.
+    phone = login_client(community_user)
+    seen = phone.get(reverse("donations:catalogue")).content.decode()
+    assert "酒精" in seen and "工委物资库" not in seen and 'id="catalogue-actions"' not in seen
+    assert phone.post(reverse("donations:measure_create"), {"name": "盒"}).status_code == 403
+    assert not Measure.objects.filter(name="盒").exists()
+
+
+def test_quantities_read_as_written_in_every_record_name(stocked):
+    """A quantity of 100 is "100" wherever a record is named (the audit log, the admin), never 1E+2."""
+    from fangkong.donations.models import StockBalance
+
+    balance = StockBalance.objects.get(store=stocked.store, item=stocked.gloves)
+    assert str(balance).endswith(" 100") and "E+" not in str(balance)

@@ -9,7 +9,7 @@ from tests.conftest import login_client
 
 from .test_api import _api
 
-PAGES = ["/donations/", "/donations/donors/", "/donations/pledges/", "/donations/leads/", "/donations/intake/",
+PAGES = ["/donations/", "/donations/catalogue/", "/donations/donors/", "/donations/pledges/", "/donations/leads/", "/donations/intake/",
          "/donations/needs/", "/donations/distributions/"]
 API = ["/api/v1/donations/donors", "/api/v1/donations/pledges", "/api/v1/donations/intakes",
        "/api/v1/donations/needs", "/api/v1/donations/distributions", "/api/v1/donations/stock-card",
@@ -27,6 +27,9 @@ def _add(city, goods, n):
         services.need_raise(actor=SYSTEM, unit=city.comm_1, item=goods.gloves, quantity="5", reason="值守")
         services.distribution_create(actor=SYSTEM, store=goods.store, item=goods.gloves, to_unit=city.comm_1,
                                      quantity="5")
+        item = services.item_create(actor=SYSTEM, name=f"物资{n}-{i}", category="epidemic", measure=goods.piece)
+        store = services.store_create(actor=SYSTEM, name=f"物资点{n}-{i}", unit=city.comm_1)
+        services.intake_record(actor=SYSTEM, store=store, item=item, quantity="3", donor=donor, received_by="库管")
 
 
 def _counts(client, api):
