@@ -286,6 +286,8 @@ class Problem(models.Model):
                                  on_delete=models.SET_NULL, related_name="+")
     reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("reported by"), null=True,
                                     blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Nobody took it up into a case by its deadline: told to the group leader (or the committee) once.
+    escalated_on = models.DateField(_("escalated on"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = RoleQuerySet.as_manager()

@@ -500,6 +500,32 @@ def escalate_overdue(*, actor: Actor, today: dt.date | None = None) -> int:
                          % {"day": case.deadline.isoformat(), "name": leader.name})
         Investigation.objects.filter(pk=case.pk).update(escalated_on=today)
         count += 1
+    return count + escalate_untaken(actor=actor, today=today)
+
+
+@transaction.atomic
+def escalate_untaken(*, actor: Actor, today: dt.date | None = None) -> int:
+    """Tell the group leader (a problem without a group: the committee, at the root of the tree)
+    about each problem nobody took up into a case by its deadline (once per problem)."""
+    _require(actor, "supervision.change")
+    from fangkong.notify.choices import MessageKind
+    from fangkong.notify.services import message_send
+
+    today = today or clock.today()
+    root = Unit.objects.filter(parent__isnull=True).order_by("id").first()
+    count = 0
+    for problem in selectors.overdue_problems(Problem.objects.visible_to(actor), today).filter(
+            escalated_on__isnull=True).select_related("group", "unit"):
+        leader = problem.group.leader if problem.group else None
+        target = leader.unit if leader is not None and leader.unit_id else root
+        if target is not None:
+            message_send(actor=SYSTEM, unit=target, kind=MessageKind.ESCALATION,
+                         key=f"supervision-untaken-{problem.pk}",
+                         subject=_("Problem not taken up: %(problem)s") % {"problem": problem.number},
+                         body=_("%(unit)s: %(summary)s. Due to be taken up by %(day)s; nobody has opened a case.")
+                         % {"unit": problem.unit.name, "summary": problem.summary, "day": problem.deadline.isoformat()})
+        Problem.objects.filter(pk=problem.pk).update(escalated_on=today)
+        count += 1
     return count
 
 
@@ -523,7 +549,7 @@ def bulletin_issue(*, actor: Actor, period_from: dt.date, period_to: dt.date) ->
 def reminders_due(at: dt.datetime | None = None) -> int:
     """The scheduled job (``send_reminders``): remind each unit of a request due within three days
     and not answered (once a day; the notice's key makes a repeat pass send nothing), and escalate
-    every overdue case to its group leader (once)."""
+    every overdue case, and every problem nobody took up by its deadline, to the group leader (once)."""
     from django.utils import timezone
 
     today = timezone.localtime(at).date() if at else clock.today()

@@ -50,3 +50,24 @@ def test_the_reminder_job_reminds_and_escalates_once():
     assert Message.objects.filter(key=f"supervision-overdue-{case.pk}").count() == 1
     case.refresh_from_db()
     assert case.escalated_on is not None
+
+
+def test_a_problem_nobody_takes_up_by_its_deadline_is_escalated_once():
+    from fangkong.supervision.models import Problem
+    from tests.conftest import login_client
+    from tests.supervision.helpers import make_world
+
+    w = make_world()
+    untaken = w.problem()
+    taken = w.problem()
+    services.case_open(actor=SYSTEM, problems=[taken], title="已立案", leader=w.leader,
+                       deadline=clock.today() + dt.timedelta(days=30))
+    later = clock.now() + dt.timedelta(days=(untaken.deadline - clock.today()).days + 1)
+    services.reminders_due(later)
+    services.reminders_due(later)
+    assert Message.objects.filter(key=f"supervision-untaken-{untaken.pk}").count() == 1
+    assert not Message.objects.filter(key=f"supervision-untaken-{taken.pk}").exists()
+    untaken.refresh_from_db()
+    assert untaken.escalated_on is not None and Problem.objects.get(pk=taken.pk).escalated_on is None
+    page = login_client(w.office).get(untaken.get_absolute_url()).content.decode()
+    assert 'id="problem-escalated"' in page
