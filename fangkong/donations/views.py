@@ -104,10 +104,12 @@ class CatalogueView(ScopedMixin, TemplateView):
         for balance in (StockBalance.objects.visible_to(user).filter(store__in=stores)  # type: ignore[attr-defined]
                         .select_related("item__measure").order_by("item__category", "item__name")):
             held.setdefault(balance.store_id, []).append(balance)
+        converts: dict[int, list[str]] = {}
+        for conversion in Conversion.objects.select_related("source", "target").order_by("target__name"):
+            converts.setdefault(conversion.source_id, []).append(str(conversion))
         context.update(
             items=Item.objects.select_related("measure").order_by("category", "name"),
-            measures=Measure.objects.order_by("name"),
-            conversions=Conversion.objects.select_related("source", "target").order_by("source__name", "target__name"),
+            measures=[(m, converts.get(m.pk, [])) for m in Measure.objects.order_by("name")],
             stores=[(store, held.get(store.pk, [])) for store in stores],
             can_change=user_has_perm(user, "donations.change"),
         )
