@@ -690,52 +690,81 @@ class CertificateView(ScopedDetailView):
 
 
 class ImportView(ScopedMixin, TemplateView):
-    """Upload a donation list or a list of needs: checked whole, written only when every row is
-    right (each problem named by row and column, unknown names with the closest known ones)."""
+    """Import a donation list or a list of needs: the file is checked and shown first (its columns
+    placed as every import places them, problems named by row and column, nothing written); the
+    user then confirms the preview, and the same file is written, all or nothing."""
 
     model = Intake
     required_perm = "donations.change"
     template_name = "donations/import.html"
+    PREVIEW_ROWS = 50
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context.update(stores=Store.objects.visible_to(self.request.user), title=_("Import a list"))  # type: ignore[attr-defined]
+        context.update(stores=Store.objects.visible_to(self.request.user), title=_("Import a list"),  # type: ignore[attr-defined]
+                       kind=self.request.POST.get("kind", "donations"), chosen_store=self.request.POST.get("store", ""),
+                       mapping_text=self.request.POST.get("mapping", ""))
         return context
 
-    def post(self, request: HttpRequest) -> HttpResponse:
-        import tempfile
-        from pathlib import Path
+    def _fail(self, **context: Any) -> HttpResponse:
+        return self.render_to_response(self.get_context_data(**context), status=400)
 
-        from fangkong.core.columnmap import MappingNeeded
+    def post(self, request: HttpRequest) -> HttpResponse:
+        from fangkong.core.columnmap import MappingNeeded, parse_map_options
+        from fangkong.orgs.golive_views import golive_dir, keep_upload
         from fangkong.returnees.ledger.sniff import LedgerFileError
 
         from .imports import KINDS, commit_list, plan_list
 
         kind = request.POST.get("kind", "donations")
-        upload = request.FILES.get("file")
+        if kind not in KINDS:
+            return self._fail(error=_("Choose the kind of list and a file."))
         store = Store.objects.visible_to(request.user).filter(pk=request.POST.get("store") or 0).first()  # type: ignore[attr-defined]
-        if kind not in KINDS or upload is None:
-            return self.render_to_response(self.get_context_data(error=_("Choose the kind of list and a file.")),
-                                           status=400)
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "upload"
-            with path.open("wb") as out:
-                for chunk in upload.chunks():
-                    out.write(chunk)
-            try:
-                plan = plan_list(path, kind=kind, actor=request.user)  # type: ignore[arg-type]
-            except MappingNeeded as needed:
-                return self.render_to_response(self.get_context_data(error=needed.message), status=400)
-            except LedgerFileError as exc:
-                return self.render_to_response(self.get_context_data(error=str(exc)), status=400)
-        if not plan.ok:
-            return self.render_to_response(self.get_context_data(problems=plan.problems), status=400)
         if kind == "donations" and store is None:
-            return self.render_to_response(self.get_context_data(error=_("Choose the store.")), status=400)
+            return self._fail(error=_("Choose the store."))
+        labels = KINDS[kind][2]
+        lines = [line.strip() for line in request.POST.get("mapping", "").splitlines() if line.strip()]
         try:
-            count = commit_list(plan, actor=request.user, store=store, file_name=upload.name or "")  # type: ignore[arg-type]
+            mapping = parse_map_options(lines) or None
+        except ValueError as exc:
+            return self._fail(error=_("Write each column as header=field, not %(line)s.") % {"line": str(exc)})
+        unknown = sorted({v for v in (mapping or {}).values() if v and v not in labels})
+        if unknown:
+            return self._fail(error=_("Unknown fields: %(fields)s; the fields are %(known)s.") % {
+                "fields": "、".join(unknown), "known": "、".join(f"{k}（{v}）" for k, v in labels.items())})
+        committing = "commit" in request.POST
+        path = golive_dir() / f"donations-{request.user.pk}-upload"
+        if committing:
+            if not path.exists():
+                messages.error(request, _("The previewed file is no longer here: upload it again."))
+                return redirect("donations:import")
+            name = request.POST.get("file_name", "")
+        else:
+            upload = request.FILES.get("file")
+            if upload is None:
+                return self._fail(error=_("Choose the kind of list and a file."))
+            path = keep_upload(request, upload, "donations")
+            name = upload.name or ""
+        try:
+            plan = plan_list(path, kind=kind, actor=request.user, mapping=mapping)  # type: ignore[arg-type]
+        except MappingNeeded as needed:
+            return self._fail(error=needed.message, header=needed.plan, labels=labels)
+        except LedgerFileError as exc:
+            return self._fail(error=str(exc))
+        if not plan.ok:
+            return self._fail(problems=plan.problems[:500], not_imported=plan.not_imported)
+        if not committing:
+            return self.render_to_response(self.get_context_data(
+                plan=plan, preview=plan.rows[: self.PREVIEW_ROWS], more=max(0, len(plan.rows) - self.PREVIEW_ROWS),
+                file_name=name, store=store, not_imported=plan.not_imported))
+        if request.POST.get("sha256") != plan.sha256:
+            messages.error(request, _("The previewed file is no longer here: upload it again."))
+            return redirect("donations:import")
+        try:
+            count = commit_list(plan, actor=request.user, store=store, file_name=name)  # type: ignore[arg-type]
         except ValidationError as exc:
-            return self.render_to_response(self.get_context_data(error=" ".join(exc.messages)), status=400)
+            return self._fail(error=" ".join(exc.messages))
+        path.unlink(missing_ok=True)
         messages.success(request, _("%(count)d rows imported.") % {"count": count})
         return redirect("donations:intake_list" if kind == "donations" else "donations:need_list")
 

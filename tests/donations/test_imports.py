@@ -54,8 +54,44 @@ def test_needs_list_through_the_page(tmp_path, city, goods, office):
     client = login_client(office)
     with path.open("rb") as fh:
         response = client.post(reverse("donations:import"), {"kind": "needs", "store": goods.store.pk, "file": fh})
-    assert response.status_code == 302, response.content.decode()[:3000]
+    # Checked and shown first; nothing written until confirmed.
+    assert response.status_code == 200, response.content.decode()[:3000]
+    page = response.content.decode()
+    assert 'id="import-preview"' in page and "卡点值守" in page and "江北路卡点" in page
+    assert Need.objects.count() == 0
+    sha = response.context["plan"].sha256
+    confirm = {"commit": "1", "kind": "needs", "store": goods.store.pk, "file_name": "list.xlsx"}
+    # A confirmation that names another file than the one previewed writes nothing.
+    stale = client.post(reverse("donations:import"), {**confirm, "sha256": "0" * 64})
+    assert stale.status_code == 302 and Need.objects.count() == 0
+    with path.open("rb") as fh:
+        client.post(reverse("donations:import"), {"kind": "needs", "store": goods.store.pk, "file": fh})
+    done = client.post(reverse("donations:import"), {**confirm, "sha256": sha})
+    assert done.status_code == 302 and Need.objects.count() == 2
+    # The kept file is gone once written: confirming again writes nothing more.
+    assert client.post(reverse("donations:import"), {**confirm, "sha256": sha}).status_code == 302
     assert Need.objects.count() == 2
+
+
+def test_an_unknown_column_is_placed_on_the_page_and_remembered(tmp_path, city, goods, office):
+    path = _file(tmp_path, ["捐赠方", "物资", "数量", "经手人电话"], [["市民政局", "手套", "20", "13900000000"]])
+    client = login_client(office)
+    data = {"kind": "donations", "store": goods.store.pk}
+    with path.open("rb") as fh:
+        asked = client.post(reverse("donations:import"), {**data, "file": fh})
+    assert asked.status_code == 400
+    assert 'id="mapping-table"' in asked.content.decode() and "经手人电话" in asked.content.decode()
+    with path.open("rb") as fh:
+        wrong = client.post(reverse("donations:import"), {**data, "file": fh, "mapping": "经手人电话=phone"})
+    assert wrong.status_code == 400 and "phone" in wrong.content.decode()
+    with path.open("rb") as fh:
+        placed = client.post(reverse("donations:import"), {**data, "file": fh, "mapping": "经手人电话=skip"})
+    assert placed.status_code == 200 and 'id="import-preview"' in placed.content.decode()
+    done = client.post(reverse("donations:import"), {**data, "commit": "1", "sha256": placed.context["plan"].sha256,
+                                                     "file_name": "list.xlsx"})
+    assert done.status_code == 302 and Intake.objects.count() == 1
+    with path.open("rb") as fh:  # the same layout again: placed already
+        assert client.post(reverse("donations:import"), {**data, "file": fh}).status_code == 200
 
 
 def test_certificate_and_exports(city, goods, office):
