@@ -180,33 +180,31 @@ class AdjustmentForm(forms.Form):
 # -- the catalogue: units of measure, conversions, items, stores ---------------------------
 
 
-class MeasureForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=10, help_text=_("斤, 公斤, 副, 个, 件 …"))
-    allows_fraction = forms.BooleanField(label=_("Quantities may have fractions (1.5)"), required=False)
+class _CatalogueForm(forms.Form):
+    """A catalogue form: the same for every user (city-wide reference data)."""
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
 
 
-class ConversionForm(forms.Form):
+class MeasureForm(_CatalogueForm):
+    name = forms.CharField(label=_("Name"), max_length=10, help_text=_("斤, 公斤, 副, 个, 件 …"))
+    allows_fraction = forms.BooleanField(label=_("Quantities may have fractions (1.5)"), required=False)
+
+
+class ConversionForm(_CatalogueForm):
     source = ModelPicker(label=pgettext_lazy("donations", "One"), queryset=Measure.objects.all())
     factor = forms.DecimalField(label=_("is exactly"), max_digits=14, decimal_places=3, min_value=0.001,
                                 widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
     target = ModelPicker(label=pgettext_lazy("donations", "of"), queryset=Measure.objects.all())
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
 
-
-class ItemForm(forms.Form):
+class ItemForm(_CatalogueForm):
     name = forms.CharField(label=_("Name"), max_length=40)
     category = forms.ChoiceField(label=pgettext_lazy("donations", "category"), choices=Category.choices)
     measure = ModelPicker(label=_("Counted in"), queryset=Measure.objects.all())
     pack_name = forms.CharField(label=_("Pack"), max_length=10, required=False, help_text=_("箱, 包 … when it comes packed"))
     pack_size = forms.IntegerField(label=_("Units per pack"), min_value=1, required=False)
-
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
 
 
 class StoreForm(PickerForm):

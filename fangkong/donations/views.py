@@ -274,52 +274,36 @@ class _Create(ScopedMixin, TemplateView):
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
 
-class MeasureCreateView(_Create):
+class _CatalogueCreate(_Create):
+    """A form page adding to the catalogue through one service; back to the catalogue after."""
+
     model = Store
     required_perm = "donations.change"
-    form_class = MeasureForm
-    title = gettext_lazy("Add a unit of measure")
-    done = gettext_lazy("The unit of measure is added.")
+    service = ""
 
     def write(self, form: Any) -> Any:
-        services.measure_create(actor=self.request.user, **form.cleaned_data)  # type: ignore[arg-type]
+        getattr(services, self.service)(actor=self.request.user, **form.cleaned_data)
         return reverse("donations:catalogue")
 
 
-class ConversionCreateView(_Create):
-    model = Store
-    required_perm = "donations.change"
-    form_class = ConversionForm
-    title = gettext_lazy("Add an exact conversion")
-    done = gettext_lazy("The conversion is added.")
-
-    def write(self, form: Any) -> Any:
-        services.conversion_create(actor=self.request.user, **form.cleaned_data)  # type: ignore[arg-type]
-        return reverse("donations:catalogue")
+class MeasureCreateView(_CatalogueCreate):
+    form_class, service = MeasureForm, "measure_create"
+    title, done = gettext_lazy("Add a unit of measure"), gettext_lazy("The unit of measure is added.")
 
 
-class ItemCreateView(_Create):
-    model = Store
-    required_perm = "donations.change"
-    form_class = ItemForm
-    title = pgettext_lazy("donations", "Add an item")
-    done = pgettext_lazy("donations", "The item is added.")
-
-    def write(self, form: Any) -> Any:
-        services.item_create(actor=self.request.user, **form.cleaned_data)  # type: ignore[arg-type]
-        return reverse("donations:catalogue")
+class ConversionCreateView(_CatalogueCreate):
+    form_class, service = ConversionForm, "conversion_create"
+    title, done = gettext_lazy("Add an exact conversion"), gettext_lazy("The conversion is added.")
 
 
-class StoreCreateView(_Create):
-    model = Store
-    required_perm = "donations.change"
-    form_class = StoreForm
-    title = gettext_lazy("Add a store")
-    done = gettext_lazy("The store is added.")
+class ItemCreateView(_CatalogueCreate):
+    form_class, service = ItemForm, "item_create"
+    title, done = pgettext_lazy("donations", "Add an item"), pgettext_lazy("donations", "The item is added.")
 
-    def write(self, form: Any) -> Any:
-        services.store_create(actor=self.request.user, **form.cleaned_data)  # type: ignore[arg-type]
-        return reverse("donations:catalogue")
+
+class StoreCreateView(_CatalogueCreate):
+    form_class, service = StoreForm, "store_create"
+    title, done = gettext_lazy("Add a store"), gettext_lazy("The store is added.")
 
 
 class DonorCreateView(_Create):
