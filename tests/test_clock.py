@@ -54,3 +54,27 @@ def test_every_page_shows_the_frozen_business_day_in_a_bar_and_production_none(c
     assert '<div class="story-day" id="story-day" role="note">演示数据 · 当前业务日期 2020年2月25日</div>' in page
     clock.unfreeze()
     assert 'id="story-day"' not in client.get(url).content.decode()
+
+
+def test_a_day_frozen_from_the_evening_runs_on_from_it_and_never_leaves_the_day():
+    """The demo freezes its story day from 22:00: whatever the real hour, the clock reads 22:00 when
+    frozen and moves on at the real pace, slowing before midnight, never reaching the next day."""
+    clock.freeze(dt.date(2020, 2, 25), since=clock.STORY_EVENING)
+    first = timezone.localtime(clock.now())
+    assert first.date() == dt.date(2020, 2, 25) == clock.today()
+    assert dt.time(22, 0) <= first.time() < dt.time(22, 1)
+    second = clock.now()
+    assert second > first  # it moves, so a record written later is later
+    # Frozen long ago (as a server left running for days): still the same day, close to midnight.
+    for days_ago in (0.1, 1, 30):
+        frozen_at = clock.real_now() - dt.timedelta(days=days_ago)
+        SiteSetting.objects.filter(key=clock.BUSINESS_DAY_KEY).update(value=f"2020-02-25T22:00:00|{frozen_at.isoformat()}")
+        clock.clear_cache()
+        local = timezone.localtime(clock.now())
+        assert local.date() == dt.date(2020, 2, 25), days_ago
+        assert local.time() > (dt.time(23, 59) if days_ago >= 1 else dt.time(23, 0)), (days_ago, local)
+    # A garbled moment falls back to the real calendar, as a garbled day does.
+    SiteSetting.objects.filter(key=clock.BUSINESS_DAY_KEY).update(value="2020-02-25T22:00:00|soon")
+    clock.clear_cache()
+    assert clock.frozen_day() is None
+    clock.unfreeze()

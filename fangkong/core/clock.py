@@ -6,8 +6,13 @@ follow-up's due day, a pass's validity, a shift, a reminder, the day a page open
 log's timestamps) stays real and reads ``real_now()`` or Django's own clock.
 
 An installation may run on a **frozen business day**: the demo city is a story that ends on
-2020-02-25, so ``fangkong demo`` freezes the business day there. The time of day stays real, so a
-report sent at 09:12 is sent at 09:12 of the story day. Production has no frozen day.
+2020-02-25, so ``fangkong demo`` freezes the business day there. Production has no frozen day.
+Frozen without a starting time, the time of day stays real (a report sent at 09:12 is sent at
+09:12 of the story day). The demo freezes it **from the story's evening** (``STORY_EVENING``,
+after its last recorded event): the business clock reads 22:00 at the moment of freezing and runs
+on from there at the real pace, slowing as it nears midnight so that it never leaves the day
+(``H·(1 − e^(−t/H))``, H the time left in the day). Whatever the real hour, the story's records
+are then all in the past, and the clock still moves forward for every new record.
 
 It also holds the one rule for a moment a client sends.
 
@@ -30,7 +35,9 @@ BUSINESS_DAY_KEY = "business_day"
 # The frozen day is read from the database once per process: a page costs the same queries every
 # time. freeze() and unfreeze() clear it in the process that calls them; a server started before
 # `fangkong demo` changed it sees the change when it restarts (`make run` loads the demo first).
-_cache: tuple[dt.date | None] | None = None
+_cache: tuple[dt.date | None, dt.time | None, dt.datetime | None] | None = None
+# The time of day the demo's story day is frozen from: after its last event (checks until 21:41).
+STORY_EVENING = dt.time(22, 0)
 
 
 def real_now() -> dt.datetime:
@@ -38,22 +45,36 @@ def real_now() -> dt.datetime:
     return timezone.now()
 
 
-def frozen_day() -> dt.date | None:
-    """The frozen business day, or None (production)."""
+def _frozen() -> tuple[dt.date | None, dt.time | None, dt.datetime | None]:
+    """(frozen day, the time of day it was frozen from, the real moment then); Nones when not frozen.
+    The setting reads ``2020-02-25`` (the real time of day) or ``2020-02-25T22:00|<real ISO moment>``."""
     global _cache
     if _cache is not None:
-        return _cache[0]
+        return _cache
     from .models import SiteSetting
 
     value = SiteSetting.objects.filter(key=BUSINESS_DAY_KEY).values_list("value", flat=True).first()
-    day: dt.date | None = None
+    found: tuple[dt.date | None, dt.time | None, dt.datetime | None] = (None, None, None)
     if value:
+        text, _sep, since = value.partition("|")
         try:
-            day = dt.date.fromisoformat(value)
+            if since:
+                start = dt.datetime.fromisoformat(text)
+                real = dt.datetime.fromisoformat(since)
+                if timezone.is_naive(real):
+                    raise ValueError(since)
+                found = (start.date(), start.time(), real)
+            else:
+                found = (dt.date.fromisoformat(text), None, None)
         except ValueError:
-            day = None
-    _cache = (day,)
-    return day
+            found = (None, None, None)
+    _cache = found
+    return found
+
+
+def frozen_day() -> dt.date | None:
+    """The frozen business day, or None (production)."""
+    return _frozen()[0]
 
 
 def clear_cache() -> None:
@@ -61,11 +82,15 @@ def clear_cache() -> None:
     _cache = None
 
 
-def freeze(day: dt.date) -> None:
-    """Run this installation on ``day`` (the demo's story day); the time of day stays real."""
+def freeze(day: dt.date, since: dt.time | None = None) -> None:
+    """Run this installation on ``day`` (the demo's story day): at the real time of day, or, given
+    ``since``, from that time of day now on (see the module's text)."""
     from .models import SiteSetting
 
-    SiteSetting.objects.update_or_create(key=BUSINESS_DAY_KEY, defaults={"value": day.isoformat()})
+    value = day.isoformat()
+    if since is not None:
+        value = f"{dt.datetime.combine(day, since).isoformat(timespec='seconds')}|{real_now().isoformat()}"
+    SiteSetting.objects.update_or_create(key=BUSINESS_DAY_KEY, defaults={"value": value})
     clear_cache()
 
 
@@ -80,11 +105,20 @@ def unfreeze() -> None:
 def now() -> dt.datetime:
     """The business moment (aware): the real moment, moved to the frozen day when there is one."""
     real = timezone.now()
-    day = frozen_day()
+    day, since, frozen_at = _frozen()
     if day is None:
         return real
-    local = timezone.localtime(real)
-    return local.replace(year=day.year, month=day.month, day=day.day)
+    if since is None or frozen_at is None:
+        local = timezone.localtime(real)
+        return local.replace(year=day.year, month=day.month, day=day.day)
+    import math
+
+    start = dt.datetime.combine(day, since, tzinfo=timezone.get_current_timezone())
+    left = (start.replace(hour=0, minute=0, second=0) + dt.timedelta(days=1) - start).total_seconds()
+    elapsed = max((real - frozen_at).total_seconds(), 0.0)
+    # At the real pace at first, slower near midnight, never past it (the day stays frozen).
+    run = left * -math.expm1(-elapsed / left) if left > 0 else 0.0
+    return start + dt.timedelta(seconds=min(run, left - 1e-6))
 
 
 def today() -> dt.date:

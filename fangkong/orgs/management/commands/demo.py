@@ -91,8 +91,9 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--live", action="store_true",
-            help=f"Move the whole story so that its last day ({STORY_DATE}) is today, and run on the real "
-                 "calendar (no frozen business day).",
+            help=f"Move the whole story so that its last day ({STORY_DATE}) is the last real day whose evening "
+                 "(22:00) has come (today late in the evening, else yesterday), and run on the real calendar "
+                 "(no frozen business day).",
         )
         parser.add_argument(
             "--i-know-this-is-not-production", action="store_true", dest="not_production",
@@ -127,11 +128,15 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Demo city {data.CITY_NAME} loaded in {elapsed:.1f} s."))
         day = clock.frozen_day()
         if day is None:
-            self.stdout.write(f"The story is moved to the real calendar: its last day ({STORY_DATE}) is today, "
-                              f"{clock.today().isoformat()}.")
+            from fangkong.reports.models import Report
+
+            last = Report.objects.order_by("-day").values_list("day", flat=True).first()
+            self.stdout.write(f"The story is moved to the real calendar (today {clock.today().isoformat()}): its last "
+                              f"day ({STORY_DATE}) is {last.isoformat() if last else '-'}.")
         else:
-            self.stdout.write(f"The business day is frozen on the story's day {day.isoformat()} (time of day real); "
-                              "`fangkong demo --reset --live` runs the story on today instead.")
+            self.stdout.write(f"The business day is frozen on the story's day {day.isoformat()}, from its evening "
+                              "(22:00, the clock running on); `fangkong demo --reset --live` runs the story on the "
+                              "real calendar instead.")
         width = max(len(label) for label in counts)
         for label, value in counts.items():
             self.stdout.write(f"  {label:<{width}}  {value:>5}")  # labels are ASCII: len() is the width
@@ -276,7 +281,8 @@ class DemoCity:
 
     def load(self, *, live: bool = False) -> dict[str, int]:
         """Load the story. It runs on the real clock, then the business day is frozen on its last
-        day; ``live``: the story is moved instead so that its last day is today (no frozen day)."""
+        day; ``live``: the story is moved instead so that its last day is the last real day whose evening
+        has come (no frozen day)."""
         started = clock.real_now()
         clock.unfreeze()
         city = self.unit("C0", data.CITY_NAME, UnitKind.CITY, None)
@@ -330,7 +336,9 @@ class DemoCity:
         # The reminders run after any move: their texts and occasions name the days they concern.
         ledger.update(load_demo_notifications(days=days))
         if not live:
-            clock.freeze(dt.date.fromisoformat(STORY_DATE))
+            # From the story's evening: every record of the story day lies before the clock,
+            # whatever the real hour the demo is loaded or used at.
+            clock.freeze(dt.date.fromisoformat(STORY_DATE), since=clock.STORY_EVENING)
         counts = {**self.counts(), **ledger}
         # One line in the audit log says where all these records came from (they were created
         # with audit=False to keep the load fast).
@@ -341,12 +349,15 @@ class DemoCity:
         return counts
 
     def _move_to_today(self, started: dt.datetime) -> int:
-        """Move every business date and moment of the story so that its last day is today (the real
-        one), and sign the passes again (their validity is in the signed token). Returns the days."""
+        """Move every business date and moment of the story so that its last day is the last real day
+        whose evening has come (today from 22:00, ``clock.STORY_EVENING``; yesterday before): the
+        story's records of that day then all lie in the past. Sign the passes again (their
+        validity is in the signed token). Returns the days."""
         from fangkong.core.timeshift import shift_json, shift_story
         from fangkong.passes.demo import resign_demo_passes
 
-        days = (timezone.localdate(started) - dt.date.fromisoformat(STORY_DATE)).days
+        local = timezone.localtime(started)
+        days = (local.date() - dt.date.fromisoformat(STORY_DATE)).days - (local.time() < clock.STORY_EVENING)
         shift_story(days=days, before=started)
         shift_json(days=days)
         resign_demo_passes()
