@@ -25,6 +25,7 @@ one that is recorded.
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -111,8 +112,6 @@ def now() -> dt.datetime:
     if since is None or frozen_at is None:
         local = timezone.localtime(real)
         return local.replace(year=day.year, month=day.month, day=day.day)
-    import math
-
     start = dt.datetime.combine(day, since, tzinfo=timezone.get_current_timezone())
     left = (start.replace(hour=0, minute=0, second=0) + dt.timedelta(days=1) - start).total_seconds()
     elapsed = max((real - frozen_at).total_seconds(), 0.0)

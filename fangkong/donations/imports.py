@@ -23,12 +23,12 @@ from fangkong.audit.choices import Action
 from fangkong.audit.services import audit_log
 from fangkong.core import clock
 from fangkong.core.actors import Actor
-from fangkong.core.columnmap import MappingNeeded, Target, Vocabulary, plan_header, refusal
-from fangkong.core.mappings import remember, remembered_for
+from fangkong.core.columnmap import Target, Vocabulary
+from fangkong.core.mappings import place_columns
 from fangkong.core.scoping import user_has_perm
 from fangkong.orgs.models import Unit
 from fangkong.orgs.tree_import import Problem, sha256_file
-from fangkong.returnees.ledger.sniff import LedgerFileError, Limits
+from fangkong.returnees.ledger.sniff import Limits
 from fangkong.returnees.ledger.values import cell_text, make_date
 from fangkong.returnees.ledger.worker import read_rows
 
@@ -83,7 +83,9 @@ def _close(text: str, names: list[str]) -> str:
 
 def plan_list(path: Path, *, kind: str, actor: Actor, mapping: Mapping[str, str] | None = None) -> ListPlan:
     """Read and check a donation list (``kind="donations"``) or a list of needs (``"needs"``);
-    nothing is written. MappingNeeded when a column must be placed first."""
+    nothing is written. The columns are placed as every import places them
+    (``core.mappings.place_columns``): MappingNeeded when a column must be placed first,
+    LedgerFileError for no header row or a mapping naming an unknown field."""
     key, vocabulary, labels = KINDS[kind]
     if not user_has_perm(actor, "donations.change" if kind == "donations" else "donations.need"):
         raise PermissionDenied("您的角色不能导入此清单。")
@@ -100,15 +102,9 @@ def plan_list(path: Path, *, kind: str, actor: Actor, mapping: Mapping[str, str]
     date = make_date(clock.today().year)
     with read_rows(path, Limits.from_settings(), header_rows=HEADER_SEARCH_ROWS, max_rows=MAX_ROWS) as grid:
         head = list(itertools.islice(grid, HEADER_SEARCH_ROWS))
-        header = plan_header([cells for _, cells in head], vocabulary, mapping=mapping,
-                             remembered=remembered_for(key, None), search_rows=HEADER_SEARCH_ROWS)
-        if header is None:
-            raise LedgerFileError("找不到表头：前10行中没有一行包含清单的列名（如“物资名称”“数量”）。")
-        if header.needs_mapping:
-            raise MappingNeeded(header, refusal(header, labels))
-        if mapping:
-            remember(kind=key, unit_id=None, fingerprint=header.fingerprint, mapping=mapping,
-                     headers=[c.header for c in header.columns], actor=actor)
+        header = place_columns([cells for _, cells in head], vocabulary, kind=key, labels=labels, actor=actor,
+                               mapping=mapping, search_rows=HEADER_SEARCH_ROWS,
+                               not_found="找不到表头：前10行中没有一行包含清单的列名（如“物资名称”“数量”）。")
         plan.not_imported = [f"{c.letter}列“{c.header}”" for c in header.not_imported if c.header]
         indexes, texts = header.indexes, header.texts
         for r, cells in itertools.chain(head[header.data_start:], grid):

@@ -694,7 +694,8 @@ class ImportView(ScopedMixin, TemplateView):
         return self.render_to_response(self.get_context_data(**context), status=400)
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        from fangkong.core.columnmap import MappingNeeded, parse_map_options
+        from fangkong.core.columnmap import MappingNeeded
+        from fangkong.core.forms import ColumnMappingField
         from fangkong.orgs.golive_views import golive_dir, keep_upload
         from fangkong.returnees.ledger.sniff import LedgerFileError
 
@@ -707,15 +708,10 @@ class ImportView(ScopedMixin, TemplateView):
         if kind == "donations" and store is None:
             return self._fail(error=_("Choose the store."))
         labels = KINDS[kind][2]
-        lines = [line.strip() for line in request.POST.get("mapping", "").splitlines() if line.strip()]
         try:
-            mapping = parse_map_options(lines) or None
-        except ValueError as exc:
-            return self._fail(error=_("Write each column as header=field, not %(line)s.") % {"line": str(exc)})
-        unknown = sorted({v for v in (mapping or {}).values() if v and v not in labels})
-        if unknown:
-            return self._fail(error=_("Unknown fields: %(fields)s; the fields are %(known)s.") % {
-                "fields": "、".join(unknown), "known": "、".join(f"{k}（{v}）" for k, v in labels.items())})
+            mapping = ColumnMappingField(labels).clean(request.POST.get("mapping", "")) or None
+        except ValidationError as exc:
+            return self._fail(error=" ".join(exc.messages), labels=labels)
         committing = "commit" in request.POST
         path = golive_dir() / f"donations-{request.user.pk}-upload"
         if committing:

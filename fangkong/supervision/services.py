@@ -512,12 +512,12 @@ def escalate_untaken(*, actor: Actor, today: dt.date | None = None) -> int:
     from fangkong.notify.services import message_send
 
     today = today or clock.today()
-    root = Unit.objects.filter(parent__isnull=True).order_by("id").first()
     count = 0
     for problem in selectors.overdue_problems(Problem.objects.visible_to(actor), today).filter(
             escalated_on__isnull=True).select_related("group", "unit"):
         leader = problem.group.leader if problem.group else None
-        target = leader.unit if leader is not None and leader.unit_id else root
+        target = (leader.unit if leader is not None and leader.unit_id
+                  else Unit.objects.filter(parent__isnull=True).order_by("id").first())
         if target is not None:
             message_send(actor=SYSTEM, unit=target, kind=MessageKind.ESCALATION,
                          key=f"supervision-untaken-{problem.pk}",
